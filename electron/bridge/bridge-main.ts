@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+// The loopback bridge as a program: `npm start` runs it when no Electron binary is installed, and the
+// Playwright suite drives it. Options: --port N (default: a free port), --renderer DIR, --open (launch
+// Chromium in app mode when a display is available), --json (print one JSON line with url/port/token).
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createAppServices } from '../services/app-services.ts';
+import { appVersion } from '../services/runtime-versions.ts';
+import { openConfStore } from '../services/store/open-conf-store.ts';
+import { startBridge } from './bridge-server.ts';
+
+const root = path.resolve(import.meta.dirname, '..', '..');
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: '0' },
+    renderer: { type: 'string', default: path.join(root, '.vite', 'renderer', 'main_window') },
+    open: { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+  },
+});
+
+const port = Number(values.port);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`--port must be a number from 0 to 65535, got "${values.port}".`);
+  process.exit(2);
+}
+if (!existsSync(path.join(values.renderer, 'index.html'))) {
+  console.error(`No built renderer in ${values.renderer}. Build it first: npm run build:renderer`);
+  process.exit(2);
+}
+
+const store = openConfStore();
+if (store.recovery) console.error(store.recovery.message);
+const services = createAppServices({
+  store,
+  versions: {
+    app: appVersion(path.join(root, 'package.json')),
+    node: process.versions.node,
+    electron: null,
+    chrome: null,
+    platform: process.platform,
+    transport: 'bridge',
+  },
+});
+const bridge = await startBridge({ services, rendererDir: values.renderer, port });
+
+if (values.json) {
+  console.log(JSON.stringify({ url: bridge.url, origin: bridge.origin, port: bridge.port, token: bridge.token, store: store.path }));
+} else {
+  console.log(`ZFS Replication Desktop is running in browser mode (loopback bridge, 127.0.0.1 only).`);
+  console.log(`Open this address in Chromium or Chrome (it carries this run's access token):\n\n  ${bridge.url}\n`);
+  console.log(`Settings file: ${store.path}\nPress Ctrl-C to stop.`);
+}
+
+const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => existsSync(p));
+if (values.open) {
+  if (!chromium) console.log('No Chromium found to open it automatically.');
+  else if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) {
+    console.log('No display found (DISPLAY/WAYLAND_DISPLAY unset): open the address above yourself.');
+  } else {
+    const profile = mkdtempSync(path.join(tmpdir(), 'zrd-chromium-'));
+    spawn(chromium, [`--app=${bridge.url}`, `--user-data-dir=${profile}`, '--no-first-run', '--disable-background-networking', '--disable-sync'], {
+      stdio: 'ignore',
+      detached: true,
+    }).unref();
+  }
+}
+
+const shutdown = () => {
+  void bridge.close().then(() => process.exit(0));
+};
+process.on('SIGINT', shutdown);
+process.on('SIGTERM', shutdown);

@@ -1,0 +1,129 @@
+import path from 'node:path';
+import { app, BrowserWindow, ipcMain, nativeTheme, session, shell, type WebFrameMain } from 'electron';
+import ElectronStore from 'electron-store';
+import { eventChannel, verbChannel, verbNames } from '../../shared/contract.ts';
+import { fail } from '../../shared/result.ts';
+import { createAppServices } from '../services/app-services.ts';
+import { dispatch } from '../services/rpc/dispatcher.ts';
+import { AppStore, openWithRecovery, storeOptions, type StoreData } from '../services/store/app-store.ts';
+
+// Defined by Electron Forge's Vite plugin at build time.
+declare const MAIN_WINDOW_VITE_DEV_SERVER_URL: string | undefined;
+declare const MAIN_WINDOW_VITE_NAME: string;
+
+// Tests and power users point every entry point (app, CLI, bridge) at one private folder with ZRD_CONFIG_DIR.
+if (process.env.ZRD_CONFIG_DIR) app.setPath('userData', path.resolve(process.env.ZRD_CONFIG_DIR));
+
+app.enableSandbox();
+
+const devServerUrl = typeof MAIN_WINDOW_VITE_DEV_SERVER_URL === 'string' ? MAIN_WINDOW_VITE_DEV_SERVER_URL : undefined;
+const rendererIndex = path.join(__dirname, '..', 'renderer', MAIN_WINDOW_VITE_NAME, 'index.html');
+
+/** Only our own page may call the backend: not an iframe, not a page we were navigated to. */
+function isTrustedFrame(frame: WebFrameMain | null): boolean {
+  if (!frame || frame.parent !== null) return false;
+  let url: URL;
+  try {
+    url = new URL(frame.url);
+  } catch {
+    return false;
+  }
+  if (devServerUrl) return url.origin === new URL(devServerUrl).origin;
+  return url.protocol === 'file:' && path.normalize(decodeURIComponent(url.pathname)) === path.normalize(rendererIndex);
+}
+
+function openStore(): AppStore {
+  const options = storeOptions(app.getPath('userData'));
+  const filePath = path.join(app.getPath('userData'), `${options.configName}.json`);
+  const { conf, recovery } = openWithRecovery(() => new ElectronStore<StoreData>(options), filePath);
+  return new AppStore(conf, recovery);
+}
+
+function hardenWebContents(): void {
+  app.on('web-contents-created', (_event, contents) => {
+    contents.setWindowOpenHandler(({ url }) => {
+      // Links to documentation open in the user's browser; nothing opens inside the app.
+      if (url.startsWith('https://')) void shell.openExternal(url);
+      return { action: 'deny' };
+    });
+    contents.on('will-navigate', (event, url) => {
+      if (url !== contents.getURL()) event.preventDefault();
+    });
+    contents.on('will-redirect', (event) => event.preventDefault());
+    contents.on('will-attach-webview', (event) => event.preventDefault());
+  });
+}
+
+function createWindow(): BrowserWindow {
+  const window = new BrowserWindow({
+    width: 1200,
+    height: 800,
+    minWidth: 900,
+    minHeight: 600,
+    title: 'ZFS Replication Desktop',
+    show: false,
+    webPreferences: {
+      preload: path.join(__dirname, 'preload.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      spellcheck: false,
+    },
+  });
+  window.once('ready-to-show', () => window.show());
+  if (devServerUrl) void window.loadURL(devServerUrl);
+  else void window.loadFile(rendererIndex);
+  return window;
+}
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  hardenWebContents();
+  void app.whenReady().then(() => {
+    session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+
+    const store = openStore();
+    nativeTheme.themeSource = store.getSettings().theme;
+    const services = createAppServices({
+      store,
+      versions: {
+        app: app.getVersion(),
+        node: process.versions.node,
+        electron: process.versions.electron ?? null,
+        chrome: process.versions.chrome ?? null,
+        platform: process.platform,
+        transport: 'electron',
+      },
+      onSettingsChanged: (settings) => {
+        nativeTheme.themeSource = settings.theme;
+      },
+    });
+
+    for (const verb of verbNames) {
+      ipcMain.handle(verbChannel(verb), (event, request: unknown) =>
+        isTrustedFrame(event.senderFrame)
+          ? dispatch(services.handlers, verb, request)
+          : fail('FORBIDDEN', 'This page is not allowed to control the app.', 'Only the app window itself may call the backend.'),
+      );
+    }
+    services.bus.subscribe((name, payload) => {
+      for (const window of BrowserWindow.getAllWindows()) window.webContents.send(eventChannel(name), payload);
+    });
+
+    let mainWindow = createWindow();
+    app.on('second-instance', () => {
+      if (mainWindow.isDestroyed()) mainWindow = createWindow();
+      if (mainWindow.isMinimized()) mainWindow.restore();
+      mainWindow.focus();
+    });
+    app.on('activate', () => {
+      if (BrowserWindow.getAllWindows().length === 0) mainWindow = createWindow();
+    });
+  });
+
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+}

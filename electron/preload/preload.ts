@@ -1,0 +1,20 @@
+import { contextBridge, ipcRenderer } from 'electron';
+import { eventChannel, isEventName, verbChannel, verbNames } from '../../shared/contract.ts';
+
+// Exposes exactly the contract's verbs (and an event subscription) as window.api, nothing else:
+// no ipcRenderer, no generic invoke.
+const api: Record<string, unknown> = {};
+for (const verb of verbNames) {
+  api[verb] = (request: unknown) => ipcRenderer.invoke(verbChannel(verb), request);
+}
+api.on = (event: unknown, listener: (payload: unknown) => void) => {
+  if (!isEventName(event)) throw new Error(`Unknown event "${String(event)}".`);
+  const channel = eventChannel(event);
+  const handler = (_event: unknown, payload: unknown) => listener(payload);
+  ipcRenderer.on(channel, handler);
+  return () => {
+    ipcRenderer.removeListener(channel, handler);
+  };
+};
+
+contextBridge.exposeInMainWorld('api', api);

@@ -1,0 +1,23 @@
+// Builds the three bundles with the same Vite configs Electron Forge uses in development: main and preload to
+// .vite/build, the renderer to .vite/renderer/main_window. electron-builder packages that output (`npm run dist`),
+// and the loopback bridge serves the renderer from it.
+import path from 'node:path';
+import { build } from 'vite';
+
+const root = path.resolve(import.meta.dirname, '..');
+const only = process.argv[2];
+
+export async function buildBundles(which: 'all' | 'renderer' = 'all'): Promise<void> {
+  const quiet = { logLevel: 'warn' as const };
+  await build({ ...quiet, configFile: path.join(root, 'vite.renderer.config.ts') });
+  if (which === 'renderer') return;
+  // What Forge's Vite plugin defines for a production build: no dev server, renderer under ../renderer/main_window.
+  const define = { MAIN_WINDOW_VITE_DEV_SERVER_URL: 'undefined', MAIN_WINDOW_VITE_NAME: JSON.stringify('main_window') };
+  await build({ ...quiet, configFile: path.join(root, 'vite.main.config.ts'), define, build: { minify: true } });
+  await build({ ...quiet, configFile: path.join(root, 'vite.preload.config.ts'), build: { minify: true } });
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await buildBundles(only === 'renderer' ? 'renderer' : 'all');
+  console.log(`Built bundles in ${path.join(root, '.vite')}`);
+}

@@ -1,0 +1,38 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { buildBundles } from '../../scripts/build-bundles.ts';
+
+// Starts the real loopback bridge as its own process (as `npm start` does without Electron), with a private
+// settings folder, and hands its address and token to the tests through the environment.
+const root = path.resolve(import.meta.dirname, '..', '..');
+
+export default async function globalSetup(): Promise<() => Promise<void>> {
+  if (!existsSync(path.join(root, '.vite', 'renderer', 'main_window', 'index.html'))) await buildBundles('renderer');
+  const configDir = mkdtempSync(path.join(tmpdir(), 'zrd-e2e-config-'));
+  const child: ChildProcess = spawn(process.execPath, [path.join(root, 'electron', 'bridge', 'bridge-main.ts'), '--json'], {
+    cwd: root,
+    env: { ...process.env, ZRD_CONFIG_DIR: configDir },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const info = await new Promise<{ url: string; origin: string; port: number; token: string }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the bridge did not start within 20 s')), 20_000);
+    child.once('exit', (code) => reject(new Error(`the bridge exited with code ${code} before it was ready`)));
+    createInterface({ input: child.stdout! }).once('line', (line) => {
+      clearTimeout(timer);
+      resolve(JSON.parse(line));
+    });
+  });
+  process.env.ZRD_E2E_URL = info.url;
+  process.env.ZRD_E2E_ORIGIN = info.origin;
+  process.env.ZRD_E2E_TOKEN = info.token;
+  process.env.ZRD_E2E_PORT = String(info.port);
+  process.env.ZRD_E2E_CONFIG_DIR = configDir;
+  return async () => {
+    child.kill('SIGTERM');
+    await new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve(null)));
+    rmSync(configDir, { recursive: true, force: true });
+  };
+}
