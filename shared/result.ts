@@ -11,6 +11,23 @@ export const appErrorCodes = [
   'TRANSPORT_CLOSED',
   'TIMEOUT',
   'INTERNAL',
+  // Remote (ssh / zfs) failures, mapped from connection errors and stderr by the command runner.
+  'HOST_UNREACHABLE',
+  'AUTH_FAILED',
+  'HOST_KEY_UNCONFIRMED',
+  'HOST_KEY_MISMATCH',
+  'SUDO_PASSWORD_REQUIRED',
+  'PERMISSION_DENIED',
+  'COMMAND_NOT_FOUND',
+  'DATASET_NOT_FOUND',
+  'DATASET_EXISTS',
+  'NO_SPACE',
+  'BUSY',
+  'INVALID_NAME',
+  'UNSUPPORTED_VERSION',
+  'CONFIRMATION_REQUIRED',
+  'REMOTE_COMMAND_FAILED',
+  'CANCELLED',
 ] as const;
 
 export type AppErrorCode = (typeof appErrorCodes)[number];
@@ -21,6 +38,8 @@ export interface AppError {
   message: string;
   /** What to do about it. */
   hint?: string;
+  /** Plain data the UI needs to act on the error (e.g. the fingerprints of a changed host key). */
+  details?: Record<string, unknown>;
 }
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: AppError };
@@ -36,10 +55,14 @@ export function fail<T = never>(code: AppErrorCode, message: string, hint?: stri
 /** Thrown inside services; the dispatcher turns it into a failed Result with the same code. */
 export class AppFailure extends Error {
   readonly appError: AppError;
-  constructor(code: AppErrorCode, message: string, hint?: string) {
+  constructor(code: AppErrorCode, message: string, hint?: string, details?: Record<string, unknown>) {
     super(message);
     this.name = 'AppFailure';
-    this.appError = hint === undefined ? { code, message } : { code, message, hint };
+    this.appError = { code, message, ...(hint === undefined ? {} : { hint }), ...(details === undefined ? {} : { details }) };
+  }
+
+  get code(): AppErrorCode {
+    return this.appError.code;
   }
 }
 
