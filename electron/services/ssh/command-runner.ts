@@ -1,0 +1,52 @@
+import type { Readable, Writable } from 'node:stream';
+
+// The one seam through which every remote command runs. ZFS services depend only on this file; unit tests mock
+// `CommandRunner`, integration tests use the real ssh2-backed runner (ssh-command-runner.ts).
+
+export interface RunOptions {
+  /** Exit codes that count as success; default [0]. Others throw an AppFailure mapped from stderr. */
+  expectedExitCodes?: readonly number[];
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Bytes or a stream to feed the remote command's stdin (ended when done). */
+  stdin?: string | Buffer | Readable;
+  /** Live stdout chunks (e.g. zfs send -P progress); stdout is still collected unless `stdoutTo` is given. */
+  onStdout?: (chunk: Buffer) => void;
+  onStderr?: (chunk: Buffer) => void;
+  /** Pipe stdout here instead of collecting it (zfs send streams). */
+  stdoutTo?: Writable;
+  /** false: run as the login user even when the connection uses sudo (e.g. writing ~/.ssh). Default true. */
+  privileged?: boolean;
+}
+
+export interface RunResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** One NAS, one authenticated (pooled) connection, privilege already decided. */
+export interface CommandRunner {
+  run(argv: readonly string[], options?: RunOptions): Promise<RunResult>;
+  /** Human label for logs and errors, e.g. "admin@nas-a:2222". */
+  readonly label: string;
+}
+
+/** Arguments made only of these characters need no quoting; keeping them bare makes logs readable. */
+const safeBareword = /^[A-Za-z0-9_@%+=:,./-]+$/;
+
+/**
+ * POSIX single-quoting: inside '...' nothing is special, so the only character to handle is the quote itself,
+ * closed, escaped and reopened: it's -> 'it'\''s'. The remote login shell (sh, bash, zsh) reads it literally.
+ */
+export function shellQuote(arg: string): string {
+  if (arg.includes('\0')) throw new TypeError('A shell argument cannot contain a NUL byte.');
+  if (safeBareword.test(arg)) return arg;
+  return `'${arg.replaceAll("'", `'\\''`)}'`;
+}
+
+/** The exact string sent as the ssh exec request: every argument quoted, joined by single spaces. */
+export function buildCommandLine(argv: readonly string[]): string {
+  if (argv.length === 0) throw new TypeError('A remote command needs at least the program name.');
+  return argv.map(shellQuote).join(' ');
+}
