@@ -32,8 +32,8 @@ export interface CommandRunner {
   readonly label: string;
 }
 
-/** Arguments made only of these characters need no quoting; keeping them bare makes logs readable. */
-const safeBareword = /^[A-Za-z0-9_@%+=:,./-]+$/;
+/** Arguments made only of these characters need no quoting (bare keeps logs readable). No "=": a bare `a=b` first word is an assignment. */
+const safeBareword = /^[A-Za-z0-9_@%+:,./-]+$/;
 
 /**
  * POSIX single-quoting: inside '...' nothing is special, so the only character to handle is the quote itself,
