@@ -4,8 +4,8 @@ import tseslint from 'typescript-eslint';
 
 // The layer rule of DEVELOPERS.md, enforced: renderer/ never imports electron/ (or Electron, or Node);
 // shared/ imports neither electron/ nor renderer/; electron/services/ never imports Electron.
-const electronLayer = { group: ['**/electron/**', '**/electron'], message: 'renderer/ and shared/ must not import electron/: go through the contract (renderer/api.ts).' };
-const rendererLayer = { group: ['**/renderer/**', '**/renderer'], message: 'shared/ must not import renderer/.' };
+const electronLayer = { group: ['**/electron/**'], message: 'renderer/ and shared/ must not import electron/: go through the contract (renderer/api.ts).' };
+const rendererLayer = { group: ['**/renderer/**'], message: 'shared/ must not import renderer/.' };
 const electronPackage = { name: 'electron', message: 'Only electron/main and electron/preload may import Electron.' };
 
 export default tseslint.config(

@@ -6,6 +6,7 @@ import { fail } from '../../shared/result.ts';
 import { createAppServices } from '../services/app-services.ts';
 import { dispatch } from '../services/rpc/dispatcher.ts';
 import { AppStore, openWithRecovery, storeOptions, type StoreData } from '../services/store/app-store.ts';
+import { isTrustedSenderUrl } from './trusted-sender.ts';
 
 // Defined by Electron Forge's Vite plugin at build time.
 declare const MAIN_WINDOW_VITE_DEV_SERVER_URL: string | undefined;
@@ -21,15 +22,7 @@ const rendererIndex = path.join(__dirname, '..', 'renderer', MAIN_WINDOW_VITE_NA
 
 /** Only our own page may call the backend: not an iframe, not a page we were navigated to. */
 function isTrustedFrame(frame: WebFrameMain | null): boolean {
-  if (!frame || frame.parent !== null) return false;
-  let url: URL;
-  try {
-    url = new URL(frame.url);
-  } catch {
-    return false;
-  }
-  if (devServerUrl) return url.origin === new URL(devServerUrl).origin;
-  return url.protocol === 'file:' && path.normalize(decodeURIComponent(url.pathname)) === path.normalize(rendererIndex);
+  return frame !== null && isTrustedSenderUrl(frame.url, frame.parent === null, { devServerUrl, indexFile: rendererIndex });
 }
 
 function openStore(): AppStore {
