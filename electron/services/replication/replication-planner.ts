@@ -1,0 +1,190 @@
+import { createHash } from 'node:crypto';
+
+// Decides what one dataset's replication run must do, from one listing of each side. Pure: the engine lists,
+// this plans, the engine (or --dry-run) executes or prints exactly this plan. Anything that would lose data on
+// the destination is not a step but a refusal that names what would be lost; only a confirmation carrying the
+// same list (its digest) turns it into steps.
+
+export interface PlannerSnapshot {
+  /** The part after '@' (or '#' for a bookmark). */
+  name: string;
+  /** 64-bit GUID as a decimal string (it does not fit a JS number). */
+  guid: string;
+  createtxg: number;
+}
+
+export interface SourceState {
+  dataset: string;
+  /** Oldest first, by createtxg. */
+  snapshots: readonly PlannerSnapshot[];
+  bookmarks: readonly PlannerSnapshot[];
+}
+
+export interface DestinationState {
+  dataset: string;
+  exists: boolean;
+  /** Oldest first, by createtxg. */
+  snapshots: readonly PlannerSnapshot[];
+  /** Bytes written since the newest snapshot (the `written` property); 0 when unchanged. */
+  writtenSinceNewestSnapshot: number;
+  /** Bytes the dataset holds (`used`); reported when it has data but no snapshots. */
+  usedBytes: number;
+  receiveResumeToken: string | null;
+}
+
+export type SendStep =
+  | { kind: 'full'; snapshot: string }
+  /** `-i from to` (from may be a bookmark, written `#name`) or `-I from to` with intermediates. */
+  | { kind: 'incremental'; from: string; to: string; intermediates: boolean }
+  | { kind: 'resume'; token: string };
+
+export type DestructiveStep =
+  | { kind: 'rollback'; to: string; destroys: string[] }
+  | { kind: 'destroy-dataset'; dataset: string; destroys: string[] };
+
+export type Divergence =
+  | { reason: 'newer-snapshots'; base: string; snapshots: string[] }
+  | { reason: 'written-since-base'; base: string; bytes: number }
+  | { reason: 'no-common-snapshot'; snapshots: string[] }
+  | { reason: 'data-without-snapshots'; usedBytes: number };
+
+export interface Refusal {
+  divergence: Divergence[];
+  /** In words: what proceeding would destroy or discard. */
+  wouldLose: string[];
+  /** What proceeding would do instead of refusing. */
+  resolution: DestructiveStep;
+  /** Digest of `wouldLose`: a confirmation must carry it, so it confirms exactly this list. */
+  confirmation: string;
+}
+
+export type ReplicationPlan =
+  | { status: 'nothing-to-send'; reason: string; steps: []; base: string | null }
+  | { status: 'up-to-date'; base: string; steps: [] }
+  | { status: 'ready'; base: string | null; destructive: DestructiveStep | null; steps: SendStep[]; newest: string }
+  | { status: 'refused'; refusal: Refusal; steps: [] };
+
+export interface PlanOptions {
+  /** Which source snapshots this task replicates (naming schema, regex or all). */
+  select(name: string): boolean;
+  /** The digest of a refusal the user confirmed for this run. */
+  confirmation?: string;
+}
+
+export function confirmationDigest(wouldLose: readonly string[]): string {
+  return createHash('sha256').update(JSON.stringify(wouldLose)).digest('hex').slice(0, 16);
+}
+
+/**
+ * Sends from `base` (exclusive; null = none yet) to the newest selected snapshot. One `-I` when every source
+ * snapshot in between is selected; otherwise a chain of `-i` that skips the unselected ones.
+ */
+function incrementalSteps(source: SourceState, base: { name: string; isBookmark: boolean; createtxg: number }, selected: PlannerSnapshot[]): SendStep[] {
+  const after = selected.filter((s) => s.createtxg > base.createtxg);
+  if (after.length === 0) return [];
+  const newest = after.at(-1)!;
+  const between = source.snapshots.filter((s) => s.createtxg > base.createtxg && s.createtxg <= newest.createtxg);
+  const contiguous = between.length === after.length;
+  const baseRef = base.isBookmark ? `#${base.name}` : base.name;
+  if (contiguous && !base.isBookmark) return [{ kind: 'incremental', from: baseRef, to: newest.name, intermediates: after.length > 1 }];
+  if (contiguous) {
+    // A bookmark can only be an -i source: reach the first snapshot with -i, then -I the rest.
+    const [first, ...rest] = after;
+    const steps: SendStep[] = [{ kind: 'incremental', from: baseRef, to: first!.name, intermediates: false }];
+    if (rest.length > 0) steps.push({ kind: 'incremental', from: first!.name, to: newest.name, intermediates: rest.length > 1 });
+    return steps;
+  }
+  const steps: SendStep[] = [];
+  let from = baseRef;
+  for (const snapshot of after) {
+    steps.push({ kind: 'incremental', from, to: snapshot.name, intermediates: false });
+    from = snapshot.name;
+  }
+  return steps;
+}
+
+function refuse(divergence: Divergence[], wouldLose: string[], resolution: DestructiveStep): ReplicationPlan {
+  return { status: 'refused', steps: [], refusal: { divergence, wouldLose, resolution, confirmation: confirmationDigest(wouldLose) } };
+}
+
+function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
+}
+
+export function planReplication(source: SourceState, destination: DestinationState, options: PlanOptions): ReplicationPlan {
+  const selected = source.snapshots.filter((s) => options.select(s.name));
+  const destinationGuids = new Map(destination.snapshots.map((s) => [s.guid, s]));
+
+  // The common base: the newest source snapshot whose GUID is on the destination, else such a bookmark.
+  const commonSnapshot = [...source.snapshots].reverse().find((s) => destinationGuids.has(s.guid));
+  const commonBookmark = commonSnapshot ? undefined : [...source.bookmarks].reverse().find((b) => destinationGuids.has(b.guid));
+  const common = commonSnapshot ?? commonBookmark;
+
+  if (destination.receiveResumeToken) {
+    // An interrupted receive is finished first; the run is planned again after it.
+    return { status: 'ready', base: common?.name ?? null, destructive: null, steps: [{ kind: 'resume', token: destination.receiveResumeToken }], newest: '' };
+  }
+
+  if (selected.length === 0) {
+    return { status: 'nothing-to-send', reason: `No snapshot of ${source.dataset} matches this task's selection.`, steps: [], base: common?.name ?? null };
+  }
+  const newest = selected.at(-1)!;
+
+  const fullSteps = (): SendStep[] => {
+    const oldest = selected[0]!;
+    return [{ kind: 'full', snapshot: oldest.name }, ...incrementalSteps(source, { name: oldest.name, isBookmark: false, createtxg: oldest.createtxg }, selected)];
+  };
+
+  if (!destination.exists) return { status: 'ready', base: null, destructive: null, steps: fullSteps(), newest: newest.name };
+
+  if (!common) {
+    const names = destination.snapshots.map((s) => `${destination.dataset}@${s.name}`);
+    const divergence: Divergence[] =
+      destination.snapshots.length > 0
+        ? [{ reason: 'no-common-snapshot', snapshots: names }]
+        : [{ reason: 'data-without-snapshots', usedBytes: destination.usedBytes }];
+    const wouldLose =
+      destination.snapshots.length > 0
+        ? [...names, `all data in ${destination.dataset}`]
+        : [`all data in ${destination.dataset} (${formatBytes(destination.usedBytes)} used, no snapshots)`];
+    const resolution: DestructiveStep = { kind: 'destroy-dataset', dataset: destination.dataset, destroys: wouldLose };
+    if (options.confirmation !== confirmationDigest(wouldLose)) return refuse(divergence, wouldLose, resolution);
+    return { status: 'ready', base: null, destructive: resolution, steps: fullSteps(), newest: newest.name };
+  }
+
+  const destinationBase = destinationGuids.get(common.guid)!;
+  const newer = destination.snapshots.filter((s) => s.createtxg > destinationBase.createtxg);
+  const divergence: Divergence[] = [];
+  const wouldLose: string[] = [];
+  if (newer.length > 0) {
+    divergence.push({ reason: 'newer-snapshots', base: destinationBase.name, snapshots: newer.map((s) => s.name) });
+    wouldLose.push(...newer.map((s) => `${destination.dataset}@${s.name}`));
+  }
+  // `written` counts from the newest destination snapshot: it is the base only when nothing newer exists,
+  // and if newer snapshots exist the rollback discards their data anyway.
+  if (newer.length === 0 && destination.writtenSinceNewestSnapshot > 0) {
+    divergence.push({ reason: 'written-since-base', base: destinationBase.name, bytes: destination.writtenSinceNewestSnapshot });
+    wouldLose.push(`${formatBytes(destination.writtenSinceNewestSnapshot)} written to ${destination.dataset} since @${destinationBase.name}`);
+  }
+  let destructive: DestructiveStep | null = null;
+  if (divergence.length > 0) {
+    const resolution: DestructiveStep = { kind: 'rollback', to: `${destination.dataset}@${destinationBase.name}`, destroys: wouldLose };
+    if (options.confirmation !== confirmationDigest(wouldLose)) return refuse(divergence, wouldLose, resolution);
+    destructive = resolution;
+  }
+
+  const steps = incrementalSteps(source, { name: common.name, isBookmark: common === commonBookmark, createtxg: common.createtxg }, selected);
+  if (steps.length === 0) {
+    return destructive
+      ? { status: 'ready', base: common.name, destructive, steps: [], newest: common.name }
+      : { status: 'up-to-date', base: common.name, steps: [] };
+  }
+  return { status: 'ready', base: common.name, destructive, steps, newest: newest.name };
+}
