@@ -32,8 +32,8 @@ export interface CommandRunner {
   readonly label: string;
 }
 
-/** Arguments made only of these characters need no quoting (bare keeps logs readable). No "=": a bare `a=b` first word is an assignment. */
-const safeBareword = /^[A-Za-z0-9_@%+:,./-]+$/;
+/** Arguments made only of these characters need no quoting; bare words keep logs readable. */
+const safeBareword = /^[A-Za-z0-9_@%+=:,./-]+$/;
 
 /**
  * POSIX single-quoting: inside '...' nothing is special, so the only character to handle is the quote itself,
@@ -42,11 +42,21 @@ const safeBareword = /^[A-Za-z0-9_@%+:,./-]+$/;
 export function shellQuote(arg: string): string {
   if (arg.includes('\0')) throw new TypeError('A shell argument cannot contain a NUL byte.');
   if (safeBareword.test(arg)) return arg;
+  return singleQuote(arg);
+}
+
+function singleQuote(arg: string): string {
   return `'${arg.replaceAll("'", `'\\''`)}'`;
 }
 
 /** The exact string sent as the ssh exec request: every argument quoted, joined by single spaces. */
 export function buildCommandLine(argv: readonly string[]): string {
   if (argv.length === 0) throw new TypeError('A remote command needs at least the program name.');
-  return argv.map(shellQuote).join(' ');
+  // A bare `a=b` first word would be read as a variable assignment, not as the program: quote it.
+  return argv
+    .map((arg, index) => {
+      const quoted = shellQuote(arg);
+      return index === 0 && quoted === arg && arg.includes('=') ? singleQuote(arg) : quoted;
+    })
+    .join(' ');
 }

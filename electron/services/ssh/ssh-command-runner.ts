@@ -1,0 +1,328 @@
+import type { ClientChannel } from 'ssh2';
+import { Readable } from 'node:stream';
+import { AppFailure } from '../../../shared/result.ts';
+import type { Connection } from '../../../shared/schemas.ts';
+import { buildCommandLine, type CommandRunner, type RunOptions, type RunResult } from './command-runner.ts';
+import { redactSecrets } from './redact.ts';
+import { endpointLabel } from './ssh-connect.ts';
+import type { ExecClient, LeasedChannel, PoolTarget, SshConnectionPool } from './ssh-connection-pool.ts';
+import { failureFromStderr } from './stderr-error-table.ts';
+
+// The CommandRunner over ssh2: quoted argv in, exit code checked, stderr mapped to a typed failure.
+// Every command runs under LC_ALL=C so the error table can read zfs's and sudo's messages in English.
+
+export type Privilege = Connection['privilege'];
+
+export interface RunnerLogEntry {
+  level: 'debug' | 'info' | 'warn';
+  source: string;
+  message: string;
+}
+
+export interface SshRunnerTarget extends PoolTarget {
+  privilege: Privilege;
+}
+
+/** Stderr kept for the error message: the tail is what explains a failure. */
+const maxStderrBytes = 256 * 1024;
+
+/** The words sent to the remote shell: sudo -n for privileged commands on a 'sudo' connection, LC_ALL=C for all. */
+export function remoteArgv(argv: readonly string[], privilege: Privilege, privileged = true): string[] {
+  const command = privileged && privilege === 'sudo' ? ['sudo', '-n', ...argv] : [...argv];
+  // `env` works in any login shell (csh has no VAR=value prefix); sudo keeps LC_* by default.
+  return ['env', 'LC_ALL=C', ...command];
+}
+
+/** What the log and error messages show: the command without the env prefix, secrets redacted. */
+function displayCommand(argv: readonly string[], knownSecrets: readonly string[]): string {
+  const shown = argv[0] === 'env' && argv[1] === 'LC_ALL=C' ? argv.slice(2) : argv;
+  return redactSecrets(buildCommandLine(shown), knownSecrets);
+}
+
+interface ChannelContext {
+  label: string;
+  username: string;
+  /** Already redacted. */
+  command: string;
+  connectionAlive: () => boolean;
+}
+
+type StopReason = { kind: 'timeout'; ms: number } | { kind: 'cancelled' };
+
+/** Runs one command on an open exec channel and resolves when the channel has closed. */
+function driveChannel(channel: ClientChannel, options: RunOptions, context: ChannelContext, stop: AbortSignal, stopReason: () => StopReason | null): Promise<RunResult> {
+  return new Promise<RunResult>((resolve, reject) => {
+    const stdoutChunks: Buffer[] = [];
+    let stderrChunks: Buffer[] = [];
+    let stderrBytes = 0;
+    let exitCode: number | null = null;
+    let exitSignal: string | null = null;
+    let sawExit = false;
+    let localError: unknown = null;
+    let settled = false;
+
+    const closeChannel = () => {
+      try {
+        // OpenSSH >= 7.9 delivers the signal; older sshd ignores it and the close (EOF, SIGPIPE) stops the command.
+        channel.signal('KILL');
+      } catch {
+        // not supported, or already closed
+      }
+      try {
+        channel.close();
+      } catch {
+        // already closed
+      }
+    };
+    const onStop = () => closeChannel();
+    stop.addEventListener('abort', onStop, { once: true });
+
+    channel.on('data', (chunk: Buffer) => {
+      if (!options.stdoutTo) stdoutChunks.push(chunk);
+      options.onStdout?.(chunk);
+    });
+    if (options.stdoutTo) {
+      const sink = options.stdoutTo;
+      channel.pipe(sink);
+      sink.on('error', (error) => {
+        localError ??= error;
+        closeChannel();
+      });
+    }
+    channel.stderr.on('data', (chunk: Buffer) => {
+      stderrChunks.push(chunk);
+      stderrBytes += chunk.length;
+      if (stderrBytes > maxStderrBytes * 2) {
+        const tail = Buffer.concat(stderrChunks).subarray(-maxStderrBytes);
+        stderrChunks = [tail];
+        stderrBytes = tail.length;
+      }
+      options.onStderr?.(chunk);
+    });
+    channel.on('exit', (code: number | null, signal?: string) => {
+      sawExit = true;
+      exitCode = typeof code === 'number' ? code : null;
+      exitSignal = signal ?? null;
+    });
+    channel.on('error', (error: Error) => {
+      localError ??= error;
+    });
+    channel.on('close', () => {
+      if (settled) return;
+      settled = true;
+      stop.removeEventListener('abort', onStop);
+      const stdout = Buffer.concat(stdoutChunks).toString('utf8');
+      const stderr = Buffer.concat(stderrChunks).toString('utf8');
+      const reason = stopReason();
+      if (reason?.kind === 'timeout') {
+        reject(
+          new AppFailure('TIMEOUT', `${context.label}: "${context.command}" did not finish within ${Math.round(reason.ms / 1000)} s and was stopped.`, 'The NAS may be overloaded, or the command waits for something (a lock, a busy pool). Try again later.', {
+            command: context.command,
+            timeoutMs: reason.ms,
+          }),
+        );
+        return;
+      }
+      if (reason?.kind === 'cancelled') {
+        reject(new AppFailure('CANCELLED', `${context.label}: "${context.command}" was cancelled.`, undefined, { command: context.command }));
+        return;
+      }
+      if (!sawExit) {
+        if (!context.connectionAlive()) {
+          reject(
+            new AppFailure('HOST_UNREACHABLE', `Lost the connection to ${context.label} while running "${context.command}".`, 'The NAS rebooted or the network dropped. The command may or may not have completed: check before retrying.', {
+              command: context.command,
+            }),
+          );
+          return;
+        }
+        if (localError) {
+          reject(new AppFailure('REMOTE_COMMAND_FAILED', `${context.label}: "${context.command}" failed: ${localError instanceof Error ? localError.message : String(localError)}.`, undefined, { command: context.command }));
+          return;
+        }
+      }
+      if (localError && exitCode === 0) {
+        reject(new AppFailure('REMOTE_COMMAND_FAILED', `${context.label}: "${context.command}": the local side of the stream failed: ${localError instanceof Error ? localError.message : String(localError)}.`, undefined, { command: context.command }));
+        return;
+      }
+      const expected = options.expectedExitCodes ?? [0];
+      if (exitCode !== null && expected.includes(exitCode)) {
+        resolve({ exitCode, stdout, stderr });
+        return;
+      }
+      reject(failureFromStderr({ label: context.label, username: context.username, command: context.command, exitCode, signal: exitSignal, stderr }));
+    });
+
+    // stdin: always ended, so a command reading stdin never waits forever.
+    const input = options.stdin;
+    if (input === undefined) {
+      channel.end();
+    } else if (typeof input === 'string' || Buffer.isBuffer(input)) {
+      channel.end(input);
+    } else {
+      const source = input instanceof Readable ? input : Readable.from(input);
+      source.on('error', (error) => {
+        localError ??= error;
+        closeChannel();
+      });
+      source.pipe(channel);
+    }
+  });
+}
+
+/** Combines the caller's signal and the timeout into one signal; tells which one fired. */
+function stopControl(options: RunOptions): { signal: AbortSignal; reason: () => StopReason | null; dispose: () => void } {
+  const controller = new AbortController();
+  let reason: StopReason | null = null;
+  let timer: NodeJS.Timeout | undefined;
+  const onAbort = () => {
+    reason ??= { kind: 'cancelled' };
+    controller.abort();
+  };
+  if (options.signal?.aborted) onAbort();
+  else options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.timeoutMs !== undefined && options.timeoutMs > 0) {
+    const ms = options.timeoutMs;
+    timer = setTimeout(() => {
+      reason ??= { kind: 'timeout', ms };
+      controller.abort();
+    }, ms);
+  }
+  return {
+    signal: controller.signal,
+    reason: () => reason,
+    dispose: () => {
+      if (timer) clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+    },
+  };
+}
+
+function rethrowStopped(error: unknown, reason: StopReason | null, label: string, command: string): never {
+  if (reason?.kind === 'timeout') {
+    throw new AppFailure('TIMEOUT', `${label}: "${command}" could not start within ${Math.round(reason.ms / 1000)} s.`, 'The NAS is slow to answer or all its SSH channels are busy. Try again later.', { command, timeoutMs: reason.ms });
+  }
+  if (reason?.kind === 'cancelled') throw new AppFailure('CANCELLED', `${label}: "${command}" was cancelled.`, undefined, { command });
+  throw error;
+}
+
+export interface SshCommandRunnerOptions {
+  pool: SshConnectionPool;
+  target: SshRunnerTarget;
+  log?: (entry: RunnerLogEntry) => void;
+  /** Values to blank out of logs and errors (e.g. a password typed for this session). */
+  knownSecrets?: readonly string[];
+}
+
+/** CommandRunner over one pooled connection: every run is one channel on it. */
+export class SshCommandRunner implements CommandRunner {
+  readonly label: string;
+  readonly #options: SshCommandRunnerOptions;
+
+  constructor(options: SshCommandRunnerOptions) {
+    this.#options = options;
+    this.label = endpointLabel(options.target);
+  }
+
+  async run(argv: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+    const { pool, target, log } = this.#options;
+    const secrets = this.#options.knownSecrets ?? [];
+    const words = remoteArgv(argv, target.privilege, options.privileged ?? true);
+    const commandLine = buildCommandLine(words);
+    const shown = displayCommand(words, secrets);
+    const control = stopControl(options);
+    const started = performance.now();
+    try {
+      let lease: LeasedChannel | undefined;
+      let running: Promise<RunResult> | undefined;
+      const context = { label: this.label, username: target.username, command: shown, connectionAlive: () => lease?.connectionAlive() ?? true };
+      try {
+        lease = await pool.exec(target, commandLine, control.signal, (channel) => {
+          running = driveChannel(channel, options, context, control.signal, control.reason);
+        });
+      } catch (error) {
+        rethrowStopped(error, control.reason(), this.label, shown);
+      }
+      try {
+        if (!running) throw new AppFailure('INTERNAL', `${this.label}: the channel opened without being set up.`);
+        const result = await running;
+        log?.({ level: 'debug', source: this.label, message: `$ ${shown} -> exit ${result.exitCode} (${Math.round(performance.now() - started)} ms)` });
+        return result;
+      } finally {
+        lease.release();
+      }
+    } catch (error) {
+      const code = error instanceof AppFailure ? error.code : 'INTERNAL';
+      log?.({ level: 'warn', source: this.label, message: `$ ${shown} -> ${code} (${Math.round(performance.now() - started)} ms)${error instanceof Error ? `: ${redactSecrets(error.message, secrets)}` : ''}` });
+      throw error;
+    } finally {
+      control.dispose();
+    }
+  }
+}
+
+export interface DirectRunnerOptions {
+  client: ExecClient;
+  host: string;
+  port: number;
+  username: string;
+  privilege: Privilege;
+  log?: (entry: RunnerLogEntry) => void;
+  knownSecrets?: readonly string[];
+}
+
+/**
+ * CommandRunner over one dedicated, unpooled connection: the password session of the guided key
+ * installation, which must not be shared or kept.
+ */
+export class DirectCommandRunner implements CommandRunner {
+  readonly label: string;
+  readonly #options: DirectRunnerOptions;
+  #alive = true;
+
+  constructor(options: DirectRunnerOptions) {
+    this.#options = options;
+    this.label = endpointLabel(options);
+    options.client.on('close', () => {
+      this.#alive = false;
+    });
+  }
+
+  async run(argv: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+    const { client, privilege, log } = this.#options;
+    const secrets = this.#options.knownSecrets ?? [];
+    const words = remoteArgv(argv, privilege, options.privileged ?? true);
+    const shown = displayCommand(words, secrets);
+    const control = stopControl(options);
+    const started = performance.now();
+    try {
+      const context = { label: this.label, username: this.#options.username, command: shown, connectionAlive: () => this.#alive };
+      const running = await new Promise<Promise<RunResult>>((resolve, reject) => {
+        try {
+          client.exec(buildCommandLine(words), (error, channel) => {
+            if (error) return reject(error);
+            // Listeners go on synchronously: ssh2 may emit 'exit' and 'close' in this same tick.
+            resolve(driveChannel(channel, options, context, control.signal, control.reason));
+          });
+        } catch (error) {
+          reject(error);
+        }
+      }).catch((error: unknown) =>
+        rethrowStopped(
+          new AppFailure('HOST_UNREACHABLE', `${this.label}: could not start "${shown}": ${error instanceof Error ? error.message : String(error)}.`),
+          control.reason(),
+          this.label,
+          shown,
+        ),
+      );
+      const result = await running;
+      log?.({ level: 'debug', source: this.label, message: `$ ${shown} -> exit ${result.exitCode} (${Math.round(performance.now() - started)} ms)` });
+      return result;
+    } catch (error) {
+      log?.({ level: 'warn', source: this.label, message: `$ ${shown} -> ${error instanceof AppFailure ? error.code : 'INTERNAL'}${error instanceof Error ? `: ${redactSecrets(error.message, secrets)}` : ''}` });
+      throw error;
+    } finally {
+      control.dispose();
+    }
+  }
+}

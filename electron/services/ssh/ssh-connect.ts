@@ -1,0 +1,178 @@
+import ssh2, { type Client as Ssh2Client, type ConnectConfig } from 'ssh2';
+import { AppFailure } from '../../../shared/result.ts';
+import { mapConnectionError } from './connection-errors.ts';
+import {
+  decideHostKey,
+  describeHostKey,
+  hostKeyMismatchFailure,
+  hostKeyUnconfirmedFailure,
+  type HostKeyInfo,
+  type HostKeyTrust,
+} from './host-key.ts';
+import type { SshCredentials } from './ssh-credentials.ts';
+
+// Opens one authenticated ssh2 connection. Every connection is checked against the pinned host key:
+//  - pinned and equal: go on;
+//  - pinned and different: refused inside the key exchange (HOST_KEY_MISMATCH), before any credential is sent;
+//  - not pinned: the key exchange is completed (so the server has proven it holds the key), then we hang up
+//    before authenticating and report HOST_KEY_UNCONFIRMED with the fingerprint for the user to confirm.
+
+export interface SshEndpoint {
+  /** The saved connection's id: the key under which its host key is pinned. */
+  connectionId: string;
+  host: string;
+  port: number;
+  username: string;
+}
+
+/** 'fast-aead' puts aes128-gcm@openssh.com first: the cheapest cipher on AES-NI hardware (ssh2's default list also starts with GCM, unless the CPU lacks AES). */
+export type CipherPreference = 'default' | 'fast-aead';
+
+export interface SshConnectParams extends SshEndpoint {
+  credentials: SshCredentials;
+  trust: HostKeyTrust;
+  connectTimeoutMs?: number;
+  keepaliveIntervalMs?: number;
+  keepaliveCountMax?: number;
+  cipherPreference?: CipherPreference;
+  signal?: AbortSignal;
+  /** Called with ssh2's debug lines (already free of secrets: ssh2 never prints passwords or keys). */
+  debug?: (line: string) => void;
+}
+
+export interface SshSession {
+  client: Ssh2Client;
+  hostKey: HostKeyInfo;
+  label: string;
+  /** TCP connect + key exchange + authentication. */
+  handshakeMs: number;
+  /** Cipher negotiated client to server. */
+  cipher: string | undefined;
+}
+
+export const defaultConnectTimeoutMs = 20_000;
+export const defaultKeepaliveIntervalMs = 15_000;
+
+export function endpointLabel(endpoint: Pick<SshEndpoint, 'host' | 'port' | 'username'>): string {
+  return `${endpoint.username}@${endpoint.host}:${endpoint.port}`;
+}
+
+export function cipherAlgorithms(preference: CipherPreference | undefined): ConnectConfig['algorithms'] {
+  if (preference !== 'fast-aead') return undefined;
+  // An exact list (ssh2's "prepend" does not move a name already in its default list).
+  return {
+    cipher: ['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com', 'chacha20-poly1305@openssh.com', 'aes128-ctr', 'aes192-ctr', 'aes256-ctr'],
+  };
+}
+
+/** Opens, verifies and authenticates a connection. Rejects with a typed AppFailure. */
+export function connectSsh(params: SshConnectParams): Promise<SshSession> {
+  const label = endpointLabel(params);
+  const connectTimeoutMs = params.connectTimeoutMs ?? defaultConnectTimeoutMs;
+  const errorContext = {
+    label,
+    host: params.host,
+    port: params.port,
+    username: params.username,
+    authDescription: params.credentials.description,
+    connectTimeoutMs,
+  };
+  return new Promise<SshSession>((resolve, reject) => {
+    const client = new ssh2.Client();
+    const started = performance.now();
+    let settled = false;
+    let presented: HostKeyInfo | undefined;
+    /** Set by the host verifier when the key is new: hang up after the key exchange, before auth. */
+    let unconfirmed: AppFailure | undefined;
+    let hostKeyFailure: AppFailure | undefined;
+    let cipher: string | undefined;
+    // A hard cap over ssh2's readyTimeout, which does not cover a slow async host verifier or auth.
+    const overall = setTimeout(() => fail(Object.assign(new Error('Timed out while waiting for handshake'), { level: 'client-timeout' })), connectTimeoutMs + 1000);
+
+    const finish = () => {
+      clearTimeout(overall);
+      params.signal?.removeEventListener('abort', onAbort);
+    };
+    const fail = (error: unknown) => {
+      if (settled) return;
+      settled = true;
+      finish();
+      client.removeAllListeners('ready');
+      client.on('error', () => {}); // late errors of a connection we gave up on
+      client.destroy();
+      reject(hostKeyFailure ?? unconfirmed ?? mapConnectionError(error, errorContext));
+    };
+    const onAbort = () => {
+      fail(new AppFailure('CANCELLED', `Connecting to ${label} was cancelled.`));
+    };
+    if (params.signal?.aborted) {
+      onAbort();
+      return;
+    }
+    params.signal?.addEventListener('abort', onAbort, { once: true });
+
+    client.on('handshake', (negotiated) => {
+      cipher = negotiated.cs.cipher;
+      if (unconfirmed) fail(unconfirmed);
+    });
+    client.on('ready', () => {
+      if (settled) return;
+      if (!presented) {
+        fail(new AppFailure('INTERNAL', `${label}: connected without a host key check.`));
+        return;
+      }
+      settled = true;
+      finish();
+      resolve({ client, hostKey: presented, label, handshakeMs: performance.now() - started, cipher });
+    });
+    client.on('error', (error) => fail(error));
+    client.on('close', () => fail(new Error('Connection lost before handshake')));
+
+    const config: ConnectConfig = {
+      host: params.host,
+      port: params.port,
+      username: params.username,
+      readyTimeout: connectTimeoutMs,
+      keepaliveInterval: params.keepaliveIntervalMs ?? defaultKeepaliveIntervalMs,
+      keepaliveCountMax: params.keepaliveCountMax ?? 3,
+      hostVerifier: (blob: Buffer, verify: (valid: boolean) => void) => {
+        let key: HostKeyInfo;
+        try {
+          key = describeHostKey(blob);
+        } catch {
+          verify(false);
+          return;
+        }
+        presented = key;
+        Promise.resolve(params.trust.get(params.connectionId)).then(
+          (pinned) => {
+            const decision = decideHostKey(pinned, key);
+            if (decision.kind === 'mismatch') {
+              hostKeyFailure = hostKeyMismatchFailure(`${params.host}:${params.port}`, decision.expected, key);
+              verify(false);
+            } else {
+              if (decision.kind === 'unconfirmed') unconfirmed = hostKeyUnconfirmedFailure(`${params.host}:${params.port}`, key);
+              verify(true);
+            }
+          },
+          (error: unknown) => {
+            hostKeyFailure = new AppFailure('INTERNAL', `Could not read the pinned host key: ${error instanceof Error ? error.message : String(error)}`);
+            verify(false);
+          },
+        );
+      },
+      ...(params.credentials.privateKey ? { privateKey: params.credentials.privateKey } : {}),
+      ...(params.credentials.passphrase !== undefined ? { passphrase: params.credentials.passphrase } : {}),
+      ...(params.credentials.agent !== undefined ? { agent: params.credentials.agent } : {}),
+      ...(params.credentials.password !== undefined ? { password: params.credentials.password } : {}),
+      ...(params.debug ? { debug: params.debug } : {}),
+    };
+    const algorithms = cipherAlgorithms(params.cipherPreference);
+    if (algorithms) config.algorithms = algorithms;
+    try {
+      client.connect(config);
+    } catch (error) {
+      fail(error);
+    }
+  });
+}

@@ -1,0 +1,61 @@
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { buildCommandLine, shellQuote } from '../../../../../electron/services/ssh/command-runner.ts';
+
+describe('shellQuote', () => {
+  it('leaves plain words bare and single-quotes the rest', () => {
+    expect(shellQuote('zfs')).toBe('zfs');
+    expect(shellQuote('tank/data@snap-1')).toBe('tank/data@snap-1');
+    expect(shellQuote('-Hp')).toBe('-Hp');
+    expect(shellQuote('name,used,avail')).toBe('name,used,avail');
+    expect(shellQuote('')).toBe("''");
+    expect(shellQuote('a b')).toBe("'a b'");
+    expect(shellQuote("it's")).toBe(`'it'\\''s'`);
+    expect(shellQuote('$(rm -rf /)')).toBe("'$(rm -rf /)'");
+    expect(shellQuote('a=b')).toBe('a=b');
+    expect(shellQuote('~')).toBe("'~'");
+  });
+
+  it('refuses NUL, which no shell argument can hold', () => {
+    expect(() => shellQuote('a\0b')).toThrow(TypeError);
+  });
+
+  it('buildCommandLine joins quoted words and needs a program', () => {
+    expect(buildCommandLine(['zfs', 'list', '-H', '-o', 'name', 'tank/a b'])).toBe("zfs list -H -o name 'tank/a b'");
+    expect(() => buildCommandLine([])).toThrow(TypeError);
+    // A bare a=b first word would be an assignment; later words are plain arguments.
+    expect(buildCommandLine(['a=b', 'c=d'])).toBe("'a=b' c=d");
+    expect(() => buildCommandLine(['x=\0'])).toThrow(TypeError);
+  });
+
+  // The real test: a POSIX shell reads every quoted argument back byte for byte.
+  const nasty = [
+    "it's",
+    'a b  c',
+    '$(touch /tmp/zrd-pwned)',
+    '`id`',
+    '$HOME',
+    '"double" \\back\\slash',
+    'new\nline',
+    '*',
+    '~root',
+    '-n',
+    '',
+    "''",
+    ';|&<>(){}[]!#',
+    'ünïcødé 🦀',
+    'a=b',
+    "'\\''",
+  ];
+  for (const shell of ['sh', 'bash']) {
+    it(`round-trips literally through ${shell}`, () => {
+      for (const arg of nasty) {
+        const line = buildCommandLine(['printf', '%s', arg]);
+        const out = execFileSync(shell, ['-c', line], { encoding: 'utf8' });
+        expect(out).toBe(arg);
+      }
+      const all = execFileSync(shell, ['-c', buildCommandLine(['printf', '[%s]', ...nasty])], { encoding: 'utf8' });
+      expect(all).toBe(nasty.map((a) => `[${a}]`).join(''));
+    });
+  }
+});

@@ -1,0 +1,113 @@
+import { EventEmitter } from 'node:events';
+import { Duplex, PassThrough } from 'node:stream';
+import type { ClientChannel } from 'ssh2';
+import type { ExecClient, PoolSession } from '../../../../../electron/services/ssh/ssh-connection-pool.ts';
+
+// In-process stand-ins for an ssh2 connection and its exec channels: enough for the pool and runner logic.
+
+export class FakeChannel extends Duplex {
+  readonly stderr = new PassThrough();
+  readonly command: string;
+  stdin = '';
+  stdinEnded = false;
+  signals: string[] = [];
+  isClosed = false;
+  constructor(command: string) {
+    super();
+    this.command = command;
+    this.on('finish', () => {
+      this.stdinEnded = true;
+      this.emit('stdin-ended');
+    });
+  }
+  override _read(): void {}
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
+    this.stdin += chunk.toString('utf8');
+    callback();
+  }
+  /** The remote command ends: output, exit status, then the channel closes. */
+  complete(exitCode: number, stdout = '', stderr = ''): void {
+    if (this.isClosed) return;
+    if (stdout) this.push(stdout);
+    if (stderr) this.stderr.push(stderr);
+    this.push(null);
+    this.stderr.push(null);
+    this.emit('exit', exitCode);
+    setImmediate(() => this.shut());
+  }
+  signal(name: string): void {
+    this.signals.push(name);
+  }
+  close(): void {
+    setImmediate(() => this.shut());
+  }
+  shut(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.emit('close');
+  }
+}
+
+export type ExecHandler = (channel: FakeChannel, client: FakeClient) => void;
+
+export class FakeClient extends EventEmitter implements ExecClient {
+  readonly id: number;
+  alive = true;
+  channels: FakeChannel[] = [];
+  open = 0;
+  /** Refuse channels above this many at once, like sshd's MaxSessions. */
+  serverMaxSessions = Infinity;
+  handler: ExecHandler;
+  constructor(id: number, handler: ExecHandler) {
+    super();
+    this.id = id;
+    this.handler = handler;
+  }
+  exec(command: string, callback: (err: Error | undefined, channel: ClientChannel) => void): this {
+    if (!this.alive) throw new Error('Not connected');
+    if (this.open >= this.serverMaxSessions) {
+      setImmediate(() => callback(new Error('(SSH) Channel open failure: open failed'), undefined as unknown as ClientChannel));
+      return this;
+    }
+    const channel = new FakeChannel(command);
+    this.open += 1;
+    channel.on('close', () => {
+      this.open -= 1;
+    });
+    this.channels.push(channel);
+    setImmediate(() => {
+      callback(undefined, channel as unknown as ClientChannel);
+      this.handler(channel, this);
+    });
+    return this;
+  }
+  end(): this {
+    this.drop();
+    return this;
+  }
+  /** The TCP connection dies: open channels close without an exit status. */
+  drop(): void {
+    if (!this.alive) return;
+    this.alive = false;
+    for (const channel of this.channels) channel.close();
+    setImmediate(() => this.emit('close'));
+  }
+}
+
+/** Answers `printf %s X` with X, `exit N` with status N, `sleep` never; others exit 0. */
+export const defaultHandler: ExecHandler = (channel) => {
+  const printf = /printf %s (.*)$/.exec(channel.command);
+  if (printf) return channel.complete(0, printf[1]);
+  const exit = /exit (\d+)/.exec(channel.command);
+  if (exit) return channel.complete(Number(exit[1]), '', 'failed on purpose\n');
+  if (/sleep/.test(channel.command)) return;
+  if (/cat/.test(channel.command)) {
+    channel.once('stdin-ended', () => channel.complete(0, channel.stdin));
+    return;
+  }
+  channel.complete(0);
+};
+
+export function fakeSession(client: FakeClient): PoolSession {
+  return { client, hostKey: { type: 'ssh-ed25519', sha256: 'SHA256:fake' }, handshakeMs: 5 };
+}
