@@ -108,6 +108,12 @@ function driveChannel(channel: ClientChannel, options: RunOptions, context: Chan
       localError ??= error;
     });
     channel.on('close', () => {
+      // A channel that closes without an exit status may mean the connection died: ssh2 reports the
+      // connection's close around the same moment, so look one turn later.
+      if (sawExit) settle();
+      else setImmediate(settle);
+    });
+    const settle = () => {
       if (settled) return;
       settled = true;
       stop.removeEventListener('abort', onStop);
@@ -151,7 +157,7 @@ function driveChannel(channel: ClientChannel, options: RunOptions, context: Chan
         return;
       }
       reject(failureFromStderr({ label: context.label, username: context.username, command: context.command, exitCode, signal: exitSignal, stderr }));
-    });
+    };
 
     // stdin: always ended, so a command reading stdin never waits forever.
     const input = options.stdin;
@@ -297,12 +303,13 @@ export class DirectCommandRunner implements CommandRunner {
     const started = performance.now();
     try {
       const context = { label: this.label, username: this.#options.username, command: shown, connectionAlive: () => this.#alive };
-      const running = await new Promise<Promise<RunResult>>((resolve, reject) => {
+      // Wrapped in an object so this promise settles when the channel opens, not when the command ends.
+      const { running } = await new Promise<{ running: Promise<RunResult> }>((resolve, reject) => {
         try {
           client.exec(buildCommandLine(words), (error, channel) => {
             if (error) return reject(error);
             // Listeners go on synchronously: ssh2 may emit 'exit' and 'close' in this same tick.
-            resolve(driveChannel(channel, options, context, control.signal, control.reason));
+            resolve({ running: driveChannel(channel, options, context, control.signal, control.reason) });
           });
         } catch (error) {
           reject(error);

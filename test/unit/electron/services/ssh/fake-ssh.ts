@@ -89,8 +89,11 @@ export class FakeClient extends EventEmitter implements ExecClient {
   drop(): void {
     if (!this.alive) return;
     this.alive = false;
-    for (const channel of this.channels) channel.close();
-    setImmediate(() => this.emit('close'));
+    // Like ssh2: the client's 'close' first, then its open channels are closed.
+    setImmediate(() => {
+      this.emit('close');
+      for (const channel of this.channels) channel.close();
+    });
   }
 }
 

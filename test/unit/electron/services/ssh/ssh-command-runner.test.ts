@@ -1,0 +1,157 @@
+import { PassThrough, Readable, Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { SshConnectionPool } from '../../../../../electron/services/ssh/ssh-connection-pool.ts';
+import { DirectCommandRunner, SshCommandRunner, remoteArgv, type Privilege, type RunnerLogEntry } from '../../../../../electron/services/ssh/ssh-command-runner.ts';
+import { FakeClient, defaultHandler, fakeSession, type ExecHandler } from './fake-ssh.ts';
+
+function runnerWith(handler: ExecHandler = defaultHandler, privilege: Privilege = 'root', logs: RunnerLogEntry[] = [], knownSecrets: string[] = []) {
+  const clients: FakeClient[] = [];
+  const pool = new SshConnectionPool({
+    connector: async () => {
+      const client = new FakeClient(clients.length + 1, handler);
+      clients.push(client);
+      return fakeSession(client);
+    },
+    idleTimeoutMs: 0,
+  });
+  const runner = new SshCommandRunner({
+    pool,
+    target: { connectionId: 'c1', host: 'nas-a', port: 2222, username: 'admin', authKey: 'k', privilege },
+    log: (entry) => logs.push(entry),
+    knownSecrets,
+  });
+  return { runner, clients, pool };
+}
+
+describe('remoteArgv', () => {
+  it('adds sudo -n for privileged commands on sudo connections only, LC_ALL=C always', () => {
+    expect(remoteArgv(['zfs', 'list'], 'sudo')).toEqual(['env', 'LC_ALL=C', 'sudo', '-n', 'zfs', 'list']);
+    expect(remoteArgv(['cat', '.ssh/x'], 'sudo', false)).toEqual(['env', 'LC_ALL=C', 'cat', '.ssh/x']);
+    expect(remoteArgv(['zfs', 'list'], 'root')).toEqual(['env', 'LC_ALL=C', 'zfs', 'list']);
+    expect(remoteArgv(['zfs', 'list'], 'delegated')).toEqual(['env', 'LC_ALL=C', 'zfs', 'list']);
+  });
+});
+
+describe('SshCommandRunner', () => {
+  it('labels itself user@host:port and sends the quoted command line', async () => {
+    const { runner, clients } = runnerWith((channel) => channel.complete(0, 'ok'), 'sudo');
+    expect(runner.label).toBe('admin@nas-a:2222');
+    const result = await runner.run(['zfs', 'list', '-H', 'tank/a b', "it's"]);
+    expect(result).toEqual({ exitCode: 0, stdout: 'ok', stderr: '' });
+    expect(clients[0]!.channels[0]!.command).toBe("env LC_ALL=C sudo -n zfs list -H 'tank/a b' 'it'\\''s'");
+  });
+
+  it('feeds stdin from a string, a Buffer or a stream, and always ends it', async () => {
+    const { runner } = runnerWith();
+    expect((await runner.run(['cat'], { stdin: 'hello\n' })).stdout).toBe('hello\n');
+    expect((await runner.run(['cat'], { stdin: Buffer.from([0x61, 0x62]) })).stdout).toBe('ab');
+    expect((await runner.run(['cat'], { stdin: Readable.from(['one ', 'two']) })).stdout).toBe('one two');
+    const ended: boolean[] = [];
+    const { runner: r2 } = runnerWith((channel) => {
+      channel.once('stdin-ended', () => {
+        ended.push(true);
+        channel.complete(0);
+      });
+    });
+    await r2.run(['zfs', 'list']);
+    expect(ended).toEqual([true]);
+  });
+
+  it('streams stdout to a Writable instead of collecting it, and reports chunks live', async () => {
+    const { runner } = runnerWith((channel) => {
+      channel.push('chunk1 ');
+      setTimeout(() => channel.complete(0, 'chunk2', 'progress 50%\n'), 5);
+    });
+    const received: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _e, cb) {
+        received.push(chunk.toString());
+        cb();
+      },
+    });
+    const live: string[] = [];
+    const errs: string[] = [];
+    const result = await runner.run(['zfs', 'send', 'tank@s'], { stdoutTo: sink, onStdout: (c) => live.push(c.toString()), onStderr: (c) => errs.push(c.toString()) });
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe('progress 50%\n');
+    expect(received.join('')).toBe('chunk1 chunk2');
+    expect(live.join('')).toBe('chunk1 chunk2');
+    expect(errs.join('')).toBe('progress 50%\n');
+  });
+
+  it('accepts named exit codes and maps others from stderr', async () => {
+    const { runner } = runnerWith((channel) => channel.complete(1, '', "cannot open 'tank/nope': dataset does not exist\n"));
+    await expect(runner.run(['zfs', 'list', 'tank/nope'])).rejects.toMatchObject({ code: 'DATASET_NOT_FOUND' });
+    const result = await runner.run(['zfs', 'list', 'tank/nope'], { expectedExitCodes: [0, 1] });
+    expect(result.exitCode).toBe(1);
+  });
+
+  it('stops a command at its timeout by closing the channel', async () => {
+    const { runner, clients } = runnerWith(() => {});
+    const started = Date.now();
+    await expect(runner.run(['sleep', '100'], { timeoutMs: 50 })).rejects.toMatchObject({ code: 'TIMEOUT' });
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(clients[0]!.channels[0]!.signals).toEqual(['KILL']);
+    expect(clients[0]!.channels[0]!.isClosed).toBe(true);
+  });
+
+  it('cancels on AbortSignal, before or during the command', async () => {
+    const { runner, clients } = runnerWith(() => {});
+    const controller = new AbortController();
+    const running = runner.run(['sleep', '100'], { signal: controller.signal });
+    setTimeout(() => controller.abort(), 20);
+    await expect(running).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(clients[0]!.channels[0]!.isClosed).toBe(true);
+    await expect(runner.run(['true'], { signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(clients[0]!.channels).toHaveLength(1);
+  });
+
+  it('tells a lost connection from a failed command', async () => {
+    const { runner, clients } = runnerWith(() => {});
+    const running = runner.run(['zfs', 'recv', 'backup/x']);
+    await new Promise((r) => setTimeout(r, 10));
+    clients[0]!.drop();
+    await expect(running).rejects.toMatchObject({ code: 'HOST_UNREACHABLE' });
+  });
+
+  it('a remote process killed by a signal is a REMOTE_COMMAND_FAILED naming the signal', async () => {
+    const { runner } = runnerWith((channel) => {
+      channel.emit('exit', null, 'KILL');
+      channel.push(null);
+      channel.stderr.push(null);
+      setImmediate(() => channel.shut());
+    });
+    await expect(runner.run(['zfs', 'send', 'tank@s'])).rejects.toMatchObject({ code: 'REMOTE_COMMAND_FAILED', message: expect.stringContaining('signal KILL') });
+  });
+
+  it('a failing stdin stream stops the command', async () => {
+    const { runner } = runnerWith(() => {});
+    const input = new PassThrough();
+    const running = runner.run(['zfs', 'recv', 'backup/x'], { stdin: input });
+    setTimeout(() => input.destroy(new Error('source went away')), 10);
+    await expect(running).rejects.toMatchObject({ code: 'REMOTE_COMMAND_FAILED', message: expect.stringContaining('source went away') });
+  });
+
+  it('logs each command with its outcome, secrets redacted', async () => {
+    const logs: RunnerLogEntry[] = [];
+    const { runner } = runnerWith((channel) => channel.complete(/fail/.test(channel.command) ? 2 : 0), 'root', logs, ['hunter22']);
+    await runner.run(['echo', 'hunter22']);
+    await runner.run(['fail'], {}).catch(() => {});
+    expect(logs.map((l) => l.message)).toEqual([expect.stringMatching(/^\$ echo \[redacted\] -> exit 0/), expect.stringMatching(/^\$ fail -> REMOTE_COMMAND_FAILED/)]);
+    expect(JSON.stringify(logs)).not.toContain('hunter22');
+  });
+});
+
+describe('DirectCommandRunner', () => {
+  it('runs on a dedicated client with the same semantics', async () => {
+    const client = new FakeClient(1, defaultHandler);
+    const runner = new DirectCommandRunner({ client, host: 'nas-b', port: 22, username: 'admin', privilege: 'sudo' });
+    expect(runner.label).toBe('admin@nas-b:22');
+    expect((await runner.run(['printf', '%s', 'x'], { privileged: false })).stdout).toBe('x');
+    expect(client.channels[0]!.command).toBe('env LC_ALL=C printf %s x');
+    await expect(runner.run(['sh', '-c', 'exit 3'])).rejects.toMatchObject({ code: 'REMOTE_COMMAND_FAILED' });
+    client.drop();
+    await new Promise((r) => setTimeout(r, 5));
+    await expect(runner.run(['true'])).rejects.toMatchObject({ code: 'HOST_UNREACHABLE' });
+  });
+});
