@@ -54,10 +54,11 @@ export const stderrRules: readonly StderrRule[] = [
   },
   {
     code: 'COMMAND_NOT_FOUND',
-    pattern: /(?:^|\n)(?:sudo: (\S+): command not found|(?:\S+: )?(?:line \d+: |\d+: )?(\S+): (?:command )?not found)/,
-    message: (f, m) => `${f.label}: the command "${m[1] ?? m[2] ?? programOf(f)}" was not found on the NAS.`,
+    // sudo's, env's (our LC_ALL=C prefix runs through env) and the shells' wordings.
+    pattern: /(?:^|\n)(?:sudo: (\S+): command not found|env: [‘'`]?([^’'\s]+?)[’']?: No such file or directory|(?:\S+: )?(?:line \d+: |\d+: )?(\S+): (?:command )?not found)/,
+    message: (f, m) => `${f.label}: the command "${m[1] ?? m[2] ?? m[3] ?? programOf(f)}" was not found on the NAS.`,
     hint: (_f, m) =>
-      (m[1] ?? m[2]) === 'zfs' || (m[1] ?? m[2]) === 'zpool'
+      ['zfs', 'zpool'].includes(m[1] ?? m[2] ?? m[3] ?? '')
         ? 'Is OpenZFS installed on this NAS? If zfs lives outside the PATH of a non-interactive ssh session, add its folder (e.g. /usr/sbin or /sbin) to that PATH.'
         : 'Install the missing program on the NAS, or make sure it is on the PATH of a non-interactive ssh session.',
   },
@@ -99,7 +100,7 @@ export const stderrRules: readonly StderrRule[] = [
   // zfs and zpool.
   {
     code: 'DATASET_NOT_FOUND',
-    pattern: /cannot (?:open|destroy|rename|receive|hold|release|send|resume send) '?([^':\n]*)'?: (?:dataset does not exist|no such pool or dataset|could not find any snapshots)|'([^'\n]+)': no such pool|(?:dataset|snapshot) does not exist/,
+    pattern: /cannot (?:open|destroy|rename|receive|hold|release|send|resume send) '?([^':\n]*)'?: (?:dataset does not exist|no such pool or dataset|could not find any snapshots)|'([^'\n]+)': no such pool|(?:dataset|snapshot) does not exist|could not find any snapshots to destroy/,
     message: (f, m) => `${f.label}: ${m[1] ?? m[2] ? `"${m[1] ?? m[2]}" does not exist` : 'the dataset does not exist'}.`,
     hint: () => 'Refresh the dataset list: it may have been renamed or destroyed on the NAS.',
   },
@@ -112,7 +113,8 @@ export const stderrRules: readonly StderrRule[] = [
   {
     // zfs receive refusing to overwrite or diverge: the replication planner decides what to do about it.
     code: 'CONFLICT',
-    pattern: /destination has snapshots[^\n]*|destination \S+ has been modified since most recent snapshot|most recent snapshot of \S+ does not match incremental source|tag already exists on this dataset/,
+    // zfs wraps some of these over two lines.
+    pattern: /destination has snapshots[^\n]*|destination \S+ has been modified\s+since most recent snapshot|most recent snapshot of \S+ does not\s+match incremental source|tag already exists on this dataset/,
     message: (f, m) => `${f.label}: ${m[0]}.`,
     hint: () => 'The destination has diverged from the source. Compare their snapshots before deciding to roll back or re-seed.',
   },
