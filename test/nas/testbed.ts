@@ -1,0 +1,593 @@
+// NAS test bed: boots Debian + OpenZFS 2.3 VMs under qemu (TCG) from the cached image made by
+// build-image.sh, and talks to them with the OpenSSH client.
+//
+// Used by test/integration/global-setup.ts and by the nas.ts CLI. Node built-ins only; runs
+// under Node 24 type stripping (erasable TypeScript only).
+//
+// Every VM: root image snapshot=on (clean every boot), a fresh qcow2 data disk in a per-run temp
+// dir holding the pool named by `pool`, its sshd forwarded to a free 127.0.0.1 port, and guestfwd
+// entries so that inside any VM 10.0.2.101:22 is nas-a's sshd and 10.0.2.102:22 is nas-b's
+// (/etc/hosts in the guest names them nas-a / nas-b). Nothing but 127.0.0.1 is contacted.
+
+import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import {
+  closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { createServer } from 'node:net';
+import { homedir, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export type UserName = 'root' | 'admin' | 'delegate' | 'sudopw';
+
+export interface UserCredentials {
+  password: string;
+}
+
+/** Accounts baked into the image. All of them accept the test key (keyPath) and their password. */
+export const USERS: Record<UserName, UserCredentials> = {
+  root: { password: 'zrd-root' }, // everything
+  admin: { password: 'zrd-admin' }, // sudo NOPASSWD for zfs and zpool only (TrueNAS SCALE style)
+  delegate: { password: 'zrd-delegate' }, // no sudo; `zfs allow` on the pool
+  sudopw: { password: 'zrd-sudopw' }, // sudo ALL, but sudo asks for the password
+};
+
+/** Fixed guest-side addresses of the peers, as written in the image's /etc/hosts. */
+export const PEER_ADDRESSES: Record<string, string> = {
+  'nas-a': '10.0.2.101',
+  'nas-b': '10.0.2.102',
+};
+
+export interface VmSpec {
+  name: string;
+  pool: string;
+  /** Guest-side address that reaches this VM's sshd from every VM; defaults from PEER_ADDRESSES. */
+  peerAddress?: string;
+}
+
+export interface VmInfo {
+  name: string;
+  host: string; // always 127.0.0.1
+  port: number; // sshd, forwarded
+  pool: string;
+  users: Record<UserName, UserCredentials>;
+  keyPath: string; // test private key (same for every user)
+  peerAddress: string | null; // how the other VMs reach this one (port 22)
+  pid: number; // qemu
+  consoleLog: string;
+  runDir: string;
+}
+
+export interface ImageInfo {
+  dir: string;
+  key: string;
+  kernelAbi: string;
+  zfsVersion: string;
+}
+
+/** Plain data (serializable): what vitest's globalSetup provides to the tests. */
+export interface TestbedInfo {
+  vms: VmInfo[];
+  keyPath: string;
+  publicKey: string;
+  runDir: string;
+  image: ImageInfo;
+  /** Seconds from launching qemu to every VM answering ssh with its pool imported. */
+  bootSeconds: number;
+}
+
+export interface Testbed extends TestbedInfo {
+  /** Peak resident memory (VmHWM) of each qemu so far, in MiB. */
+  peakRssMiB(): Record<string, number>;
+  /** Kills the VMs and removes the run dir. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface BootOptions {
+  vms?: VmSpec[];
+  /** Guest memory, MiB (default ZRD_NAS_MEM or 768). */
+  memoryMiB?: number;
+  smp?: number;
+  /** TCG translation buffer, MiB (qemu's default of 1 GiB inflates RSS). */
+  tbSizeMiB?: number;
+  dataDiskSize?: string;
+  bootTimeoutMs?: number;
+  /** Run build-image.sh first (cached; a few seconds when up to date). Default true. */
+  build?: boolean;
+  /** Leave the VMs running when this process exits (for `nas.ts up --detach`). */
+  detached?: boolean;
+  /** Install SIGINT/SIGTERM handlers that stop the VMs and exit. Default true (not when detached). */
+  handleSignals?: boolean;
+  log?: (message: string) => void;
+}
+
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  code: number;
+}
+
+export interface ExecOptions {
+  input?: string;
+  timeoutMs?: number;
+  /** Reuse one ssh connection per VM and user (ControlMaster). Default true. */
+  reuse?: boolean;
+}
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+export const BUILD_SCRIPT = join(HERE, 'build-image.sh');
+
+export function cacheDir(): string {
+  return process.env.ZRD_NAS_CACHE || join(homedir(), '.cache', 'zfs-replication-desktop', 'nas');
+}
+
+function runsDir(): string {
+  return join(cacheDir(), 'runs');
+}
+
+function defaultLog(message: string): void {
+  process.stderr.write(`[nas] ${message}\n`);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+// ---------------------------------------------------------------------------------------------
+// image
+
+/** Runs build-image.sh (cached) and returns the image. Output goes to stderr. */
+export async function buildImage(log: (m: string) => void = defaultLog): Promise<ImageInfo> {
+  const started = Date.now();
+  await new Promise<void>((resolvePromise, reject) => {
+    const child = spawn('bash', [BUILD_SCRIPT], { stdio: ['ignore', 'pipe', 'inherit'] });
+    child.stdout.on('data', (d: Buffer) => process.stderr.write(d));
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      if (code === 0) resolvePromise();
+      else reject(new Error(`build-image.sh failed (${signal ?? `exit ${code}`}); see its output above`));
+    });
+  });
+  const image = currentImage();
+  log(`image ${image.key} (kernel ${image.kernelAbi}, OpenZFS ${image.zfsVersion}) ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return image;
+}
+
+/** The image `current` points at (build-image.sh must have run). */
+export function currentImage(): ImageInfo {
+  const dir = join(cacheDir(), 'current');
+  const manifestPath = join(dir, 'manifest.json');
+  if (!existsSync(manifestPath)) {
+    throw new Error(`no NAS image in ${cacheDir()}: run \`bash test/nas/build-image.sh\` (or \`node test/nas/nas.ts build\`)`);
+  }
+  const m = JSON.parse(readFileSync(manifestPath, 'utf8')) as { key: string; kernelAbi: string; zfsVersion: string };
+  return { dir: resolve(dir), key: m.key, kernelAbi: m.kernelAbi, zfsVersion: m.zfsVersion };
+}
+
+// ---------------------------------------------------------------------------------------------
+// run records (pidfiles) so that `nas.ts down` can kill what a crashed run left behind
+
+interface RunRecord {
+  id: string;
+  ownerPid: number;
+  detached: boolean;
+  runDir: string;
+  startedAt: string;
+  vms: Array<{ name: string; pid: number; port: number; pool: string; user: string }>;
+}
+
+function recordPath(id: string): string {
+  return join(runsDir(), `${id}.json`);
+}
+
+function writeRecord(rec: RunRecord): void {
+  mkdirSync(runsDir(), { recursive: true });
+  writeFileSync(recordPath(rec.id), JSON.stringify(rec, null, 2) + '\n');
+}
+
+export function listRuns(): RunRecord[] {
+  if (!existsSync(runsDir())) return [];
+  const out: RunRecord[] = [];
+  for (const f of readdirSync(runsDir())) {
+    if (!f.endsWith('.json')) continue;
+    try {
+      out.push(JSON.parse(readFileSync(join(runsDir(), f), 'utf8')) as RunRecord);
+    } catch {
+      // half-written record: ignore
+    }
+  }
+  return out;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** True when pid is still one of our qemu processes (guards against PID reuse). */
+export function isOurQemu(pid: number, runDir: string): boolean {
+  try {
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return cmdline.includes('qemu-system') && cmdline.includes(runDir);
+  } catch {
+    return false;
+  }
+}
+
+async function killPids(pids: number[], runDir: string): Promise<void> {
+  const ours = pids.filter((pid) => isOurQemu(pid, runDir));
+  for (const pid of ours) {
+    try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ }
+  }
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline && ours.some((pid) => isOurQemu(pid, runDir))) await sleep(100);
+  for (const pid of ours) {
+    if (isOurQemu(pid, runDir)) {
+      try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    }
+  }
+}
+
+/** Stops the VMs of one recorded run and forgets it. */
+export async function stopRun(rec: RunRecord): Promise<void> {
+  closeMasters(rec.runDir);
+  await killPids(rec.vms.map((v) => v.pid), rec.runDir);
+  rmSync(rec.runDir, { recursive: true, force: true });
+  rmSync(recordPath(rec.id), { force: true });
+}
+
+/** Kills the VMs of runs whose owner process died without cleaning up (not detached runs). */
+export async function reapStale(log: (m: string) => void = defaultLog): Promise<number> {
+  let n = 0;
+  for (const rec of listRuns()) {
+    if (!rec.detached && !isAlive(rec.ownerPid)) {
+      log(`reaping stale run ${rec.id} (owner ${rec.ownerPid} is gone)`);
+      await stopRun(rec);
+      n++;
+    }
+  }
+  return n;
+}
+
+// ---------------------------------------------------------------------------------------------
+// ssh
+
+function sshBaseArgs(vm: VmInfo, timeoutS = 15): string[] {
+  return [
+    '-i', vm.keyPath,
+    '-p', String(vm.port),
+    '-o', 'IdentitiesOnly=yes',
+    '-o', 'StrictHostKeyChecking=no',
+    '-o', 'UserKnownHostsFile=/dev/null',
+    '-o', 'BatchMode=yes',
+    '-o', 'LogLevel=ERROR',
+    '-o', `ConnectTimeout=${timeoutS}`,
+    '-o', 'ServerAliveInterval=15',
+    // cheaper crypto for the TCG guest
+    '-o', 'Ciphers=aes128-gcm@openssh.com,aes256-gcm@openssh.com,chacha20-poly1305@openssh.com,aes128-ctr',
+    '-o', 'KexAlgorithms=curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256',
+  ];
+}
+
+function controlPath(vm: VmInfo, user: string): string {
+  return join(vm.runDir, 'ssh', `${vm.name}-${user}.sock`);
+}
+
+function run(cmd: string, args: string[], opts: { input?: string; timeoutMs?: number; quiet?: boolean } = {}): Promise<ExecResult> {
+  return new Promise((resolvePromise) => {
+    const child = spawn(cmd, args, { stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    let timer: NodeJS.Timeout | undefined;
+    if (opts.timeoutMs) {
+      timer = setTimeout(() => {
+        stderr += `\n[timed out after ${opts.timeoutMs} ms]`;
+        child.kill('SIGKILL');
+      }, opts.timeoutMs);
+    }
+    child.on('error', (e) => {
+      if (timer) clearTimeout(timer);
+      resolvePromise({ stdout, stderr: stderr + String(e), code: 127 });
+    });
+    child.on('close', (code, signal) => {
+      if (timer) clearTimeout(timer);
+      resolvePromise({ stdout, stderr, code: code ?? (signal ? 128 : 1) });
+    });
+    if (opts.input !== undefined) child.stdin!.end(opts.input);
+  });
+}
+
+const masters = new Map<string, Promise<boolean>>();
+
+/** Starts (once) a background ControlMaster for vm/user. Resolves false if it could not. */
+function ensureMaster(vm: VmInfo, user: string): Promise<boolean> {
+  const sock = controlPath(vm, user);
+  let p = masters.get(sock);
+  if (!p) {
+    p = (async () => {
+      mkdirSync(dirname(sock), { recursive: true });
+      const check = await run('ssh', [...sshBaseArgs(vm), '-o', `ControlPath=${sock}`, '-O', 'check', `${user}@${vm.host}`], { timeoutMs: 10000 });
+      if (check.code === 0) return true;
+      // -f: backgrounds after authentication; stdio ignored so no pipe is held open
+      const r = await new Promise<number>((res) => {
+        const c = spawn('ssh', [
+          ...sshBaseArgs(vm), '-o', 'ControlMaster=yes', '-o', `ControlPath=${sock}`, '-o', 'ControlPersist=yes',
+          '-f', '-N', `${user}@${vm.host}`,
+        ], { stdio: 'ignore' });
+        c.on('error', () => res(127));
+        c.on('exit', (code) => res(code ?? 1));
+      });
+      return r === 0 && existsSync(sock);
+    })();
+    masters.set(sock, p);
+    p.then((ok) => { if (!ok) masters.delete(sock); }, () => masters.delete(sock));
+  }
+  return p;
+}
+
+function closeMasters(runDir: string): void {
+  const dir = join(runDir, 'ssh');
+  if (!existsSync(dir)) return;
+  for (const f of readdirSync(dir)) {
+    if (!f.endsWith('.sock')) continue;
+    const sock = join(dir, f);
+    spawnSync('ssh', ['-o', `ControlPath=${sock}`, '-O', 'exit', 'x'], { stdio: 'ignore', timeout: 5000 });
+    masters.delete(sock);
+  }
+}
+
+/**
+ * Runs `command` (a shell command line, run by the user's login shell on the NAS) as `user`
+ * over OpenSSH with the test key. Never throws for a non-zero exit: look at `code`.
+ */
+export async function sshExec(vm: VmInfo, user: UserName | string, command: string, opts: ExecOptions = {}): Promise<ExecResult> {
+  const args = sshBaseArgs(vm);
+  if (opts.reuse !== false && (await ensureMaster(vm, user))) {
+    args.push('-o', 'ControlMaster=no', '-o', `ControlPath=${controlPath(vm, user)}`);
+  } else {
+    args.push('-o', 'ControlMaster=no', '-o', 'ControlPath=none');
+  }
+  args.push(`${user}@${vm.host}`, '--', command);
+  return run('ssh', args, { input: opts.input, timeoutMs: opts.timeoutMs ?? 120000 });
+}
+
+/** Like sshExec, but throws with stderr when the command fails; returns stdout. */
+export async function sshOk(vm: VmInfo, user: UserName | string, command: string, opts: ExecOptions = {}): Promise<string> {
+  const r = await sshExec(vm, user, command, opts);
+  if (r.code !== 0) {
+    throw new Error(`ssh ${user}@${vm.name}: \`${command}\` exited ${r.code}: ${r.stderr.trim() || r.stdout.trim()}`);
+  }
+  return r.stdout;
+}
+
+// ---------------------------------------------------------------------------------------------
+// boot
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePromise, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolvePromise(port));
+    });
+  });
+}
+
+function tail(path: string, lines: number): string {
+  try {
+    return readFileSync(path, 'utf8').split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no output)';
+  }
+}
+
+function vmHwmMiB(pid: number): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Math.round(Number(m[1]) / 1024) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+export const DEFAULT_VMS: VmSpec[] = [
+  { name: 'nas-a', pool: 'tank' },
+  { name: 'nas-b', pool: 'backup' },
+];
+
+/** Boots the VMs in parallel and resolves once every one answers ssh with its pool imported. */
+export async function bootTestbed(options: BootOptions = {}): Promise<Testbed> {
+  const log = options.log ?? defaultLog;
+  const specs = options.vms ?? DEFAULT_VMS;
+  const memoryMiB = options.memoryMiB ?? Number(process.env.ZRD_NAS_MEM || 768);
+  const smp = options.smp ?? 2;
+  const tbSize = options.tbSizeMiB ?? 256;
+  const bootTimeoutMs = options.bootTimeoutMs ?? Number(process.env.ZRD_NAS_BOOT_TIMEOUT_MS || 180000);
+  const detached = options.detached ?? false;
+  const qemu = process.env.ZRD_QEMU || 'qemu-system-x86_64';
+
+  if (new Set(specs.map((s) => s.name)).size !== specs.length) throw new Error('VM names must be unique');
+  for (const s of specs) {
+    if (!/^[a-z][a-z0-9-]*$/.test(s.name)) throw new Error(`bad VM name ${s.name}`);
+    if (!/^[A-Za-z][A-Za-z0-9_.-]*$/.test(s.pool)) throw new Error(`bad pool name ${s.pool}`);
+  }
+
+  await reapStale(log);
+  const image = options.build === false ? currentImage() : await buildImage(log);
+  const keyPath = join(cacheDir(), 'id_ed25519');
+  const publicKey = readFileSync(`${keyPath}.pub`, 'utf8').trim();
+
+  const runDir = mkdtempSync(join(tmpdir(), 'zrd-nas-'));
+  const id = runDir.split('-').pop()!;
+  mkdirSync(join(runDir, 'ssh'), { recursive: true });
+
+  // ports first: every VM's guestfwd needs every VM's port
+  const ports: number[] = [];
+  for (let i = 0; i < specs.length; i++) {
+    let p = await freePort();
+    while (ports.includes(p)) p = await freePort();
+    ports.push(p);
+  }
+  const peerAddr = specs.map((s) => s.peerAddress ?? PEER_ADDRESSES[s.name] ?? null);
+  const guestfwd = specs
+    .map((_s, i) => (peerAddr[i] ? `,guestfwd=tcp:${peerAddr[i]}:22-cmd:socat - TCP:127.0.0.1:${ports[i]}` : ''))
+    .join('');
+
+  const vms: VmInfo[] = [];
+  const children: ChildProcess[] = [];
+  const rec: RunRecord = { id, ownerPid: process.pid, detached, runDir, startedAt: new Date().toISOString(), vms: [] };
+
+  let stopped = false;
+  const cleanupSync = (): void => {
+    if (stopped) return;
+    stopped = true;
+    for (const vm of vms) {
+      if (isOurQemu(vm.pid, runDir)) {
+        try { process.kill(vm.pid, 'SIGKILL'); } catch { /* gone */ }
+      }
+    }
+    rmSync(runDir, { recursive: true, force: true });
+    rmSync(recordPath(id), { force: true });
+  };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    log(`${signal}: stopping the test bed`);
+    void stop().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  const handleSignals = !detached && options.handleSignals !== false;
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    const peaks = peakRssMiB();
+    closeMasters(runDir);
+    await killPids(vms.map((v) => v.pid), runDir);
+    cleanupSync();
+    process.removeListener('exit', cleanupSync);
+    if (handleSignals) {
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
+    }
+    const sum = Object.values(peaks).reduce((a, b) => a + b, 0);
+    log(`stopped; peak RSS ${Object.entries(peaks).map(([n, m]) => `${n} ${m} MiB`).join(', ')} (sum ${sum} MiB)`);
+  };
+  const peakRssMiB = (): Record<string, number> => {
+    const out: Record<string, number> = {};
+    for (const vm of vms) out[vm.name] = vmHwmMiB(vm.pid);
+    return out;
+  };
+  if (!detached) process.on('exit', cleanupSync);
+  if (handleSignals) {
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
+
+  const started = Date.now();
+  try {
+    for (let i = 0; i < specs.length; i++) {
+      const spec = specs[i];
+      const disk = join(runDir, `${spec.name}-data.qcow2`);
+      const q = spawnSync('qemu-img', ['create', '-q', '-f', 'qcow2', disk, options.dataDiskSize ?? '4G'], { encoding: 'utf8' });
+      if (q.status !== 0) throw new Error(`qemu-img create failed: ${q.stderr}`);
+      const consoleLog = join(runDir, `${spec.name}-console.log`);
+      const stderrLog = join(runDir, `${spec.name}-qemu.log`);
+      const append = [
+        'console=ttyS0', 'root=/dev/vda', 'rw', 'net.ifnames=0', 'panic=-1', 'quiet',
+        `systemd.hostname=${spec.name}`, `zrd.pool=${spec.pool}`,
+      ].join(' ');
+      const args = [
+        '-name', spec.name,
+        '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
+        '-accel', `tcg,thread=multi,tb-size=${tbSize}`,
+        '-cpu', 'max', '-smp', String(smp), '-m', String(memoryMiB),
+        '-kernel', join(image.dir, 'vmlinuz'), '-initrd', join(image.dir, 'initrd.img'), '-append', append,
+        '-drive', `file=${join(image.dir, 'root.img')},format=raw,if=virtio,snapshot=on`,
+        '-drive', `file=${disk},format=qcow2,if=virtio,cache=unsafe,discard=unmap`,
+        '-netdev', `user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:${ports[i]}-:22${guestfwd}`,
+        '-device', `virtio-net-pci,netdev=n0,mac=52:54:00:5a:00:${(i + 1).toString(16).padStart(2, '0')}`,
+        '-device', 'virtio-rng-pci',
+        '-serial', `file:${consoleLog}`,
+      ];
+      const errFd = openSync(stderrLog, 'a');
+      const child = spawn(qemu, args, { stdio: ['ignore', errFd, errFd], detached: true });
+      closeSync(errFd);
+      child.unref();
+      if (!child.pid) throw new Error(`could not start ${qemu}`);
+      children.push(child);
+      const vm: VmInfo = {
+        name: spec.name, host: '127.0.0.1', port: ports[i], pool: spec.pool, users: USERS, keyPath,
+        peerAddress: peerAddr[i], pid: child.pid, consoleLog, runDir,
+      };
+      vms.push(vm);
+      rec.vms.push({ name: vm.name, pid: vm.pid, port: vm.port, pool: vm.pool, user: 'root' });
+      writeRecord(rec);
+    }
+    log(`booting ${vms.map((v) => `${v.name} (pool ${v.pool}, ssh 127.0.0.1:${v.port})`).join(', ')} in ${runDir}`);
+
+    const exited = new Map<number, string>();
+    for (const c of children) c.on('exit', (code, sig) => exited.set(c.pid!, sig ?? `exit ${code}`));
+
+    await Promise.all(vms.map(async (vm) => {
+      const deadline = started + bootTimeoutMs;
+      let last: ExecResult | undefined;
+      for (;;) {
+        const gone = exited.get(vm.pid);
+        if (gone !== undefined) {
+          throw new Error(`${vm.name}: qemu ended (${gone}) before ssh was ready.\n--- qemu:\n${tail(join(runDir, `${vm.name}-qemu.log`), 20)}\n--- console:\n${tail(vm.consoleLog, 40)}`);
+        }
+        if (Date.now() > deadline) {
+          throw new Error(`${vm.name}: not ready after ${bootTimeoutMs / 1000} s (last ssh: ${last ? `${last.code} ${last.stderr.trim()}` : 'none'}).\n--- console tail:\n${tail(vm.consoleLog, 40)}`);
+        }
+        last = await sshExec(vm, 'root', `zpool list -H -o name ${vm.pool}`, { reuse: false, timeoutMs: 30000 });
+        if (last.code === 0 && last.stdout.trim() === vm.pool) break;
+        await sleep(1000);
+      }
+      log(`${vm.name} ready (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    }));
+  } catch (e) {
+    const keep = process.env.ZRD_NAS_KEEP_FAILED === '1';
+    if (keep) {
+      await killPids(vms.map((v) => v.pid), runDir);
+      rmSync(recordPath(id), { force: true });
+      stopped = true;
+      log(`boot failed; run dir kept: ${runDir}`);
+    } else {
+      await stop();
+    }
+    throw e;
+  }
+  const bootSeconds = Math.round((Date.now() - started) / 100) / 10;
+  log(`all ${vms.length} VMs ready in ${bootSeconds} s`);
+
+  return { vms, keyPath, publicKey, runDir, image, bootSeconds, peakRssMiB, stop };
+}
+
+/** Plain-data view of a test bed (what globalSetup provides). */
+export function testbedInfo(tb: Testbed): TestbedInfo {
+  return { vms: tb.vms, keyPath: tb.keyPath, publicKey: tb.publicKey, runDir: tb.runDir, image: tb.image, bootSeconds: tb.bootSeconds };
+}
+
+/** Stops every recorded run (also detached ones and stragglers of crashed runs). */
+export async function downAll(log: (m: string) => void = defaultLog): Promise<number> {
+  const runs = listRuns();
+  for (const rec of runs) {
+    log(`stopping run ${rec.id} (${rec.vms.map((v) => `${v.name} pid ${v.pid}`).join(', ')})`);
+    await stopRun(rec);
+  }
+  return runs.length;
+}
+
+export function runStatus(): Array<RunRecord & { alive: Record<string, boolean> }> {
+  return listRuns().map((rec) => ({
+    ...rec,
+    alive: Object.fromEntries(rec.vms.map((v) => [v.name, isOurQemu(v.pid, rec.runDir)])),
+  }));
+}
