@@ -183,7 +183,12 @@ export function knownHostsPattern(host: string, port: number): string {
 /** The ssh invocation that must work unattended from the source: batch mode, strict host key checking. */
 export function nasToNasSshArgv(destinationUser: string, address: { host: string; port: number }, connectTimeoutSeconds = 20): string[] {
   knownHostsPattern(address.host, address.port);
-  return ['ssh', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', `ConnectTimeout=${connectTimeoutSeconds}`, '-p', String(address.port), '-l', destinationUser, address.host];
+  // UpdateHostKeys=no: otherwise ssh adds the destination's other host keys (unverified by us, unmarked) to
+  // known_hosts after the first login, and removing the trust would leave them behind.
+  return [
+    'ssh', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', 'UpdateHostKeys=no', '-o', `ConnectTimeout=${connectTimeoutSeconds}`,
+    '-p', String(address.port), '-l', destinationUser, address.host,
+  ];
 }
 
 async function destinationHostKeyLine(destination: NasSide, trust: HostKeyTrust, address: string): Promise<PublicKeyLine> {

@@ -49,6 +49,37 @@ interface ChannelContext {
 
 type StopReason = { kind: 'timeout'; ms: number } | { kind: 'cancelled' };
 
+/** How long a stopped command's channel may take to close before the run is settled anyway. */
+const stopGraceMs = 3000;
+
+/**
+ * Asks sshd to signal the remote process group (OpenSSH delivers "signal" requests since 7.9). ssh2's
+ * channel.signal() silently does nothing once our side of the channel is ended (stdin EOF), although the
+ * protocol allows requests after EOF: then send it through ssh2's protocol object.
+ */
+function sendSignal(channel: ClientChannel, name: string): void {
+  try {
+    if (channel.writable) {
+      channel.signal(name);
+      return;
+    }
+    const internals = channel as unknown as {
+      type?: string;
+      outgoing?: { id?: number; state?: string };
+      _client?: { _protocol?: { signal?: (id: number, signal: string) => void } };
+    };
+    const id = internals.outgoing?.id;
+    const protocol = internals._client?._protocol;
+    const state = internals.outgoing?.state;
+    // After our EOF ssh2 marks the outgoing side 'eof'; the channel is still open for requests.
+    if (internals.type === 'session' && (state === 'open' || state === 'eof') && typeof id === 'number' && typeof protocol?.signal === 'function') {
+      protocol.signal(id, name);
+    }
+  } catch {
+    // the channel is already gone
+  }
+}
+
 /** Runs one command on an open exec channel and resolves when the channel has closed. */
 function driveChannel(channel: ClientChannel, options: RunOptions, context: ChannelContext, stop: AbortSignal, stopReason: () => StopReason | null): Promise<RunResult> {
   return new Promise<RunResult>((resolve, reject) => {
@@ -62,19 +93,19 @@ function driveChannel(channel: ClientChannel, options: RunOptions, context: Chan
     let settled = false;
 
     const closeChannel = () => {
-      try {
-        // OpenSSH >= 7.9 delivers the signal; older sshd ignores it and the close (EOF, SIGPIPE) stops the command.
-        channel.signal('KILL');
-      } catch {
-        // not supported, or already closed
-      }
+      sendSignal(channel, 'KILL');
       try {
         channel.close();
       } catch {
         // already closed
       }
     };
-    const onStop = () => closeChannel();
+    const onStop = () => {
+      closeChannel();
+      // sshd answers our close only once the command has exited; one that ignores signals (or an sshd that
+      // does not deliver them) must not hold the caller: give up on waiting after a grace period.
+      setTimeout(settle, stopGraceMs).unref?.();
+    };
     stop.addEventListener('abort', onStop, { once: true });
 
     channel.on('data', (chunk: Buffer) => {

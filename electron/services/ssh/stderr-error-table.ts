@@ -126,7 +126,7 @@ export const stderrRules: readonly StderrRule[] = [
   },
   {
     code: 'BUSY',
-    pattern: /(?:pool or dataset is busy|dataset is busy|Device or resource busy|is busy|has dependent clones|snapshot is held)/,
+    pattern: /(?:pool or dataset is busy|dataset is busy|Device or resource busy|is busy|has dependent clones|snapshot is held|it's being held)/,
     message: (f, m) => `${f.label}: ${m[0]}.`,
     hint: () => 'Something else is using it (a running send/receive, a mount, a hold or a clone). Wait and retry, or release it first.',
   },

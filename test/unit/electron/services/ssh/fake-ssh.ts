@@ -12,6 +12,10 @@ export class FakeChannel extends Duplex {
   stdinEnded = false;
   signals: string[] = [];
   isClosed = false;
+  // The ssh2 internals the runner uses to signal a channel whose stdin is already ended.
+  readonly type = 'session';
+  readonly outgoing = { id: 1, state: 'eof' };
+  readonly _client = { _protocol: { signal: (_id: number, name: string) => this.signals.push(name) } };
   constructor(command: string) {
     super();
     this.command = command;

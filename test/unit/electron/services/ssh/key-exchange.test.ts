@@ -79,7 +79,7 @@ describe('known_hosts spelling', () => {
     expect(knownHostsPattern('10.0.0.2', 2222)).toBe('[10.0.0.2]:2222');
     expect(() => knownHostsPattern('-oProxyCommand=x', 22)).toThrow();
     expect(nasToNasSshArgv('admin', { host: 'nas-b', port: 22 })).toEqual([
-      'ssh', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', 'ConnectTimeout=20', '-p', '22', '-l', 'admin', 'nas-b',
+      'ssh', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', 'UpdateHostKeys=no', '-o', 'ConnectTimeout=20', '-p', '22', '-l', 'admin', 'nas-b',
     ]);
   });
 });

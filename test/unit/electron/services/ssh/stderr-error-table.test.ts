@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { failureFromStderr, sudoersLine } from '../../../../../electron/services/ssh/stderr-error-table.ts';
 
@@ -78,4 +79,27 @@ describe('failureFromStderr', () => {
     expect(details.stderr.split('\n')).toHaveLength(20);
     expect(details.stderr.endsWith('line 99')).toBe(true);
   });
+});
+
+interface CapturedMessage {
+  case: string;
+  user: string;
+  command: string;
+  exitCode: number | null;
+  stderr: string;
+  code: string;
+}
+
+describe('messages captured from the test VMs', () => {
+  // Written by test/integration/ssh-stderr-capture.test.ts with ZRD_UPDATE_FIXTURES=1.
+  const captured = JSON.parse(readFileSync(new URL('../../../../fixtures/ssh/stderr-messages.json', import.meta.url), 'utf8')) as CapturedMessage[];
+  it('holds the cases', () => {
+    expect(captured.length).toBeGreaterThanOrEqual(15);
+  });
+  for (const message of captured) {
+    it(`${message.case} -> ${message.code}`, () => {
+      const failure = failureFromStderr({ label: `${message.user}@nas-a:22`, username: message.user, command: message.command, exitCode: message.exitCode, stderr: message.stderr });
+      expect(failure.code).toBe(message.code);
+    });
+  }
 });

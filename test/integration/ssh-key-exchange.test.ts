@@ -1,0 +1,110 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { AppFailure } from '../../shared/result.ts';
+import { nasToNasSshArgv, type KeyExchangeStep } from '../../electron/services/ssh/key-exchange.ts';
+import { sshOk, type TestbedInfo } from '../nas/testbed.ts';
+import { connectionTo, sshApp, vmNamed, type SshApp } from './support/ssh-app.ts';
+
+// The guided key exchanges on the test VMs: app -> NAS by password, then NAS <-> NAS for direct replication.
+
+const testbed = inject('testbed') as TestbedInfo;
+const nasA = vmNamed(testbed, 'nas-a');
+const nasB = vmNamed(testbed, 'nas-b');
+const report = (line: string) => console.log(`[ssh-it] ${line}`);
+
+let app: SshApp;
+beforeAll(() => {
+  app = sshApp();
+});
+afterAll(async () => {
+  await app?.dispose();
+});
+
+describe('app -> NAS key installation', () => {
+  it('installs the app key with the password once, then logs in with the key only; idempotent', async () => {
+    const connection = connectionTo(nasA, 'delegate', 'delegated', { kind: 'app-key' });
+    // Without a confirmed host key not even the password login happens.
+    const steps: KeyExchangeStep[] = [];
+    const unconfirmed = await app.services.installAppKey(connection, 'zrd-delegate', (s) => steps.push(s)).catch((e: unknown) => e);
+    expect(unconfirmed).toMatchObject({ code: 'HOST_KEY_UNCONFIRMED' });
+    expect(steps).toMatchObject([{ step: 'password-login', status: 'running' }, { step: 'password-login', status: 'failed' }]);
+
+    await app.pin(connection);
+    // Before: the app key does not work.
+    await expect(app.services.runnerFor(connection).run(['true'])).rejects.toMatchObject({ code: 'AUTH_FAILED' });
+    app.services.pool.close(connection.id);
+
+    steps.length = 0;
+    const t0 = performance.now();
+    const result = await app.services.installAppKey(connection, 'zrd-delegate', (s) => steps.push(s));
+    const ms = performance.now() - t0;
+    expect(result.added).toBe(true);
+    expect(steps.map((s) => `${s.step}:${s.status}`)).toEqual([
+      'password-login:running', 'password-login:done', 'install-key:running', 'install-key:done', 'verify-key-login:running', 'verify-key-login:done',
+    ]);
+    expect(JSON.stringify(steps)).not.toContain('zrd-delegate');
+    report(`app key install for delegate@nas-a: ${Math.round(ms)} ms for password login + install + key-only login (${Math.round(result.keyLoginMs)} ms)`);
+
+    const publicKey = await app.services.appPublicKey();
+    const authorized = await sshOk(nasA, 'delegate', 'cat ~/.ssh/authorized_keys; stat -c %a ~/.ssh ~/.ssh/authorized_keys');
+    expect(authorized.split('\n').filter((l) => l === publicKey)).toHaveLength(1);
+    expect(authorized).toMatch(/\n700\n600\n$/);
+
+    expect((await app.services.runnerFor(connection).run(['id', '-un'])).stdout.trim()).toBe('delegate');
+    const again = await app.services.installAppKey(connection, 'zrd-delegate');
+    expect(again.added).toBe(false);
+    const after = await sshOk(nasA, 'delegate', 'cat ~/.ssh/authorized_keys');
+    expect(after.split('\n').filter((l) => l === publicKey)).toHaveLength(1);
+  });
+
+  it('a wrong password fails at the password step with AUTH_FAILED and changes nothing', async () => {
+    const connection = connectionTo(nasA, 'sudopw', 'sudo', { kind: 'app-key' });
+    await app.pin(connection);
+    const before = await sshOk(nasA, 'sudopw', 'cat ~/.ssh/authorized_keys');
+    const steps: KeyExchangeStep[] = [];
+    const failure = await app.services.installAppKey(connection, 'wrong-password', (s) => steps.push(s)).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(AppFailure);
+    expect((failure as AppFailure).code).toBe('AUTH_FAILED');
+    expect(steps.at(-1)).toMatchObject({ step: 'password-login', status: 'failed' });
+    expect(await sshOk(nasA, 'sudopw', 'cat ~/.ssh/authorized_keys')).toBe(before);
+  });
+});
+
+describe('NAS <-> NAS trust', () => {
+  it('nas-a can ssh to nas-b and back with keys, verified host keys; idempotent; removable', async () => {
+    const a = connectionTo(nasA, 'admin', 'sudo');
+    const b = connectionTo(nasB, 'admin', 'sudo');
+    await app.pin(a);
+    await app.pin(b);
+    const steps: string[] = [];
+    const t0 = performance.now();
+    // Inside the test bed nas-a reaches nas-b as nas-b:22 (not the 127.0.0.1:<port> the app uses), and back.
+    const aToB = await app.services.establishNasToNasTrust(a, b, { host: 'nas-b', port: 22 }, (s) => steps.push(`${s.step}:${s.status}`));
+    const bToA = await app.services.establishNasToNasTrust(b, a, { host: 'nas-a', port: 22 });
+    report(`NAS<->NAS trust both ways: ${Math.round(performance.now() - t0)} ms (verify ssh a->b ${Math.round(aToB.verifyMs)} ms, b->a ${Math.round(bToA.verifyMs)} ms)`);
+    expect(aToB).toMatchObject({ authorizedKeyAdded: true, knownHostAdded: true, destinationHostKey: { sha256: app.trust.get(b.id)!.sha256 } });
+    expect(bToA).toMatchObject({ authorizedKeyAdded: true, knownHostAdded: true, destinationHostKey: { sha256: app.trust.get(a.id)!.sha256 } });
+    expect(steps.filter((s) => s.endsWith(':done'))).toHaveLength(5);
+
+    const runnerA = app.services.runnerFor(a);
+    const runnerB = app.services.runnerFor(b);
+    expect((await runnerA.run([...nasToNasSshArgv('admin', { host: 'nas-b', port: 22 }), 'hostname'], { privileged: false })).stdout.trim()).toBe('nas-b');
+    expect((await runnerB.run([...nasToNasSshArgv('admin', { host: 'nas-a', port: 22 }), 'hostname'], { privileged: false })).stdout.trim()).toBe('nas-a');
+    // The remote side can run zfs through sudo, as a direct `zfs send | ssh nas-b sudo -n zfs receive` will.
+    expect((await runnerA.run([...nasToNasSshArgv('admin', { host: 'nas-b', port: 22 }), 'sudo', '-n', 'zpool', 'list', '-H', '-o', 'name'], { privileged: false })).stdout.trim()).toBe('backup');
+
+    const again = await app.services.establishNasToNasTrust(a, b, { host: 'nas-b', port: 22 });
+    expect(again).toMatchObject({ sourceKeyCreated: false, authorizedKeyAdded: false, knownHostAdded: false });
+
+    const removed = await app.services.removeNasToNasTrust(a, b);
+    expect(removed).toEqual({ authorizedKeysRemoved: 1, knownHostsRemoved: 1, sourceKeyRemoved: false });
+    // Without the known_hosts line, strict checking refuses nas-b: mapped from OpenSSH's own message.
+    const refused = await runnerA.run([...nasToNasSshArgv('admin', { host: 'nas-b', port: 22 }), 'true'], { privileged: false }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'HOST_KEY_UNCONFIRMED' });
+    report(`ssh a->b after removal: ${String((refused as AppFailure).appError.details?.stderr)}`);
+    // The reverse direction is untouched.
+    expect((await runnerB.run([...nasToNasSshArgv('admin', { host: 'nas-a', port: 22 }), 'true'], { privileged: false })).exitCode).toBe(0);
+    expect(await app.services.removeNasToNasTrust(b, a, { removeGeneratedSourceKey: true })).toEqual({ authorizedKeysRemoved: 1, knownHostsRemoved: 1, sourceKeyRemoved: true });
+    const leftOnA = await sshOk(nasA, 'admin', 'grep -c zrd-nas-trust ~/.ssh/authorized_keys ~/.ssh/known_hosts || true');
+    expect(leftOnA).not.toMatch(/:[1-9]/);
+  });
+});
