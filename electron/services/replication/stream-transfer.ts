@@ -1,0 +1,192 @@
+import { PassThrough, Transform, type TransformCallback } from 'node:stream';
+import { AppFailure } from '../../../shared/result.ts';
+import { buildCommandLine, type CommandRunner } from '../ssh/command-runner.ts';
+import { nasToNasSshArgv } from '../ssh/key-exchange.ts';
+import { remoteArgv, type Privilege } from '../ssh/ssh-command-runner.ts';
+import { buildReceiveArgv, buildSendArgv, type ReceiveOptions, type SendFlags, type SendSource } from '../zfs/send-receive.ts';
+import type { ZfsToolPaths } from '../zfs/zfs-host.ts';
+
+// Moves one zfs send stream into one zfs receive, either through the app (relay: two pooled ssh channels and
+// a pipe in between, where the app counts and throttles) or NAS to NAS (direct: the source runs
+// `zfs send | ssh destination zfs receive`, with pv counting and limiting on the source when it has pv).
+
+export type StreamCompression = 'none' | 'lz4' | 'zstd' | 'xz';
+
+const compressors: Record<Exclude<StreamCompression, 'none'>, { compress: string[]; decompress: string[] }> = {
+  lz4: { compress: ['lz4', '-c'], decompress: ['lz4', '-dc'] },
+  zstd: { compress: ['zstd', '-c', '-3', '-q'], decompress: ['zstd', '-dc', '-q'] },
+  xz: { compress: ['xz', '-c', '-1'], decompress: ['xz', '-dc'] },
+};
+
+export interface TransferSide {
+  runner: CommandRunner;
+  tools: ZfsToolPaths;
+  privilege: Privilege;
+}
+
+export interface TransferRequest {
+  source: TransferSide;
+  destination: TransferSide;
+  send: SendSource;
+  sendFlags: SendFlags;
+  receive: ReceiveOptions;
+  /** Direct: `meter` is the tool on the source that counts (pv) or only limits (mbuffer) the stream. */
+  transport: { kind: 'relay' } | { kind: 'direct'; host: string; port: number; user: string; meter: 'pv' | 'mbuffer' | 'none' };
+  compression: StreamCompression;
+  /** KiB/s; null for no limit. */
+  bandwidthLimitKiBps: number | null;
+  signal?: AbortSignal;
+  /** Cumulative bytes of the (possibly compressed) stream, as they pass. */
+  onBytes?: (bytes: number) => void;
+}
+
+export interface TransferResult {
+  bytes: number;
+  seconds: number;
+}
+
+/** A token bucket: lets `bytesPerSecond` through on average, in slices so progress stays smooth. */
+export class BandwidthLimiter extends Transform {
+  readonly #bytesPerSecond: number;
+  #allowance: number;
+  #last = Date.now();
+
+  constructor(bytesPerSecond: number) {
+    super({ highWaterMark: 64 * 1024 });
+    this.#bytesPerSecond = bytesPerSecond;
+    this.#allowance = bytesPerSecond / 4;
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    let offset = 0;
+    const step = () => {
+      const now = Date.now();
+      this.#allowance = Math.min(this.#bytesPerSecond, this.#allowance + ((now - this.#last) / 1000) * this.#bytesPerSecond);
+      this.#last = now;
+      if (this.#allowance < 1) {
+        setTimeout(step, Math.max(5, Math.ceil((1 - this.#allowance) / this.#bytesPerSecond * 1000)));
+        return;
+      }
+      const size = Math.min(chunk.length - offset, Math.floor(this.#allowance));
+      this.push(chunk.subarray(offset, offset + size));
+      this.#allowance -= size;
+      offset += size;
+      if (offset < chunk.length) setTimeout(step, 10);
+      else done();
+    };
+    step();
+  }
+}
+
+/** The remote tools a transfer needs beyond zfs, checked once before any byte moves. */
+export function requiredTools(options: { direct: boolean; compression: StreamCompression }): { source: string[]; destination: string[] } {
+  const source: string[] = [];
+  const destination: string[] = [];
+  if (options.compression !== 'none') {
+    source.push(compressors[options.compression].compress[0]!);
+    destination.push(compressors[options.compression].decompress[0]!);
+  }
+  if (options.direct) source.push('ssh');
+  return { source, destination };
+}
+
+/** Which of `names` the NAS has on the login user's PATH (plus the sbin folders). */
+export async function availableTools(runner: CommandRunner, names: readonly string[], signal?: AbortSignal): Promise<Set<string>> {
+  if (names.length === 0) return new Set();
+  const script = 'PATH="$PATH:/usr/sbin:/sbin:/usr/local/bin:/usr/local/sbin"; for t in "$@"; do command -v "$t" >/dev/null 2>&1 && echo "$t"; done; exit 0';
+  const { stdout } = await runner.run(['sh', '-c', script, 'sh', ...names], { privileged: false, timeoutMs: 30_000, ...(signal ? { signal } : {}) });
+  return new Set(stdout.split('\n').filter(Boolean));
+}
+
+function pipeline(...commands: string[][]): string {
+  return commands.map((words) => buildCommandLine(words)).join(' | ');
+}
+
+/** Runs both halves; when one fails the other is stopped, and the error that explains the failure is kept. */
+async function runPair(first: (signal: AbortSignal) => Promise<unknown>, second: (signal: AbortSignal) => Promise<unknown>, outer?: AbortSignal): Promise<void> {
+  const controller = new AbortController();
+  const onOuterAbort = () => controller.abort();
+  outer?.addEventListener('abort', onOuterAbort, { once: true });
+  let firstFailure: unknown = null;
+  const watch = (promise: Promise<unknown>) =>
+    promise.catch((error: unknown) => {
+      // The half that fails first carries the cause; the other then fails only because it was stopped.
+      firstFailure ??= error;
+      controller.abort();
+      throw error;
+    });
+  try {
+    const results = await Promise.allSettled([watch(first(controller.signal)), watch(second(controller.signal))]);
+    if (results.some((r) => r.status === 'rejected')) {
+      const real = results.map((r) => (r.status === 'rejected' ? r.reason : null)).find((e) => e instanceof AppFailure && e.code !== 'CANCELLED');
+      throw outer?.aborted ? new AppFailure('CANCELLED', 'The transfer was cancelled.', 'Run the task again: it resumes where it stopped.') : (real ?? firstFailure);
+    }
+  } finally {
+    outer?.removeEventListener('abort', onOuterAbort);
+  }
+}
+
+export async function transferStream(request: TransferRequest): Promise<TransferResult> {
+  const started = Date.now();
+  const { source, destination } = request;
+  const sendArgv = buildSendArgv(source.tools, request.send, request.sendFlags);
+  const receiveArgv = buildReceiveArgv(destination.tools, request.receive);
+  const codec = request.compression === 'none' ? null : compressors[request.compression];
+  let bytes = 0;
+
+  if (request.transport.kind === 'relay') {
+    const counter = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        bytes += chunk.length;
+        request.onBytes?.(bytes);
+        done(null, chunk);
+      },
+    });
+    const inbound = new PassThrough({ highWaterMark: 1024 * 1024 });
+    const outbound = request.bandwidthLimitKiBps ? new BandwidthLimiter(request.bandwidthLimitKiBps * 1024) : new PassThrough();
+    inbound.pipe(outbound).pipe(counter);
+    const sendCommand = codec ? ['sh', '-c', pipeline(remoteArgv(sendArgv, source.privilege), codec.compress)] : sendArgv;
+    const receiveCommand = codec ? ['sh', '-c', pipeline(codec.decompress, remoteArgv(receiveArgv, destination.privilege))] : receiveArgv;
+    await runPair(
+      (signal) => source.runner.run(sendCommand, { stdoutTo: inbound, signal, privileged: !codec }),
+      (signal) => destination.runner.run(receiveCommand, { stdin: counter, signal, privileged: !codec }),
+      request.signal,
+    );
+    return { bytes, seconds: (Date.now() - started) / 1000 };
+  }
+
+  // Direct: one command on the source. pv reports bytes on stderr (-n: plain numbers, one per second) and limits;
+  // mbuffer only limits; without either the stream runs unmetered and the size is known at the end.
+  const { host, port, user } = request.transport;
+  const limit = request.bandwidthLimitKiBps;
+  const meter =
+    request.transport.meter === 'pv'
+      ? [['pv', '-f', '-n', '-b', '-i', '1', ...(limit ? ['-L', `${limit}k`] : [])]]
+      : request.transport.meter === 'mbuffer' && limit
+        ? [['mbuffer', '-q', '-r', `${limit}k`]]
+        : [];
+  if (limit && meter.length === 0) {
+    throw new AppFailure('COMMAND_NOT_FOUND', `A bandwidth limit in direct mode needs pv or mbuffer on ${source.runner.label}.`, 'Install pv (or mbuffer) on the source NAS, remove the limit, or use relay mode.');
+  }
+  const remoteReceive = codec ? pipeline(codec.decompress, remoteArgv(receiveArgv, destination.privilege)) : buildCommandLine(remoteArgv(receiveArgv, destination.privilege));
+  const ssh = [...nasToNasSshArgv(user, { host, port }), remoteReceive];
+  const script = pipeline(remoteArgv(sendArgv, source.privilege), ...meter, ...(codec ? [codec.compress] : []), ssh);
+  let pending = '';
+  await source.runner.run(['sh', '-c', script], {
+    privileged: false,
+    ...(request.signal ? { signal: request.signal } : {}),
+    onStderr: (chunk) => {
+      pending += chunk.toString('utf8');
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        if (/^\d+$/.test(line.trim())) {
+          bytes = Number(line.trim());
+          request.onBytes?.(bytes);
+        }
+      }
+    },
+  });
+  if (/^\d+$/.test(pending.trim())) bytes = Number(pending.trim());
+  return { bytes, seconds: (Date.now() - started) / 1000 };
+}
