@@ -125,3 +125,32 @@ export type ReplicationTaskInput = z.input<typeof ReplicationTaskSchema>;
 export type PeriodicSnapshotTask = z.infer<typeof PeriodicSnapshotTaskSchema>;
 export type Schedule = z.infer<typeof ScheduleSchema>;
 export type SnapshotSelection = z.infer<typeof SnapshotSelectionSchema>;
+
+/** One run of a replication task, as kept in the store for history (the full report goes to the task's log file). */
+export const RunRecordSchema = z.object({
+  id: z.string().uuid(),
+  taskId: z.string().uuid(),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  result: z.enum(['FINISHED', 'FAILED', 'REFUSED', 'DRY_RUN']),
+  /** Who started it: "app", "cli", "schedule". */
+  by: z.string(),
+  bytesSent: z.number().nonnegative(),
+  snapshotsSent: z.number().int().nonnegative(),
+  datasets: z.array(
+    z.object({
+      source: z.string(),
+      destination: z.string(),
+      status: z.string(),
+      bytesSent: z.number().nonnegative(),
+      snapshotsSent: z.number().int().nonnegative(),
+    }),
+  ),
+  error: z.object({ code: z.string(), message: z.string(), hint: z.string().optional() }).nullable(),
+});
+
+export type RunRecord = z.infer<typeof RunRecordSchema>;
+
+/** The states a task shows (TrueNAS and retadm users know these). */
+export const TaskStateSchema = z.enum(['PENDING', 'RUNNING', 'FINISHED', 'FAILED']);
+export type TaskState = z.infer<typeof TaskStateSchema>;

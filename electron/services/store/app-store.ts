@@ -14,6 +14,15 @@ import {
   type ConnectionInput,
   type Settings,
 } from '../../../shared/schemas.ts';
+import {
+  PeriodicSnapshotTaskSchema,
+  ReplicationTaskSchema,
+  RunRecordSchema,
+  type PeriodicSnapshotTask,
+  type ReplicationTask,
+  type ReplicationTaskInput,
+  type RunRecord,
+} from '../../../shared/task-schemas.ts';
 
 // One JSON file holds settings and saved connections. The desktop app opens it through electron-store, the
 // CLI and the loopback bridge through conf (the library electron-store wraps), all with the options below,
@@ -22,14 +31,26 @@ import {
 export interface StoreData {
   settings: Settings;
   connections: Connection[];
+  tasks: ReplicationTask[];
+  snapshotTasks: PeriodicSnapshotTask[];
+  /** Newest last; at most runsKeptPerTask per task. */
+  runs: RunRecord[];
 }
 
 /** Version of the store file's layout (not of the app): bump it and add a migration when the layout changes. */
-export const storeLayoutVersion = '1.0.0';
+export const storeLayoutVersion = '1.1.0';
 
+export const runsKeptPerTask = 50;
+
+/** JSON Schema for conf's validator. Defaults are zod's business (applied when reading), and ajv's strict mode
+ * refuses a `default` inside oneOf, so they are left out. */
 function jsonSchemaOf(schema: z.ZodType): Record<string, unknown> {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' }) as Record<string, unknown>;
-  return rest;
+  const withoutDefaults = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(withoutDefaults);
+    if (node === null || typeof node !== 'object') return node;
+    return Object.fromEntries(Object.entries(node).filter(([key]) => key !== 'default' && key !== '$schema').map(([key, value]) => [key, withoutDefaults(value)]));
+  };
+  return withoutDefaults(z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' })) as Record<string, unknown>;
 }
 
 export function storeOptions(cwd: string): Options<StoreData> {
@@ -38,15 +59,22 @@ export function storeOptions(cwd: string): Options<StoreData> {
     configName: 'config',
     projectName: 'zfs-replication-desktop',
     projectVersion: storeLayoutVersion,
-    defaults: { settings: defaultSettings, connections: [] },
+    defaults: { settings: defaultSettings, connections: [], tasks: [], snapshotTasks: [], runs: [] },
     schema: {
       settings: jsonSchemaOf(SettingsSchema),
       connections: jsonSchemaOf(z.array(ConnectionSchema)),
+      tasks: jsonSchemaOf(z.array(ReplicationTaskSchema)),
+      snapshotTasks: jsonSchemaOf(z.array(PeriodicSnapshotTaskSchema)),
+      runs: jsonSchemaOf(z.array(RunRecordSchema)),
     } as Options<StoreData>['schema'],
     migrations: {
-      // The first layout. Later layouts add their step here, keyed by the layout version they produce.
+      // Each step is keyed by the layout version it produces.
       '1.0.0': (store) => {
         if (!Array.isArray(store.get('connections'))) store.set('connections', []);
+      },
+      '1.1.0': (store) => {
+        // Replication tasks, periodic snapshot tasks and run history arrive.
+        for (const key of ['tasks', 'snapshotTasks', 'runs'] as const) if (!Array.isArray(store.get(key))) store.set(key, []);
       },
     },
     // Never wipe a file we cannot read: openAppStore moves it aside and says so.
@@ -137,7 +165,93 @@ export class AppStore {
     return saved;
   }
 
+  getConnection(id: string): Connection {
+    const connection = this.listConnections().find((c) => c.id === id);
+    if (!connection) throw new AppFailure('NOT_FOUND', 'That NAS connection does not exist (any more).', 'Pick a saved connection, or add it under Connections.');
+    return connection;
+  }
+
+  /** Records the host key the admin confirmed (see electron/services/ssh host-key trust). */
+  pinHostKey(id: string, key: { type: string; sha256: string }, now: Date = new Date()): void {
+    const connections = this.listConnections();
+    const connection = connections.find((c) => c.id === id);
+    if (!connection) throw new AppFailure('NOT_FOUND', 'That NAS connection does not exist (any more).');
+    connection.hostKey = { type: key.type, sha256: key.sha256, pinnedAt: now.toISOString() };
+    this.conf.set('connections', connections);
+  }
+
+  listTasks(): ReplicationTask[] {
+    return z.array(ReplicationTaskSchema).parse(this.conf.get('tasks'));
+  }
+
+  getTask(idOrName: string): ReplicationTask {
+    const tasks = this.listTasks();
+    const task = tasks.find((t) => t.id === idOrName) ?? tasks.find((t) => t.name.toLowerCase() === idOrName.toLowerCase());
+    if (!task) throw new AppFailure('NOT_FOUND', `There is no replication task "${idOrName}".`, 'List the tasks (zfs-replication list) and use a name or id from there.');
+    return task;
+  }
+
+  saveTask(input: Omit<ReplicationTaskInput, 'id'> & { id?: string }): ReplicationTask {
+    const task = ReplicationTaskSchema.parse({ ...input, id: input.id ?? randomUUID() });
+    const connections = new Set(this.listConnections().map((c) => c.id));
+    for (const id of [task.sourceConnectionId, task.destinationConnectionId]) {
+      if (!connections.has(id)) throw new AppFailure('NOT_FOUND', 'The task names a NAS connection that does not exist.', 'Pick saved connections for the source and the destination.');
+    }
+    const tasks = this.listTasks();
+    const clash = tasks.find((t) => t.name.toLowerCase() === task.name.toLowerCase() && t.id !== task.id);
+    if (clash) throw new AppFailure('CONFLICT', `A task named "${clash.name}" already exists.`, 'Pick another name.');
+    const index = tasks.findIndex((t) => t.id === task.id);
+    if (index >= 0) tasks[index] = task;
+    else tasks.push(task);
+    this.conf.set('tasks', tasks);
+    return task;
+  }
+
+  removeTask(id: string): boolean {
+    const tasks = this.listTasks();
+    const remaining = tasks.filter((t) => t.id !== id);
+    if (remaining.length === tasks.length) return false;
+    this.conf.set('tasks', remaining);
+    this.conf.set('runs', this.listRuns().filter((r) => r.taskId !== id));
+    return true;
+  }
+
+  listSnapshotTasks(): PeriodicSnapshotTask[] {
+    return z.array(PeriodicSnapshotTaskSchema).parse(this.conf.get('snapshotTasks'));
+  }
+
+  saveSnapshotTask(input: Omit<PeriodicSnapshotTask, 'id'> & { id?: string }): PeriodicSnapshotTask {
+    const task = PeriodicSnapshotTaskSchema.parse({ ...input, id: input.id ?? randomUUID() });
+    this.getConnection(task.connectionId);
+    const tasks = this.listSnapshotTasks().filter((t) => t.id !== task.id);
+    this.conf.set('snapshotTasks', [...tasks, task]);
+    return task;
+  }
+
+  removeSnapshotTask(id: string): boolean {
+    const tasks = this.listSnapshotTasks();
+    const remaining = tasks.filter((t) => t.id !== id);
+    this.conf.set('snapshotTasks', remaining);
+    return remaining.length !== tasks.length;
+  }
+
+  listRuns(taskId?: string): RunRecord[] {
+    const runs = z.array(RunRecordSchema).parse(this.conf.get('runs'));
+    return taskId === undefined ? runs : runs.filter((r) => r.taskId === taskId);
+  }
+
+  /** Appends a run, keeping the newest runsKeptPerTask of its task. */
+  recordRun(run: RunRecord): void {
+    const checked = RunRecordSchema.parse(run);
+    const runs = [...this.listRuns(), checked];
+    const ofTask = runs.filter((r) => r.taskId === checked.taskId);
+    const drop = new Set(ofTask.slice(0, Math.max(0, ofTask.length - runsKeptPerTask)).map((r) => r.id));
+    this.conf.set('runs', runs.filter((r) => !drop.has(r.id)));
+  }
+
   removeConnection(id: string): boolean {
+    const inUse = this.listTasks().find((t) => t.sourceConnectionId === id || t.destinationConnectionId === id);
+    if (inUse) throw new AppFailure('CONFLICT', `Replication task "${inUse.name}" uses this connection.`, 'Delete or change that task first.');
     const connections = this.listConnections();
     const remaining = connections.filter((c) => c.id !== id);
     if (remaining.length === connections.length) return false;

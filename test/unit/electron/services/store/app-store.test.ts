@@ -79,7 +79,52 @@ describe('AppStore over conf (the file the CLI, the bridge and the app share)', 
   it('records the layout version it migrated to', () => {
     openConfStore(dir).saveConnection(nas);
     const raw = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'));
-    expect(raw.__internal__.migrations.version).toBe('1.0.0');
+    expect(raw.__internal__.migrations.version).toBe('1.1.0');
+  });
+
+  it('migrates a 1.0.0 file: connections kept, tasks and run history added', () => {
+    const connection = {
+      id: '0b6f8a52-5d4e-4d0b-9f1a-3c2e1d0c9b8a', name: 'old', host: 'nas', port: 22, username: 'root',
+      auth: { kind: 'app-key' }, privilege: 'root', hostKey: null, createdAt: 'x', updatedAt: 'x',
+    };
+    writeFileSync(
+      path.join(dir, 'config.json'),
+      JSON.stringify({ settings: { theme: 'dark', connectTimeoutSeconds: 20 }, connections: [connection], __internal__: { migrations: { version: '1.0.0' } } }),
+    );
+    const store = openConfStore(dir);
+    expect(store.recovery).toBeNull();
+    expect(store.listConnections()).toEqual([connection]);
+    expect(store.listTasks()).toEqual([]);
+    expect(store.listRuns()).toEqual([]);
+    expect(JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')).__internal__.migrations.version).toBe('1.1.0');
+  });
+
+  it('stores tasks that name saved connections, finds them by name or id, and keeps run history bounded', () => {
+    const store = openConfStore(dir);
+    const a = store.saveConnection({ name: 'a', host: 'a' });
+    const b = store.saveConnection({ name: 'b', host: 'b' });
+    const input = {
+      name: 'Docs to B', sourceConnectionId: a.id, sources: [{ name: 'tank/docs' }], destinationConnectionId: b.id,
+      destinationParent: 'backup/replicas', transport: { kind: 'relay' as const }, selection: { kind: 'all' as const },
+    };
+    const task = store.saveTask(input);
+    expect(task).toMatchObject({ retries: 2, destinationReadonly: true, destinationLifetime: { kind: 'same-as-source' }, sources: [{ recursive: false, exclude: [] }] });
+    expect(store.getTask('docs to b').id).toBe(task.id);
+    expect(() => store.getTask('nope')).toThrow('There is no replication task "nope"');
+    expect(() => store.saveTask({ ...input, sourceConnectionId: '0b6f8a52-5d4e-4d0b-9f1a-3c2e1d0c9b8a' })).toThrow('does not exist');
+    expect(() => store.removeConnection(a.id)).toThrow('uses this connection');
+
+    for (let i = 0; i < 55; i++) {
+      store.recordRun({
+        id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, taskId: task.id, startedAt: `t${i}`, finishedAt: `t${i}`, result: 'FINISHED',
+        by: 'cli', bytesSent: i, snapshotsSent: 1, datasets: [], error: null,
+      });
+    }
+    const runs = openConfStore(dir).listRuns(task.id);
+    expect(runs).toHaveLength(50);
+    expect(runs[0]!.bytesSent).toBe(5);
+    expect(store.removeTask(task.id)).toBe(true);
+    expect(store.listRuns()).toEqual([]);
   });
 
   for (const [label, content] of [
