@@ -180,16 +180,20 @@ describe('commands', () => {
     expect((await receiving).stdout.trim()).toBe('123456');
   });
 
-  it('a timeout stops the command and closes its channel', async () => {
-    const started = Date.now();
-    const failure = await expectFailure(root.run(['sleep', '47'], { timeoutMs: 1500 }), 'TIMEOUT');
-    const ms = Date.now() - started;
-    expect(ms).toBeLessThan(10_000);
-    expect(failure.message).toContain('sleep 47');
-    // sshd delivered the KILL to the remote process group: nothing is left running.
-    const left = (await root.run(['sh', '-c', 'ps -eo args= | grep -cx "sleep 47" || true'])).stdout.trim();
-    expect(left).toBe('0');
-    report(`timeout 1.5 s: "sleep 47" stopped after ${ms} ms, remote processes left: ${left}`);
+  it('a timeout stops the command on the NAS: root by its PID, other users also by the channel signal', async () => {
+    const admin = connectionTo(nasA, 'admin', 'sudo');
+    await app.pin(admin);
+    for (const [who, runner, seconds] of [['root', root, '47'], ['admin', app.services.runnerFor(admin), '48']] as const) {
+      const started = Date.now();
+      const failure = await expectFailure(runner.run(['sleep', seconds], { timeoutMs: 1500, privileged: false }), 'TIMEOUT');
+      const ms = Date.now() - started;
+      expect(ms).toBeLessThan(10_000);
+      expect(failure.message).toContain(`sleep ${seconds}`);
+      await new Promise((r) => setTimeout(r, 500));
+      const left = (await root.run(['sh', '-c', `ps -eo args= | grep -cx "sleep ${seconds}" || true`])).stdout.trim();
+      expect(left).toBe('0');
+      report(`timeout 1.5 s as ${who}: "sleep ${seconds}" stopped after ${ms} ms, remote processes left: ${left}`);
+    }
   });
 
   it('an AbortSignal cancels a running command', async () => {
@@ -198,6 +202,8 @@ describe('commands', () => {
     const started = Date.now();
     await expectFailure(root.run(['sleep', '30'], { signal: controller.signal }), 'CANCELLED');
     expect(Date.now() - started).toBeLessThan(10_000);
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await root.run(['sh', '-c', 'ps -eo args= | grep -cx "sleep 30" || true'])).stdout.trim()).toBe('0');
   });
 });
 

@@ -39,13 +39,34 @@ function displayCommand(argv: readonly string[], knownSecrets: readonly string[]
   return redactSecrets(buildCommandLine(shown), knownSecrets);
 }
 
+/**
+ * Every command runs as `sh -c WRAPPER sh WORD...`: the wrapper prints its PID on stderr, then execs the command
+ * (same PID; it leads the session's process group, since sshd starts each session with setsid and a login
+ * shell execs a lone command). The runner strips that first line and, to stop the command, kills that process
+ * group over a second channel: sshd delivers the protocol's "signal" request only to non-root sessions.
+ */
+export const pidReportingWrapper = `printf 'zrd-pid:%s\\n' "$$" >&2; exec "$@"`;
+
+export function wrapReportingPid(words: readonly string[]): string[] {
+  return ['sh', '-c', pidReportingWrapper, 'sh', ...words];
+}
+
+/** $1 signal name, $2 PID: the process group led by PID, or PID alone if it leads none. */
+export const killScript = `kill -s "$1" -- "-$2" 2>/dev/null || kill -s "$1" "$2" 2>/dev/null; exit 0`;
+
+export type RemoteKiller = (pid: number, signal: 'TERM' | 'KILL') => void;
+
 interface ChannelContext {
   label: string;
   username: string;
   /** Already redacted. */
   command: string;
   connectionAlive: () => boolean;
+  /** Set when the command line is wrapped by wrapReportingPid: kills the remote process group. */
+  killRemote?: RemoteKiller;
 }
+
+const pidMarker = 'zrd-pid:';
 
 type StopReason = { kind: 'timeout'; ms: number } | { kind: 'cancelled' };
 
@@ -86,6 +107,7 @@ function driveChannel(channel: ClientChannel, options: RunOptions, context: Chan
     const stdoutChunks: Buffer[] = [];
     let stderrChunks: Buffer[] = [];
     let stderrBytes = 0;
+    let remotePid: number | null = null;
     let exitCode: number | null = null;
     let exitSignal: string | null = null;
     let sawExit = false;
@@ -93,17 +115,27 @@ function driveChannel(channel: ClientChannel, options: RunOptions, context: Chan
     let settled = false;
 
     const closeChannel = () => {
-      sendSignal(channel, 'KILL');
       try {
         channel.close();
       } catch {
         // already closed
       }
     };
+    const signalRemote = (name: 'TERM' | 'KILL') => {
+      sendSignal(channel, name);
+      if (remotePid !== null) context.killRemote?.(remotePid, name);
+    };
     const onStop = () => {
-      closeChannel();
-      // sshd answers our close only once the command has exited; one that ignores signals (or an sshd that
-      // does not deliver them) must not hold the caller: give up on waiting after a grace period.
+      // TERM first: sudo relays it to zfs, and zfs receive cleans up its partial state; KILL if still there.
+      // Both through the channel (non-root sessions) and by PID over another channel (root sessions, where
+      // sshd answers "session signalling requires privilege separation").
+      signalRemote('TERM');
+      setTimeout(() => {
+        if (settled) return;
+        signalRemote('KILL');
+        closeChannel();
+      }, 1000).unref?.();
+      // sshd answers our close only once the command has exited: do not hold the caller longer than this.
       setTimeout(settle, stopGraceMs).unref?.();
     };
     stop.addEventListener('abort', onStop, { once: true });
@@ -120,7 +152,7 @@ function driveChannel(channel: ClientChannel, options: RunOptions, context: Chan
         closeChannel();
       });
     }
-    channel.stderr.on('data', (chunk: Buffer) => {
+    const deliverStderr = (chunk: Buffer) => {
       stderrChunks.push(chunk);
       stderrBytes += chunk.length;
       if (stderrBytes > maxStderrBytes * 2) {
@@ -129,6 +161,26 @@ function driveChannel(channel: ClientChannel, options: RunOptions, context: Chan
         stderrBytes = tail.length;
       }
       options.onStderr?.(chunk);
+    };
+    // The wrapper's first stderr line, "zrd-pid:N", is ours: take it out of what the caller sees.
+    let head: Buffer | null = context.killRemote ? Buffer.alloc(0) : null;
+    channel.stderr.on('data', (chunk: Buffer) => {
+      if (head === null) return deliverStderr(chunk);
+      head = Buffer.concat([head, chunk]);
+      const text = head.toString('latin1');
+      const newline = text.indexOf('\n');
+      const couldBeMarker = text.length < pidMarker.length ? pidMarker.startsWith(text) : text.startsWith(pidMarker);
+      if (!couldBeMarker || head.length > 64) {
+        const all = head;
+        head = null;
+        return deliverStderr(all);
+      }
+      if (newline === -1) return;
+      const match = /^zrd-pid:(\d+)$/.exec(text.slice(0, newline));
+      const rest = head.subarray(newline + 1);
+      head = null;
+      if (match) remotePid = Number(match[1]);
+      if (rest.length > 0) deliverStderr(rest);
     });
     channel.on('exit', (code: number | null, signal?: string) => {
       sawExit = true;
@@ -148,6 +200,8 @@ function driveChannel(channel: ClientChannel, options: RunOptions, context: Chan
       if (settled) return;
       settled = true;
       stop.removeEventListener('abort', onStop);
+      if (head !== null && head.length > 0) deliverStderr(head);
+      head = null;
       const stdout = Buffer.concat(stdoutChunks).toString('utf8');
       const stderr = Buffer.concat(stderrChunks).toString('utf8');
       const reason = stopReason();
@@ -265,14 +319,20 @@ export class SshCommandRunner implements CommandRunner {
     const { pool, target, log } = this.#options;
     const secrets = this.#options.knownSecrets ?? [];
     const words = remoteArgv(argv, target.privilege, options.privileged ?? true);
-    const commandLine = buildCommandLine(words);
+    const commandLine = buildCommandLine(wrapReportingPid(words));
     const shown = displayCommand(words, secrets);
     const control = stopControl(options);
     const started = performance.now();
     try {
       let lease: LeasedChannel | undefined;
       let running: Promise<RunResult> | undefined;
-      const context = { label: this.label, username: target.username, command: shown, connectionAlive: () => lease?.connectionAlive() ?? true };
+      const context: ChannelContext = {
+        label: this.label,
+        username: target.username,
+        command: shown,
+        connectionAlive: () => lease?.connectionAlive() ?? true,
+        killRemote: (pid, signal) => this.#killRemote(pid, signal),
+      };
       try {
         lease = await pool.exec(target, commandLine, control.signal, (channel) => {
           running = driveChannel(channel, options, context, control.signal, control.reason);
@@ -296,6 +356,22 @@ export class SshCommandRunner implements CommandRunner {
       control.dispose();
     }
   }
+
+  /** Fire and forget, ahead of the queue: a stop must not wait behind the commands it is stopping. */
+  #killRemote(pid: number, signal: 'TERM' | 'KILL'): void {
+    const { pool, target, log } = this.#options;
+    const line = buildCommandLine(['sh', '-c', killScript, 'sh', signal, String(pid)]);
+    pool
+      .exec(target, line, undefined, (channel) => drainAndEnd(channel), { urgent: true })
+      .then((lease) => lease.channel.on('close', () => lease.release()))
+      .catch((error: unknown) => log?.({ level: 'warn', source: this.label, message: `Could not send ${signal} to remote process ${pid}: ${error instanceof Error ? error.message : String(error)}` }));
+  }
+}
+
+function drainAndEnd(channel: ClientChannel): void {
+  channel.resume();
+  channel.stderr.resume();
+  channel.end();
 }
 
 export interface DirectRunnerOptions {
@@ -333,11 +409,25 @@ export class DirectCommandRunner implements CommandRunner {
     const control = stopControl(options);
     const started = performance.now();
     try {
-      const context = { label: this.label, username: this.#options.username, command: shown, connectionAlive: () => this.#alive };
+      const context: ChannelContext = {
+        label: this.label,
+        username: this.#options.username,
+        command: shown,
+        connectionAlive: () => this.#alive,
+        killRemote: (pid, signal) => {
+          try {
+            client.exec(buildCommandLine(['sh', '-c', killScript, 'sh', signal, String(pid)]), (error, channel) => {
+              if (!error) drainAndEnd(channel);
+            });
+          } catch {
+            // connection gone: nothing left to stop
+          }
+        },
+      };
       // Wrapped in an object so this promise settles when the channel opens, not when the command ends.
       const { running } = await new Promise<{ running: Promise<RunResult> }>((resolve, reject) => {
         try {
-          client.exec(buildCommandLine(words), (error, channel) => {
+          client.exec(buildCommandLine(wrapReportingPid(words)), (error, channel) => {
             if (error) return reject(error);
             // Listeners go on synchronously: ssh2 may emit 'exit' and 'close' in this same tick.
             resolve({ running: driveChannel(channel, options, context, control.signal, control.reason) });

@@ -348,13 +348,21 @@ export class SshConnectionPool {
    * Waits for a free slot when `maxSessions` channels are already open. `onOpen` runs synchronously when the
    * channel opens: attach the channel's listeners there, not after awaiting.
    */
-  async exec(target: PoolTarget, command: string, signal?: AbortSignal, onOpen?: (channel: ClientChannel) => void): Promise<LeasedChannel> {
+  async exec(
+    target: PoolTarget,
+    command: string,
+    signal?: AbortSignal,
+    onOpen?: (channel: ClientChannel) => void,
+    options: { urgent?: boolean } = {},
+  ): Promise<LeasedChannel> {
     const entry = this.#entry(target);
     if (entry.idleTimer) {
       clearTimeout(entry.idleTimer);
       entry.idleTimer = null;
     }
-    await this.#waitForSlot(entry, signal);
+    // Urgent (stopping a command): skip the queue, one channel over the cap (sshd's MaxSessions is 10).
+    if (options.urgent) entry.active += 1;
+    else await this.#waitForSlot(entry, signal);
     let released = false;
     const release = () => {
       if (released) return;

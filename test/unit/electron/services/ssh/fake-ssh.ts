@@ -15,9 +15,14 @@ export class FakeChannel extends Duplex {
   // The ssh2 internals the runner uses to signal a channel whose stdin is already ended.
   readonly type = 'session';
   readonly outgoing = { id: 1, state: 'eof' };
-  readonly _client = { _protocol: { signal: (_id: number, name: string) => this.signals.push(name) } };
+  readonly _client = { _protocol: { signal: (_id: number, name: string) => this.signal(name) } };
+  /** The command without the runner's PID-reporting wrapper. */
+  get userCommand(): string {
+    return this.command.replace(/^sh -c '.*?exec "\$@"' sh /, '');
+  }
   constructor(command: string) {
-    super();
+    // Like ssh2's Channel: 'close' only when the SSH channel closes, not when both stream sides ended.
+    super({ emitClose: false });
     this.command = command;
     this.on('finish', () => {
       this.stdinEnded = true;
@@ -39,8 +44,14 @@ export class FakeChannel extends Duplex {
     this.emit('exit', exitCode);
     setImmediate(() => this.shut());
   }
+  /** Like sshd for a non-root session: the process dies from the signal, the channel closes. */
   signal(name: string): void {
     this.signals.push(name);
+    if (this.isClosed) return;
+    this.emit('exit', null, name);
+    this.push(null);
+    this.stderr.push(null);
+    setImmediate(() => this.shut());
   }
   close(): void {
     setImmediate(() => this.shut());
@@ -58,6 +69,8 @@ export class FakeClient extends EventEmitter implements ExecClient {
   readonly id: number;
   alive = true;
   channels: FakeChannel[] = [];
+  /** Kill commands sent to stop a command by PID. */
+  kills: string[] = [];
   open = 0;
   /** Refuse channels above this many at once, like sshd's MaxSessions. */
   serverMaxSessions = Infinity;
@@ -78,7 +91,17 @@ export class FakeClient extends EventEmitter implements ExecClient {
     channel.on('close', () => {
       this.open -= 1;
     });
+    if (/^sh -c 'kill -s/.test(command)) {
+      this.kills.push(command);
+      setImmediate(() => {
+        callback(undefined, channel as unknown as ClientChannel);
+        channel.complete(0);
+      });
+      return this;
+    }
     this.channels.push(channel);
+    // The runner's wrapper reports the remote PID first on stderr.
+    if (command.startsWith("sh -c 'printf")) channel.stderr.push(`zrd-pid:${4000 + this.channels.length}\n`);
     setImmediate(() => {
       callback(undefined, channel as unknown as ClientChannel);
       this.handler(channel, this);
@@ -103,12 +126,13 @@ export class FakeClient extends EventEmitter implements ExecClient {
 
 /** Answers `printf %s X` with X, `exit N` with status N, `sleep` never; others exit 0. */
 export const defaultHandler: ExecHandler = (channel) => {
-  const printf = /printf %s (.*)$/.exec(channel.command);
+  const command = channel.userCommand;
+  const printf = /printf %s (.*)$/.exec(command);
   if (printf) return channel.complete(0, printf[1]);
-  const exit = /exit (\d+)/.exec(channel.command);
+  const exit = /exit (\d+)/.exec(command);
   if (exit) return channel.complete(Number(exit[1]), '', 'failed on purpose\n');
-  if (/sleep/.test(channel.command)) return;
-  if (/cat/.test(channel.command)) {
+  if (/sleep/.test(command)) return;
+  if (/cat/.test(command)) {
     channel.once('stdin-ended', () => channel.complete(0, channel.stdin));
     return;
   }

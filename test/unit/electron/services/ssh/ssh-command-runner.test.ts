@@ -38,7 +38,7 @@ describe('SshCommandRunner', () => {
     expect(runner.label).toBe('admin@nas-a:2222');
     const result = await runner.run(['zfs', 'list', '-H', 'tank/a b', "it's"]);
     expect(result).toEqual({ exitCode: 0, stdout: 'ok', stderr: '' });
-    expect(clients[0]!.channels[0]!.command).toBe("env LC_ALL=C sudo -n zfs list -H 'tank/a b' 'it'\\''s'");
+    expect(clients[0]!.channels[0]!.command).toBe(`sh -c 'printf '\\''zrd-pid:%s\\n'\\'' "$$" >&2; exec "$@"' sh env LC_ALL=C sudo -n zfs list -H 'tank/a b' 'it'\\''s'`);
   });
 
   it('feeds stdin from a string, a Buffer or a stream, and always ends it', async () => {
@@ -86,13 +86,39 @@ describe('SshCommandRunner', () => {
     expect(result.exitCode).toBe(1);
   });
 
-  it('stops a command at its timeout by closing the channel', async () => {
+  it('stops a command at its timeout: TERM through the channel and to its remote PID', async () => {
     const { runner, clients } = runnerWith(() => {});
     const started = Date.now();
     await expect(runner.run(['sleep', '100'], { timeoutMs: 50 })).rejects.toMatchObject({ code: 'TIMEOUT' });
     expect(Date.now() - started).toBeLessThan(1000);
-    expect(clients[0]!.channels[0]!.signals).toEqual(['KILL']);
+    expect(clients[0]!.channels[0]!.signals).toEqual(['TERM']);
     expect(clients[0]!.channels[0]!.isClosed).toBe(true);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(clients[0]!.kills).toEqual([`sh -c 'kill -s "$1" -- "-$2" 2>/dev/null || kill -s "$1" "$2" 2>/dev/null; exit 0' sh TERM 4001`]);
+  });
+
+  it('escalates to KILL and closes the channel when TERM is ignored, and stops waiting after a grace period', async () => {
+    const { runner, clients } = runnerWith(() => {});
+    const running = runner.run(['sleep', '100'], { timeoutMs: 20 });
+    await new Promise((r) => setTimeout(r, 5));
+    const channel = clients[0]!.channels[0]!;
+    channel.signal = (name: string) => {
+      channel.signals.push(name);
+    };
+    channel.close = () => {};
+    const started = Date.now();
+    await expect(running).rejects.toMatchObject({ code: 'TIMEOUT' });
+    expect(Date.now() - started).toBeGreaterThan(2500);
+    expect(channel.signals).toEqual(['TERM', 'KILL']);
+    expect(clients[0]!.kills.map((k) => k.split(' ').slice(-2).join(' '))).toEqual(['TERM 4001', 'KILL 4001']);
+  });
+
+  it('hides the wrapper\'s PID line from stderr', async () => {
+    const { runner } = runnerWith((channel) => channel.complete(3, '', 'real error\n'));
+    const seen: string[] = [];
+    const failure = await runner.run(['x'], { onStderr: (c) => seen.push(c.toString()) }).catch((e: unknown) => e);
+    expect(failure).toMatchObject({ appError: { details: { stderr: 'real error' } } });
+    expect(seen.join('')).toBe('real error\n');
   });
 
   it('cancels on AbortSignal, before or during the command', async () => {
@@ -148,7 +174,7 @@ describe('DirectCommandRunner', () => {
     const runner = new DirectCommandRunner({ client, host: 'nas-b', port: 22, username: 'admin', privilege: 'sudo' });
     expect(runner.label).toBe('admin@nas-b:22');
     expect((await runner.run(['printf', '%s', 'x'], { privileged: false })).stdout).toBe('x');
-    expect(client.channels[0]!.command).toBe('env LC_ALL=C printf %s x');
+    expect(client.channels[0]!.userCommand).toBe('env LC_ALL=C printf %s x');
     await expect(runner.run(['sh', '-c', 'exit 3'])).rejects.toMatchObject({ code: 'REMOTE_COMMAND_FAILED' });
     client.drop();
     await new Promise((r) => setTimeout(r, 5));
