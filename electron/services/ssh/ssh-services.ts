@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { Connection } from '../../../shared/schemas.ts';
+import { AuthSchema, type Connection } from '../../../shared/schemas.ts';
 import { AppFailure } from '../../../shared/result.ts';
 import type { HostKeyInfo, HostKeyTrust } from './host-key.ts';
 import { establishNasToNasTrust, installAppKeyWithPassword, removeNasToNasTrust, type InstallAppKeyResult, type NasToNasTrustResult, type RemoveNasToNasTrustResult, type StepReporter } from './key-exchange.ts';
@@ -25,7 +25,10 @@ export interface SshServicesOptions {
   log?: (entry: RunnerLogEntry) => void;
 }
 
-export type SshConnectionSettings = Pick<Connection, 'id' | 'host' | 'port' | 'username' | 'auth' | 'privilege'>;
+export type SshConnectionSettings = Pick<Connection, 'id' | 'host' | 'port' | 'username' | 'auth' | 'privilege'> & {
+  /** Overrides the services' default for this connection. */
+  cipherPreference?: CipherPreference;
+};
 
 export interface SshServices {
   pool: SshConnectionPool;
@@ -51,7 +54,8 @@ export interface SshServices {
   closeAll(): Promise<void>;
 }
 
-export function poolTargetOf(connection: SshConnectionSettings, cipherPreference?: CipherPreference): SshRunnerTarget {
+export function poolTargetOf(connection: SshConnectionSettings, defaultCipherPreference?: CipherPreference): SshRunnerTarget {
+  const cipherPreference = connection.cipherPreference ?? defaultCipherPreference;
   return {
     connectionId: connection.id,
     host: connection.host,
@@ -66,12 +70,10 @@ export function poolTargetOf(connection: SshConnectionSettings, cipherPreference
 export function createSshServices(options: SshServicesOptions): SshServices {
   const credentialOptions: CredentialOptions = { configDir: options.configDir, ...(options.getPassphrase ? { getPassphrase: options.getPassphrase } : {}) };
   const timeout = () => options.connectTimeoutMs?.() ?? 20_000;
-  const authOf = new Map<string, Connection['auth']>();
   const log = options.log;
 
   const connector: PoolConnector = async (target, signal) => {
-    const auth = authOf.get(target.connectionId);
-    if (!auth) throw new AppFailure('INTERNAL', `No auth settings for connection ${target.connectionId}.`);
+    const auth = AuthSchema.parse(JSON.parse(target.authKey));
     const credentials = await resolveCredentials(auth, credentialOptions, target.connectionId);
     return connectSsh({
       ...target,
@@ -89,7 +91,6 @@ export function createSshServices(options: SshServicesOptions): SshServices {
   });
 
   const runnerFor = (connection: SshConnectionSettings) => {
-    authOf.set(connection.id, connection.auth);
     return new SshCommandRunner({ pool, target: poolTargetOf(connection, options.cipherPreference), ...(log ? { log } : {}) });
   };
   const sideOf = (connection: SshConnectionSettings) => ({ runner: runnerFor(connection), connectionId: connection.id, username: connection.username });
@@ -98,7 +99,6 @@ export function createSshServices(options: SshServicesOptions): SshServices {
     pool,
     runnerFor,
     async testConnection(connection) {
-      authOf.set(connection.id, connection.auth);
       const session = await pool.connect(poolTargetOf(connection, options.cipherPreference));
       return { hostKey: session.hostKey, handshakeMs: session.handshakeMs, cipher: session.cipher ?? null };
     },

@@ -78,3 +78,20 @@ describe('host key decisions', () => {
     expect(trust.get('c1')).toBeNull();
   });
 });
+
+describe('hostKeyTrustFromStore', () => {
+  it('reads and writes connection.hostKey through the store', async () => {
+    const { hostKeyTrustFromStore } = await import('../../../../../electron/services/ssh/store-host-key-trust.ts');
+    const pins: Array<[string, { type: string; sha256: string }]> = [];
+    const store = {
+      listConnections: () => [{ id: 'c1', hostKey: { type: 'ssh-ed25519', sha256: 'SHA256:x', pinnedAt: 't' } }, { id: 'c2', hostKey: null }],
+      pinHostKey: (id: string, key: { type: string; sha256: string }) => void pins.push([id, key]),
+    } as unknown as Parameters<typeof hostKeyTrustFromStore>[0];
+    const trust = hostKeyTrustFromStore(store);
+    expect(trust.get('c1')).toEqual({ type: 'ssh-ed25519', sha256: 'SHA256:x', pinnedAt: 't' });
+    expect(trust.get('c2')).toBeNull();
+    expect(trust.get('nope')).toBeNull();
+    trust.pin('c2', { type: 'ssh-ed25519', sha256: 'SHA256:y' });
+    expect(pins).toEqual([['c2', { type: 'ssh-ed25519', sha256: 'SHA256:y' }]]);
+  });
+});
