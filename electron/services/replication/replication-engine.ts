@@ -2,13 +2,17 @@ import { namingSchema } from '../../../shared/naming-schema.ts';
 import { AppFailure, toAppError, type AppError } from '../../../shared/result.ts';
 import { planRetention } from '../../../shared/retention-plan.ts';
 import type { ReplicationTask } from '../../../shared/task-schemas.ts';
+import { assertZfsName, assertZfsPropertyName, poolOfName } from '../../../shared/zfs-names.ts';
 import { buildCommandLine } from '../ssh/command-runner.ts';
 import type { Privilege } from '../ssh/ssh-command-runner.ts';
 import { failureFromStderr } from '../ssh/stderr-error-table.ts';
+import { listDatasets } from '../zfs/datasets.ts';
+import { listHolds } from '../zfs/holds.ts';
+import { getProperties } from '../zfs/properties.ts';
 import { listForReplication, type ListedDataset } from '../zfs/replication-listing.ts';
-import { buildAbortReceiveArgv, buildReceiveArgv, buildSendArgv, buildSendEstimateArgv, parseSendEstimate, type SendFlags, type SendSource } from '../zfs/send-receive.ts';
+import { buildAbortReceiveArgv, buildReceiveArgv, buildSendArgv, buildSendEstimateArgv, parseSendEstimate, type ReceiveOptions, type SendFlags, type SendSource } from '../zfs/send-receive.ts';
 import type { ZfsHost } from '../zfs/zfs-host.ts';
-import { confirmationDigest, planReplication, type DestructiveStep, type Divergence, type ReplicationPlan, type SendStep } from './replication-planner.ts';
+import { confirmationDigest, planReplication, type DestinationState, type DestructiveStep, type Divergence, type ReplicationPlan, type SendStep } from './replication-planner.ts';
 import { availableTools, requiredTools, transferStream, type TransferSide } from './stream-transfer.ts';
 import { acquireTaskLock } from './task-lock.ts';
 
@@ -42,6 +46,8 @@ export interface EngineRunOptions {
   /** The digest from a refused run's report: confirms exactly the destruction it listed. */
   confirmation?: string;
   signal?: AbortSignal;
+  /** encrypt-on-destination tasks whose key is not stored: the key, asked for at this run. Never logged. */
+  destinationKey?: string;
 }
 
 export interface DatasetReport {
@@ -50,6 +56,8 @@ export interface DatasetReport {
   plan: ReplicationPlan;
   /** Snapshots on the destination the lifetime policy prunes before sending. */
   prune: string[];
+  /** An interrupted receive that cannot be resumed (its source snapshot is gone) and is aborted first: why. */
+  abortedResume: string | null;
   estimatedBytes: number | null;
   bytesSent: number;
   snapshotsSent: number;
@@ -72,13 +80,16 @@ export interface RunReport {
 
 export const holdTagOf = (taskId: string) => `zfs-replication:${taskId}`;
 
+/** User property set on promoted replicas: the relationship is broken until the admin resets it. */
+export const promotedProperty = 'zfs-replication:promoted';
+
 /** Where a source dataset lands: <parent>/<source path without its pool>, e.g. tank/a/b -> backup/r/a/b. */
 export function destinationNameOf(parent: string, sourceRoot: string, source: string): string {
   const rootTail = sourceRoot.includes('/') ? sourceRoot.slice(sourceRoot.lastIndexOf('/') + 1) : sourceRoot;
   return `${parent}/${rootTail}${source.slice(sourceRoot.length)}`;
 }
 
-function selector(task: ReplicationTask): (name: string) => boolean {
+export function selector(task: ReplicationTask): (name: string) => boolean {
   const selection = task.selection;
   switch (selection.kind) {
     case 'all':
@@ -94,7 +105,7 @@ function selector(task: ReplicationTask): (name: string) => boolean {
   }
 }
 
-function isExcluded(name: string, excludes: readonly string[]): boolean {
+export function isExcluded(name: string, excludes: readonly string[]): boolean {
   return excludes.some((excluded) => name === excluded || name.startsWith(`${excluded}/`));
 }
 
@@ -107,6 +118,94 @@ function stepCount(plan: ReplicationPlan, sourceSnapshots: ListedDataset['snapsh
     else if (step.kind === 'incremental') count += step.intermediates ? Math.max(1, index(step.to) - index(step.from.replace(/^#/, ''))) : 1;
   }
   return count;
+}
+
+/** What `zfs send -t` says when the snapshot (or incremental source) an interrupted stream came from is gone. */
+const unresumablePattern = /no longer exists|no longer the same snapshot|resume token is corrupt/;
+
+export function destinationStateOf(name: string, listed: ListedDataset | null, options: { ignoreResumeToken?: boolean } = {}): DestinationState {
+  // A dataset that only holds an interrupted full receive (token, no snapshot) is gone once the receive is aborted.
+  const exists = listed !== null && !(options.ignoreResumeToken && listed.receiveResumeToken !== null && listed.snapshots.length === 0);
+  return {
+    dataset: name,
+    exists,
+    snapshots: exists ? listed.snapshots : [],
+    writtenSinceNewestSnapshot: exists ? listed.writtenBytes : 0,
+    usedBytes: exists ? listed.usedBytes : 0,
+    receiveResumeToken: options.ignoreResumeToken ? null : (listed?.receiveResumeToken ?? null),
+  };
+}
+
+const sourceStateOf = (listed: ListedDataset) => ({ dataset: listed.name, snapshots: listed.snapshots, bookmarks: listed.bookmarks });
+
+export interface PlannedDataset {
+  report: DatasetReport;
+  sourceDataset: ListedDataset;
+  destinationDataset: ListedDataset | null;
+}
+
+export interface TaskPlan {
+  /** The destination parent's tree (null when the parent does not exist yet). */
+  parentListing: Map<string, ListedDataset> | null;
+  parentExists: boolean;
+  datasets: PlannedDataset[];
+}
+
+/**
+ * Lists both sides and plans every dataset of the task (no change anywhere). Resume tokens whose source snapshot
+ * is gone are found here (`zfs send -n -t`), so the plan already starts over from the last common snapshot.
+ */
+export async function planTask(task: ReplicationTask, source: EngineNas, destination: EngineNas, call: { signal?: AbortSignal } = {}, confirmation?: string): Promise<TaskPlan> {
+  const select = selector(task);
+  const parentListing = await listForReplication(destination.host, task.destinationParent, call);
+  const parent = parentListing?.get(task.destinationParent);
+  if (parent?.type === 'volume') {
+    throw new AppFailure('INVALID_REQUEST', `${task.destinationParent} on ${destination.label} is a volume (zvol); a volume cannot hold datasets.`, 'Pick a filesystem dataset as the destination parent.');
+  }
+  const datasets: PlannedDataset[] = [];
+  for (const spec of task.sources) {
+    const listing = await listForReplication(source.host, spec.name, call);
+    if (!listing) throw new AppFailure('DATASET_NOT_FOUND', `Source dataset ${spec.name} does not exist on ${source.label}.`, "Check the task's source datasets.");
+    const chosen = [...listing.values()].filter((d) => (spec.recursive ? !isExcluded(d.name, spec.exclude) : d.name === spec.name));
+    for (const sourceDataset of chosen) {
+      const destinationName = destinationNameOf(task.destinationParent, spec.name, sourceDataset.name);
+      const destinationDataset = parentListing?.get(destinationName) ?? null;
+      let abortedResume: string | null = null;
+      const token = destinationDataset?.receiveResumeToken ?? null;
+      if (token) {
+        // Resumable only while the snapshot it came from exists; otherwise the partial state is dropped and replanned.
+        const argv = buildSendEstimateArgv(source.host.capabilities.tools, { kind: 'resume', token });
+        const { exitCode, stderr } = await source.host.runner.run(argv, { ...call, expectedExitCodes: [0, 1], timeoutMs: 120_000 });
+        if (exitCode !== 0) {
+          if (!unresumablePattern.test(stderr)) throw failureFromStderr({ label: source.label, command: buildCommandLine(argv), exitCode, stderr });
+          abortedResume = stderr.trim().split('\n').filter(Boolean).at(-1) ?? 'the snapshot it came from is gone';
+        }
+      }
+      const destinationState = destinationStateOf(destinationName, destinationDataset, { ignoreResumeToken: abortedResume !== null });
+      const plan = planReplication(sourceStateOf(sourceDataset), destinationState, { select, ...(confirmation === undefined ? {} : { confirmation }) });
+      datasets.push({
+        sourceDataset,
+        destinationDataset,
+        report: { source: sourceDataset.name, destination: destinationName, plan, prune: [], abortedResume, estimatedBytes: null, bytesSent: 0, snapshotsSent: 0, commands: [] },
+      });
+    }
+  }
+  return { parentListing, parentExists: parent !== undefined, datasets };
+}
+
+/** The refusals of a task plan, as one list confirmed by one digest. */
+export function refusalOf(plan: TaskPlan): RunReport['refusal'] {
+  const refused = plan.datasets.filter((w) => w.report.plan.status === 'refused');
+  if (refused.length === 0) return null;
+  const wouldLose = refused.flatMap((w) => (w.report.plan.status === 'refused' ? w.report.plan.refusal.wouldLose : []));
+  return {
+    wouldLose,
+    confirmation: confirmationDigest(wouldLose),
+    divergence: refused.map((w) => {
+      const refusal = (w.report.plan as Extract<ReplicationPlan, { status: 'refused' }>).refusal;
+      return { dataset: w.report.destination, divergence: refusal.divergence, resolution: refusal.resolution };
+    }),
+  };
 }
 
 export async function runReplicationTask(task: ReplicationTask, deps: EngineDeps, options: EngineRunOptions = {}): Promise<RunReport> {
@@ -150,11 +249,51 @@ interface Context {
   now(): Date;
 }
 
+/** The key for an encrypt-on-destination task, checked against its key format; null for as-source. */
+export function destinationKeyOf(task: ReplicationTask, given: string | undefined): { format: 'hex' | 'passphrase'; key: string } | null {
+  if (task.encryption.kind !== 'encrypt-on-destination') return null;
+  const key = given ?? task.encryption.key;
+  const format = task.encryption.keyFormat;
+  if (key === undefined || key === '') {
+    throw new AppFailure(
+      'INVALID_REQUEST',
+      `Task "${task.name}" encrypts its replicas on the destination and its key is not stored.`,
+      'Enter the key (the same one every run: it unlocks the existing replicas) to run this task.',
+      { needs: 'destinationKey' },
+    );
+  }
+  if (format === 'hex' && !/^[0-9a-fA-F]{64}$/.test(key)) {
+    throw new AppFailure('INVALID_REQUEST', 'A hex key is exactly 64 hexadecimal digits (32 bytes).', 'Generate one with: openssl rand -hex 32');
+  }
+  if (format === 'passphrase') {
+    const bytes = Buffer.byteLength(key);
+    if (/[\r\n]/.test(key) || bytes < 8 || bytes > 512) {
+      throw new AppFailure('INVALID_REQUEST', 'A ZFS passphrase is 8 to 512 bytes on one line.', 'Choose a passphrase of at least 8 characters without line breaks.');
+    }
+  }
+  return { format, key };
+}
+
+/** Properties: names checked, and no property both excluded and overridden (zfs receive refuses that). */
+function checkPropertyOptions(task: ReplicationTask): void {
+  for (const name of [...task.properties.exclude, ...Object.keys(task.properties.override)]) assertZfsPropertyName(name);
+  const both = task.properties.exclude.filter((name) => Object.hasOwn(task.properties.override, name));
+  if (both.length > 0) {
+    throw new AppFailure('INVALID_REQUEST', `Property ${both.join(', ')} is both excluded and overridden.`, 'Keep it in one list: exclude it (the destination inherits its own value) or override it (a fixed value).');
+  }
+  if (task.encryption.kind === 'encrypt-on-destination') {
+    const crypto = [...task.properties.exclude, ...Object.keys(task.properties.override)].filter((name) => ['encryption', 'keyformat', 'keylocation', 'pbkdf2iters'].includes(name));
+    if (crypto.length > 0) throw new AppFailure('INVALID_REQUEST', `${crypto.join(', ')} cannot be set per task when the destination encrypts.`, 'Remove it: replicas inherit the encryption of the destination parent.');
+  }
+}
+
 async function execute(task: ReplicationTask, source: EngineNas, destination: EngineNas, options: EngineRunOptions, report: RunReport, context: Context): Promise<void> {
   const { log } = context;
   const call = options.signal ? { signal: options.signal } : {};
   const select = selector(task);
   const direct = task.transport.kind === 'direct';
+  checkPropertyOptions(task);
+  const encryptionKey = destinationKeyOf(task, options.destinationKey);
 
   // Tools beyond zfs, checked before anything changes.
   const needs = requiredTools({ direct, compression: task.compression });
@@ -169,84 +308,49 @@ async function execute(task: ReplicationTask, source: EngineNas, destination: En
     }
   }
 
-  // The destination parent: listed once; created (unless dry run) when missing; never a volume.
-  const parentListing = await listForReplication(destination.host, task.destinationParent, call);
-  const parent = parentListing?.get(task.destinationParent);
-  if (parent?.type === 'volume') {
-    throw new AppFailure('INVALID_REQUEST', `${task.destinationParent} on ${destination.label} is a volume (zvol); a volume cannot hold datasets.`, 'Pick a filesystem dataset as the destination parent.');
-  }
-  const createParentCommand = [destination.host.capabilities.tools.zfs, 'create', '-p', task.destinationParent];
-
   // Plan every dataset first: nothing runs until every plan is known and allowed.
-  const work: Array<{ report: DatasetReport; sourceDataset: ListedDataset; destinationDataset: ListedDataset | null }> = [];
-  for (const spec of task.sources) {
-    const listing = await listForReplication(source.host, spec.name, call);
-    if (!listing) throw new AppFailure('DATASET_NOT_FOUND', `Source dataset ${spec.name} does not exist on ${source.label}.`, 'Check the task\'s source datasets.');
-    const datasets = [...listing.values()].filter((d) => (spec.recursive ? !isExcluded(d.name, spec.exclude) : d.name === spec.name));
-    for (const sourceDataset of datasets) {
-      const destinationName = destinationNameOf(task.destinationParent, spec.name, sourceDataset.name);
-      const destinationDataset = parentListing?.get(destinationName) ?? null;
-      const destinationState = {
-        dataset: destinationName,
-        exists: destinationDataset !== null,
-        snapshots: destinationDataset?.snapshots ?? [],
-        writtenSinceNewestSnapshot: destinationDataset?.writtenBytes ?? 0,
-        usedBytes: destinationDataset?.usedBytes ?? 0,
-        receiveResumeToken: destinationDataset?.receiveResumeToken ?? null,
-      };
-      const plan = planReplication({ dataset: sourceDataset.name, snapshots: sourceDataset.snapshots, bookmarks: sourceDataset.bookmarks }, destinationState, { select });
-      work.push({
-        sourceDataset,
-        destinationDataset,
-        report: { source: sourceDataset.name, destination: destinationName, plan, prune: [], estimatedBytes: null, bytesSent: 0, snapshotsSent: 0, commands: [] },
-      });
-    }
-  }
+  const taskPlan = await planTask(task, source, destination, call);
+  const work = taskPlan.datasets;
   report.datasets = work.map((w) => w.report);
+  await refusePromoted(task, destination, taskPlan, call);
 
   // Refusals: all of them at once, confirmed as one list.
-  const refused = work.filter((w) => w.report.plan.status === 'refused');
-  if (refused.length > 0) {
-    const wouldLose = refused.flatMap((w) => (w.report.plan.status === 'refused' ? w.report.plan.refusal.wouldLose : []));
-    const digest = confirmationDigest(wouldLose);
-    if (options.confirmation !== digest) {
+  const refusal = refusalOf(taskPlan);
+  if (refusal) {
+    if (options.confirmation !== refusal.confirmation) {
       report.result = 'REFUSED';
-      report.refusal = {
-        wouldLose,
-        confirmation: digest,
-        divergence: refused.map((w) => {
-          const refusal = (w.report.plan as Extract<ReplicationPlan, { status: 'refused' }>).refusal;
-          return { dataset: w.report.destination, divergence: refusal.divergence, resolution: refusal.resolution };
-        }),
-      };
+      report.refusal = refusal;
       report.error = {
         code: 'CONFIRMATION_REQUIRED',
-        message: `The destination has diverged; replicating would destroy: ${wouldLose.join('; ')}.`,
+        message: `The destination has diverged; replicating would destroy: ${refusal.wouldLose.join('; ')}.`,
         hint: 'Nothing was changed. Review the list; to proceed, run again with this confirmation (it covers exactly this list).',
-        details: { confirmation: digest, wouldLose },
+        details: { confirmation: refusal.confirmation, wouldLose: refusal.wouldLose },
       };
       log('warn', report.error.message);
       return;
     }
     // Confirmed: plan those datasets again with their own digests.
-    for (const w of refused) {
-      const refusal = (w.report.plan as Extract<ReplicationPlan, { status: 'refused' }>).refusal;
-      const d = w.destinationDataset;
-      w.report.plan = planReplication(
-        { dataset: w.sourceDataset.name, snapshots: w.sourceDataset.snapshots, bookmarks: w.sourceDataset.bookmarks },
-        { dataset: w.report.destination, exists: d !== null, snapshots: d?.snapshots ?? [], writtenSinceNewestSnapshot: d?.writtenBytes ?? 0, usedBytes: d?.usedBytes ?? 0, receiveResumeToken: d?.receiveResumeToken ?? null },
-        { select, confirmation: refusal.confirmation },
-      );
+    for (const w of work) {
+      if (w.report.plan.status !== 'refused') continue;
+      const own = w.report.plan.refusal.confirmation;
+      w.report.plan = planReplication(sourceStateOf(w.sourceDataset), destinationStateOf(w.report.destination, w.destinationDataset, { ignoreResumeToken: w.report.abortedResume !== null }), { select, confirmation: own });
     }
   }
+
+  if (encryptionKey) await checkEncryptedParent(task, source, destination, taskPlan, encryptionKey, { dryRun: options.dryRun ?? false, ...call });
 
   // Destination lifetime: prune before sending (naming-schema tasks; the common base and held snapshots stay).
   if (task.selection.kind === 'naming-schema' && task.destinationLifetime.kind !== 'forever') {
     const schemas = task.selection.schemas.map(namingSchema);
     for (const w of work) {
       if (!w.destinationDataset || w.report.plan.status === 'refused') continue;
-      const base = w.report.plan.status === 'nothing-to-send' || w.report.plan.status === 'up-to-date' || w.report.plan.status === 'ready' ? w.report.plan.base : null;
+      const base = w.report.plan.base;
       const sourceNames = new Set(w.sourceDataset.snapshots.map((s) => s.name));
+      // A rollback or destroy removes some snapshots anyway; pruning those too would fail.
+      const destructive = w.report.plan.status === 'ready' ? w.report.plan.destructive : null;
+      const goingAnyway = new Set(destructive?.kind === 'rollback' ? destructive.destroys : []);
+      if (destructive?.kind === 'destroy-dataset') continue;
+      const pruned = new Set<string>();
       for (const schema of schemas) {
         const decisions = planRetention({
           snapshots: w.destinationDataset.snapshots.map((s) => ({ name: s.name, holds: s.userRefs })),
@@ -256,8 +360,9 @@ async function execute(task: ReplicationTask, source: EngineNas, destination: En
           protectedNames: new Set(base ? [base] : []),
           sourceNames,
         });
-        w.report.prune.push(...decisions.filter((d) => d.action === 'prune').map((d) => d.name));
+        for (const d of decisions) if (d.action === 'prune' && !goingAnyway.has(`${w.report.destination}@${d.name}`)) pruned.add(d.name);
       }
+      w.report.prune.push(...pruned);
     }
   }
 
@@ -266,12 +371,12 @@ async function execute(task: ReplicationTask, source: EngineNas, destination: En
     compact: true,
     properties: task.properties.replicate,
   });
-  const receiveFor = (w: (typeof work)[number]) => ({
+  const receiveFor = (w: PlannedDataset): ReceiveOptions => ({
     target: w.report.destination,
     setProperties: { ...(task.destinationReadonly ? { readonly: 'on' } : {}), ...task.properties.override },
     excludeProperties: task.properties.exclude,
   });
-  const sendSourceOf = (w: (typeof work)[number], step: SendStep): SendSource => {
+  const sendSourceOf = (w: PlannedDataset, step: SendStep): SendSource => {
     const name = w.sourceDataset.name;
     if (step.kind === 'full') return { kind: 'full', snapshot: `${name}@${step.snapshot}` };
     if (step.kind === 'resume') return { kind: 'resume', token: step.token };
@@ -279,13 +384,15 @@ async function execute(task: ReplicationTask, source: EngineNas, destination: En
   };
   const sourceTools = source.host.capabilities.tools;
   const destinationTools = destination.host.capabilities.tools;
-  const destroyArgvOf = (w: (typeof work)[number], step: DestructiveStep) =>
+  const destroyArgvOf = (w: PlannedDataset, step: DestructiveStep) =>
     step.kind === 'rollback' ? [destinationTools.zfs, 'rollback', '-r', step.to] : [destinationTools.zfs, 'destroy', '-r', w.report.destination];
-  const pruneArgvOf = (w: (typeof work)[number]) => [destinationTools.zfs, 'destroy', `${w.report.destination}@${w.report.prune.join(',')}`];
+  const pruneArgvOf = (w: PlannedDataset) => [destinationTools.zfs, 'destroy', `${w.report.destination}@${w.report.prune.join(',')}`];
+  const parentCommands = createParentArgv(task, destination, encryptionKey);
 
   // Estimates and the command list (what a dry run shows and what a real run will do).
   for (const w of work) {
     const plan = w.report.plan;
+    if (w.report.abortedResume) w.report.commands.push(buildCommandLine(buildAbortReceiveArgv(destinationTools, w.report.destination)));
     if (w.report.prune.length > 0) w.report.commands.push(buildCommandLine(pruneArgvOf(w)));
     if (plan.status !== 'ready') continue;
     if (plan.destructive) w.report.commands.push(buildCommandLine(destroyArgvOf(w, plan.destructive)));
@@ -299,21 +406,26 @@ async function execute(task: ReplicationTask, source: EngineNas, destination: En
     }
     w.report.estimatedBytes = estimate;
   }
-  const needsParent = !parent;
-  if (needsParent && work.some((w) => w.report.plan.status === 'ready')) work[0]?.report.commands.unshift(buildCommandLine(createParentCommand));
+  const anyReady = work.some((w) => w.report.plan.status === 'ready');
+  const needsParent = !taskPlan.parentExists && anyReady;
+  if (needsParent) work[0]?.report.commands.unshift(...parentCommands.map((c) => buildCommandLine(c.argv)));
 
   if (options.dryRun) {
     log('info', `Dry run of "${task.name}": ${work.map((w) => `${w.report.source} -> ${w.report.destination}: ${w.report.plan.status}`).join('; ')}. Nothing was changed.`);
     return;
   }
 
-  if (needsParent && work.some((w) => w.report.plan.status === 'ready')) {
-    log('info', `Creating destination parent ${task.destinationParent} on ${destination.label}.`);
-    await destination.host.runner.run(createParentCommand, call);
+  if (needsParent) {
+    log('info', `Creating destination parent ${task.destinationParent} on ${destination.label}${encryptionKey ? ` as an encryption root (keyformat=${encryptionKey.format})` : ''}.`);
+    for (const command of parentCommands) await destination.host.runner.run(command.argv, { ...call, ...(command.stdin ? { stdin: command.stdin } : {}) });
   }
 
   const tag = holdTagOf(task.id);
   for (const w of work) {
+    if (w.report.abortedResume) {
+      log('warn', `The interrupted receive into ${w.report.destination} cannot be resumed (${w.report.abortedResume}); aborting it (zfs receive -A) and starting from the last common snapshot.`);
+      await destination.host.runner.run(buildAbortReceiveArgv(destinationTools, w.report.destination), call);
+    }
     if (w.report.prune.length > 0) {
       log('info', `Pruning ${w.report.prune.length} expired snapshot(s) of ${w.report.destination}: ${w.report.prune.join(', ')}.`);
       await destination.host.runner.run(pruneArgvOf(w), call);
@@ -326,6 +438,15 @@ async function execute(task: ReplicationTask, source: EngineNas, destination: En
     context.emit({ kind: 'state', state: plan.base === null ? 'running_full' : 'running_inc' });
     if (plan.destructive) {
       log('warn', `Confirmed: ${plan.destructive.kind === 'rollback' ? `rolling back ${plan.destructive.to}` : `destroying ${w.report.destination}`}; this destroys ${plan.destructive.destroys.join('; ')}.`);
+      // Our own holds would block the confirmed destroy; anyone else's still does.
+      const destroys = plan.destructive.destroys;
+      const going =
+        plan.destructive.kind === 'rollback'
+          ? (w.destinationDataset?.snapshots ?? []).filter((s) => s.userRefs > 0 && destroys.includes(`${w.report.destination}@${s.name}`)).map((s) => `${w.report.destination}@${s.name}`)
+          : [...(taskPlan.parentListing?.values() ?? [])]
+              .filter((d) => d.name === w.report.destination || d.name.startsWith(`${w.report.destination}/`))
+              .flatMap((d) => d.snapshots.filter((s) => s.userRefs > 0).map((s) => `${d.name}@${s.name}`));
+      await releaseOwnHolds(destination, tag, going, call);
       // After a rollback the incremental applies cleanly; after a destroy the full send creates the dataset again.
       await destination.host.runner.run(destroyArgvOf(w, plan.destructive), call);
     }
@@ -345,6 +466,10 @@ async function execute(task: ReplicationTask, source: EngineNas, destination: En
         const sent = sentBefore + bytes;
         const rate = sent / Math.max(0.001, (at - started) / 1000);
         context.emit({ kind: 'progress', dataset: w.report.source, bytesSent: sent, bytesTotal: total, bytesPerSecond: rate, etaSeconds: total && rate > 0 ? Math.max(0, (total - sent) / rate) : null });
+      };
+      const replan = async (ignoreResumeToken: boolean) => {
+        const fresh = await listForReplication(destination.host, w.report.destination, call);
+        return planReplication(sourceStateOf(w.sourceDataset), destinationStateOf(w.report.destination, fresh?.get(w.report.destination) ?? null, { ignoreResumeToken }), { select });
       };
       try {
         const result = await transferStream({
@@ -366,33 +491,21 @@ async function execute(task: ReplicationTask, source: EngineNas, destination: En
         w.report.bytesSent += result.bytes;
         log('info', `${step.kind === 'full' ? 'Full' : step.kind === 'resume' ? 'Resumed' : 'Incremental'} send ${step.kind === 'incremental' ? `${step.from} -> ${step.to}` : step.kind === 'full' ? step.snapshot : ''} of ${w.report.source}: ${result.bytes} bytes in ${result.seconds.toFixed(1)} s.`);
       } catch (error) {
-        if (step.kind === 'resume' && error instanceof AppFailure && /no longer exists|does not exist|resume token|invalid/i.test(error.message)) {
-          // The snapshot the interrupted stream came from is gone on the source: drop the partial state, plan again.
+        if (step.kind === 'resume' && error instanceof AppFailure && unresumablePattern.test(`${error.message}\n${String(error.appError.details?.stderr ?? '')}`)) {
+          // The snapshot went away between planning and sending: drop the partial state, plan again.
           log('warn', `The interrupted receive into ${w.report.destination} cannot be resumed (${error.message}); aborting it and planning again.`);
           await destination.host.runner.run(buildAbortReceiveArgv(destinationTools, w.report.destination), call);
-          const fresh = await listForReplication(destination.host, w.report.destination, call);
-          const d = fresh?.get(w.report.destination) ?? null;
-          plan = planReplication(
-            { dataset: w.sourceDataset.name, snapshots: w.sourceDataset.snapshots, bookmarks: w.sourceDataset.bookmarks },
-            { dataset: w.report.destination, exists: d !== null, snapshots: d?.snapshots ?? [], writtenSinceNewestSnapshot: d?.writtenBytes ?? 0, usedBytes: d?.usedBytes ?? 0, receiveResumeToken: null },
-            { select },
-          );
+          plan = await replan(true);
           w.report.plan = plan;
           if (plan.status !== 'ready') break;
           index = -1;
           continue;
         }
-        throw error;
+        throw await explainInterruption(error, destination, w.report.destination, sentBefore);
       }
       if (step.kind === 'resume') {
         // Finished the interrupted stream; now plan the rest from a fresh listing.
-        const fresh = await listForReplication(destination.host, w.report.destination, call);
-        const d = fresh?.get(w.report.destination) ?? null;
-        plan = planReplication(
-          { dataset: w.sourceDataset.name, snapshots: w.sourceDataset.snapshots, bookmarks: w.sourceDataset.bookmarks },
-          { dataset: w.report.destination, exists: d !== null, snapshots: d?.snapshots ?? [], writtenSinceNewestSnapshot: d?.writtenBytes ?? 0, usedBytes: d?.usedBytes ?? 0, receiveResumeToken: null },
-          { select },
-        );
+        plan = await replan(false);
         w.report.plan = plan;
         if (plan.status !== 'ready') break;
         index = -1;
@@ -408,8 +521,9 @@ async function execute(task: ReplicationTask, source: EngineNas, destination: En
       await holdOrRelease(source, 'hold', tag, `${w.sourceDataset.name}@${newest}`, call);
       await holdOrRelease(destination, 'hold', tag, `${w.report.destination}@${newest}`, call);
       const base = plan.base;
-      if (base && base !== newest && w.sourceDataset.snapshots.some((s) => s.name === base)) {
-        await holdOrRelease(source, 'release', tag, `${w.sourceDataset.name}@${base}`, call);
+      if (base && base !== newest) {
+        // A bookmark base has no hold on the source; its destination snapshot had one.
+        if (w.sourceDataset.snapshots.some((s) => s.name === base)) await holdOrRelease(source, 'release', tag, `${w.sourceDataset.name}@${base}`, call);
         await holdOrRelease(destination, 'release', tag, `${w.report.destination}@${base}`, call);
       }
     }
@@ -417,8 +531,104 @@ async function execute(task: ReplicationTask, source: EngineNas, destination: En
   log('info', `Task "${task.name}" finished: ${report.snapshotsSent} snapshot(s), ${report.bytesSent} bytes.`);
 }
 
+/** A failed transfer that left a resumable receive says so: the next run continues it instead of starting over. */
+async function explainInterruption(error: unknown, destination: EngineNas, target: string, bytesBefore: number): Promise<unknown> {
+  if (!(error instanceof AppFailure)) return error;
+  try {
+    // Not under the run's signal: a cancelled run still reports what it left behind.
+    const fresh = await listForReplication(destination.host, target);
+    if (!fresh?.get(target)?.receiveResumeToken) return error;
+  } catch {
+    return error;
+  }
+  return new AppFailure(
+    error.code,
+    `${error.message} The transfer into ${target} was interrupted${bytesBefore > 0 ? ` after ${bytesBefore} bytes of earlier steps` : ''}; ZFS kept what arrived.`,
+    'Run the task again: it resumes from where the stream stopped (zfs send -t), nothing is sent twice.',
+    { ...error.appError.details, resumable: true },
+  );
+}
+
+/** The commands that create a missing destination parent: encrypted when the task encrypts on the destination. */
+function createParentArgv(task: ReplicationTask, destination: EngineNas, key: { format: 'hex' | 'passphrase'; key: string } | null): Array<{ argv: string[]; stdin?: string }> {
+  const zfs = destination.host.capabilities.tools.zfs;
+  const parent = assertZfsName('dataset', task.destinationParent);
+  if (!key) return [{ argv: [zfs, 'create', '-p', parent] }];
+  // No -p on the parent itself: with -p an existing unencrypted dataset would count as success.
+  const above = parent.includes('/') ? parent.slice(0, parent.lastIndexOf('/')) : null;
+  const commands: Array<{ argv: string[]; stdin?: string }> = above && above.includes('/') ? [{ argv: [zfs, 'create', '-p', above] }] : [];
+  // keylocation=prompt: zfs reads the key from stdin, so it is never written to the NAS's disk or shown in ps.
+  commands.push({ argv: [zfs, 'create', '-o', 'encryption=on', '-o', `keyformat=${key.format}`, '-o', 'keylocation=prompt', parent], stdin: `${key.key}\n` });
+  return commands;
+}
+
+/**
+ * encrypt-on-destination: replicas inherit encryption from the destination parent (an encryption root made with
+ * the task's key). An existing parent must be encrypted, and its key loaded so plain streams can be written.
+ */
+async function checkEncryptedParent(task: ReplicationTask, source: EngineNas, destination: EngineNas, plan: TaskPlan, key: { format: 'hex' | 'passphrase'; key: string }, options: { dryRun: boolean; signal?: AbortSignal }): Promise<void> {
+  const { dryRun, ...call } = options;
+  const pool = poolOfName(task.destinationParent);
+  if (destination.host.capabilities.pools[pool]?.encryption === false) {
+    throw new AppFailure('UNSUPPORTED_VERSION', `Pool ${pool} on ${destination.label} has the encryption feature disabled.`, `Enable it (zpool set feature@encryption=enabled ${pool}) or pick a destination in another pool.`);
+  }
+  for (const w of plan.datasets) {
+    if (w.sourceDataset.encrypted && w.sourceDataset.keyStatus !== 'available') {
+      throw new AppFailure('INVALID_REQUEST', `${w.sourceDataset.name} on ${source.label} is encrypted and its key is not loaded, so it cannot be sent decrypted for re-encryption.`, 'Load its key on the source (zfs load-key), or set the task to keep the source encryption (raw send).');
+    }
+    if (w.destinationDataset && !w.destinationDataset.encrypted) {
+      throw new AppFailure('INVALID_REQUEST', `The replica ${w.report.destination} on ${destination.label} exists and is not encrypted.`, 'Replicate into a new destination parent: the app creates it encrypted with the task key.');
+    }
+  }
+  if (!plan.parentExists) return;
+  const [parent] = await listDatasets(destination.host, { root: task.destinationParent, depth: 0 }, call);
+  if (!parent || parent.encryption === 'off') {
+    throw new AppFailure(
+      'INVALID_REQUEST',
+      `The destination parent ${task.destinationParent} on ${destination.label} is not encrypted; replicas received there would be stored in plain text.`,
+      'Pick a destination parent that does not exist yet (the app creates it as an encryption root with the task key) or one that is encrypted.',
+    );
+  }
+  // A dry run changes nothing, not even the key status; the real run loads it.
+  if (parent.keyStatus === 'unavailable' && parent.encryptionRoot && !dryRun) {
+    const { exitCode, stderr } = await destination.host.runner.run([destination.host.capabilities.tools.zfs, 'load-key', '-L', 'prompt', assertZfsName('dataset', parent.encryptionRoot)], {
+      ...call,
+      stdin: `${key.key}\n`,
+      expectedExitCodes: [0, 1, 255],
+    });
+    if (exitCode !== 0) {
+      throw /incorrect key|invalid key/i.test(stderr)
+        ? new AppFailure('INVALID_REQUEST', `ZFS refused the task's key for ${parent.encryptionRoot} on ${destination.label}.`, 'Enter the key the replicas were created with.')
+        : failureFromStderr({ label: destination.label, command: `zfs load-key -L prompt ${parent.encryptionRoot}`, exitCode, stderr });
+    }
+  }
+}
+
+/** A promoted replica is a live dataset now: replicating into it again needs the admin to reset the task first. */
+async function refusePromoted(task: ReplicationTask, destination: EngineNas, plan: TaskPlan, call: { signal?: AbortSignal }): Promise<void> {
+  if (!plan.parentExists) return;
+  const marks = await getProperties(destination.host, [task.destinationParent], [promotedProperty], { recursive: true, types: ['filesystem', 'volume'] }, call);
+  const mark = marks.find((m) => m.value?.startsWith(`${task.id} `));
+  if (mark) {
+    throw new AppFailure(
+      'CONFLICT',
+      `${mark.name} on ${destination.label} was promoted (${mark.value!.slice(task.id.length + 1)}): this replication relationship is broken.`,
+      'Fail back with the plan promote returned, or reset the task to resume replication (the next run then shows what it would overwrite).',
+      { promoted: mark.name },
+    );
+  }
+}
+
+/** Releases our tag on the given snapshots where it is set; other tags stay (and zfs still refuses to destroy those). */
+export async function releaseOwnHolds(nas: EngineNas, tag: string, snapshots: readonly string[], call: { signal?: AbortSignal } = {}): Promise<string[]> {
+  if (snapshots.length === 0) return [];
+  const ours = (await listHolds(nas.host, snapshots, {}, call)).filter((h) => h.tag === tag).map((h) => h.snapshot);
+  for (const snapshot of ours) await holdOrRelease(nas, 'release', tag, snapshot, call);
+  return ours;
+}
+
 /** Hold or release one snapshot; "already held" and "no such hold" are fine (a re-run after a crash). */
-async function holdOrRelease(nas: EngineNas, verb: 'hold' | 'release', tag: string, snapshot: string, call: { signal?: AbortSignal }): Promise<void> {
+export async function holdOrRelease(nas: EngineNas, verb: 'hold' | 'release', tag: string, snapshot: string, call: { signal?: AbortSignal }): Promise<void> {
   const argv = [nas.host.capabilities.tools.zfs, verb, tag, snapshot];
   const { exitCode, stderr } = await nas.host.runner.run(argv, { ...call, expectedExitCodes: [0, 1] });
   if (exitCode === 0 || /tag already exists|no such tag|does not exist/.test(stderr)) return;

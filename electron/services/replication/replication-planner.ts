@@ -122,9 +122,12 @@ export function planReplication(source: SourceState, destination: DestinationSta
   const selected = source.snapshots.filter((s) => options.select(s.name));
   const destinationGuids = new Map(destination.snapshots.map((s) => [s.guid, s]));
 
-  // The common base: the newest source snapshot whose GUID is on the destination, else such a bookmark.
-  const commonSnapshot = [...source.snapshots].reverse().find((s) => destinationGuids.has(s.guid));
-  const commonBookmark = commonSnapshot ? undefined : [...source.bookmarks].reverse().find((b) => destinationGuids.has(b.guid));
+  // The common base: the newest source snapshot or bookmark whose GUID is on the destination. A bookmark wins
+  // when it is newer (its snapshot was destroyed after the last run): the older snapshot would force a rollback.
+  const newestSnapshot = [...source.snapshots].reverse().find((s) => destinationGuids.has(s.guid));
+  const newestBookmark = [...source.bookmarks].reverse().find((b) => destinationGuids.has(b.guid));
+  const commonBookmark = newestBookmark && (!newestSnapshot || newestBookmark.createtxg > newestSnapshot.createtxg) ? newestBookmark : undefined;
+  const commonSnapshot = commonBookmark ? undefined : newestSnapshot;
   const common = commonSnapshot ?? commonBookmark;
 
   if (destination.receiveResumeToken) {

@@ -94,3 +94,45 @@ export async function acquireTaskLock(options: LockOptions): Promise<HeldLock> {
     },
   };
 }
+
+export interface LockState {
+  /** held: a run holds the lock now; free: nobody does; stale-owner: free, but a crashed run left its owner line. */
+  state: 'held' | 'free' | 'stale-owner';
+  /** Who holds it (or held it, for stale-owner): the owner line the run wrote. */
+  owner: string | null;
+}
+
+// Probes the lock without taking it for longer than the probe: flock -n on a copy of the descriptor.
+const inspectScript = `
+lock=$1
+owner=$(cat "$lock.owner" 2>/dev/null)
+if [ ! -e "$lock" ]; then state=free
+elif command -v flock >/dev/null 2>&1; then
+  if flock -n "$lock" true; then state=free; else state=held; fi
+elif command -v lockf >/dev/null 2>&1; then
+  if lockf -s -t 0 "$lock" true; then state=free; else state=held; fi
+else state=free
+fi
+printf '%s\\n%s\\n' "$state" "$owner"
+`;
+
+export async function inspectTaskLock(runner: CommandRunner, taskId: string, signal?: AbortSignal): Promise<LockState> {
+  const { stdout } = await runner.run(['sh', '-c', inspectScript, 'sh', remoteLockPath(taskId)], { privileged: false, timeoutMs: 30_000, ...(signal ? { signal } : {}) });
+  const [state = 'free', owner = ''] = stdout.split('\n');
+  const held = state.trim() === 'held';
+  return { state: held ? 'held' : owner.trim() ? 'stale-owner' : 'free', owner: owner.trim() || null };
+}
+
+/** Removes the lock file and its owner line, only while no run holds the lock (checked under the lock itself). */
+export async function removeTaskLockFiles(runner: CommandRunner, taskId: string, options: { dryRun?: boolean; signal?: AbortSignal } = {}): Promise<{ removed: string[]; heldBy: string | null }> {
+  const lock = remoteLockPath(taskId);
+  const probe = await inspectTaskLock(runner, taskId, options.signal);
+  if (probe.state === 'held') return { removed: [], heldBy: probe.owner ?? 'another run' };
+  const script = options.dryRun
+    ? 'for f in "$1" "$1.owner"; do [ -e "$f" ] && echo "$f"; done; exit 0'
+    : // Under flock, so a run starting right now cannot be holding the file being removed.
+      'if command -v flock >/dev/null 2>&1 && [ -e "$1" ]; then flock -n "$1" sh -c \'for f in "$1" "$1.owner"; do [ -e "$f" ] && rm -f "$f" && echo "$f"; done\' sh "$1" || exit 75; else for f in "$1" "$1.owner"; do [ -e "$f" ] && rm -f "$f" && echo "$f"; done; fi; exit 0';
+  const { stdout, exitCode } = await runner.run(['sh', '-c', script, 'sh', lock], { privileged: false, timeoutMs: 30_000, expectedExitCodes: [0, busyExit], ...(options.signal ? { signal: options.signal } : {}) });
+  if (exitCode === busyExit) return { removed: [], heldBy: 'a run that just started' };
+  return { removed: stdout.split('\n').filter(Boolean), heldBy: null };
+}

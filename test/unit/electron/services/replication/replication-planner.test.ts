@@ -71,6 +71,15 @@ describe('planReplication', () => {
     ]);
   });
 
+  it('a common bookmark newer than the newest common snapshot is the base (no rollback over it)', () => {
+    const plan = planReplication(
+      source([snap('a1', 10), snap('a2', 20), snap('a4', 40)], [snap('a3', 30)]),
+      destination({ snapshots: [snap('a1', 5, 'g10'), snap('a2', 6, 'g20'), snap('a3', 7, 'g30')] }),
+      all,
+    );
+    expect(plan).toEqual({ status: 'ready', base: 'a3', destructive: null, newest: 'a4', steps: [{ kind: 'incremental', from: '#a3', to: 'a4', intermediates: false }] });
+  });
+
   it('a resume token is finished before anything else', () => {
     const plan = planReplication(source([snap('a1', 10)]), destination({ receiveResumeToken: '1-abc' }), all);
     expect(plan.steps).toEqual([{ kind: 'resume', token: '1-abc' }]);

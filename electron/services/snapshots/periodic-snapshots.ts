@@ -1,0 +1,120 @@
+import { namingSchema } from '../../../shared/naming-schema.ts';
+import { AppFailure } from '../../../shared/result.ts';
+import { planRetention, type RetentionDecision } from '../../../shared/retention-plan.ts';
+import type { PeriodicSnapshotTask } from '../../../shared/task-schemas.ts';
+import { assertZfsName } from '../../../shared/zfs-names.ts';
+import { buildCommandLine } from '../ssh/command-runner.ts';
+import { failureFromStderr } from '../ssh/stderr-error-table.ts';
+import { listDatasets } from '../zfs/datasets.ts';
+import { buildDestroyArgv, parseDestroyOutput } from '../zfs/destroy.ts';
+import { buildCreateSnapshotsArgv } from '../zfs/operations.ts';
+import { listSnapshots } from '../zfs/snapshots.ts';
+import type { CallOptions, ZfsHost } from '../zfs/zfs-host.ts';
+
+// Periodic snapshot tasks: take `<dataset>@<schema.format(now)>` (one atomic command for the whole tree) and
+// prune by the task's lifetime. Pruning never proposes a held snapshot: replication tasks hold their last common
+// snapshot, so a prune cannot break an incremental chain. Every function has a dry run that changes nothing.
+
+export interface TakeSnapshotsResult {
+  /** Full names of the snapshots taken (or, dry run, that would be). */
+  snapshots: string[];
+  command: string;
+  dryRun: boolean;
+}
+
+function isExcluded(name: string, excludes: readonly string[]): boolean {
+  return excludes.some((excluded) => name === excluded || name.startsWith(`${excluded}/`));
+}
+
+/** The datasets the task covers: the tree (minus excluded subtrees) when recursive, else the dataset alone. */
+async function coveredDatasets(task: PeriodicSnapshotTask, host: ZfsHost, call: CallOptions): Promise<string[]> {
+  if (!task.recursive) return [task.dataset];
+  const found = await listDatasets(host, { root: task.dataset }, call);
+  return found.map((d) => d.name).filter((name) => !isExcluded(name, task.exclude));
+}
+
+export async function takeSnapshots(task: PeriodicSnapshotTask, host: ZfsHost, now: Date, options: { dryRun?: boolean } & CallOptions = {}): Promise<TakeSnapshotsResult> {
+  const { dryRun, ...call } = options;
+  const dataset = assertZfsName('dataset', task.dataset);
+  for (const excluded of task.exclude) {
+    if (!excluded.startsWith(`${dataset}/`)) {
+      throw new AppFailure('INVALID_REQUEST', `Excluded dataset ${excluded} is not below ${dataset}.`, `Exclude children of ${dataset} only, e.g. ${dataset}/scratch.`);
+    }
+  }
+  if (isExcluded(dataset, task.exclude)) throw new AppFailure('INVALID_REQUEST', `${dataset} excludes itself.`, 'Remove it from the excluded datasets.');
+  const name = namingSchema(task.namingSchema).format(now);
+  // -r is one atomic snapshot of the tree; with exclusions, the included datasets are named in ONE command,
+  // which ZFS also takes in a single transaction group (the same point in time for all).
+  const snapshots = task.recursive && task.exclude.length > 0 ? (await coveredDatasets(task, host, call)).map((d) => `${d}@${name}`) : [`${dataset}@${name}`];
+  const argv = buildCreateSnapshotsArgv(host.capabilities.tools, { snapshots, recursive: task.recursive && task.exclude.length === 0 });
+  if (!dryRun) {
+    const { exitCode, stderr } = await host.runner.run(argv, { ...call, expectedExitCodes: [0, 1] });
+    if (exitCode !== 0) {
+      if (/dataset already exists/.test(stderr)) {
+        throw new AppFailure('DATASET_EXISTS', `A snapshot named ${name} already exists on ${dataset}${task.recursive ? ' or below' : ''}.`, 'The naming schema gives one name per minute: run the task at most once a minute, or add %S to the schema.');
+      }
+      throw failureFromStderr({ label: host.runner.label, command: buildCommandLine(argv), exitCode, stderr });
+    }
+  }
+  const taken = task.recursive && task.exclude.length === 0 ? (await coveredDatasets({ ...task, exclude: [] }, host, call)).map((d) => `${d}@${name}`) : snapshots;
+  return { snapshots: taken, command: buildCommandLine(argv), dryRun: dryRun ?? false };
+}
+
+export interface DatasetRetention {
+  dataset: string;
+  decisions: RetentionDecision[];
+  /** Short names to prune (the "prune" decisions). */
+  prune: string[];
+}
+
+export interface SourceRetentionPlan {
+  taskId: string;
+  now: string;
+  datasets: DatasetRetention[];
+}
+
+/**
+ * What the task's lifetime keeps and prunes on each covered dataset. Held snapshots are kept (every replication
+ * task holds its last common snapshot); so is the newest snapshot of the schema and anything not named by it.
+ */
+export async function planSourceRetention(task: PeriodicSnapshotTask, host: ZfsHost, now: Date, call: CallOptions = {}): Promise<SourceRetentionPlan> {
+  const schema = namingSchema(task.namingSchema);
+  const covered = new Set(await coveredDatasets(task, host, call));
+  const snapshots = await listSnapshots(host, task.dataset, { recursive: task.recursive, types: ['snapshot'] }, call);
+  const byDataset = new Map<string, Array<{ name: string; holds: number }>>([...covered].map((d) => [d, []]));
+  for (const s of snapshots) byDataset.get(s.dataset)?.push({ name: s.shortName, holds: s.userRefs ?? 0 });
+  const datasets = [...byDataset].map(([dataset, list]): DatasetRetention => {
+    // 'same-as-source' means nothing for the source itself: planRetention then keeps everything.
+    const decisions = planRetention({ snapshots: list, schema, lifetime: task.lifetime, now });
+    return { dataset, decisions, prune: decisions.filter((d) => d.action === 'prune').map((d) => d.name) };
+  });
+  return { taskId: task.id, now: now.toISOString(), datasets };
+}
+
+export interface PruneResult {
+  plan: SourceRetentionPlan;
+  dryRun: boolean;
+  /** Full names destroyed (or, dry run, that would be, as `zfs destroy -n` lists them). */
+  destroyed: string[];
+  reclaimBytes: number;
+  commands: string[];
+}
+
+/** Prunes by the plan: one atomic `zfs destroy ds@a,b,...` per dataset. A dry run asks zfs (-n) what would go. */
+export async function pruneSnapshots(task: PeriodicSnapshotTask, host: ZfsHost, now: Date, options: { dryRun?: boolean } & CallOptions = {}): Promise<PruneResult> {
+  const { dryRun, ...call } = options;
+  const plan = await planSourceRetention(task, host, now, call);
+  const result: PruneResult = { plan, dryRun: dryRun ?? false, destroyed: [], reclaimBytes: 0, commands: [] };
+  for (const d of plan.datasets) {
+    if (d.prune.length === 0) continue;
+    const target = `${assertZfsName('dataset', d.dataset)}@${d.prune.join(',')}`;
+    const argv = buildDestroyArgv(host.capabilities.tools, target, { dryRun: dryRun ?? false });
+    result.commands.push(buildCommandLine(argv));
+    // A hold placed since the listing makes zfs refuse the whole command: nothing of this dataset goes then.
+    const { stdout } = await host.runner.run(argv, call);
+    const listing = parseDestroyOutput(stdout);
+    result.destroyed.push(...listing.destroys);
+    result.reclaimBytes += listing.reclaimBytes ?? 0;
+  }
+  return result;
+}

@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import { runReplicationTask, type EngineNas } from '../../../../../electron/services/replication/replication-engine.ts';
+import type { CommandRunner, RunOptions, RunResult } from '../../../../../electron/services/ssh/command-runner.ts';
+import { ReplicationTaskSchema, type ReplicationTaskInput } from '../../../../../shared/task-schemas.ts';
+import { testCapabilities } from '../zfs/fake-runner.ts';
+
+// The engine's dry run against scripted NAS answers (the runner seam): what it plans and shows, what it refuses
+// before any command changes anything.
+
+const sourceId = '11111111-1111-4111-8111-111111111111';
+const destinationId = '22222222-2222-4222-8222-222222222222';
+
+/** name type guid createtxg used written userrefs encryption keystatus receive_resume_token */
+const row = (...cols: Array<string | number>) => cols.join('\t');
+
+class ScriptedRunner implements CommandRunner {
+  readonly calls: Array<{ argv: readonly string[]; options: RunOptions | undefined }> = [];
+  readonly label: string;
+  readonly #answer: (argv: readonly string[]) => Partial<RunResult>;
+  constructor(label: string, answer: (argv: readonly string[]) => Partial<RunResult>) {
+    this.label = label;
+    this.#answer = answer;
+  }
+  async run(argv: readonly string[], options?: RunOptions): Promise<RunResult> {
+    this.calls.push({ argv: [...argv], options });
+    return { exitCode: 0, stdout: '', stderr: '', ...this.#answer(argv) };
+  }
+}
+
+const sourceListing = [row('tank/data', 'filesystem', '100', 5, 1000, 0, '-', 'off', '-', '-'), row('tank/data@s1', 'snapshot', '101', 6, 0, '-', 0, 'off', '-', '-')].join('\n');
+
+function sides(destinationListing: string | null) {
+  const source = new ScriptedRunner('root@src:22', (argv) => {
+    if (argv[1] === 'list') return { stdout: sourceListing };
+    if (argv[1] === 'send') return { stdout: 'size\t4096\n' };
+    return {};
+  });
+  const destination = new ScriptedRunner('root@dst:22', (argv) => {
+    if (argv[1] === 'list' && argv.includes('filesystem,volume')) {
+      // name type guid createtxg creation used available referenced encryption encryptionroot keystatus readonly origin receive_resume_token mounted mountpoint
+      return { stdout: row('backup/r', 'filesystem', '200', 3, 1700000000, 1000, 5000000, 1000, 'off', '-', '-', 'off', '-', '-', 'yes', '/backup/r') };
+    }
+    if (argv[1] === 'list') return destinationListing === null ? { exitCode: 1, stderr: "cannot open 'backup/r': dataset does not exist" } : { stdout: destinationListing };
+    return {};
+  });
+  const nas = async (id: string): Promise<EngineNas> =>
+    id === sourceId
+      ? { host: { runner: source, capabilities: testCapabilities }, privilege: 'root', label: source.label }
+      : { host: { runner: destination, capabilities: testCapabilities }, privilege: 'root', label: destination.label };
+  return { source, destination, nas };
+}
+
+const task = (overrides: Partial<ReplicationTaskInput> = {}) =>
+  ReplicationTaskSchema.parse({
+    id: '33333333-3333-4333-8333-333333333333',
+    name: 'nightly',
+    sourceConnectionId: sourceId,
+    sources: [{ name: 'tank/data' }],
+    destinationConnectionId: destinationId,
+    destinationParent: 'backup/r',
+    transport: { kind: 'relay' },
+    selection: { kind: 'all' },
+    ...overrides,
+  });
+
+describe('runReplicationTask (dry run)', () => {
+  it('encrypt-on-destination: the missing parent becomes an encryption root; the key goes on stdin only, never in a command', async () => {
+    const key = 'ab'.repeat(32);
+    const { nas, destination } = sides(null);
+    const report = await runReplicationTask(task({ encryption: { kind: 'encrypt-on-destination', keyFormat: 'hex', key } }), { nas }, { dryRun: true });
+    expect(report.error).toBeNull();
+    expect(report.datasets[0]!.commands).toEqual([
+      '/usr/sbin/zfs create -o encryption=on -o keyformat=hex -o keylocation=prompt backup/r',
+      '/usr/sbin/zfs send -L -c -e -p tank/data@s1 | /usr/sbin/zfs receive -s -u -o readonly=on backup/r/data',
+    ]);
+    expect(JSON.stringify(report)).not.toContain(key);
+    // A dry run changes nothing: only listings on the destination.
+    expect(destination.calls.map((c) => c.argv[1])).toEqual(['list']);
+  });
+
+  it('encrypt-on-destination without a stored or given key: asks for it, runs nothing', async () => {
+    const { nas, source } = sides(null);
+    const report = await runReplicationTask(task({ encryption: { kind: 'encrypt-on-destination', keyFormat: 'passphrase' } }), { nas }, { dryRun: true });
+    expect(report.result).toBe('FAILED');
+    expect(report.error).toMatchObject({ code: 'INVALID_REQUEST', details: { needs: 'destinationKey' } });
+    expect(source.calls).toEqual([]);
+    const short = await runReplicationTask(task({ encryption: { kind: 'encrypt-on-destination', keyFormat: 'hex', key: 'abcdefgh' } }), { nas }, { dryRun: true });
+    expect(short.error?.message).toContain('64 hexadecimal digits');
+  });
+
+  it('an existing unencrypted parent is refused for encrypt-on-destination (the replicas would be plain text)', async () => {
+    const { nas } = sides(row('backup/r', 'filesystem', '200', 3, 1000, 0, '-', 'off', '-', '-'));
+    const report = await runReplicationTask(task({ encryption: { kind: 'encrypt-on-destination', keyFormat: 'passphrase', key: 'long enough' } }), { nas }, { dryRun: true });
+    expect(report.error).toMatchObject({ code: 'INVALID_REQUEST', message: 'The destination parent backup/r on root@dst:22 is not encrypted; replicas received there would be stored in plain text.' });
+  });
+
+  it('a property both excluded and overridden is refused before any command', async () => {
+    const { nas, source } = sides(null);
+    const report = await runReplicationTask(task({ properties: { replicate: true, exclude: ['compression'], override: { compression: 'zstd' } } }), { nas }, { dryRun: true });
+    expect(report.error).toMatchObject({ code: 'INVALID_REQUEST', message: 'Property compression is both excluded and overridden.' });
+    expect(source.calls).toEqual([]);
+  });
+
+  it('excluded and overridden properties reach zfs receive as -x and -o', async () => {
+    const { nas } = sides(null);
+    const report = await runReplicationTask(task({ properties: { replicate: true, exclude: ['compression', 'org.example:x'], override: { 'org.example:role': 'replica' } } }), { nas }, { dryRun: true });
+    expect(report.datasets[0]!.commands[1]).toBe(
+      '/usr/sbin/zfs send -L -c -e -p tank/data@s1 | /usr/sbin/zfs receive -s -u -o readonly=on -o org.example:role=replica -x compression -x org.example:x backup/r/data',
+    );
+  });
+
+  it('the report is plain data: JSON round-trips it unchanged', async () => {
+    const { nas } = sides(null);
+    const report = await runReplicationTask(task(), { nas, now: () => new Date('2026-11-21T10:00:00Z') }, { dryRun: true });
+    expect(report.result).toBe('DRY_RUN');
+    expect(JSON.parse(JSON.stringify(report))).toEqual(report);
+  });
+});
