@@ -1,0 +1,250 @@
+#!/usr/bin/env node
+// zfs-replication: the replication engine and the app's own settings file from a terminal, for cron and
+// headless use. Verbs follow OviOS retadm where they overlap. Quiet unless something fails (cron mails output).
+import { existsSync, readFileSync, statSync, watch as watchFile } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { AppFailure, toAppError, type AppError } from '../../shared/result.ts';
+import type { RunReport } from '../services/replication/replication-engine.ts';
+import { createSshServices } from '../services/ssh/ssh-services.ts';
+import { resolveConfigDir } from '../services/store/config-dir.ts';
+import { openConfStore } from '../services/store/open-conf-store.ts';
+import { hostKeyTrustFromStore } from '../services/ssh/store-host-key-trust.ts';
+import { NasRegistry } from '../services/tasks/nas-registry.ts';
+import { TaskRuns, taskLogPath, taskStateFromHistory } from '../services/tasks/task-runs.ts';
+
+export const exitCodes = {
+  ok: 0,
+  failed: 1,
+  usage: 2,
+  /** The destination diverged: re-run with --confirm <digest> after reading the list. */
+  confirmationRequired: 3,
+  /** Another run of the task holds its lock. */
+  busy: 4,
+} as const;
+
+const usage = `usage: zfs-replication <verb> [options]
+
+verbs:
+  status [TASK]          state of every task (or one): PENDING, RUNNING, FINISHED, FAILED, last run
+  list                   saved NAS connections and replication tasks
+  init TASK              first replication (full send, then incrementals)
+  run TASK | inc TASK    replicate what is new (resumes an interrupted transfer first)
+  watch TASK             follow the task's log as runs happen (Ctrl-C to stop)
+  log TASK               print the task's log
+
+options:
+  --dry-run              plan only: print what would be sent, destroyed and run; change nothing
+  --confirm DIGEST       proceed with the destruction a refused run listed (the digest it printed)
+  --json                 machine-readable output
+  --verbose              print progress and success messages too (default: quiet unless failing)
+  -h, --help
+
+exit codes: 0 ok, 1 failed, 2 bad usage or input, 3 confirmation required (destination diverged), 4 busy
+settings: ${'$'}ZRD_CONFIG_DIR or the app's data folder (the same file the desktop app uses)`;
+
+interface Output {
+  json: boolean;
+  verbose: boolean;
+}
+
+function printError(error: AppError, output: Output): void {
+  if (output.json) console.log(JSON.stringify({ ok: false, error }));
+  else console.error(`error: ${error.message}${error.hint ? `\nhint: ${error.hint}` : ''}`);
+}
+
+function exitCodeOf(error: AppError): number {
+  if (error.code === 'CONFIRMATION_REQUIRED') return exitCodes.confirmationRequired;
+  if (error.code === 'BUSY') return exitCodes.busy;
+  if (error.code === 'INVALID_REQUEST' || error.code === 'NOT_FOUND' || error.code === 'INVALID_NAME') return exitCodes.usage;
+  return exitCodes.failed;
+}
+
+function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
+}
+
+function printReport(report: RunReport, output: Output): void {
+  if (output.json) {
+    console.log(JSON.stringify({ ok: report.result === 'FINISHED' || report.result === 'DRY_RUN', report }, null, 2));
+    return;
+  }
+  const show = report.result !== 'FINISHED' || output.verbose;
+  if (report.result === 'DRY_RUN' || (show && report.result !== 'REFUSED')) {
+    for (const dataset of report.datasets) {
+      const plan = dataset.plan;
+      const what =
+        plan.status === 'ready'
+          ? plan.steps.map((s) => (s.kind === 'full' ? `full @${s.snapshot}` : s.kind === 'resume' ? 'resume interrupted transfer' : `${s.intermediates ? '-I' : '-i'} ${s.from} -> ${s.to}`)).join(', ')
+          : plan.status;
+      console.log(`${dataset.source} -> ${dataset.destination}: ${what}${dataset.estimatedBytes ? ` (~${formatBytes(dataset.estimatedBytes)})` : ''}`);
+      if (dataset.prune.length > 0) console.log(`  prune on destination: ${dataset.prune.join(', ')}`);
+      if (report.result === 'DRY_RUN') for (const command of dataset.commands) console.log(`  $ ${command}`);
+    }
+  }
+  if (report.result === 'REFUSED' && report.refusal) {
+    console.error('refused: the destination has diverged. Proceeding would destroy:');
+    for (const item of report.refusal.wouldLose) console.error(`  - ${item}`);
+    console.error(`Nothing was changed. To proceed with exactly this list: --confirm ${report.refusal.confirmation}`);
+    return;
+  }
+  if (report.error) printError(report.error, output);
+  else if (output.verbose && report.result === 'FINISHED') console.log(`finished: ${report.snapshotsSent} snapshot(s), ${formatBytes(report.bytesSent)}`);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        'dry-run': { type: 'boolean', default: false },
+        confirm: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        verbose: { type: 'boolean', short: 'v', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${usage}`);
+    return exitCodes.usage;
+  }
+  const { values, positionals } = parsed;
+  const [verb, target, ...extra] = positionals;
+  const output: Output = { json: values.json, verbose: values.verbose };
+  if (values.help || !verb) {
+    console.log(usage);
+    return verb || values.help ? exitCodes.ok : exitCodes.usage;
+  }
+  const needsTask = ['init', 'run', 'inc', 'watch', 'log'];
+  if (needsTask.includes(verb) && (!target || extra.length > 0)) {
+    console.error(`"${verb}" takes exactly one task (its name or id).\n\n${usage}`);
+    return exitCodes.usage;
+  }
+
+  const configDir = resolveConfigDir();
+  const store = openConfStore(configDir);
+  if (store.recovery) console.error(`warning: ${store.recovery.message}`);
+  const logDir = path.join(configDir, 'logs');
+
+  try {
+    switch (verb) {
+      case 'list': {
+        const connections = store.listConnections();
+        const tasks = store.listTasks();
+        if (output.json) {
+          console.log(JSON.stringify({ ok: true, connections, tasks }, null, 2));
+          return exitCodes.ok;
+        }
+        console.log('connections:');
+        for (const c of connections) console.log(`  ${c.name}  ${c.username}@${c.host}:${c.port}  zfs as ${c.privilege}${c.hostKey ? '' : '  (host key not confirmed)'}`);
+        if (connections.length === 0) console.log('  (none: add them in the app)');
+        console.log('tasks:');
+        const nameOf = (id: string) => connections.find((c) => c.id === id)?.name ?? id;
+        for (const t of tasks) {
+          console.log(`  ${t.name}  ${nameOf(t.sourceConnectionId)}:${t.sources.map((s) => s.name).join(',')} -> ${nameOf(t.destinationConnectionId)}:${t.destinationParent}  (${t.transport.kind})`);
+        }
+        if (tasks.length === 0) console.log('  (none)');
+        return exitCodes.ok;
+      }
+      case 'status': {
+        const tasks = target ? [store.getTask(target)] : store.listTasks();
+        const rows = tasks.map((t) => {
+          const last = store.listRuns(t.id).at(-1) ?? null;
+          return { task: t.name, id: t.id, state: taskStateFromHistory(store, t.id), lastRun: last ? { at: last.finishedAt, result: last.result, bytesSent: last.bytesSent, error: last.error } : null };
+        });
+        if (output.json) console.log(JSON.stringify({ ok: true, tasks: rows }, null, 2));
+        else {
+          for (const row of rows) {
+            const last = row.lastRun ? `last run ${row.lastRun.at} ${row.lastRun.result} ${formatBytes(row.lastRun.bytesSent)}${row.lastRun.error ? `: ${row.lastRun.error.message}` : ''}` : 'never run';
+            console.log(`${row.task}  ${row.state}  ${last}`);
+          }
+          if (rows.length === 0) console.log('no replication tasks (create them in the app)');
+        }
+        return rows.some((r) => r.state === 'FAILED') ? exitCodes.failed : exitCodes.ok;
+      }
+      case 'log': {
+        const task = store.getTask(target!);
+        const file = taskLogPath(logDir, task.id);
+        if (existsSync(file)) process.stdout.write(readFileSync(file, 'utf8'));
+        return exitCodes.ok;
+      }
+      case 'watch': {
+        const task = store.getTask(target!);
+        const file = taskLogPath(logDir, task.id);
+        let offset = existsSync(file) ? statSync(file).size : 0;
+        console.log(`watching ${task.name} (${file}); Ctrl-C to stop`);
+        const show = () => {
+          if (!existsSync(file)) return;
+          const size = statSync(file).size;
+          if (size < offset) offset = 0;
+          if (size > offset) {
+            process.stdout.write(readFileSync(file).subarray(offset, size).toString('utf8'));
+            offset = size;
+          }
+        };
+        const watcher = watchFile(path.dirname(file), () => show());
+        const timer = setInterval(show, 1000);
+        await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+        watcher.close();
+        clearInterval(timer);
+        return exitCodes.ok;
+      }
+      case 'init':
+      case 'run':
+      case 'inc': {
+        const ssh = createSshServices({ configDir, trust: hostKeyTrustFromStore(store), connectTimeoutMs: () => store.getSettings().connectTimeoutSeconds * 1000 });
+        const controller = new AbortController();
+        process.once('SIGINT', () => controller.abort());
+        process.once('SIGTERM', () => controller.abort());
+        try {
+          const runs = new TaskRuns({
+            store,
+            nas: new NasRegistry(store, ssh),
+            logDir,
+            onEvent: (_taskId, event) => {
+              if (!output.verbose || output.json) return;
+              if (event.kind === 'log') console.log(event.message);
+              else if (event.kind === 'progress') {
+                process.stderr.write(`\r${event.dataset}: ${formatBytes(event.bytesSent)}${event.bytesTotal ? ` of ${formatBytes(event.bytesTotal)}` : ''} at ${formatBytes(event.bytesPerSecond)}/s${event.etaSeconds !== null ? `, ${Math.round(event.etaSeconds)} s left` : ''}   `);
+              }
+            },
+          });
+          const report = await runs.run(target!, { by: 'cli', dryRun: values['dry-run'], ...(values.confirm ? { confirmation: values.confirm } : {}), signal: controller.signal });
+          if (verb === 'init' && report.result === 'FINISHED' && report.datasets.every((d) => d.plan.status === 'up-to-date') && !output.json) {
+            console.log('already initialized: the destination has the newest snapshot (use "run" for incremental updates)');
+          }
+          printReport(report, output);
+          return report.error ? exitCodeOf(report.error) : exitCodes.ok;
+        } finally {
+          await ssh.closeAll();
+        }
+      }
+      default:
+        console.error(`unknown verb "${verb}"\n\n${usage}`);
+        return exitCodes.usage;
+    }
+  } catch (error) {
+    const appError = toAppError(error);
+    printError(appError, output);
+    return exitCodeOf(appError);
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('zfs-replication.mjs')) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(error instanceof AppFailure ? error.message : error);
+      process.exit(exitCodes.failed);
+    },
+  );
+}

@@ -1,0 +1,101 @@
+import { randomUUID } from 'node:crypto';
+import { appendFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { RunRecord, TaskState } from '../../../shared/task-schemas.ts';
+import { runReplicationTask, type EngineEvent, type EngineRunOptions, type RunReport } from '../replication/replication-engine.ts';
+import type { AppStore } from '../store/app-store.ts';
+import type { NasRegistry } from './nas-registry.ts';
+
+// Runs a stored task the same way from the app, the scheduler and the CLI: engine run, a line per event in the
+// task's log file, a run record in the store (history), and events for whoever listens (the UI, `watch`).
+
+export interface TaskRunsOptions {
+  store: AppStore;
+  nas: NasRegistry;
+  /** Folder of the per-task log files. */
+  logDir: string;
+  onEvent?: (taskId: string, event: EngineEvent) => void;
+}
+
+export function taskLogPath(logDir: string, taskId: string): string {
+  return path.join(logDir, `${taskId}.log`);
+}
+
+/** PENDING until a real run ends, then the result of the last one (REFUSED counts as FAILED: it needs the admin). */
+export function taskStateFromHistory(store: AppStore, taskId: string): TaskState {
+  const last = store.listRuns(taskId).filter((r) => r.result !== 'DRY_RUN').at(-1);
+  if (!last) return 'PENDING';
+  return last.result === 'FINISHED' ? 'FINISHED' : 'FAILED';
+}
+
+export class TaskRuns {
+  readonly #options: TaskRunsOptions;
+  readonly #running = new Map<string, AbortController>();
+
+  constructor(options: TaskRunsOptions) {
+    this.#options = options;
+  }
+
+  isRunning(taskId: string): boolean {
+    return this.#running.has(taskId);
+  }
+
+  state(taskId: string): TaskState {
+    return this.#running.has(taskId) ? 'RUNNING' : taskStateFromHistory(this.#options.store, taskId);
+  }
+
+  cancel(taskId: string): boolean {
+    const controller = this.#running.get(taskId);
+    controller?.abort();
+    return controller !== undefined;
+  }
+
+  async run(idOrName: string, options: Omit<EngineRunOptions, 'signal'> & { by: string; signal?: AbortSignal }): Promise<RunReport> {
+    const { store, logDir } = this.#options;
+    const task = store.getTask(idOrName);
+    const controller = new AbortController();
+    const outer = options.signal;
+    outer?.addEventListener('abort', () => controller.abort(), { once: true });
+    if (!options.dryRun) this.#running.set(task.id, controller);
+    await mkdir(logDir, { recursive: true });
+    const logFile = taskLogPath(logDir, task.id);
+    const lines: string[] = [];
+    const flush = async () => {
+      if (lines.length > 0) await appendFile(logFile, lines.splice(0).join(''), { mode: 0o600 });
+    };
+    const write = (level: string, message: string) => lines.push(`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${message}\n`);
+    write('info', `${options.dryRun ? 'Dry run' : 'Run'} of "${task.name}" started by ${options.by}.`);
+    try {
+      const report = await runReplicationTask(
+        task,
+        {
+          nas: (id) => this.#options.nas.nas(id),
+          by: options.by,
+          emit: (event) => {
+            if (event.kind === 'log') write(event.level, event.message);
+            this.#options.onEvent?.(task.id, event);
+          },
+        },
+        { ...options, signal: controller.signal },
+      );
+      const record: RunRecord = {
+        id: randomUUID(),
+        taskId: task.id,
+        startedAt: report.startedAt,
+        finishedAt: report.finishedAt,
+        result: report.result,
+        by: options.by,
+        bytesSent: report.bytesSent,
+        snapshotsSent: report.snapshotsSent,
+        datasets: report.datasets.map((d) => ({ source: d.source, destination: d.destination, status: d.plan.status, bytesSent: d.bytesSent, snapshotsSent: d.snapshotsSent })),
+        error: report.error ? { code: report.error.code, message: report.error.message, ...(report.error.hint ? { hint: report.error.hint } : {}) } : null,
+      };
+      if (!options.dryRun) store.recordRun(record);
+      write(report.result === 'FINISHED' || report.result === 'DRY_RUN' ? 'info' : 'error', `Result: ${report.result}.`);
+      return report;
+    } finally {
+      this.#running.delete(task.id);
+      await flush();
+    }
+  }
+}

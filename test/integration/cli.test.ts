@@ -1,0 +1,110 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { probeHostKey } from '../../electron/services/ssh/probe-host-key.ts';
+import { openConfStore } from '../../electron/services/store/open-conf-store.ts';
+import type { ReplicationTask } from '../../shared/task-schemas.ts';
+import { sshOk } from '../nas/testbed.ts';
+import { nasVm } from './support/zfs-hosts.ts';
+
+// The CLI as cron runs it: a separate process reading the same settings file the app writes, against the VMs.
+const root = path.resolve(import.meta.dirname, '..', '..');
+const cliPath = path.join(root, 'electron', 'cli', 'zfs-replication.ts');
+const run = promisify(execFile);
+let configDir: string;
+let task: ReplicationTask;
+const name = 'cli-docs';
+
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [cliPath, ...args], { env: { ...process.env, ZRD_CONFIG_DIR: configDir }, timeout: 600_000 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+beforeAll(async () => {
+  configDir = mkdtempSync(path.join(tmpdir(), 'zrd-cli-it-'));
+  const store = openConfStore(configDir);
+  const a = nasVm('nas-a');
+  const b = nasVm('nas-b');
+  const source = store.saveConnection({ name: 'nas-a', host: a.host, port: a.port, username: 'admin', privilege: 'sudo', auth: { kind: 'key-file', keyPath: a.keyPath } });
+  const destination = store.saveConnection({ name: 'nas-b', host: b.host, port: b.port, username: 'root', privilege: 'root', auth: { kind: 'key-file', keyPath: b.keyPath } });
+  for (const [connection, vm] of [[source, a], [destination, b]] as const) store.pinHostKey(connection.id, await probeHostKey(vm.host, vm.port));
+  task = store.saveTask({
+    name,
+    sourceConnectionId: source.id,
+    sources: [{ name: `tank/${name}` }],
+    destinationConnectionId: destination.id,
+    destinationParent: `backup/${name}`,
+    transport: { kind: 'relay' },
+    selection: { kind: 'naming-schema', schemas: ['auto-%Y-%m-%d_%H-%M'] },
+  });
+  await sshOk(b, 'root', `zfs destroy -r 'backup/${name}' 2>/dev/null; true`);
+  await sshOk(a, 'root', `zfs destroy -r 'tank/${name}' 2>/dev/null; zfs create 'tank/${name}' && echo one > '/tank/${name}/f' && zfs snapshot 'tank/${name}@auto-2026-11-21_10-00' && zfs snapshot 'tank/${name}@manual'`);
+});
+afterAll(() => rmSync(configDir, { recursive: true, force: true }));
+
+describe('zfs-replication CLI', () => {
+  it('lists what the app saved, and says PENDING before any run', async () => {
+    const list = await cli('list');
+    expect(list.code).toBe(0);
+    expect(list.stdout).toContain('nas-a  admin@127.0.0.1');
+    expect(list.stdout).toContain(`${name}  nas-a:tank/${name} -> nas-b:backup/${name}  (relay)`);
+    const status = await cli('status', '--json');
+    expect(JSON.parse(status.stdout).tasks[0]).toMatchObject({ task: name, state: 'PENDING', lastRun: null });
+  });
+
+  it('--dry-run prints the plan and the commands, and changes nothing', async () => {
+    const dry = await cli('run', name, '--dry-run');
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain(`tank/${name} -> backup/${name}/${name}: full @auto-2026-11-21_10-00`);
+    expect(dry.stdout).toContain('$ /usr/sbin/zfs create -p');
+    expect(await sshOk(nasVm('nas-b'), 'root', `zfs list 'backup/${name}' 2>&1 || true`)).toContain('does not exist');
+  });
+
+  it('run is quiet on success (cron), records the run, and logs to the task log', async () => {
+    const first = await cli('run', name);
+    expect(first).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    expect((await sshOk(nasVm('nas-b'), 'root', `zfs list -H -o name -t snapshot -r 'backup/${name}'`)).trim()).toBe(`backup/${name}/${name}@auto-2026-11-21_10-00`);
+    const status = JSON.parse((await cli('status', name, '--json')).stdout);
+    expect(status.tasks[0]).toMatchObject({ state: 'FINISHED', lastRun: { result: 'FINISHED' } });
+    expect(readFileSync(path.join(configDir, 'logs', `${task.id}.log`), 'utf8')).toContain('Result: FINISHED.');
+  });
+
+  it('a diverged destination exits 3 with the list and the digest; --confirm with it proceeds', async () => {
+    await sshOk(nasVm('nas-b'), 'root', `zfs snapshot 'backup/${name}/${name}@local'`);
+    await sshOk(nasVm('nas-a'), 'root', `echo two >> '/tank/${name}/f' && zfs snapshot 'tank/${name}@auto-2026-11-21_11-00'`);
+    const refused = await cli('run', name);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toContain(`- backup/${name}/${name}@local`);
+    const digest = /--confirm ([0-9a-f]+)/.exec(refused.stderr)?.[1];
+    expect(digest).toBeTruthy();
+    expect((await cli('status', name)).code).toBe(1);
+    const confirmed = await cli('run', name, '--confirm', digest!);
+    expect(confirmed.code).toBe(0);
+    expect((await sshOk(nasVm('nas-b'), 'root', `zfs list -H -o name -t snapshot -s createtxg -r 'backup/${name}'`)).trim().split('\n')).toEqual([
+      `backup/${name}/${name}@auto-2026-11-21_10-00`,
+      `backup/${name}/${name}@auto-2026-11-21_11-00`,
+    ]);
+  });
+
+  it('two cron runs at once: one works, the other exits 4 and says the task is busy', async () => {
+    await sshOk(nasVm('nas-a'), 'root', `head -c 262144 /dev/urandom >> '/tank/${name}/f' && zfs snapshot 'tank/${name}@auto-2026-11-21_12-00'`);
+    const [one, two] = await Promise.all([cli('run', name), cli('run', name)]);
+    expect([one.code, two.code].sort()).toEqual([0, 4]);
+    expect((one.code === 4 ? one : two).stderr).toContain('already running');
+  });
+
+  it('bad usage exits 2 with a hint', async () => {
+    expect((await cli('run')).code).toBe(2);
+    const unknown = await cli('run', 'no-such-task');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('zfs-replication list');
+  });
+});
