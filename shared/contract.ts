@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Result } from './result.ts';
-import { ConnectionInputSchema, ConnectionSchema, SettingsSchema } from './schemas.ts';
+import { ConnectionInputSchema, ConnectionSchema, HostSchema, PortSchema, SettingsSchema } from './schemas.ts';
+import { ReplicationTaskSchema, RunRecordSchema, TaskStateSchema as StoredTaskStateSchema } from './task-schemas.ts';
 
 // The one contract between the renderer and the main process. Electron IPC, the preload bridge and the
 // loopback WebSocket bridge are all generated from these two tables: adding a verb here is the whole job
@@ -33,6 +34,67 @@ export const StoreStatusSchema = z.object({
   message: z.string().nullable(),
 });
 
+const ConnectionRef = z.object({ connectionId: z.string().uuid() }).strict();
+const TaskRef = z.object({ taskId: z.string().uuid() }).strict();
+export const HostKeyInfoSchema = z.object({ type: z.string(), sha256: z.string() });
+const Address = z.object({ host: HostSchema, port: PortSchema });
+
+export const PoolSummarySchema = z.object({
+  name: z.string(),
+  health: z.string(),
+  sizeBytes: z.number(),
+  allocatedBytes: z.number(),
+  freeBytes: z.number(),
+  readonly: z.boolean(),
+});
+export const DatasetSummarySchema = z.object({
+  name: z.string(),
+  type: z.enum(['filesystem', 'volume']),
+  usedBytes: z.number(),
+  availableBytes: z.number(),
+  referencedBytes: z.number(),
+  encryption: z.string(),
+  keyStatus: z.string().nullable(),
+  readonly: z.boolean(),
+  receiveResumeToken: z.string().nullable(),
+  mountpoint: z.string().nullable(),
+});
+export const SnapshotSummarySchema = z.object({
+  name: z.string(),
+  type: z.enum(['snapshot', 'bookmark']),
+  guid: z.string(),
+  createtxg: z.number(),
+  creation: z.number(),
+  usedBytes: z.number().nullable(),
+  referencedBytes: z.number().nullable(),
+  userRefs: z.number().nullable(),
+});
+
+/** A replication run's report (electron/services/replication RunReport), as plain data. */
+export const RunReportSchema = z.object({
+  taskId: z.string(),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  result: z.enum(['FINISHED', 'FAILED', 'REFUSED', 'DRY_RUN']),
+  bytesSent: z.number(),
+  snapshotsSent: z.number(),
+  datasets: z.array(
+    z.object({
+      source: z.string(),
+      destination: z.string(),
+      /** ReplicationPlan: status plus its steps, base, refusal... */
+      plan: z.object({ status: z.string() }).passthrough(),
+      prune: z.array(z.string()),
+      estimatedBytes: z.number().nullable(),
+      bytesSent: z.number(),
+      snapshotsSent: z.number(),
+      commands: z.array(z.string()),
+    }),
+  ),
+  refusal: z.object({ wouldLose: z.array(z.string()), confirmation: z.string() }).passthrough().nullable(),
+  error: z.object({ code: z.string(), message: z.string(), hint: z.string().optional(), details: z.record(z.string(), z.unknown()).optional() }).nullable(),
+});
+
 export const verbs = {
   ping: verb(
     z.object({ message: z.string().max(1000) }),
@@ -50,11 +112,59 @@ export const verbs = {
     z.object({ removed: z.boolean() }),
     'Forget a saved NAS connection (nothing on the NAS is touched).',
   ),
+
+  // NAS connections over SSH: host-key trust, key exchange, probing.
+  probeHostKey: verb(ConnectionRef, HostKeyInfoSchema, "Fetch the NAS's SSH host key fingerprint for the admin to compare with the NAS console."),
+  confirmHostKey: verb(
+    ConnectionRef.extend({ sha256: z.string().startsWith('SHA256:') }),
+    ConnectionSchema,
+    'Pin the host key the admin confirmed (the NAS must still present exactly that key).',
+  ),
+  testConnection: verb(
+    ConnectionRef,
+    z.object({ handshakeMs: z.number(), cipher: z.string().nullable(), hostKey: HostKeyInfoSchema, os: z.string(), zfsVersion: z.string(), jsonOutput: z.boolean() }),
+    'Log in with the key and probe what the NAS can do.',
+  ),
+  installAppKey: verb(
+    ConnectionRef.extend({ password: z.string().min(1).max(1024) }),
+    z.object({ added: z.boolean(), keyLoginMs: z.number() }),
+    "Use the password once to install the app's key, then verify a key-only login. The password is not stored.",
+  ),
+  establishNasTrust: verb(
+    z.object({ sourceConnectionId: z.string().uuid(), destinationConnectionId: z.string().uuid(), destinationAddress: Address, reverseAddress: Address.optional() }).strict(),
+    z.object({ directions: z.array(z.object({ from: z.string(), to: z.string() })) }),
+    'Let the source NAS log in to the destination NAS (and back, when reverseAddress is given) for direct replication.',
+  ),
+  removeNasTrust: verb(
+    z.object({ sourceConnectionId: z.string().uuid(), destinationConnectionId: z.string().uuid(), bothDirections: z.boolean().default(false) }).strict(),
+    z.object({ directions: z.number() }),
+    'Remove exactly what establishNasTrust added.',
+  ),
+  zfsAllowCommands: verb(
+    TaskRef,
+    z.object({ source: z.string(), destination: z.string(), revokeSource: z.string(), revokeDestination: z.string(), notes: z.array(z.string()) }),
+    "The minimal `zfs allow` lines a task needs on each side, for connections using delegated privilege.",
+  ),
+  listPools: verb(ConnectionRef, z.array(PoolSummarySchema), 'Pools of a NAS with health and space.'),
+  listDatasets: verb(ConnectionRef.extend({ root: z.string().optional() }), z.array(DatasetSummarySchema), 'Filesystems and volumes of a NAS (under root).'),
+  listSnapshots: verb(ConnectionRef.extend({ dataset: z.string(), recursive: z.boolean().default(false) }), z.array(SnapshotSummarySchema), 'Snapshots and bookmarks of a dataset, oldest first.'),
+
+  // Replication tasks.
+  listTasks: verb(Empty, z.array(z.object({ task: ReplicationTaskSchema, state: StoredTaskStateSchema, lastRun: RunRecordSchema.nullable() })), 'Replication tasks with their state and last run.'),
+  saveTask: verb(ReplicationTaskSchema.extend({ id: z.string().uuid().optional() }), ReplicationTaskSchema, 'Create a replication task, or update one when id is given.'),
+  removeTask: verb(z.object({ id: z.string().uuid() }).strict(), z.object({ removed: z.boolean() }), 'Delete a task and its history (nothing on the NAS is touched).'),
+  runTask: verb(
+    TaskRef.extend({ dryRun: z.boolean().default(false), confirmation: z.string().optional() }),
+    RunReportSchema,
+    'Run a task now (or plan it with dryRun). A diverged destination is refused until the returned confirmation is passed back.',
+  ),
+  cancelTask: verb(TaskRef, z.object({ cancelled: z.boolean() }), 'Stop a running task; the next run resumes the transfer.'),
+  listRuns: verb(TaskRef, z.array(RunRecordSchema), 'Run history of a task, oldest first.'),
 } as const;
 
 export const LogLevelSchema = z.enum(['debug', 'info', 'warn', 'error']);
 
-export const TaskStateSchema = z.enum(['PENDING', 'RUNNING', 'FINISHED', 'FAILED']);
+export const TaskStateSchema = StoredTaskStateSchema;
 
 export const events = {
   log: z.object({
@@ -78,6 +188,8 @@ export const events = {
     detail: z.string().optional(),
   }),
   connectionsChanged: z.object({ connections: z.array(ConnectionSchema) }),
+  /** One step of a guided key exchange (a checklist in the UI). */
+  keyExchangeStep: z.object({ connectionId: z.string(), step: z.string(), status: z.enum(['running', 'done', 'failed']), detail: z.string().optional() }),
   settingsChanged: SettingsSchema,
 } as const;
 

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createAppServices } from '../services/app-services.ts';
 import { appVersion } from '../services/runtime-versions.ts';
+import { resolveConfigDir } from '../services/store/config-dir.ts';
 import { openConfStore } from '../services/store/open-conf-store.ts';
 import { startBridge } from './bridge-server.ts';
 
@@ -32,10 +33,13 @@ if (!existsSync(path.join(values.renderer, 'index.html'))) {
   process.exit(2);
 }
 
-const store = openConfStore();
+const configDir = resolveConfigDir();
+const store = openConfStore(configDir);
 if (store.recovery) console.error(store.recovery.message);
 const services = createAppServices({
   store,
+  configDir,
+  by: 'bridge',
   versions: {
     app: appVersion(path.join(root, 'package.json')),
     node: process.versions.node,
@@ -70,7 +74,7 @@ if (values.open) {
 }
 
 const shutdown = () => {
-  void bridge.close().then(() => process.exit(0));
+  void Promise.all([bridge.close(), services.dispose()]).then(() => process.exit(0));
 };
 process.on('SIGINT', shutdown);
 process.on('SIGTERM', shutdown);

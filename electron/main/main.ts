@@ -70,6 +70,8 @@ function createWindow(): BrowserWindow {
   return window;
 }
 
+let servicesForQuit: ReturnType<typeof createAppServices> | null = null;
+
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
@@ -81,6 +83,8 @@ if (!app.requestSingleInstanceLock()) {
     nativeTheme.themeSource = store.getSettings().theme;
     const services = createAppServices({
       store,
+      configDir: app.getPath('userData'),
+      by: 'app',
       versions: {
         app: app.getVersion(),
         node: process.versions.node,
@@ -94,6 +98,7 @@ if (!app.requestSingleInstanceLock()) {
       },
     });
 
+    servicesForQuit = services;
     for (const verb of verbNames) {
       ipcMain.handle(verbChannel(verb), (event, request: unknown) =>
         isTrustedFrame(event.senderFrame)
@@ -114,6 +119,11 @@ if (!app.requestSingleInstanceLock()) {
     app.on('activate', () => {
       if (BrowserWindow.getAllWindows().length === 0) mainWindow = createWindow();
     });
+  });
+
+  app.on('will-quit', () => {
+    // Pooled SSH connections close with the app; a running transfer stops and resumes on the next run.
+    void servicesForQuit?.dispose();
   });
 
   app.on('window-all-closed', () => {

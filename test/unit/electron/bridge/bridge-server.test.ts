@@ -21,6 +21,7 @@ beforeAll(async () => {
   writeFileSync(path.join(root, 'secret.txt'), 'outside the renderer');
   const services = createAppServices({
     store: openConfStore(path.join(root, 'config')),
+    configDir: path.join(root, 'config'),
     versions: { app: '0.0.0-test', node: process.versions.node, electron: null, chrome: null, platform: process.platform, transport: 'bridge' },
   });
   bridge = await startBridge({ services, rendererDir });
