@@ -54,9 +54,10 @@ describe('NAS test bed', () => {
     const out = await sshOk(a, 'root', `zfs list -H -p -t snapshot -o name,used,referenced,creation -r '${ds}'`);
     const rows = snapshotRows(out);
     expect(rows).toHaveLength(1);
-    expect(rows[0][0]).toBe(`${ds}@s1`);
-    for (const n of rows[0].slice(1)) expect(n).toMatch(/^\d+$/);
-    expect(Number(rows[0][3])).toBeGreaterThan(1_600_000_000);
+    const [name, used, referenced, creation] = rows[0] ?? [];
+    expect(name).toBe(`${ds}@s1`);
+    for (const n of [used, referenced, creation]) expect(n).toMatch(/^\d+$/);
+    expect(Number(creation)).toBeGreaterThan(1_600_000_000);
   });
 
   test('admin uses sudo -n zfs without a password, but sudo is limited to zfs/zpool', async () => {

@@ -53,12 +53,17 @@ if [ "${1:-}" = "--hook-runtime" ]; then
     chroot "$root" chown -R "$u:$u" "$home/.ssh"
   done
   chroot "$root" visudo -c -q
-  # units: our own boot units; zfs module and pool are handled by zrd-pool.service
+  # units: our own boot units; zfs module and pool are handled by zrd-pool.service. Every unit
+  # costs seconds under TCG: mask what a test NAS does not need (gettys, timers, binfmt, ...).
   chroot "$root" systemctl enable systemd-networkd.service zrd-hostkeys.service zrd-pool.service >/dev/null
   chroot "$root" systemctl mask systemd-udev-settle.service zfs-load-module.service \
     zfs-import-cache.service zfs-import-scan.service serial-getty@ttyS0.service \
     apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer e2scrub_reap.service fstrim.timer \
-    sanoid.timer sanoid-prune.service >/dev/null 2>&1 || true
+    sanoid.timer sanoid-prune.service getty-static.service getty@tty1.service \
+    modprobe@dm_mod.service modprobe@fuse.service modprobe@loop.service modprobe@drm.service \
+    modprobe@efi_pstore.service modprobe@configfs.service systemd-binfmt.service \
+    proc-sys-fs-binfmt_misc.automount sys-kernel-debug.mount sys-kernel-tracing.mount \
+    dev-hugepages.mount >/dev/null 2>&1 || true
   rm -f "$root"/etc/ssh/ssh_host_*
   : > "$root/etc/machine-id"
   echo "zrd-nas" > "$root/etc/hostname"

@@ -3,19 +3,20 @@
 //   node test/nas/nas.ts build            build the cached image (idempotent; ~4-5 min cold)
 //   node test/nas/nas.ts up [--detach]    boot nas-a (pool tank) + nas-b (pool backup), print how to
 //                                         reach them; stays up until Ctrl-C (or detaches: see `down`)
-//   node test/nas/nas.ts down             stop every recorded run (detached ones, crashed stragglers)
+//   node test/nas/nas.ts down [ID...|--all] stop detached runs and stragglers of crashed runs (not
+//                                         runs whose owner is alive, unless --all or named by ID)
 //   node test/nas/nas.ts status           image and recorded runs
 //   node test/nas/nas.ts demo             `up` + sample datasets and a day of hourly snapshots on nas-a
 
 import { spawnSync } from 'node:child_process';
 import {
-  BUILD_SCRIPT, bootTestbed, cacheDir, currentImage, downAll, runStatus, sshOk,
+  BUILD_SCRIPT, USERS, bootTestbed, cacheDir, currentImage, downRuns, runStatus, sshOk,
 } from './testbed.ts';
 import type { Testbed, VmInfo } from './testbed.ts';
 
 function usage(): never {
   process.stderr.write(
-    'usage: node test/nas/nas.ts build | up [--detach] | down | status | demo\n' +
+    'usage: node test/nas/nas.ts build | up [--detach] | down [RUN_ID...|--all] | status | demo\n' +
       'env: ZRD_NAS_CACHE (image cache dir), ZRD_NAS_MEM (MiB per VM), ZRD_NAS_BOOT_TIMEOUT_MS\n',
   );
   process.exit(2);
@@ -33,7 +34,7 @@ function printAccess(tb: Testbed): void {
     lines.push(`    ssh -i ${tb.keyPath} -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -p ${vm.port} root@127.0.0.1`);
   }
   lines.push('');
-  lines.push(`  other users: delegate / ${tb.vms[0].users.delegate.password} (zfs allow, no sudo), sudopw / ${tb.vms[0].users.sudopw.password} (sudo asks for a password)`);
+  lines.push(`  other users: delegate / ${USERS.delegate.password} (zfs allow, no sudo), sudopw / ${USERS.sudopw.password} (sudo asks for a password)`);
   lines.push(`  test key: ${tb.keyPath}   run dir: ${tb.runDir}`);
   lines.push('');
   process.stdout.write(lines.join('\n') + '\n');
@@ -103,7 +104,8 @@ async function main(): Promise<void> {
     }
     case 'demo': {
       const tb = await bootTestbed({});
-      const a = tb.vms.find((v) => v.name === 'nas-a') ?? tb.vms[0];
+      const a = tb.vms.find((v) => v.name === 'nas-a');
+      if (!a) throw new Error('no nas-a');
       process.stdout.write(`Populating ${a.name}:${a.pool} (datasets, a zvol, 24 hourly snapshots)...\n`);
       await populateDemo(a);
       printAccess(tb);
@@ -111,8 +113,10 @@ async function main(): Promise<void> {
       break;
     }
     case 'down': {
-      const n = await downAll();
-      process.stdout.write(n ? `stopped ${n} run(s)\n` : 'nothing running\n');
+      const all = rest.includes('--all');
+      const ids = rest.filter((a) => !a.startsWith('--'));
+      const n = await downRuns({ ids, all });
+      process.stdout.write(n ? `stopped ${n} run(s)\n` : 'nothing to stop\n');
       break;
     }
     case 'status': {

@@ -92,7 +92,9 @@ export interface BootOptions {
   smp?: number;
   /** TCG translation buffer, MiB (qemu's default of 1 GiB inflates RSS). */
   tbSizeMiB?: number;
+  /** Size of each VM's fresh qcow2 data disk (the pool), default 4G (sparse). */
   dataDiskSize?: string;
+  /** Give up (with the serial console tail) after this long; default ZRD_NAS_BOOT_TIMEOUT_MS or 300 s. */
   bootTimeoutMs?: number;
   /** Run build-image.sh first (cached; a few seconds when up to date). Default true. */
   build?: boolean;
@@ -413,7 +415,7 @@ export async function bootTestbed(options: BootOptions = {}): Promise<Testbed> {
   const memoryMiB = options.memoryMiB ?? Number(process.env.ZRD_NAS_MEM || 768);
   const smp = options.smp ?? 2;
   const tbSize = options.tbSizeMiB ?? 256;
-  const bootTimeoutMs = options.bootTimeoutMs ?? Number(process.env.ZRD_NAS_BOOT_TIMEOUT_MS || 180000);
+  const bootTimeoutMs = options.bootTimeoutMs ?? Number(process.env.ZRD_NAS_BOOT_TIMEOUT_MS || 300000);
   const detached = options.detached ?? false;
   const qemu = process.env.ZRD_QEMU || 'qemu-system-x86_64';
 
@@ -433,15 +435,14 @@ export async function bootTestbed(options: BootOptions = {}): Promise<Testbed> {
   mkdirSync(join(runDir, 'ssh'), { recursive: true });
 
   // ports first: every VM's guestfwd needs every VM's port
-  const ports: number[] = [];
-  for (let i = 0; i < specs.length; i++) {
-    let p = await freePort();
-    while (ports.includes(p)) p = await freePort();
-    ports.push(p);
+  const plan: Array<{ spec: VmSpec; port: number; peer: string | null }> = [];
+  for (const spec of specs) {
+    let port = await freePort();
+    while (plan.some((p) => p.port === port)) port = await freePort();
+    plan.push({ spec, port, peer: spec.peerAddress ?? PEER_ADDRESSES[spec.name] ?? null });
   }
-  const peerAddr = specs.map((s) => s.peerAddress ?? PEER_ADDRESSES[s.name] ?? null);
-  const guestfwd = specs
-    .map((_s, i) => (peerAddr[i] ? `,guestfwd=tcp:${peerAddr[i]}:22-cmd:socat - TCP:127.0.0.1:${ports[i]}` : ''))
+  const guestfwd = plan
+    .map((p) => (p.peer ? `,guestfwd=tcp:${p.peer}:22-cmd:socat - TCP:127.0.0.1:${p.port}` : ''))
     .join('');
 
   const vms: VmInfo[] = [];
@@ -492,15 +493,14 @@ export async function bootTestbed(options: BootOptions = {}): Promise<Testbed> {
 
   const started = Date.now();
   try {
-    for (let i = 0; i < specs.length; i++) {
-      const spec = specs[i];
+    for (const [i, { spec, port, peer }] of plan.entries()) {
       const disk = join(runDir, `${spec.name}-data.qcow2`);
       const q = spawnSync('qemu-img', ['create', '-q', '-f', 'qcow2', disk, options.dataDiskSize ?? '4G'], { encoding: 'utf8' });
       if (q.status !== 0) throw new Error(`qemu-img create failed: ${q.stderr}`);
       const consoleLog = join(runDir, `${spec.name}-console.log`);
       const stderrLog = join(runDir, `${spec.name}-qemu.log`);
       const append = [
-        'console=ttyS0', 'root=/dev/vda', 'rw', 'net.ifnames=0', 'panic=-1', 'quiet',
+        'console=ttyS0', 'root=/dev/vda', 'rw', 'net.ifnames=0', 'panic=-1', 'quiet', 'systemd.show_status=true',
         `systemd.hostname=${spec.name}`, `zrd.pool=${spec.pool}`,
       ].join(' ');
       const args = [
@@ -511,7 +511,7 @@ export async function bootTestbed(options: BootOptions = {}): Promise<Testbed> {
         '-kernel', join(image.dir, 'vmlinuz'), '-initrd', join(image.dir, 'initrd.img'), '-append', append,
         '-drive', `file=${join(image.dir, 'root.img')},format=raw,if=virtio,snapshot=on`,
         '-drive', `file=${disk},format=qcow2,if=virtio,cache=unsafe,discard=unmap`,
-        '-netdev', `user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:${ports[i]}-:22${guestfwd}`,
+        '-netdev', `user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:${port}-:22${guestfwd}`,
         '-device', `virtio-net-pci,netdev=n0,mac=52:54:00:5a:00:${(i + 1).toString(16).padStart(2, '0')}`,
         '-device', 'virtio-rng-pci',
         '-serial', `file:${consoleLog}`,
@@ -523,8 +523,8 @@ export async function bootTestbed(options: BootOptions = {}): Promise<Testbed> {
       if (!child.pid) throw new Error(`could not start ${qemu}`);
       children.push(child);
       const vm: VmInfo = {
-        name: spec.name, host: '127.0.0.1', port: ports[i], pool: spec.pool, users: USERS, keyPath,
-        peerAddress: peerAddr[i], pid: child.pid, consoleLog, runDir,
+        name: spec.name, host: '127.0.0.1', port, pool: spec.pool, users: USERS, keyPath,
+        peerAddress: peer, pid: child.pid, consoleLog, runDir,
       };
       vms.push(vm);
       rec.vms.push({ name: vm.name, pid: vm.pid, port: vm.port, pool: vm.pool, user: 'root' });
@@ -575,9 +575,13 @@ export function testbedInfo(tb: Testbed): TestbedInfo {
   return { vms: tb.vms, keyPath: tb.keyPath, publicKey: tb.publicKey, runDir: tb.runDir, image: tb.image, bootSeconds: tb.bootSeconds };
 }
 
-/** Stops every recorded run (also detached ones and stragglers of crashed runs). */
-export async function downAll(log: (m: string) => void = defaultLog): Promise<number> {
-  const runs = listRuns();
+/**
+ * Stops recorded runs: by default the detached ones and the stragglers of crashed runs (owner process
+ * gone); `ids` picks runs by id; `all` also stops runs whose owner is alive (another test run!).
+ */
+export async function downRuns(opts: { ids?: string[]; all?: boolean } = {}, log: (m: string) => void = defaultLog): Promise<number> {
+  const runs = listRuns().filter((rec) =>
+    opts.ids && opts.ids.length > 0 ? opts.ids.includes(rec.id) : opts.all || rec.detached || !isAlive(rec.ownerPid));
   for (const rec of runs) {
     log(`stopping run ${rec.id} (${rec.vms.map((v) => `${v.name} pid ${v.pid}`).join(', ')})`);
     await stopRun(rec);
