@@ -125,7 +125,10 @@ function driveChannel(channel: ClientChannel, options: RunOptions, context: Chan
       sendSignal(channel, name);
       if (remotePid !== null) context.killRemote?.(remotePid, name);
     };
+    let stopping = false;
     const onStop = () => {
+      if (stopping) return;
+      stopping = true;
       // TERM first: sudo relays it to zfs, and zfs receive cleans up its partial state; KILL if still there.
       // Both through the channel (non-root sessions) and by PID over another channel (root sessions, where
       // sshd answers "session signalling requires privilege separation").
@@ -243,6 +246,9 @@ function driveChannel(channel: ClientChannel, options: RunOptions, context: Chan
       }
       reject(failureFromStderr({ label: context.label, username: context.username, command: context.command, exitCode, signal: exitSignal, stderr }));
     };
+
+    // Stopped while the channel was opening: the abort event has already fired, act on it now.
+    if (stop.aborted) onStop();
 
     // stdin: always ended, so a command reading stdin never waits forever.
     const input = options.stdin;

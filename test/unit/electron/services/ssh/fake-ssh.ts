@@ -72,6 +72,8 @@ export class FakeClient extends EventEmitter implements ExecClient {
   /** Kill commands sent to stop a command by PID. */
   kills: string[] = [];
   open = 0;
+  /** Delay before the server confirms a channel (a slow NAS). */
+  openDelayMs = 0;
   /** Refuse channels above this many at once, like sshd's MaxSessions. */
   serverMaxSessions = Infinity;
   handler: ExecHandler;
@@ -102,10 +104,10 @@ export class FakeClient extends EventEmitter implements ExecClient {
     this.channels.push(channel);
     // The runner's wrapper reports the remote PID first on stderr.
     if (command.startsWith("sh -c 'printf")) channel.stderr.push(`zrd-pid:${4000 + this.channels.length}\n`);
-    setImmediate(() => {
+    setTimeout(() => {
       callback(undefined, channel as unknown as ClientChannel);
       this.handler(channel, this);
-    });
+    }, this.openDelayMs);
     return this;
   }
   end(): this {

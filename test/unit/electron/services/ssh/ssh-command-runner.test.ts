@@ -97,6 +97,24 @@ describe('SshCommandRunner', () => {
     expect(clients[0]!.kills).toEqual([`sh -c 'kill -s "$1" -- "-$2" 2>/dev/null || kill -s "$1" "$2" 2>/dev/null; exit 0' sh TERM 4001`]);
   });
 
+  it('stops a command whose channel opened after the timeout fired (slow NAS)', async () => {
+    const clients: FakeClient[] = [];
+    const pool = new SshConnectionPool({
+      connector: async () => {
+        const client = new FakeClient(1, () => {});
+        client.openDelayMs = 60;
+        clients.push(client);
+        return fakeSession(client);
+      },
+      idleTimeoutMs: 0,
+    });
+    const runner = new SshCommandRunner({ pool, target: { connectionId: 'c1', host: 'h', port: 22, username: 'u', authKey: 'k', privilege: 'root' } });
+    const started = Date.now();
+    await expect(runner.run(['sleep', '100'], { timeoutMs: 20 })).rejects.toMatchObject({ code: 'TIMEOUT' });
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(clients[0]!.channels[0]!.signals).toEqual(['TERM']);
+  });
+
   it('escalates to KILL and closes the channel when TERM is ignored, and stops waiting after a grace period', async () => {
     const { runner, clients } = runnerWith(() => {});
     const running = runner.run(['sleep', '100'], { timeoutMs: 20 });
