@@ -50,6 +50,7 @@ const services = createAppServices({
   },
 });
 const bridge = await startBridge({ services, rendererDir: values.renderer, port });
+services.scheduler.start();
 
 if (values.json) {
   console.log(JSON.stringify({ url: bridge.url, origin: bridge.origin, port: bridge.port, token: bridge.token, store: store.path }));

@@ -10,7 +10,10 @@ import { createSshServices } from '../services/ssh/ssh-services.ts';
 import { resolveConfigDir } from '../services/store/config-dir.ts';
 import { openConfStore } from '../services/store/open-conf-store.ts';
 import { hostKeyTrustFromStore } from '../services/ssh/store-host-key-trust.ts';
+import { doctorTask, promoteTask, repairTask, resetTask } from '../services/replication/task-maintenance.ts';
+import { pruneSnapshots } from '../services/snapshots/periodic-snapshots.ts';
 import { NasRegistry } from '../services/tasks/nas-registry.ts';
+import { runSnapshotTask } from '../services/tasks/snapshot-task-runs.ts';
 import { TaskRuns, taskLogPath, taskStateFromHistory } from '../services/tasks/task-runs.ts';
 
 export const exitCodes = {
@@ -32,6 +35,12 @@ verbs:
   run TASK | inc TASK    replicate what is new (resumes an interrupted transfer first)
   watch TASK             follow the task's log as runs happen (Ctrl-C to stop)
   log TASK               print the task's log
+  doctor TASK            check ssh, privileges, versions, pools, readonly, resume token, common base, holds, lock
+  repair TASK            after a destination rollback or a lost base: show the minimal fix (apply with --confirm)
+  reset TASK             remove the task's holds, lock files and promote mark on the NAS (never data)
+  promote TASK           failover: make the replica writable, stop replicating into it, print the failback plan
+  snapshot [TASK]        run periodic snapshot tasks now (all, or one by id): take snapshots, then prune
+  prune [TASK]           prune by the periodic snapshot tasks' lifetimes only
 
 options:
   --dry-run              plan only: print what would be sent, destroyed and run; change nothing
@@ -99,6 +108,90 @@ function printReport(report: RunReport, output: Output): void {
   else if (output.verbose && report.result === 'FINISHED') console.log(`finished: ${report.snapshotsSent} snapshot(s), ${formatBytes(report.bytesSent)}`);
 }
 
+interface MaintenanceContext {
+  configDir: string;
+  store: ReturnType<typeof openConfStore>;
+  output: Output;
+  dryRun: boolean;
+  confirmation?: string;
+}
+
+async function maintenance(verb: string, target: string | undefined, context: MaintenanceContext): Promise<number> {
+  const { store, output } = context;
+  const ssh = createSshServices({ configDir: context.configDir, trust: hostKeyTrustFromStore(store), connectTimeoutMs: () => store.getSettings().connectTimeoutSeconds * 1000 });
+  const registry = new NasRegistry(store, ssh);
+  const deps = { nas: (id: string) => registry.nas(id), by: 'cli' };
+  const options = { dryRun: context.dryRun, ...(context.confirmation ? { confirmation: context.confirmation } : {}) };
+  const print = (value: unknown, lines: string[]) => {
+    if (output.json) console.log(JSON.stringify({ ok: true, ...(value as object) }, null, 2));
+    else for (const line of lines) console.log(line);
+  };
+  try {
+    switch (verb) {
+      case 'doctor': {
+        const report = await doctorTask(store.getTask(target!), deps);
+        print(report, report.checks.map((c) => `${c.status.toUpperCase().padEnd(4)} ${c.title}: ${c.detail}${c.hint && c.status !== 'ok' ? `\n     hint: ${c.hint}` : ''}`));
+        return report.status === 'fail' ? exitCodes.failed : exitCodes.ok;
+      }
+      case 'repair': {
+        const report = await repairTask(store.getTask(target!), deps, options);
+        if (report.actions.length === 0) {
+          print(report, ['nothing to repair: the task has a usable common base and its holds']);
+          return exitCodes.ok;
+        }
+        if (!report.applied) {
+          if (output.json) console.log(JSON.stringify({ ok: false, report }, null, 2));
+          else {
+            console.log('repair would:');
+            for (const action of report.actions) console.log(`  - ${action}`);
+            if (!context.dryRun) console.error(`Nothing was changed. To apply exactly this repair: --confirm ${report.confirmation}`);
+          }
+          return context.dryRun ? exitCodes.ok : exitCodes.confirmationRequired;
+        }
+        print(report, [`repaired: ${report.actions.join('; ')}`]);
+        return report.error ? exitCodeOf(report.error) : exitCodes.ok;
+      }
+      case 'reset': {
+        const report = await resetTask(store.getTask(target!), deps, options);
+        print(report, [
+          `${report.dryRun ? 'would release' : 'released'} holds: ${[...report.released.source, ...report.released.destination].join(', ') || 'none'}`,
+          `${report.dryRun ? 'would remove' : 'removed'} lock files: ${report.lockFiles.join(', ') || 'none'}`,
+        ]);
+        return exitCodes.ok;
+      }
+      case 'promote': {
+        const report = await promoteTask(store.getTask(target!), deps, options);
+        print(report, [
+          `${report.dryRun ? 'would promote' : 'promoted'}: ${report.promoted.join(', ') || 'nothing'}`,
+          ...report.failback.map((f) => `failback ${f.from} -> ${f.to}: ${f.base ? `incremental from @${f.base}` : 'full resend'}${f.commands.length ? `\n  $ ${f.commands.join('\n  $ ')}` : ''}`),
+        ]);
+        return exitCodes.ok;
+      }
+      case 'snapshot':
+      case 'prune': {
+        const tasks = store.listSnapshotTasks().filter((t) => target === undefined || t.id === target);
+        if (target !== undefined && tasks.length === 0) throw new AppFailure('NOT_FOUND', `There is no periodic snapshot task "${target}".`, 'Run "zfs-replication list --json" to see their ids.');
+        const results = [];
+        for (const task of tasks) {
+          if (verb === 'snapshot') results.push({ taskId: task.id, ...(await runSnapshotTask(task, registry, { dryRun: context.dryRun })) });
+          else results.push({ taskId: task.id, pruned: await pruneSnapshots(task, await registry.host(task.connectionId), new Date(), { dryRun: context.dryRun }) });
+        }
+        if (output.json) console.log(JSON.stringify({ ok: true, results }, null, 2));
+        else if (context.dryRun || output.verbose) {
+          for (const result of results) {
+            if ('taken' in result && result.taken) console.log(`${context.dryRun ? 'would take' : 'took'}: ${result.taken.snapshots.join(', ')}`);
+            console.log(`${context.dryRun ? 'would prune' : 'pruned'}: ${result.pruned.destroyed.join(', ') || 'nothing'}`);
+          }
+        }
+        return exitCodes.ok;
+      }
+    }
+    return exitCodes.usage;
+  } finally {
+    await ssh.closeAll();
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
@@ -124,7 +217,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(usage);
     return verb || values.help ? exitCodes.ok : exitCodes.usage;
   }
-  const needsTask = ['init', 'run', 'inc', 'watch', 'log'];
+  const needsTask = ['init', 'run', 'inc', 'watch', 'log', 'doctor', 'repair', 'reset', 'promote'];
   if (needsTask.includes(verb) && (!target || extra.length > 0)) {
     console.error(`"${verb}" takes exactly one task (its name or id).\n\n${usage}`);
     return exitCodes.usage;
@@ -228,6 +321,13 @@ export async function main(argv: string[]): Promise<number> {
           await ssh.closeAll();
         }
       }
+      case 'doctor':
+      case 'repair':
+      case 'reset':
+      case 'promote':
+      case 'snapshot':
+      case 'prune':
+        return await maintenance(verb, target, { configDir, store, output, dryRun: values['dry-run'], ...(values.confirm ? { confirmation: values.confirm } : {}) });
       default:
         console.error(`unknown verb "${verb}"\n\n${usage}`);
         return exitCodes.usage;

@@ -99,6 +99,7 @@ if (!app.requestSingleInstanceLock()) {
     });
 
     servicesForQuit = services;
+    services.scheduler.start();
     for (const verb of verbNames) {
       ipcMain.handle(verbChannel(verb), (event, request: unknown) =>
         isTrustedFrame(event.senderFrame)

@@ -8,7 +8,9 @@ import { createSshServices, type SshServices } from './ssh/ssh-services.ts';
 import { hostKeyTrustFromStore } from './ssh/store-host-key-trust.ts';
 import { delegationPlan } from './ssh/zfs-delegation.ts';
 import type { AppStore } from './store/app-store.ts';
+import { TaskScheduler } from './schedules/task-scheduler.ts';
 import { NasRegistry } from './tasks/nas-registry.ts';
+import { runSnapshotTask } from './tasks/snapshot-task-runs.ts';
 import { TaskRuns, taskStateFromHistory } from './tasks/task-runs.ts';
 import { listDatasets } from './zfs/datasets.ts';
 import { listPools } from './zfs/pools.ts';
@@ -31,6 +33,8 @@ export interface AppServices {
   store: AppStore;
   ssh: SshServices;
   runs: TaskRuns;
+  /** Runs scheduled replication and snapshot tasks; started by the host process (Electron main, the bridge). */
+  scheduler: TaskScheduler;
   /** Closes pooled SSH connections and stops running tasks. */
   dispose(): Promise<void>;
 }
@@ -210,6 +214,25 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     listRuns: ({ taskId }) => store.listRuns(taskId),
   };
 
+  const scheduler = new TaskScheduler({
+    jobs: () => [
+      ...store.listTasks().map((task) => ({
+        key: `replication:${task.id}`,
+        schedule: task.schedule,
+        run: () => handlers.runTask({ taskId: task.id, dryRun: false }) as Promise<unknown>,
+      })),
+      ...store.listSnapshotTasks().map((task) => ({
+        key: `snapshot:${task.id}`,
+        schedule: task.schedule,
+        run: async () => {
+          const { taken, pruned } = await runSnapshotTask(task, nas);
+          log('info', `Periodic snapshot ${taken.snapshots.join(', ')}${pruned.destroyed.length > 0 ? `; pruned ${pruned.destroyed.join(', ')}` : ''}.`);
+        },
+      })),
+    ],
+    onError: (key, error) => log('error', `Scheduled ${key} failed: ${error instanceof Error ? error.message : String(error)}`),
+  });
+
   if (store.recovery) log('warn', store.recovery.message);
   return {
     handlers,
@@ -217,7 +240,9 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     store,
     ssh,
     runs,
+    scheduler,
     dispose: async () => {
+      scheduler.stop();
       for (const task of store.listTasks()) runs.cancel(task.id);
       await ssh.closeAll();
     },

@@ -101,6 +101,36 @@ describe('zfs-replication CLI', () => {
     expect((one.code === 4 ? one : two).stderr).toContain('already running');
   });
 
+  it('doctor checks the task end to end; reset --dry-run names our holds and changes nothing', async () => {
+    const doctor = await cli('doctor', name, '--json');
+    expect(doctor.code).toBe(0);
+    const report = JSON.parse(doctor.stdout);
+    expect(report.checks.length).toBeGreaterThan(5);
+    expect(report.checks.filter((c: { status: string }) => c.status === 'fail')).toEqual([]);
+    const reset = await cli('reset', name, '--dry-run', '--json');
+    expect(reset.code).toBe(0);
+    expect(JSON.parse(reset.stdout).released.source).toEqual([`tank/${name}@auto-2026-11-21_12-00`]);
+    expect(await sshOk(nasVm('nas-a'), 'root', `zfs holds -H 'tank/${name}@auto-2026-11-21_12-00'`)).toContain(task.id);
+  });
+
+  it('snapshot runs the periodic snapshot tasks: a new schema snapshot appears on the source', async () => {
+    const store = openConfStore(configDir);
+    const snapshotTask = store.saveSnapshotTask({
+      connectionId: task.sourceConnectionId,
+      dataset: `tank/${name}`,
+      recursive: false,
+      exclude: [],
+      namingSchema: 'auto-%Y-%m-%d_%H-%M',
+      schedule: { kind: 'cron', expression: '0 * * * *' },
+      lifetime: { kind: 'custom', amount: 1, unit: 'years' },
+    });
+    const result = await cli('snapshot', snapshotTask.id, '--json');
+    expect(result.code).toBe(0);
+    const taken = JSON.parse(result.stdout).results[0].taken.snapshots[0] as string;
+    expect(taken).toMatch(new RegExp(`^tank/${name}@auto-\\d{4}-\\d{2}-\\d{2}_\\d{2}-\\d{2}$`));
+    expect(await sshOk(nasVm('nas-a'), 'root', `zfs list -H -o name -t snapshot '${taken}'`)).toContain(taken);
+  });
+
   it('bad usage exits 2 with a hint', async () => {
     expect((await cli('run')).code).toBe(2);
     const unknown = await cli('run', 'no-such-task');

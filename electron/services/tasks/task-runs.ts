@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { appendFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { RunRecord, TaskState } from '../../../shared/task-schemas.ts';
+import type { ReplicationTask, RunRecord, TaskState } from '../../../shared/task-schemas.ts';
 import { runReplicationTask, type EngineEvent, type EngineRunOptions, type RunReport } from '../replication/replication-engine.ts';
 import type { AppStore } from '../store/app-store.ts';
 import type { NasRegistry } from './nas-registry.ts';
+import { runSnapshotTask } from './snapshot-task-runs.ts';
 
 // Runs a stored task the same way from the app, the scheduler and the CLI: engine run, a line per event in the
 // task's log file, a run record in the store (history), and events for whoever listens (the UI, `watch`).
@@ -66,7 +67,7 @@ export class TaskRuns {
     const write = (level: string, message: string) => lines.push(`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${message}\n`);
     write('info', `${options.dryRun ? 'Dry run' : 'Run'} of "${task.name}" started by ${options.by}.`);
     try {
-      const report = await runReplicationTask(
+      const runEngine = () => runReplicationTask(
         task,
         {
           nas: (id) => this.#options.nas.nas(id),
@@ -78,6 +79,8 @@ export class TaskRuns {
         },
         { ...options, signal: controller.signal },
       );
+      let report = await runEngine();
+      if (!options.dryRun && (await this.#autoCreateSnapshotTasks(task, report, write))) report = await runEngine();
       const record: RunRecord = {
         id: randomUUID(),
         taskId: task.id,
@@ -97,5 +100,33 @@ export class TaskRuns {
       this.#running.delete(task.id);
       await flush();
     }
+  }
+
+  /**
+   * A naming-schema task whose sources have no matching snapshot gets a periodic snapshot task per source (as
+   * TrueNAS does), which takes the first snapshot right away. Returns true when it created any.
+   */
+  async #autoCreateSnapshotTasks(task: ReplicationTask, report: RunReport, write: (level: string, message: string) => void): Promise<boolean> {
+    if (task.selection.kind !== 'naming-schema' || report.result !== 'FINISHED') return false;
+    if (report.datasets.length === 0 || !report.datasets.every((d) => d.plan.status === 'nothing-to-send')) return false;
+    const { store } = this.#options;
+    const existing = store.listSnapshotTasks();
+    let created = false;
+    for (const source of task.sources) {
+      if (existing.some((t) => t.connectionId === task.sourceConnectionId && t.dataset === source.name)) continue;
+      const snapshotTask = store.saveSnapshotTask({
+        connectionId: task.sourceConnectionId,
+        dataset: source.name,
+        recursive: source.recursive,
+        exclude: source.exclude,
+        namingSchema: task.selection.schemas[0]!,
+        schedule: task.schedule.kind === 'cron' ? task.schedule : { kind: 'cron', expression: '0 * * * *' },
+        lifetime: { kind: 'custom', amount: 2, unit: 'weeks' },
+      });
+      const { taken } = await runSnapshotTask(snapshotTask, this.#options.nas);
+      write('info', `No snapshot of ${source.name} matched ${snapshotTask.namingSchema}: created a periodic snapshot task for it and took ${taken.snapshots.join(', ')}.`);
+      created = true;
+    }
+    return created;
   }
 }

@@ -1,0 +1,17 @@
+import type { PeriodicSnapshotTask } from '../../../shared/task-schemas.ts';
+import { pruneSnapshots, takeSnapshots, type PruneResult, type TakeSnapshotsResult } from '../snapshots/periodic-snapshots.ts';
+import type { NasRegistry } from './nas-registry.ts';
+
+/** One scheduled round of a periodic snapshot task: take the new snapshot, then prune by the task's lifetime. */
+export async function runSnapshotTask(
+  task: PeriodicSnapshotTask,
+  nas: NasRegistry,
+  options: { dryRun?: boolean; now?: Date; signal?: AbortSignal } = {},
+): Promise<{ taken: TakeSnapshotsResult; pruned: PruneResult }> {
+  const host = await nas.host(task.connectionId);
+  const now = options.now ?? new Date();
+  const call = { ...(options.dryRun ? { dryRun: true } : {}), ...(options.signal ? { signal: options.signal } : {}) };
+  const taken = await takeSnapshots(task, host, now, call);
+  const pruned = await pruneSnapshots(task, host, now, call);
+  return { taken, pruned };
+}

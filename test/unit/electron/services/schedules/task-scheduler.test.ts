@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { TaskScheduler, type ScheduledJob } from '../../../../../electron/services/schedules/task-scheduler.ts';
+
+function clock(start: string) {
+  let now = new Date(start);
+  return { now: () => now, set: (iso: string) => (now = new Date(iso)) };
+}
+
+describe('TaskScheduler', () => {
+  it('starts a job when its cron time passes, once, and not manual ones', async () => {
+    const time = clock('2026-11-22T10:02:00Z');
+    const runs: string[] = [];
+    const jobs: ScheduledJob[] = [
+      { key: 'every-5', schedule: { kind: 'cron', expression: '*/5 * * * *' }, run: async () => runs.push('every-5') },
+      { key: 'manual', schedule: { kind: 'manual' }, run: async () => runs.push('manual') },
+    ];
+    const scheduler = new TaskScheduler({ jobs: () => jobs, now: time.now });
+    time.set('2026-11-22T10:04:59Z');
+    expect(scheduler.tick()).toEqual([]);
+    time.set('2026-11-22T10:05:10Z');
+    expect(scheduler.tick()).toEqual(['every-5']);
+    time.set('2026-11-22T10:05:40Z');
+    expect(scheduler.tick()).toEqual([]);
+    await Promise.resolve();
+    expect(runs).toEqual(['every-5']);
+  });
+
+  it('never overlaps a job with itself: a run still going at the next time is skipped', async () => {
+    const time = clock('2026-11-22T10:00:30Z');
+    let finish!: () => void;
+    let starts = 0;
+    const job: ScheduledJob = {
+      key: 'slow',
+      schedule: { kind: 'cron', expression: '* * * * *' },
+      run: () => {
+        starts++;
+        return new Promise<void>((resolve) => (finish = resolve));
+      },
+    };
+    const scheduler = new TaskScheduler({ jobs: () => [job], now: time.now });
+    time.set('2026-11-22T10:01:05Z');
+    expect(scheduler.tick()).toEqual(['slow']);
+    time.set('2026-11-22T10:02:05Z');
+    expect(scheduler.tick()).toEqual([]);
+    finish();
+    await new Promise((resolve) => setImmediate(resolve));
+    time.set('2026-11-22T10:03:05Z');
+    expect(scheduler.tick()).toEqual(['slow']);
+    expect(starts).toBe(2);
+  });
+
+  it('reports a failing job and a bad expression instead of throwing', async () => {
+    const time = clock('2026-11-22T10:00:30Z');
+    const errors: string[] = [];
+    const jobs: ScheduledJob[] = [
+      { key: 'broken', schedule: { kind: 'cron', expression: '61 * * * *' }, run: async () => undefined },
+      { key: 'fails', schedule: { kind: 'cron', expression: '* * * * *' }, run: async () => Promise.reject(new Error('nas down')) },
+    ];
+    const scheduler = new TaskScheduler({ jobs: () => jobs, now: time.now, onError: (key, error) => errors.push(`${key}: ${(error as Error).message}`) });
+    time.set('2026-11-22T10:01:05Z');
+    scheduler.tick();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(errors).toEqual([expect.stringContaining('broken: "61"'), 'fails: nas down']);
+  });
+});
