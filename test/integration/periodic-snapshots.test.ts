@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runReplicationTask } from '../../electron/services/replication/replication-engine.ts';
 import { planSourceRetention, pruneSnapshots, takeSnapshots } from '../../electron/services/snapshots/periodic-snapshots.ts';
 import type { ZfsHost } from '../../electron/services/zfs/zfs-host.ts';
@@ -9,6 +9,9 @@ import { a, freshSource, openReplicationBed, snapshotsOf, type ReplicationBed } 
 
 // Periodic snapshot tasks on nas-a: atomic recursive snapshots (with and without excluded children) and pruning
 // by lifetime that never touches a held snapshot (a replication task's last common one).
+
+// Each test is several runs of a few ssh round trips each; under TCG with other VMs busy that can take minutes.
+vi.setConfig({ testTimeout: 300_000 });
 
 let bed: ReplicationBed;
 let host: ZfsHost;

@@ -1,10 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runReplicationTask, type EngineEvent } from '../../electron/services/replication/replication-engine.ts';
 import { sshOk } from '../nas/testbed.ts';
 import { a, b, checksum, freshSource, holdsOf, openReplicationBed, propertyOf, snapshotsOf, type ReplicationBed } from './support/replication-bed.ts';
 
 // The replication engine on the VMs, beyond full/incremental: encryption (raw and encrypt-on-destination),
 // properties, naming-schema selection, resume after an interrupted stream, divergence, destination retention.
+
+// Each test is several runs of a few ssh round trips each; under TCG with other VMs busy that can take minutes.
+vi.setConfig({ testTimeout: 300_000 });
 
 let bed: ReplicationBed;
 beforeAll(async () => {
@@ -119,9 +122,9 @@ it('naming schema: only matching snapshots are sent, with -i chained over the ot
 });
 
 describe('resume', () => {
-  /** Starts a slow direct run and kills the source's zfs send once bytes flow: a dropped stream. */
+  /** Starts a slow direct run (~30 s for 1 MiB, room for a slow ssh under load) and kills the source's zfs send once bytes flow. */
   async function interruptedRun(name: string) {
-    const task = bed.task(name, { transport: { kind: 'direct', destinationHost: 'nas-b', destinationPort: 22, destinationUser: 'root' }, bandwidthLimitKiBps: 128 });
+    const task = bed.task(name, { transport: { kind: 'direct', destinationHost: 'nas-b', destinationPort: 22, destinationUser: 'root' }, bandwidthLimitKiBps: 32 });
     let killing: Promise<string> | null = null;
     const emit = (event: EngineEvent) => {
       if (event.kind === 'progress' && event.bytesSent > 100_000 && !killing) {
@@ -143,7 +146,7 @@ describe('resume', () => {
     expect(report.error?.hint).toContain('resumes');
     expect(await propertyOf(b(), replica, 'receive_resume_token')).toMatch(/^1-/);
 
-    const resumed = await runReplicationTask(task, root());
+    const resumed = await runReplicationTask({ ...task, bandwidthLimitKiBps: null }, root());
     expect(resumed.error).toBeNull();
     expect(resumed.datasets[0]!.commands[0]).toMatch(/zfs send -t 1-/);
     expect(resumed.bytesSent).toBeGreaterThan(0);
@@ -162,7 +165,7 @@ describe('resume', () => {
     expect(await propertyOf(b(), replica, 'receive_resume_token')).toMatch(/^1-/);
     await sshOk(a(), 'root', `zfs destroy 'tank/${name}@s1' && echo new >> '/tank/${name}/data.bin' && zfs snapshot 'tank/${name}@s2'`);
 
-    const again = await runReplicationTask(task, root());
+    const again = await runReplicationTask({ ...task, bandwidthLimitKiBps: null }, root());
     expect(again.error).toBeNull();
     expect(again.datasets[0]!.abortedResume).toContain('no longer exists');
     expect(again.datasets[0]!.commands[0]).toBe(`/usr/sbin/zfs receive -A ${replica}`);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runReplicationTask, type EngineNas } from '../../electron/services/replication/replication-engine.ts';
 import { ReplicationTaskSchema, type ReplicationTaskInput } from '../../shared/task-schemas.ts';
 import { sshOk } from '../nas/testbed.ts';
@@ -8,6 +8,9 @@ import { connectionTo, sshApp, type SshApp } from './support/ssh-app.ts';
 
 // The replication engine against the real VMs: nas-a (pool tank) replicates to nas-b (pool backup), relay and
 // direct, as root and as admin with sudo. Each test works under its own dataset names.
+
+// A full + incremental with a zvol over direct ssh can exceed the default 2 min when other VMs load the 2 cores.
+vi.setConfig({ testTimeout: 300_000 });
 
 let hosts: ZfsHosts;
 let app: SshApp;

@@ -1,10 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runReplicationTask } from '../../electron/services/replication/replication-engine.ts';
 import { doctorTask, promoteTask, repairTask, resetTask } from '../../electron/services/replication/task-maintenance.ts';
 import { sshOk } from '../nas/testbed.ts';
 import { a, b, checksum, freshSource, holdsOf, openReplicationBed, propertyOf, snapshotsOf, type ReplicationBed } from './support/replication-bed.ts';
 
 // doctor / repair / reset / promote (retadm's maintenance verbs) on the VMs.
+
+// Each test is several runs of a few ssh round trips each; under TCG with other VMs busy that can take minutes.
+vi.setConfig({ testTimeout: 300_000 });
 
 let bed: ReplicationBed;
 beforeAll(async () => {

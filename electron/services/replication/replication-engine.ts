@@ -374,7 +374,9 @@ async function execute(task: ReplicationTask, source: EngineNas, destination: En
   const receiveFor = (w: PlannedDataset): ReceiveOptions => ({
     target: w.report.destination,
     setProperties: { ...(task.destinationReadonly ? { readonly: 'on' } : {}), ...task.properties.override },
-    excludeProperties: task.properties.exclude,
+    // A -p stream of a plain dataset carries encryption=off, which beats inheritance: -x encryption lets the
+    // replica inherit the encryption root above it (measured on OpenZFS 2.3: without it the replica is plain).
+    excludeProperties: encryptionKey ? [...task.properties.exclude, 'encryption'] : task.properties.exclude,
   });
   const sendSourceOf = (w: PlannedDataset, step: SendStep): SendSource => {
     const name = w.sourceDataset.name;
@@ -489,6 +491,7 @@ async function execute(task: ReplicationTask, source: EngineNas, destination: En
         });
         sentBefore += result.bytes;
         w.report.bytesSent += result.bytes;
+        if (encryptionKey && step.kind === 'full') await assertEncryptedReplica(destination, w.report.destination, call);
         log('info', `${step.kind === 'full' ? 'Full' : step.kind === 'resume' ? 'Resumed' : 'Incremental'} send ${step.kind === 'incremental' ? `${step.from} -> ${step.to}` : step.kind === 'full' ? step.snapshot : ''} of ${w.report.source}: ${result.bytes} bytes in ${result.seconds.toFixed(1)} s.`);
       } catch (error) {
         if (step.kind === 'resume' && error instanceof AppFailure && unresumablePattern.test(`${error.message}\n${String(error.appError.details?.stderr ?? '')}`)) {
@@ -601,6 +604,14 @@ async function checkEncryptedParent(task: ReplicationTask, source: EngineNas, de
         ? new AppFailure('INVALID_REQUEST', `ZFS refused the task's key for ${parent.encryptionRoot} on ${destination.label}.`, 'Enter the key the replicas were created with.')
         : failureFromStderr({ label: destination.label, command: `zfs load-key -L prompt ${parent.encryptionRoot}`, exitCode, stderr });
     }
+  }
+}
+
+/** Defence in depth for encrypt-on-destination: a replica that arrived in plain text stops the run loudly. */
+async function assertEncryptedReplica(destination: EngineNas, replica: string, call: { signal?: AbortSignal }): Promise<void> {
+  const [row] = await getProperties(destination.host, [replica], ['encryption'], {}, call);
+  if (row?.value === 'off') {
+    throw new AppFailure('INTERNAL', `${replica} on ${destination.label} was received unencrypted although the task encrypts on the destination.`, 'Destroy that replica after checking it, and report this: the receive did not inherit the encryption root.');
   }
 }
 

@@ -131,7 +131,9 @@ export async function removeTaskLockFiles(runner: CommandRunner, taskId: string,
   const script = options.dryRun
     ? 'for f in "$1" "$1.owner"; do [ -e "$f" ] && echo "$f"; done; exit 0'
     : // Under flock, so a run starting right now cannot be holding the file being removed.
-      'if command -v flock >/dev/null 2>&1 && [ -e "$1" ]; then flock -n "$1" sh -c \'for f in "$1" "$1.owner"; do [ -e "$f" ] && rm -f "$f" && echo "$f"; done\' sh "$1" || exit 75; else for f in "$1" "$1.owner"; do [ -e "$f" ] && rm -f "$f" && echo "$f"; done; fi; exit 0';
+      `remove='for f in "$1" "$1.owner"; do if [ -e "$f" ]; then rm -f "$f" && echo "$f"; fi; done; exit 0'
+if command -v flock >/dev/null 2>&1 && [ -e "$1" ]; then exec flock -n -E ${busyExit} "$1" sh -c "$remove" sh "$1"; fi
+sh -c "$remove" sh "$1"`;
   const { stdout, exitCode } = await runner.run(['sh', '-c', script, 'sh', lock], { privileged: false, timeoutMs: 30_000, expectedExitCodes: [0, busyExit], ...(options.signal ? { signal: options.signal } : {}) });
   if (exitCode === busyExit) return { removed: [], heldBy: 'a run that just started' };
   return { removed: stdout.split('\n').filter(Boolean), heldBy: null };
