@@ -3,6 +3,7 @@ import {
   assertHoldTag,
   assertZfsName,
   assertZfsPropertyName,
+  isSameOrDescendant,
   poolOfName,
   quoteName,
   splitZfsName,
@@ -28,6 +29,12 @@ function propertyArguments(properties: PropertyAssignments | undefined): string[
   });
 }
 
+function overlapMessage(overlap: string, dataset: string): string {
+  return overlap === dataset
+    ? `Two snapshots of ${quoteName(dataset)} cannot be taken in one command.`
+    : `${quoteName(overlap)} is inside ${quoteName(dataset)}, which the recursive snapshot already covers.`;
+}
+
 function distinct(names: readonly string[], what: string): void {
   const seen = new Set<string>();
   for (const name of names) {
@@ -39,7 +46,10 @@ function distinct(names: readonly string[], what: string): void {
 // ---- snapshot --------------------------------------------------------------------------------------------
 
 export interface CreateSnapshotsRequest {
-  /** Full names. All in one pool: ZFS takes them in one transaction group (atomic, same point in time). */
+  /**
+   * Full names, one per dataset, all in one pool: ZFS takes them in one transaction group (atomic, the same
+   * point in time). ZFS refuses two snapshots of one dataset in one command.
+   */
   snapshots: readonly string[];
   /** -r: the same-named snapshot of every descendant too, atomically. */
   recursive?: boolean;
@@ -59,6 +69,17 @@ export function buildCreateSnapshotsArgv(tools: ZfsToolPaths, request: CreateSna
       `${quoteName(elsewhere)} is not in pool "${pool}"; one snapshot command covers one pool.`,
       'Snapshot each pool separately.',
     );
+  }
+  const datasets = snapshots.map((snapshot) => splitZfsName(snapshot).dataset);
+  for (const [index, dataset] of datasets.entries()) {
+    const overlap = datasets.find((other, otherIndex) => otherIndex !== index && (other === dataset || (request.recursive && isSameOrDescendant(other, dataset))));
+    if (overlap !== undefined) {
+      throw new AppFailure(
+        'INVALID_REQUEST',
+        overlapMessage(overlap, dataset),
+        'Take one snapshot per dataset per command; snapshots of the same dataset need separate commands.',
+      );
+    }
   }
   return [
     tools.zfs, 'snapshot',

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { AppFailure } from '../../../shared/result.ts';
 import {
@@ -158,5 +159,25 @@ describe('name helpers', () => {
     expect(isSameOrDescendant('tank/a/b', 'tank/a')).toBe(true);
     expect(isSameOrDescendant('tank/a@s', 'tank/a')).toBe(true);
     expect(isSameOrDescendant('tank/ab', 'tank/a')).toBe(false);
+  });
+});
+
+describe('agreement with ZFS', () => {
+  // What `zfs create` / `zfs snapshot` on the 2.3.2 test VM accepted (test/fixtures/zfs/capture.ts).
+  const checks = JSON.parse(readFileSync(new URL('../../fixtures/zfs/name-checks.json', import.meta.url), 'utf8')) as Array<{
+    kind: 'dataset' | 'snapshot';
+    name: string;
+    accepted: boolean;
+    stderr: string;
+  }>;
+
+  it('covers spaces, quotes, shell characters, control characters and unicode', () => {
+    expect(checks.length).toBeGreaterThan(40);
+    expect(checks.some((check) => check.name.includes(' ') && check.accepted)).toBe(true);
+    expect(checks.some((check) => check.name.includes('é') && !check.accepted)).toBe(true);
+  });
+
+  it.each(checks.map((check) => [check.kind, check.name, check.accepted] as const))('%s %j: ZFS accepted it: %s', (kind, name, accepted) => {
+    expect(isValidZfsName(kind, name)).toBe(accepted);
   });
 });

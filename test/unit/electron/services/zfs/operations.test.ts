@@ -42,6 +42,12 @@ describe('snapshot', () => {
   it('refuses snapshots of two pools, duplicates and bad names before running anything', async () => {
     expect(failureOf(() => buildCreateSnapshotsArgv(tools, { snapshots: ['tank/a@s', 'backup/a@s'] })).code).toBe('INVALID_REQUEST');
     expect(failureOf(() => buildCreateSnapshotsArgv(tools, { snapshots: ['tank/a@s', 'tank/a@s'] })).code).toBe('INVALID_REQUEST');
+    // ZFS: "cannot create snapshots : multiple snapshots of same fs not allowed".
+    expect(failureOf(() => buildCreateSnapshotsArgv(tools, { snapshots: ['tank/a@s', 'tank/a@t'] })).message).toBe(
+      'Two snapshots of "tank/a" cannot be taken in one command.',
+    );
+    expect(failureOf(() => buildCreateSnapshotsArgv(tools, { snapshots: ['tank/a@s', 'tank/a/b@s'], recursive: true })).message).toContain('inside');
+    expect(buildCreateSnapshotsArgv(tools, { snapshots: ['tank/a@s', 'tank/a/b@s'] })).toHaveLength(4);
     const { host, runner } = fakeHost();
     await expect(createSnapshots(host, { snapshots: ['tank/a@$(reboot)'] })).rejects.toMatchObject({ code: 'INVALID_NAME' });
     await expect(createSnapshots(host, { snapshots: ['tank/a;reboot@s'] })).rejects.toMatchObject({ code: 'INVALID_NAME' });
