@@ -4,6 +4,7 @@
 import { existsSync, readFileSync, statSync, watch as watchFile } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { formatBytes } from '../../shared/format-bytes.ts';
 import { AppFailure, toAppError, type AppError } from '../../shared/result.ts';
 import type { RunReport } from '../services/replication/replication-engine.ts';
 import { createSshServices } from '../services/ssh/ssh-services.ts';
@@ -67,17 +68,6 @@ function exitCodeOf(error: AppError): number {
   if (error.code === 'BUSY') return exitCodes.busy;
   if (error.code === 'INVALID_REQUEST' || error.code === 'NOT_FOUND' || error.code === 'INVALID_NAME') return exitCodes.usage;
   return exitCodes.failed;
-}
-
-function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
 }
 
 function printReport(report: RunReport, output: Output): void {
