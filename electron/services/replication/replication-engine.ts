@@ -109,15 +109,11 @@ export function isExcluded(name: string, excludes: readonly string[]): boolean {
   return excludes.some((excluded) => name === excluded || name.startsWith(`${excluded}/`));
 }
 
-function stepCount(plan: ReplicationPlan, sourceSnapshots: ListedDataset['snapshots']): number {
-  if (plan.status !== 'ready') return 0;
-  let count = 0;
+/** Snapshots one send step creates on the destination (-I counts every intermediate). */
+function snapshotsIn(step: SendStep, sourceSnapshots: ListedDataset['snapshots']): number {
+  if (step.kind !== 'incremental' || !step.intermediates) return 1;
   const index = (name: string) => sourceSnapshots.findIndex((s) => s.name === name);
-  for (const step of plan.steps) {
-    if (step.kind === 'full') count += 1;
-    else if (step.kind === 'incremental') count += step.intermediates ? Math.max(1, index(step.to) - index(step.from.replace(/^#/, ''))) : 1;
-  }
-  return count;
+  return Math.max(1, index(step.to) - index(step.from.replace(/^#/, '')));
 }
 
 /** What `zfs send -t` says when the snapshot (or incremental source) an interrupted stream came from is gone. */
@@ -175,7 +171,8 @@ export async function planTask(task: ReplicationTask, source: EngineNas, destina
       if (token) {
         // Resumable only while the snapshot it came from exists; otherwise the partial state is dropped and replanned.
         const argv = buildSendEstimateArgv(source.host.capabilities.tools, { kind: 'resume', token });
-        const { exitCode, stderr } = await source.host.runner.run(argv, { ...call, expectedExitCodes: [0, 1], timeoutMs: 120_000 });
+        // zfs exits 255 for "cannot resume send" (measured on OpenZFS 2.3), 1 for most other errors.
+        const { exitCode, stderr } = await source.host.runner.run(argv, { ...call, expectedExitCodes: [0, 1, 255], timeoutMs: 120_000 });
         if (exitCode !== 0) {
           if (!unresumablePattern.test(stderr)) throw failureFromStderr({ label: source.label, command: buildCommandLine(argv), exitCode, stderr });
           abortedResume = stderr.trim().split('\n').filter(Boolean).at(-1) ?? 'the snapshot it came from is gone';
@@ -368,7 +365,9 @@ async function execute(task: ReplicationTask, source: EngineNas, destination: En
 
   const flagsFor = (dataset: ListedDataset): SendFlags => ({
     raw: task.encryption.kind === 'as-source' && dataset.encrypted,
-    compact: true,
+    // An encrypted receive refuses embedded-data records (-e): "incompatible embedded data stream feature with
+    // encrypted receive" (OpenZFS 2.3), and SendFlags has -L -c -e only as one switch: plain records then.
+    compact: !encryptionKey,
     properties: task.properties.replicate,
   });
   const receiveFor = (w: PlannedDataset): ReceiveOptions => ({
@@ -437,6 +436,7 @@ async function execute(task: ReplicationTask, source: EngineNas, destination: En
       log('info', `${w.report.source} -> ${w.report.destination}: ${plan.status === 'up-to-date' ? 'up to date' : plan.status === 'nothing-to-send' ? plan.reason : plan.status}.`);
       continue;
     }
+    const startBase = plan.base;
     context.emit({ kind: 'state', state: plan.base === null ? 'running_full' : 'running_inc' });
     if (plan.destructive) {
       log('warn', `Confirmed: ${plan.destructive.kind === 'rollback' ? `rolling back ${plan.destructive.to}` : `destroying ${w.report.destination}`}; this destroys ${plan.destructive.destroys.join('; ')}.`);
@@ -491,6 +491,7 @@ async function execute(task: ReplicationTask, source: EngineNas, destination: En
         });
         sentBefore += result.bytes;
         w.report.bytesSent += result.bytes;
+        w.report.snapshotsSent += snapshotsIn(step, w.sourceDataset.snapshots);
         if (encryptionKey && step.kind === 'full') await assertEncryptedReplica(destination, w.report.destination, call);
         log('info', `${step.kind === 'full' ? 'Full' : step.kind === 'resume' ? 'Resumed' : 'Incremental'} send ${step.kind === 'incremental' ? `${step.from} -> ${step.to}` : step.kind === 'full' ? step.snapshot : ''} of ${w.report.source}: ${result.bytes} bytes in ${result.seconds.toFixed(1)} s.`);
       } catch (error) {
@@ -514,16 +515,16 @@ async function execute(task: ReplicationTask, source: EngineNas, destination: En
         index = -1;
       }
     }
-    w.report.snapshotsSent = stepCount(plan, w.sourceDataset.snapshots);
     report.bytesSent += w.report.bytesSent;
     report.snapshotsSent += w.report.snapshotsSent;
 
-    // Hold the new common pair so no prune breaks the chain; release the previous base.
-    if (plan.status === 'ready' && plan.newest) {
-      const newest = plan.newest;
+    // Hold the new common pair so no prune breaks the chain; release the previous base. After a resume the
+    // plan was made again and may be up to date: its base is then the new common snapshot.
+    const newest = plan.status === 'ready' ? plan.newest || null : plan.status === 'up-to-date' ? plan.base : null;
+    if (newest && w.sourceDataset.snapshots.some((s) => s.name === newest)) {
       await holdOrRelease(source, 'hold', tag, `${w.sourceDataset.name}@${newest}`, call);
       await holdOrRelease(destination, 'hold', tag, `${w.report.destination}@${newest}`, call);
-      const base = plan.base;
+      const base = startBase;
       if (base && base !== newest) {
         // A bookmark base has no hold on the source; its destination snapshot had one.
         if (w.sourceDataset.snapshots.some((s) => s.name === base)) await holdOrRelease(source, 'release', tag, `${w.sourceDataset.name}@${base}`, call);

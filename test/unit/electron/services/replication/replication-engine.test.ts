@@ -71,7 +71,7 @@ describe('runReplicationTask (dry run)', () => {
     expect(report.error).toBeNull();
     expect(report.datasets[0]!.commands).toEqual([
       '/usr/sbin/zfs create -o encryption=on -o keyformat=hex -o keylocation=prompt backup/r',
-      '/usr/sbin/zfs send -L -c -e -p tank/data@s1 | /usr/sbin/zfs receive -s -u -o readonly=on -x encryption backup/r/data',
+      '/usr/sbin/zfs send -p tank/data@s1 | /usr/sbin/zfs receive -s -u -o readonly=on -x encryption backup/r/data',
     ]);
     expect(JSON.stringify(report)).not.toContain(key);
     // A dry run changes nothing: only listings on the destination.
