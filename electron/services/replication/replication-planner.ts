@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { formatBytes } from '../../../shared/format-bytes.ts';
 
 // Decides what one dataset's replication run must do, from one listing of each side. Pure: the engine lists,
 // this plans, the engine (or --dry-run) executes or prints exactly this plan. Anything that would lose data on
@@ -105,17 +106,6 @@ function incrementalSteps(source: SourceState, base: { name: string; isBookmark:
 
 function refuse(divergence: Divergence[], wouldLose: string[], resolution: DestructiveStep): ReplicationPlan {
   return { status: 'refused', steps: [], refusal: { divergence, wouldLose, resolution, confirmation: confirmationDigest(wouldLose) } };
-}
-
-function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
 }
 
 export function planReplication(source: SourceState, destination: DestinationState, options: PlanOptions): ReplicationPlan {

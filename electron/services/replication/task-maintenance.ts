@@ -1,4 +1,5 @@
 import { AppFailure, toAppError, type AppError } from '../../../shared/result.ts';
+import { formatBytes } from '../../../shared/format-bytes.ts';
 import type { ReplicationTask } from '../../../shared/task-schemas.ts';
 import { poolOfName } from '../../../shared/zfs-names.ts';
 import { buildCommandLine } from '../ssh/command-runner.ts';
@@ -252,17 +253,6 @@ async function nearestExisting(nas: EngineNas, dataset: string, call: Call): Pro
     if (found.length > 0 || !name.includes('/')) return name;
     name = name.slice(0, name.lastIndexOf('/'));
   }
-}
-
-function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
 }
 
 // ---- holds of a task -------------------------------------------------------------------------------------
