@@ -114,7 +114,10 @@ export interface ExecResult {
 export interface ExecOptions {
   input?: string;
   timeoutMs?: number;
-  /** Reuse one ssh connection per VM and user (ControlMaster). Default true. */
+  /**
+   * Reuse one ssh connection per VM and user (ControlMaster in the run dir; an ssh handshake costs
+   * ~1-2 s under TCG). Default true. Use false when the test is about authentication itself.
+   */
   reuse?: boolean;
 }
 
@@ -430,144 +433,160 @@ export async function bootTestbed(options: BootOptions = {}): Promise<Testbed> {
   const keyPath = join(cacheDir(), 'id_ed25519');
   const publicKey = readFileSync(`${keyPath}.pub`, 'utf8').trim();
 
-  const runDir = mkdtempSync(join(tmpdir(), 'zrd-nas-'));
-  const id = runDir.split('-').pop()!;
-  mkdirSync(join(runDir, 'ssh'), { recursive: true });
-
-  // ports first: every VM's guestfwd needs every VM's port
-  const plan: Array<{ spec: VmSpec; port: number; peer: string | null }> = [];
-  for (const spec of specs) {
-    let port = await freePort();
-    while (plan.some((p) => p.port === port)) port = await freePort();
-    plan.push({ spec, port, peer: spec.peerAddress ?? PEER_ADDRESSES[spec.name] ?? null });
-  }
-  const guestfwd = plan
-    .map((p) => (p.peer ? `,guestfwd=tcp:${p.peer}:22-cmd:socat - TCP:127.0.0.1:${p.port}` : ''))
-    .join('');
-
-  const vms: VmInfo[] = [];
-  const children: ChildProcess[] = [];
-  const rec: RunRecord = { id, ownerPid: process.pid, detached, runDir, startedAt: new Date().toISOString(), vms: [] };
-
-  let stopped = false;
-  const cleanupSync = (): void => {
-    if (stopped) return;
-    stopped = true;
-    for (const vm of vms) {
-      if (isOurQemu(vm.pid, runDir)) {
-        try { process.kill(vm.pid, 'SIGKILL'); } catch { /* gone */ }
+  // A free port can be taken by someone else before qemu binds it: then qemu exits at once with
+  // "Could not set up host forwarding rule"; boot again with new ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await bootOnce();
+    } catch (e) {
+      if (attempt < 3 && /host forwarding/i.test(String(e))) {
+        log(`a forwarded port was taken meanwhile; booting again (attempt ${attempt + 1})`);
+        continue;
       }
+      throw e;
     }
-    rmSync(runDir, { recursive: true, force: true });
-    rmSync(recordPath(id), { force: true });
-  };
-  const onSignal = (signal: NodeJS.Signals): void => {
-    log(`${signal}: stopping the test bed`);
-    void stop().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
-  };
-  const handleSignals = !detached && options.handleSignals !== false;
-  const stop = async (): Promise<void> => {
-    if (stopped) return;
-    const peaks = peakRssMiB();
-    closeMasters(runDir);
-    await killPids(vms.map((v) => v.pid), runDir);
-    cleanupSync();
-    process.removeListener('exit', cleanupSync);
-    if (handleSignals) {
-      process.removeListener('SIGINT', onSignal);
-      process.removeListener('SIGTERM', onSignal);
-    }
-    const sum = Object.values(peaks).reduce((a, b) => a + b, 0);
-    log(`stopped; peak RSS ${Object.entries(peaks).map(([n, m]) => `${n} ${m} MiB`).join(', ')} (sum ${sum} MiB)`);
-  };
-  const peakRssMiB = (): Record<string, number> => {
-    const out: Record<string, number> = {};
-    for (const vm of vms) out[vm.name] = vmHwmMiB(vm.pid);
-    return out;
-  };
-  if (!detached) process.on('exit', cleanupSync);
-  if (handleSignals) {
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
   }
 
-  const started = Date.now();
-  try {
-    for (const [i, { spec, port, peer }] of plan.entries()) {
-      const disk = join(runDir, `${spec.name}-data.qcow2`);
-      const q = spawnSync('qemu-img', ['create', '-q', '-f', 'qcow2', disk, options.dataDiskSize ?? '4G'], { encoding: 'utf8' });
-      if (q.status !== 0) throw new Error(`qemu-img create failed: ${q.stderr}`);
-      const consoleLog = join(runDir, `${spec.name}-console.log`);
-      const stderrLog = join(runDir, `${spec.name}-qemu.log`);
-      const append = [
-        'console=ttyS0', 'root=/dev/vda', 'rw', 'net.ifnames=0', 'panic=-1', 'quiet', 'systemd.show_status=true',
-        `systemd.hostname=${spec.name}`, `zrd.pool=${spec.pool}`,
-      ].join(' ');
-      const args = [
-        '-name', spec.name,
-        '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
-        '-accel', `tcg,thread=multi,tb-size=${tbSize}`,
-        '-cpu', 'max', '-smp', String(smp), '-m', String(memoryMiB),
-        '-kernel', join(image.dir, 'vmlinuz'), '-initrd', join(image.dir, 'initrd.img'), '-append', append,
-        '-drive', `file=${join(image.dir, 'root.img')},format=raw,if=virtio,snapshot=on`,
-        '-drive', `file=${disk},format=qcow2,if=virtio,cache=unsafe,discard=unmap`,
-        '-netdev', `user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:${port}-:22${guestfwd}`,
-        '-device', `virtio-net-pci,netdev=n0,mac=52:54:00:5a:00:${(i + 1).toString(16).padStart(2, '0')}`,
-        '-device', 'virtio-rng-pci',
-        '-serial', `file:${consoleLog}`,
-      ];
-      const errFd = openSync(stderrLog, 'a');
-      const child = spawn(qemu, args, { stdio: ['ignore', errFd, errFd], detached: true });
-      closeSync(errFd);
-      child.unref();
-      if (!child.pid) throw new Error(`could not start ${qemu}`);
-      children.push(child);
-      const vm: VmInfo = {
-        name: spec.name, host: '127.0.0.1', port, pool: spec.pool, users: USERS, keyPath,
-        peerAddress: peer, pid: child.pid, consoleLog, runDir,
-      };
-      vms.push(vm);
-      rec.vms.push({ name: vm.name, pid: vm.pid, port: vm.port, pool: vm.pool, user: 'root' });
-      writeRecord(rec);
+  async function bootOnce(): Promise<Testbed> {
+    const runDir = mkdtempSync(join(tmpdir(), 'zrd-nas-'));
+    const id = runDir.split('-').pop()!;
+    mkdirSync(join(runDir, 'ssh'), { recursive: true });
+
+    // ports first: every VM's guestfwd needs every VM's port
+    const plan: Array<{ spec: VmSpec; port: number; peer: string | null }> = [];
+    for (const spec of specs) {
+      let port = await freePort();
+      while (plan.some((p) => p.port === port)) port = await freePort();
+      plan.push({ spec, port, peer: spec.peerAddress ?? PEER_ADDRESSES[spec.name] ?? null });
     }
-    log(`booting ${vms.map((v) => `${v.name} (pool ${v.pool}, ssh 127.0.0.1:${v.port})`).join(', ')} in ${runDir}`);
+    const guestfwd = plan
+      .map((p) => (p.peer ? `,guestfwd=tcp:${p.peer}:22-cmd:socat - TCP:127.0.0.1:${p.port}` : ''))
+      .join('');
 
-    const exited = new Map<number, string>();
-    for (const c of children) c.on('exit', (code, sig) => exited.set(c.pid!, sig ?? `exit ${code}`));
+    const vms: VmInfo[] = [];
+    const children: ChildProcess[] = [];
+    const rec: RunRecord = { id, ownerPid: process.pid, detached, runDir, startedAt: new Date().toISOString(), vms: [] };
 
-    await Promise.all(vms.map(async (vm) => {
-      const deadline = started + bootTimeoutMs;
-      let last: ExecResult | undefined;
-      for (;;) {
-        const gone = exited.get(vm.pid);
-        if (gone !== undefined) {
-          throw new Error(`${vm.name}: qemu ended (${gone}) before ssh was ready.\n--- qemu:\n${tail(join(runDir, `${vm.name}-qemu.log`), 20)}\n--- console:\n${tail(vm.consoleLog, 40)}`);
-        }
-        if (Date.now() > deadline) {
-          throw new Error(`${vm.name}: not ready after ${bootTimeoutMs / 1000} s (last ssh: ${last ? `${last.code} ${last.stderr.trim()}` : 'none'}).\n--- console tail:\n${tail(vm.consoleLog, 40)}`);
-        }
-        last = await sshExec(vm, 'root', `zpool list -H -o name ${vm.pool}`, { reuse: false, timeoutMs: 30000 });
-        if (last.code === 0 && last.stdout.trim() === vm.pool) break;
-        await sleep(1000);
-      }
-      log(`${vm.name} ready (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-    }));
-  } catch (e) {
-    const keep = process.env.ZRD_NAS_KEEP_FAILED === '1';
-    if (keep) {
-      await killPids(vms.map((v) => v.pid), runDir);
-      rmSync(recordPath(id), { force: true });
+    let stopped = false;
+    const cleanupSync = (): void => {
+      if (stopped) return;
       stopped = true;
-      log(`boot failed; run dir kept: ${runDir}`);
-    } else {
-      await stop();
+      for (const vm of vms) {
+        if (isOurQemu(vm.pid, runDir)) {
+          try { process.kill(vm.pid, 'SIGKILL'); } catch { /* gone */ }
+        }
+      }
+      rmSync(runDir, { recursive: true, force: true });
+      rmSync(recordPath(id), { force: true });
+    };
+    const onSignal = (signal: NodeJS.Signals): void => {
+      log(`${signal}: stopping the test bed`);
+      void stop().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+    };
+    const handleSignals = !detached && options.handleSignals !== false;
+    const stop = async (): Promise<void> => {
+      if (stopped) return;
+      const peaks = peakRssMiB();
+      closeMasters(runDir);
+      await killPids(vms.map((v) => v.pid), runDir);
+      cleanupSync();
+      process.removeListener('exit', cleanupSync);
+      if (handleSignals) {
+        process.removeListener('SIGINT', onSignal);
+        process.removeListener('SIGTERM', onSignal);
+      }
+      const sum = Object.values(peaks).reduce((a, b) => a + b, 0);
+      log(`stopped; peak RSS ${Object.entries(peaks).map(([n, m]) => `${n} ${m} MiB`).join(', ')} (sum ${sum} MiB)`);
+    };
+    const peakRssMiB = (): Record<string, number> => {
+      const out: Record<string, number> = {};
+      for (const vm of vms) out[vm.name] = vmHwmMiB(vm.pid);
+      return out;
+    };
+    if (!detached) process.on('exit', cleanupSync);
+    if (handleSignals) {
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
     }
-    throw e;
-  }
-  const bootSeconds = Math.round((Date.now() - started) / 100) / 10;
-  log(`all ${vms.length} VMs ready in ${bootSeconds} s`);
 
-  return { vms, keyPath, publicKey, runDir, image, bootSeconds, peakRssMiB, stop };
+    const started = Date.now();
+    try {
+      for (const [i, { spec, port, peer }] of plan.entries()) {
+        const disk = join(runDir, `${spec.name}-data.qcow2`);
+        const q = spawnSync('qemu-img', ['create', '-q', '-f', 'qcow2', disk, options.dataDiskSize ?? '4G'], { encoding: 'utf8' });
+        if (q.status !== 0) throw new Error(`qemu-img create failed: ${q.stderr}`);
+        const consoleLog = join(runDir, `${spec.name}-console.log`);
+        const stderrLog = join(runDir, `${spec.name}-qemu.log`);
+        const append = [
+          'console=ttyS0', 'root=/dev/vda', 'rw', 'net.ifnames=0', 'panic=-1', 'quiet', 'systemd.show_status=true',
+          `systemd.hostname=${spec.name}`, `zrd.pool=${spec.pool}`,
+        ].join(' ');
+        const args = [
+          '-name', spec.name,
+          '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
+          '-accel', `tcg,thread=multi,tb-size=${tbSize}`,
+          '-cpu', 'max', '-smp', String(smp), '-m', String(memoryMiB),
+          '-kernel', join(image.dir, 'vmlinuz'), '-initrd', join(image.dir, 'initrd.img'), '-append', append,
+          '-drive', `file=${join(image.dir, 'root.img')},format=raw,if=virtio,snapshot=on`,
+          '-drive', `file=${disk},format=qcow2,if=virtio,cache=unsafe,discard=unmap`,
+          '-netdev', `user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:${port}-:22${guestfwd}`,
+          '-device', `virtio-net-pci,netdev=n0,mac=52:54:00:5a:00:${(i + 1).toString(16).padStart(2, '0')}`,
+          '-device', 'virtio-rng-pci',
+          '-serial', `file:${consoleLog}`,
+        ];
+        const errFd = openSync(stderrLog, 'a');
+        const child = spawn(qemu, args, { stdio: ['ignore', errFd, errFd], detached: true });
+        closeSync(errFd);
+        child.unref();
+        if (!child.pid) throw new Error(`could not start ${qemu}`);
+        children.push(child);
+        const vm: VmInfo = {
+          name: spec.name, host: '127.0.0.1', port, pool: spec.pool, users: USERS, keyPath,
+          peerAddress: peer, pid: child.pid, consoleLog, runDir,
+        };
+        vms.push(vm);
+        rec.vms.push({ name: vm.name, pid: vm.pid, port: vm.port, pool: vm.pool, user: 'root' });
+        writeRecord(rec);
+      }
+      log(`booting ${vms.map((v) => `${v.name} (pool ${v.pool}, ssh 127.0.0.1:${v.port})`).join(', ')} in ${runDir}`);
+
+      const exited = new Map<number, string>();
+      for (const c of children) c.on('exit', (code, sig) => exited.set(c.pid!, sig ?? `exit ${code}`));
+
+      await Promise.all(vms.map(async (vm) => {
+        const deadline = started + bootTimeoutMs;
+        let last: ExecResult | undefined;
+        for (;;) {
+          const gone = exited.get(vm.pid);
+          if (gone !== undefined) {
+            throw new Error(`${vm.name}: qemu ended (${gone}) before ssh was ready.\n--- qemu:\n${tail(join(runDir, `${vm.name}-qemu.log`), 20)}\n--- console:\n${tail(vm.consoleLog, 40)}`);
+          }
+          if (Date.now() > deadline) {
+            throw new Error(`${vm.name}: not ready after ${bootTimeoutMs / 1000} s (last ssh: ${last ? `${last.code} ${last.stderr.trim()}` : 'none'}).\n--- console tail:\n${tail(vm.consoleLog, 40)}`);
+          }
+          last = await sshExec(vm, 'root', `zpool list -H -o name ${vm.pool}`, { reuse: false, timeoutMs: 30000 });
+          if (last.code === 0 && last.stdout.trim() === vm.pool) break;
+          await sleep(1000);
+        }
+        log(`${vm.name} ready (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+      }));
+    } catch (e) {
+      const keep = process.env.ZRD_NAS_KEEP_FAILED === '1';
+      if (keep) {
+        await killPids(vms.map((v) => v.pid), runDir);
+        rmSync(recordPath(id), { force: true });
+        stopped = true;
+        log(`boot failed; run dir kept: ${runDir}`);
+      } else {
+        await stop();
+      }
+      throw e;
+    }
+    const bootSeconds = Math.round((Date.now() - started) / 100) / 10;
+    log(`all ${vms.length} VMs ready in ${bootSeconds} s`);
+
+    return { vms, keyPath, publicKey, runDir, image, bootSeconds, peakRssMiB, stop };
+  }
 }
 
 /** Plain-data view of a test bed (what globalSetup provides). */
