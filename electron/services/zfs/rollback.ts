@@ -40,7 +40,10 @@ export interface RollbackPlan {
   destroysBookmarks: string[];
   /** Clones of the newer snapshots, destroyed with -R. */
   destroysClones: string[];
-  /** Bytes written to the dataset since the snapshot: discarded. */
+  /**
+   * Bytes written to the dataset since the snapshot: discarded. ZFS counts synced data only, so writes of the
+   * last few seconds (one transaction group) are discarded too without showing here.
+   */
   discardsWrittenBytes: number;
 }
 

@@ -12,7 +12,9 @@ export function destroyTreeScript(dataset: string): string {
   return [
     'set -eu',
     `if zfs list "${dataset}" >/dev/null 2>&1; then`,
-    `  zfs list -H -o name -t snapshot -r "${dataset}" | while IFS= read -r s; do`,
+    // Only snapshots with holds (userrefs > 0) cost a `zfs holds`: trees may hold thousands of snapshots.
+    `  zfs list -H -p -o name,userrefs -t snapshot -r "${dataset}" | while IFS='	' read -r s refs; do`,
+    '    [ "$refs" = 0 ] && continue',
     '    zfs holds -H "$s" | cut -f2 | while IFS= read -r t; do zfs release "$t" "$s"; done',
     '  done',
     `  zfs destroy -r -R -f "${dataset}"`,
