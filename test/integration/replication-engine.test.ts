@@ -16,6 +16,7 @@ let hosts: ZfsHosts;
 let app: SshApp;
 const sourceId = randomUUID();
 const destinationId = randomUUID();
+const trusted: Array<[ReturnType<typeof connectionTo>, ReturnType<typeof connectionTo>]> = [];
 const a = () => nasVm('nas-a');
 const b = () => nasVm('nas-b');
 
@@ -29,9 +30,12 @@ beforeAll(async () => {
     await app.pin(source);
     await app.pin(destination);
     await app.services.establishNasToNasTrust(source, destination, { host: 'nas-b', port: 22 });
+    trusted.push([source, destination]);
   }
 });
 afterAll(async () => {
+  // The VMs are shared by every test file: leave no NAS-to-NAS trust behind (the ssh tests expect none).
+  for (const [source, destination] of trusted) await app?.services.removeNasToNasTrust(source, destination, { removeGeneratedSourceKey: true });
   await hosts?.close();
   await app?.dispose();
 });

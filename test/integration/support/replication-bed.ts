@@ -27,12 +27,14 @@ export async function openReplicationBed(options: { directUsers?: ReadonlyArray<
   const app = sshApp();
   const sourceId = randomUUID();
   const destinationId = randomUUID();
+  const trusted: Array<[ReturnType<typeof connectionTo>, ReturnType<typeof connectionTo>]> = [];
   for (const user of options.directUsers ?? []) {
     const source = connectionTo(a(), user, user === 'root' ? 'root' : 'sudo');
     const destination = connectionTo(b(), user, user === 'root' ? 'root' : 'sudo');
     await app.pin(source);
     await app.pin(destination);
     await app.services.establishNasToNasTrust(source, destination, { host: 'nas-b', port: 22 });
+    trusted.push([source, destination]);
   }
   return {
     hosts,
@@ -59,6 +61,8 @@ export async function openReplicationBed(options: { directUsers?: ReadonlyArray<
       });
     },
     async close() {
+      // The VMs are shared by every test file: leave no NAS-to-NAS trust behind (the ssh tests expect none).
+      for (const [source, destination] of trusted) await app.services.removeNasToNasTrust(source, destination, { removeGeneratedSourceKey: true });
       await hosts.close();
       await app.dispose();
     },
