@@ -22,17 +22,37 @@ export const snapshotFields = {
   userRefs: field.optionalCount('userrefs'),
 };
 
-export const snapshotListFormat = tabularFormat(snapshotFields);
-
 export type SnapshotRow = RecordOf<typeof snapshotFields>;
 
 export interface SnapshotInfo extends SnapshotRow {
-  type: 'snapshot' | 'bookmark';
   /** "tank/data" of "tank/data@daily-1". */
   dataset: string;
   /** "daily-1" of "tank/data@daily-1" (or of "tank/data#daily-1"). */
   shortName: string;
 }
+
+/** The last dataset name seen: consecutive rows of one dataset share the string instead of each holding a copy. */
+let lastDataset = '';
+
+function snapshotInfo(row: Readonly<SnapshotRow>): SnapshotInfo {
+  const name = row.name;
+  const cut = name.indexOf(row.type === 'snapshot' ? '@' : '#');
+  if (cut !== lastDataset.length || !name.startsWith(lastDataset)) lastDataset = name.slice(0, cut);
+  return {
+    name,
+    type: row.type,
+    guid: row.guid,
+    createtxg: row.createtxg,
+    creation: row.creation,
+    usedBytes: row.usedBytes,
+    referencedBytes: row.referencedBytes,
+    userRefs: row.userRefs,
+    dataset: lastDataset,
+    shortName: name.slice(cut + 1),
+  };
+}
+
+export const snapshotListFormat = tabularFormat(snapshotFields, snapshotInfo);
 
 export interface ListSnapshotsOptions {
   /** Also the snapshots of every descendant dataset; default: this dataset's own only. */
@@ -55,17 +75,7 @@ export function buildListSnapshotsArgv(tools: ZfsToolPaths, dataset: string, opt
 }
 
 export function parseSnapshotList(stdout: string): SnapshotInfo[] {
-  const rows = snapshotListFormat.parse(stdout, 'zfs list -t snapshot,bookmark') as SnapshotInfo[];
-  // Completed in place rather than copied (a second object per row doubles the parse time at 100k rows), and
-  // consecutive rows of one dataset share its name string.
-  let dataset = '';
-  for (const row of rows) {
-    const cut = row.name.indexOf(row.type === 'snapshot' ? '@' : '#');
-    if (cut !== dataset.length || !row.name.startsWith(dataset)) dataset = row.name.slice(0, cut);
-    row.dataset = dataset;
-    row.shortName = row.name.slice(cut + 1);
-  }
-  return rows;
+  return snapshotListFormat.parse(stdout, 'zfs list -t snapshot,bookmark');
 }
 
 export async function listSnapshots(

@@ -62,6 +62,14 @@ describe('tabular format', () => {
     expect(failure(() => format.parse('t\t1\t1\t-\ton\tsnapshot', 'zfs list')).message).toContain('type: expected one of filesystem, volume');
   });
 
+  it('gives every line its own row, also through a row builder', () => {
+    const rows = format.parse('a\t1\t1\t-\ton\tvolume\nb\t2\t2\t-\toff\tvolume\n', 'zfs list');
+    expect(rows[0]).not.toBe(rows[1]);
+    expect(rows.map((row) => row.name)).toEqual(['a', 'b']);
+    const built = tabularFormat(format.fields, (record) => ({ label: `${record.name}:${record.guid}` })).parse('a\t1\t1\t-\ton\tvolume\nb\t2\t2\t-\toff\tvolume', 'zfs list');
+    expect(built).toEqual([{ label: 'a:1' }, { label: 'b:2' }]);
+  });
+
   it('allows at most one free-text field', () => {
     expect(() => tabularFormat({ a: field.freeText('a'), b: field.freeText('b') })).toThrow(TypeError);
   });
