@@ -75,7 +75,12 @@ export function buildListSnapshotsArgv(tools: ZfsToolPaths, dataset: string, opt
 }
 
 export function parseSnapshotList(stdout: string): SnapshotInfo[] {
-  return snapshotListFormat.parse(stdout, 'zfs list -t snapshot,bookmark');
+  try {
+    return snapshotListFormat.parse(stdout, 'zfs list -t snapshot,bookmark');
+  } finally {
+    // A slice keeps the whole output alive: the module must not hold on to one after the parse.
+    lastDataset = '';
+  }
 }
 
 export async function listSnapshots(
