@@ -18,7 +18,7 @@
 // so when the machine is shared the CPU ratios are the ones to read.
 //
 // Knobs (environment): BENCH_ROUNDS (3), BENCH_MIB (32), BENCH_SNAPSHOTS (100), BENCH_WAIT_S (600),
-// BENCH_BUDGET_MIN (13: after this many minutes of measuring, incremental rounds after the first are skipped).
+// BENCH_BUDGET_MIN (10: after this many minutes of measuring, incremental rounds after the first are skipped).
 
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -37,7 +37,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS || 3);
 const SIZE_MIB = Number(process.env.BENCH_MIB || 32);
 const SNAPSHOTS = Number(process.env.BENCH_SNAPSHOTS || 100);
 const WAIT_S = Number(process.env.BENCH_WAIT_S ?? 600);
-const BUDGET_MIN = Number(process.env.BENCH_BUDGET_MIN || 13);
+const BUDGET_MIN = Number(process.env.BENCH_BUDGET_MIN || 10);
 const GOALS = { relay: 0.95, direct: 0.98, incremental: 0.5 };
 const COMMAND = 'export PATH=/opt/node24/node_modules/.bin:$PATH && node bench/replication.bench.ts';
 
