@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runReplicationTask, type EngineEvent } from '../../electron/services/replication/replication-engine.ts';
 import { sshOk } from '../nas/testbed.ts';
 import { a, b, checksum, freshSource, holdsOf, openReplicationBed, propertyOf, snapshotsOf, type ReplicationBed } from './support/replication-bed.ts';
+import { formatBytes } from '../../shared/format-bytes.ts';
 
 // The replication engine on the VMs, beyond full/incremental: encryption (raw and encrypt-on-destination),
 // properties, naming-schema selection, resume after an interrupted stream, divergence, destination retention.
@@ -174,17 +175,6 @@ describe('resume', () => {
     expect(await checksum(b(), replica, 'data.bin')).toBe(await checksum(a(), `tank/${name}`, 'data.bin'));
   });
 });
-
-function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
-}
 
 describe('divergence', () => {
   it('destination rolled back: not a divergence, the plan continues from the older common snapshot', async () => {
