@@ -80,8 +80,7 @@ export interface RunReport {
 
 export const holdTagOf = (taskId: string) => `zfs-replication:${taskId}`;
 
-/** User property set on promoted replicas: the relationship is broken until the admin resets it. */
-export const promotedProperty = 'zfs-replication:promoted';
+export { promotedProperty } from '../zfs/replication-listing.ts';
 
 /** Where a source dataset lands: <parent>/<source path without its pool>, e.g. tank/a/b -> backup/r/a/b. */
 export function destinationNameOf(parent: string, sourceRoot: string, source: string): string {
@@ -153,14 +152,18 @@ export interface TaskPlan {
  */
 export async function planTask(task: ReplicationTask, source: EngineNas, destination: EngineNas, call: { signal?: AbortSignal } = {}, confirmation?: string): Promise<TaskPlan> {
   const select = selector(task);
-  const parentListing = await listForReplication(destination.host, task.destinationParent, call);
+  // Both sides at once: every command costs a round trip and a process start on the NAS.
+  const [parentListing, sourceListings] = await Promise.all([
+    listForReplication(destination.host, task.destinationParent, call),
+    Promise.all(task.sources.map((spec) => listForReplication(source.host, spec.name, call))),
+  ]);
   const parent = parentListing?.get(task.destinationParent);
   if (parent?.type === 'volume') {
     throw new AppFailure('INVALID_REQUEST', `${task.destinationParent} on ${destination.label} is a volume (zvol); a volume cannot hold datasets.`, 'Pick a filesystem dataset as the destination parent.');
   }
   const datasets: PlannedDataset[] = [];
-  for (const spec of task.sources) {
-    const listing = await listForReplication(source.host, spec.name, call);
+  for (const [specIndex, spec] of task.sources.entries()) {
+    const listing = sourceListings[specIndex];
     if (!listing) throw new AppFailure('DATASET_NOT_FOUND', `Source dataset ${spec.name} does not exist on ${source.label}.`, "Check the task's source datasets.");
     const chosen = [...listing.values()].filter((d) => (spec.recursive ? !isExcluded(d.name, spec.exclude) : d.name === spec.name));
     for (const sourceDataset of chosen) {
@@ -293,10 +296,12 @@ async function execute(task: ReplicationTask, source: EngineNas, destination: En
   const encryptionKey = destinationKeyOf(task, options.destinationKey);
 
   // Tools beyond zfs, checked before anything changes.
+  // Listing and tool checks are read-only: they run together, and the plan is checked before anything changes.
   const needs = requiredTools({ direct, compression: task.compression });
-  const [sourceHas, destinationHas] = await Promise.all([
+  const [sourceHas, destinationHas, taskPlan] = await Promise.all([
     availableTools(source.host.runner, [...needs.source, ...(direct ? ['pv', 'mbuffer'] : [])], options.signal),
     availableTools(destination.host.runner, needs.destination, options.signal),
+    planTask(task, source, destination, call),
   ]);
   for (const [side, wanted, found] of [[source, needs.source, sourceHas], [destination, needs.destination, destinationHas]] as const) {
     const missing = wanted.filter((tool) => !found.has(tool));
@@ -305,11 +310,10 @@ async function execute(task: ReplicationTask, source: EngineNas, destination: En
     }
   }
 
-  // Plan every dataset first: nothing runs until every plan is known and allowed.
-  const taskPlan = await planTask(task, source, destination, call);
+  // Every dataset is planned first: nothing runs until every plan is known and allowed.
   const work = taskPlan.datasets;
   report.datasets = work.map((w) => w.report);
-  await refusePromoted(task, destination, taskPlan, call);
+  refusePromoted(task, destination, taskPlan);
 
   // Refusals: all of them at once, confirmed as one list.
   const refusal = refusalOf(taskPlan);
@@ -365,9 +369,10 @@ async function execute(task: ReplicationTask, source: EngineNas, destination: En
 
   const flagsFor = (dataset: ListedDataset): SendFlags => ({
     raw: task.encryption.kind === 'as-source' && dataset.encrypted,
+    compact: true,
     // An encrypted receive refuses embedded-data records (-e): "incompatible embedded data stream feature with
-    // encrypted receive" (OpenZFS 2.3), and SendFlags has -L -c -e only as one switch: plain records then.
-    compact: !encryptionKey,
+    // encrypted receive" (OpenZFS 2.3).
+    embedded: !encryptionKey,
     properties: task.properties.replicate,
   });
   const receiveFor = (w: PlannedDataset): ReceiveOptions => ({
@@ -390,23 +395,33 @@ async function execute(task: ReplicationTask, source: EngineNas, destination: En
   const pruneArgvOf = (w: PlannedDataset) => [destinationTools.zfs, 'destroy', `${w.report.destination}@${w.report.prune.join(',')}`];
   const parentCommands = createParentArgv(task, destination, encryptionKey);
 
-  // Estimates and the command list (what a dry run shows and what a real run will do).
+  // The command list (what a dry run shows and what a real run will do) and the size estimates. The estimates
+  // (`zfs send -n -P`) run one after another on one channel; a real run does not wait for them: they arrive while
+  // the first stream flows and feed its ETA.
+  let estimates: Promise<void> = Promise.resolve();
   for (const w of work) {
     const plan = w.report.plan;
     if (w.report.abortedResume) w.report.commands.push(buildCommandLine(buildAbortReceiveArgv(destinationTools, w.report.destination)));
     if (w.report.prune.length > 0) w.report.commands.push(buildCommandLine(pruneArgvOf(w)));
     if (plan.status !== 'ready') continue;
     if (plan.destructive) w.report.commands.push(buildCommandLine(destroyArgvOf(w, plan.destructive)));
-    let estimate = 0;
-    for (const step of plan.steps) {
-      const sendSource = sendSourceOf(w, step);
-      const flags = flagsFor(w.sourceDataset);
-      const { stdout, stderr } = await source.host.runner.run(buildSendEstimateArgv(sourceTools, sendSource, flags), { ...call, timeoutMs: 120_000 });
-      estimate += parseSendEstimate(`${stdout}\n${stderr}`) ?? 0;
+    const flags = flagsFor(w.sourceDataset);
+    const sendSources = plan.steps.map((step) => sendSourceOf(w, step));
+    for (const sendSource of sendSources) {
       w.report.commands.push(`${buildCommandLine(buildSendArgv(sourceTools, sendSource, flags))} | ${buildCommandLine(buildReceiveArgv(destinationTools, receiveFor(w)))}`);
     }
-    w.report.estimatedBytes = estimate;
+    estimates = estimates.then(async () => {
+      let estimate = 0;
+      for (const sendSource of sendSources) {
+        const { stdout, stderr } = await source.host.runner.run(buildSendEstimateArgv(sourceTools, sendSource, flags), { ...call, timeoutMs: 120_000 });
+        estimate += parseSendEstimate(`${stdout}\n${stderr}`) ?? 0;
+      }
+      w.report.estimatedBytes = estimate;
+    });
   }
+  if (options.dryRun) await estimates;
+  // A real run: a failed estimate costs only the ETA (the send itself reports what is wrong).
+  const estimated = estimates.catch((error: unknown) => log('warn', `Could not estimate the stream size: ${toAppError(error).message}`));
   const anyReady = work.some((w) => w.report.plan.status === 'ready');
   const needsParent = !taskPlan.parentExists && anyReady;
   if (needsParent) work[0]?.report.commands.unshift(...parentCommands.map((c) => buildCommandLine(c.argv)));
@@ -456,7 +471,6 @@ async function execute(task: ReplicationTask, source: EngineNas, destination: En
     const transferSide = (nas: EngineNas): TransferSide => ({ runner: nas.host.runner, tools: nas.host.capabilities.tools, privilege: nas.privilege });
     const started = Date.now();
     let lastEmit = 0;
-    const total = w.report.estimatedBytes;
     let sentBefore = 0;
     for (let index = 0; index < plan.steps.length; index++) {
       const step = plan.steps[index]!;
@@ -466,6 +480,7 @@ async function execute(task: ReplicationTask, source: EngineNas, destination: En
         if (at - lastEmit < 250) return;
         lastEmit = at;
         const sent = sentBefore + bytes;
+        const total = w.report.estimatedBytes;
         const rate = sent / Math.max(0.001, (at - started) / 1000);
         context.emit({ kind: 'progress', dataset: w.report.source, bytesSent: sent, bytesTotal: total, bytesPerSecond: rate, etaSeconds: total && rate > 0 ? Math.max(0, (total - sent) / rate) : null });
       };
@@ -522,16 +537,19 @@ async function execute(task: ReplicationTask, source: EngineNas, destination: En
     // plan was made again and may be up to date: its base is then the new common snapshot.
     const newest = plan.status === 'ready' ? plan.newest || null : plan.status === 'up-to-date' ? plan.base : null;
     if (newest && w.sourceDataset.snapshots.some((s) => s.name === newest)) {
-      await holdOrRelease(source, 'hold', tag, `${w.sourceDataset.name}@${newest}`, call);
-      await holdOrRelease(destination, 'hold', tag, `${w.report.destination}@${newest}`, call);
+      // Both sides at once; the old pair is released only once the new pair is held.
+      await Promise.all([holdOrRelease(source, 'hold', tag, `${w.sourceDataset.name}@${newest}`, call), holdOrRelease(destination, 'hold', tag, `${w.report.destination}@${newest}`, call)]);
       const base = startBase;
       if (base && base !== newest) {
         // A bookmark base has no hold on the source; its destination snapshot had one.
-        if (w.sourceDataset.snapshots.some((s) => s.name === base)) await holdOrRelease(source, 'release', tag, `${w.sourceDataset.name}@${base}`, call);
-        await holdOrRelease(destination, 'release', tag, `${w.report.destination}@${base}`, call);
+        await Promise.all([
+          w.sourceDataset.snapshots.some((s) => s.name === base) ? holdOrRelease(source, 'release', tag, `${w.sourceDataset.name}@${base}`, call) : null,
+          holdOrRelease(destination, 'release', tag, `${w.report.destination}@${base}`, call),
+        ]);
       }
     }
   }
+  await estimated;
   log('info', `Task "${task.name}" finished: ${report.snapshotsSent} snapshot(s), ${report.bytesSent} bytes.`);
 }
 
@@ -617,14 +635,13 @@ async function assertEncryptedReplica(destination: EngineNas, replica: string, c
 }
 
 /** A promoted replica is a live dataset now: replicating into it again needs the admin to reset the task first. */
-async function refusePromoted(task: ReplicationTask, destination: EngineNas, plan: TaskPlan, call: { signal?: AbortSignal }): Promise<void> {
-  if (!plan.parentExists) return;
-  const marks = await getProperties(destination.host, [task.destinationParent], [promotedProperty], { recursive: true, types: ['filesystem', 'volume'] }, call);
-  const mark = marks.find((m) => m.value?.startsWith(`${task.id} `));
+function refusePromoted(task: ReplicationTask, destination: EngineNas, plan: TaskPlan): void {
+  // The mark is a user property in the destination listing (inherited by a promoted replica's children too).
+  const mark = [...(plan.parentListing?.values() ?? [])].find((d) => d.promoted?.startsWith(`${task.id} `));
   if (mark) {
     throw new AppFailure(
       'CONFLICT',
-      `${mark.name} on ${destination.label} was promoted (${mark.value!.slice(task.id.length + 1)}): this replication relationship is broken.`,
+      `${mark.name} on ${destination.label} was promoted (${mark.promoted!.slice(task.id.length + 1)}): this replication relationship is broken.`,
       'Fail back with the plan promote returned, or reset the task to resume replication (the next run then shows what it would overwrite).',
       { promoted: mark.name },
     );

@@ -1,4 +1,4 @@
-import { PassThrough, Transform, type TransformCallback } from 'node:stream';
+import { Transform, type TransformCallback } from 'node:stream';
 import { AppFailure } from '../../../shared/result.ts';
 import { buildCommandLine, type CommandRunner } from '../ssh/command-runner.ts';
 import { nasToNasSshArgv } from '../ssh/key-exchange.ts';
@@ -135,16 +135,22 @@ export async function transferStream(request: TransferRequest): Promise<Transfer
   let bytes = 0;
 
   if (request.transport.kind === 'relay') {
+    // As few stream stages as possible (each one is another buffer and hop per chunk): the counter alone, or the
+    // limiter then the counter. 1 MiB of buffer rides out the receive side's pauses (txg syncs) without stalling send.
     const counter = new Transform({
+      readableHighWaterMark: 1024 * 1024,
+      writableHighWaterMark: 1024 * 1024,
       transform(chunk: Buffer, _encoding, done) {
         bytes += chunk.length;
         request.onBytes?.(bytes);
         done(null, chunk);
       },
     });
-    const inbound = new PassThrough({ highWaterMark: 1024 * 1024 });
-    const outbound = request.bandwidthLimitKiBps ? new BandwidthLimiter(request.bandwidthLimitKiBps * 1024) : new PassThrough();
-    inbound.pipe(outbound).pipe(counter);
+    let inbound: Transform = counter;
+    if (request.bandwidthLimitKiBps) {
+      inbound = new BandwidthLimiter(request.bandwidthLimitKiBps * 1024);
+      inbound.pipe(counter);
+    }
     const sendCommand = codec ? ['sh', '-c', pipeline(remoteArgv(sendArgv, source.privilege), codec.compress)] : sendArgv;
     const receiveCommand = codec ? ['sh', '-c', pipeline(codec.decompress, remoteArgv(receiveArgv, destination.privilege))] : receiveArgv;
     await runPair(

@@ -156,6 +156,11 @@ function lastLines(text: string, count: number): string {
   return lines.slice(-count).join('\n');
 }
 
+/** A command as a message shows it: a destroy of 2,000 snapshots is one 90 KB command line; the details keep it whole. */
+export function shortCommand(command: string, limit = 300): string {
+  return command.length <= limit ? command : `${command.slice(0, limit)}… (${command.length - limit} more characters)`;
+}
+
 /** Maps a failed remote command to a typed failure. Never throws; falls back to REMOTE_COMMAND_FAILED. */
 export function failureFromStderr(failed: FailedCommand): AppFailure {
   const stderr = failed.stderr.replaceAll('\r\n', '\n');
@@ -174,7 +179,7 @@ export function failureFromStderr(failed: FailedCommand): AppFailure {
   const how = failed.exitCode === null ? `was killed by signal ${failed.signal ?? 'unknown'}` : `exited with status ${failed.exitCode}`;
   return new AppFailure(
     'REMOTE_COMMAND_FAILED',
-    `${failed.label}: "${failed.command}" ${how}${tail ? `: ${tail}` : ' and printed nothing on stderr'}.`,
+    `${failed.label}: "${shortCommand(failed.command)}" ${how}${tail ? `: ${tail}` : ' and printed nothing on stderr'}.`,
     'The full error output is in the app log. If it is not clear what to do, run the same command on the NAS to see more.',
     details,
   );

@@ -8,6 +8,9 @@ import type { CallOptions, ZfsHost, ZfsToolPaths } from './zfs-host.ts';
 // below, oldest first. Datasets, snapshots and bookmarks come in one listing; fields that do not apply to a type
 // print "-" and parse as null.
 
+/** User property set on promoted replicas: the relationship is broken until the admin resets it. */
+export const promotedProperty = 'zfs-replication:promoted';
+
 export const replicationListingFields = {
   name: field.text('name'),
   type: field.oneOf('type', ['filesystem', 'volume', 'snapshot', 'bookmark']),
@@ -24,6 +27,8 @@ export const replicationListingFields = {
   keyStatus: field.optionalText('keystatus'),
   /** Datasets: set while an interrupted `zfs receive -s` can be resumed. */
   receiveResumeToken: field.optionalText('receive_resume_token'),
+  /** Datasets: the mark \`promote\` leaves on a replica made writable for failover ("<task id> promoted <when> by <who>"). */
+  promoted: field.optionalText(promotedProperty),
 };
 
 export const replicationListingFormat = tabularFormat(replicationListingFields);
@@ -38,6 +43,8 @@ export interface ListedDataset {
   encrypted: boolean;
   keyStatus: string | null;
   receiveResumeToken: string | null;
+  /** The failover mark of \`promote\` (the user property zfs-replication:promoted), null when unset. */
+  promoted: string | null;
   /** Oldest first. */
   snapshots: Array<{ name: string; guid: string; createtxg: number; userRefs: number }>;
   bookmarks: Array<{ name: string; guid: string; createtxg: number }>;
@@ -62,6 +69,7 @@ export function parseReplicationListing(stdout: string): Map<string, ListedDatas
         encrypted: row.encryption !== null && row.encryption !== 'off',
         keyStatus: row.keyStatus,
         receiveResumeToken: row.receiveResumeToken,
+        promoted: row.promoted,
         snapshots: [],
         bookmarks: [],
       });

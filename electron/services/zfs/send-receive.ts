@@ -16,8 +16,11 @@ export interface SendFlags {
   raw?: boolean;
   /** -p: include the dataset's properties. */
   properties?: boolean;
-  /** -L -c -e: keep large blocks, send blocks compressed as stored, embed small blocks. */
+  /** -L -c: keep large blocks, send blocks compressed as they are stored. */
   compact?: boolean;
+  /** -e: embed small blocks in the stream. An encrypted receive refuses such records (OpenZFS 2.3: "incompatible
+   * embedded data stream feature with encrypted receive"), so it is separate from compact. */
+  embedded?: boolean;
 }
 
 const resumeTokenPattern = /^[0-9a-f]+-[0-9a-f]+-[0-9a-f]+-[0-9a-f]+$/i;
@@ -47,7 +50,10 @@ function sendFlagArgs(source: SendSource, flags: SendFlags): string[] {
   if (source.kind === 'resume') return [];
   const args: string[] = [];
   if (flags.raw) args.push('-w');
-  else if (flags.compact) args.push('-L', '-c', '-e');
+  else {
+    if (flags.compact) args.push('-L', '-c');
+    if (flags.embedded) args.push('-e');
+  }
   if (flags.properties) args.push('-p');
   return args;
 }

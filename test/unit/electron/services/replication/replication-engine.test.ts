@@ -10,7 +10,7 @@ import { testCapabilities } from '../zfs/fake-runner.ts';
 const sourceId = '11111111-1111-4111-8111-111111111111';
 const destinationId = '22222222-2222-4222-8222-222222222222';
 
-/** name type guid createtxg used written userrefs encryption keystatus receive_resume_token */
+/** name type guid createtxg used written userrefs encryption keystatus receive_resume_token zfs-replication:promoted */
 const row = (...cols: Array<string | number>) => cols.join('\t');
 
 class ScriptedRunner implements CommandRunner {
@@ -27,7 +27,7 @@ class ScriptedRunner implements CommandRunner {
   }
 }
 
-const sourceListing = [row('tank/data', 'filesystem', '100', 5, 1000, 0, '-', 'off', '-', '-'), row('tank/data@s1', 'snapshot', '101', 6, 0, '-', 0, 'off', '-', '-')].join('\n');
+const sourceListing = [row('tank/data', 'filesystem', '100', 5, 1000, 0, '-', 'off', '-', '-', '-'), row('tank/data@s1', 'snapshot', '101', 6, 0, '-', 0, 'off', '-', '-', '-')].join('\n');
 
 function sides(destinationListing: string | null) {
   const source = new ScriptedRunner('root@src:22', (argv) => {
@@ -71,7 +71,7 @@ describe('runReplicationTask (dry run)', () => {
     expect(report.error).toBeNull();
     expect(report.datasets[0]!.commands).toEqual([
       '/usr/sbin/zfs create -o encryption=on -o keyformat=hex -o keylocation=prompt backup/r',
-      '/usr/sbin/zfs send -p tank/data@s1 | /usr/sbin/zfs receive -s -u -o readonly=on -x encryption backup/r/data',
+      '/usr/sbin/zfs send -L -c -p tank/data@s1 | /usr/sbin/zfs receive -s -u -o readonly=on -x encryption backup/r/data',
     ]);
     expect(JSON.stringify(report)).not.toContain(key);
     // A dry run changes nothing: only listings on the destination.
@@ -89,7 +89,7 @@ describe('runReplicationTask (dry run)', () => {
   });
 
   it('an existing unencrypted parent is refused for encrypt-on-destination (the replicas would be plain text)', async () => {
-    const { nas } = sides(row('backup/r', 'filesystem', '200', 3, 1000, 0, '-', 'off', '-', '-'));
+    const { nas } = sides(row('backup/r', 'filesystem', '200', 3, 1000, 0, '-', 'off', '-', '-', '-'));
     const report = await runReplicationTask(task({ encryption: { kind: 'encrypt-on-destination', keyFormat: 'passphrase', key: 'long enough' } }), { nas }, { dryRun: true });
     expect(report.error).toMatchObject({ code: 'INVALID_REQUEST', message: 'The destination parent backup/r on root@dst:22 is not encrypted; replicas received there would be stored in plain text.' });
   });

@@ -79,6 +79,14 @@ describe('failureFromStderr', () => {
     expect(details.stderr.split('\n')).toHaveLength(20);
     expect(details.stderr.endsWith('line 99')).toBe(true);
   });
+
+  it('shortens a huge command in the message and keeps it whole in details', () => {
+    const command = `zfs destroy ${Array.from({ length: 2000 }, (_, i) => `tank/data@auto-${i}`).join(',')}`;
+    const failure = map('frobnicated\n', 2, command);
+    expect(failure.message.length).toBeLessThan(500);
+    expect(failure.message).toContain(`"${command.slice(0, 300)}… (${command.length - 300} more characters)"`);
+    expect((failure.appError.details as { command: string }).command).toBe(command);
+  });
 });
 
 interface CapturedMessage {
