@@ -225,8 +225,8 @@ export async function runReplicationTask(task: ReplicationTask, deps: EngineDeps
   };
   let release: (() => Promise<void>) | null = null;
   try {
-    const source = await deps.nas(task.sourceConnectionId);
-    const destination = await deps.nas(task.destinationConnectionId);
+    // Both connections (handshake and capability probe) at once.
+    const [source, destination] = await Promise.all([deps.nas(task.sourceConnectionId), deps.nas(task.destinationConnectionId)]);
     if (!options.dryRun) {
       const lock = await acquireTaskLock({ taskId: task.id, taskName: task.name, runner: source.host.runner, by: deps.by ?? 'app', ...(options.signal ? { signal: options.signal } : {}) });
       release = lock.release;
