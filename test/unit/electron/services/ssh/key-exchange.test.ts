@@ -79,7 +79,8 @@ describe('known_hosts spelling', () => {
     expect(knownHostsPattern('10.0.0.2', 2222)).toBe('[10.0.0.2]:2222');
     expect(() => knownHostsPattern('-oProxyCommand=x', 22)).toThrow();
     expect(nasToNasSshArgv('admin', { host: 'nas-b', port: 22 })).toEqual([
-      'ssh', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', 'UpdateHostKeys=no', '-o', 'ConnectTimeout=20', '-p', '22', '-l', 'admin', 'nas-b',
+      'ssh', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', 'UpdateHostKeys=no', '-o', 'ConnectTimeout=20',
+      '-o', 'Ciphers=aes128-gcm@openssh.com,aes256-gcm@openssh.com,chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr', '-p', '22', '-l', 'admin', 'nas-b',
     ]);
   });
 });
