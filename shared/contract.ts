@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Result } from './result.ts';
 import { ConnectionInputSchema, ConnectionSchema, HostSchema, PortSchema, SettingsSchema } from './schemas.ts';
-import { ReplicationTaskSchema, RunRecordSchema, TaskStateSchema as StoredTaskStateSchema } from './task-schemas.ts';
+import { PeriodicSnapshotTaskSchema, ReplicationTaskSchema, RunRecordSchema, TaskStateSchema as StoredTaskStateSchema } from './task-schemas.ts';
 
 // The one contract between the renderer and the main process. Electron IPC, the preload bridge and the
 // loopback WebSocket bridge are all generated from these two tables: adding a verb here is the whole job
@@ -70,6 +70,12 @@ export const SnapshotSummarySchema = z.object({
   userRefs: z.number().nullable(),
 });
 
+/** An AppError carried inside a report (shared/result.ts), as plain data. */
+const ReportErrorSchema = z.object({ code: z.string(), message: z.string(), hint: z.string().optional(), details: z.record(z.string(), z.unknown()).optional() });
+
+/** ReplicationPlan: status plus its steps, base, refusal... */
+const ReplicationPlanSchema = z.object({ status: z.string() }).passthrough();
+
 /** A replication run's report (electron/services/replication RunReport), as plain data. */
 export const RunReportSchema = z.object({
   taskId: z.string(),
@@ -82,9 +88,10 @@ export const RunReportSchema = z.object({
     z.object({
       source: z.string(),
       destination: z.string(),
-      /** ReplicationPlan: status plus its steps, base, refusal... */
-      plan: z.object({ status: z.string() }).passthrough(),
+      plan: ReplicationPlanSchema,
       prune: z.array(z.string()),
+      /** An interrupted receive that could not be resumed and was (or, dry run, will be) aborted first: why. */
+      abortedResume: z.string().nullable(),
       estimatedBytes: z.number().nullable(),
       bytesSent: z.number(),
       snapshotsSent: z.number(),
@@ -92,8 +99,98 @@ export const RunReportSchema = z.object({
     }),
   ),
   refusal: z.object({ wouldLose: z.array(z.string()), confirmation: z.string() }).passthrough().nullable(),
-  error: z.object({ code: z.string(), message: z.string(), hint: z.string().optional(), details: z.record(z.string(), z.unknown()).optional() }).nullable(),
+  error: ReportErrorSchema.nullable(),
 });
+
+// The maintenance reports of electron/services/replication/task-maintenance.ts, as plain data.
+const CheckStatusSchema = z.enum(['ok', 'warn', 'fail']);
+
+export const DoctorReportSchema = z.object({
+  taskId: z.string(),
+  checkedAt: z.string(),
+  /** The worst of the checks. */
+  status: CheckStatusSchema,
+  checks: z.array(z.object({ id: z.string(), title: z.string(), status: CheckStatusSchema, detail: z.string(), hint: z.string().nullable() })),
+});
+
+const HoldChangesSchema = z.object({ hold: z.array(z.string()), release: z.array(z.string()) });
+
+export const RepairReportSchema = z.object({
+  taskId: z.string(),
+  datasets: z.array(
+    z.object({
+      source: z.string(),
+      destination: z.string(),
+      /** The newest usable common snapshot or bookmark; null: a full resend. */
+      base: z.object({ name: z.string(), kind: z.enum(['snapshot', 'bookmark']) }).nullable(),
+      plan: ReplicationPlanSchema,
+      abortedResume: z.string().nullable(),
+    }),
+  ),
+  holds: z.object({ source: HoldChangesSchema, destination: HoldChangesSchema }),
+  /** Everything applying the repair does, in order; empty when the task is healthy. */
+  actions: z.array(z.string()),
+  /** Digest of `actions`: pass it back to apply exactly this repair. */
+  confirmation: z.string(),
+  applied: z.boolean(),
+  /** The replication run that applied the repair. */
+  run: RunReportSchema.nullable(),
+  error: ReportErrorSchema.nullable(),
+});
+
+export const ResetReportSchema = z.object({
+  taskId: z.string(),
+  dryRun: z.boolean(),
+  released: z.object({ source: z.array(z.string()), destination: z.array(z.string()) }),
+  lockFiles: z.array(z.string()),
+  unmarked: z.array(z.string()),
+  commands: z.array(z.string()),
+});
+
+export const PromoteReportSchema = z.object({
+  taskId: z.string(),
+  dryRun: z.boolean(),
+  promotedAt: z.string(),
+  promoted: z.array(z.string()),
+  mounted: z.array(z.string()),
+  notes: z.array(z.string()),
+  commands: z.array(z.string()),
+  failback: z.array(
+    z.object({
+      from: z.string(),
+      to: z.string(),
+      /** Newest snapshot both sides have; null: the old source needs a full resend. */
+      base: z.string().nullable(),
+      rollbackDestroys: z.array(z.string()),
+      commands: z.array(z.string()),
+    }),
+  ),
+});
+
+// Periodic snapshot tasks (electron/services/snapshots/periodic-snapshots.ts), as plain data.
+export const TakeSnapshotsResultSchema = z.object({ snapshots: z.array(z.string()), command: z.string(), dryRun: z.boolean() });
+
+export const PruneResultSchema = z.object({
+  plan: z.object({
+    taskId: z.string(),
+    now: z.string(),
+    datasets: z.array(
+      z.object({
+        dataset: z.string(),
+        decisions: z.array(z.object({ name: z.string(), action: z.enum(['keep', 'prune']), reason: z.string(), expiresAt: z.string().nullable() })),
+        prune: z.array(z.string()),
+      }),
+    ),
+  }),
+  dryRun: z.boolean(),
+  /** Full names destroyed (or, dry run, that would be). */
+  destroyed: z.array(z.string()),
+  reclaimBytes: z.number(),
+  commands: z.array(z.string()),
+});
+
+/** The key of an encrypt-on-destination task whose key is not stored: used for this call only, never kept. */
+const DestinationKey = z.string().min(1).max(1024);
 
 export const verbs = {
   ping: verb(
@@ -154,12 +251,41 @@ export const verbs = {
   saveTask: verb(ReplicationTaskSchema.extend({ id: z.string().uuid().optional() }), ReplicationTaskSchema, 'Create a replication task, or update one when id is given.'),
   removeTask: verb(z.object({ id: z.string().uuid() }).strict(), z.object({ removed: z.boolean() }), 'Delete a task and its history (nothing on the NAS is touched).'),
   runTask: verb(
-    TaskRef.extend({ dryRun: z.boolean().default(false), confirmation: z.string().optional() }),
+    TaskRef.extend({ dryRun: z.boolean().default(false), confirmation: z.string().optional(), destinationKey: DestinationKey.optional() }),
     RunReportSchema,
-    'Run a task now (or plan it with dryRun). A diverged destination is refused until the returned confirmation is passed back.',
+    'Run a task now (or plan it with dryRun). A diverged destination is refused until the returned confirmation is passed back. destinationKey: the key of an encrypt-on-destination task that does not store it (never stored or logged).',
   ),
   cancelTask: verb(TaskRef, z.object({ cancelled: z.boolean() }), 'Stop a running task; the next run resumes the transfer.'),
   listRuns: verb(TaskRef, z.array(RunRecordSchema), 'Run history of a task, oldest first.'),
+
+  // Maintenance of a replication task (the CLI's doctor, repair, reset and promote).
+  doctorTask: verb(TaskRef, DoctorReportSchema, 'Check ssh, privileges, versions, pools, read-only replicas, resume tokens, the common base, holds and the lock. Changes nothing.'),
+  repairTask: verb(
+    TaskRef.extend({ dryRun: z.boolean().default(false), confirmation: z.string().optional(), destinationKey: DestinationKey.optional() }),
+    RepairReportSchema,
+    'After a destination rollback or a lost base: the minimal repair (holds, resend from the newest common snapshot or bookmark). Applied only when the returned confirmation is passed back.',
+  ),
+  resetTask: verb(TaskRef.extend({ dryRun: z.boolean().default(false) }), ResetReportSchema, "Remove the task's holds, lock files and promote mark on the NAS (never data)."),
+  promoteTask: verb(
+    TaskRef.extend({ dryRun: z.boolean().default(false) }),
+    PromoteReportSchema,
+    'Failover: make the replicas writable and stop replicating into them; returns the failback plan.',
+  ),
+
+  // Periodic snapshot tasks.
+  listSnapshotTasks: verb(Empty, z.array(PeriodicSnapshotTaskSchema), 'Periodic snapshot tasks.'),
+  saveSnapshotTask: verb(PeriodicSnapshotTaskSchema.extend({ id: z.string().uuid().optional() }), PeriodicSnapshotTaskSchema, 'Create a periodic snapshot task, or update one when id is given.'),
+  removeSnapshotTask: verb(z.object({ id: z.string().uuid() }).strict(), z.object({ removed: z.boolean() }), 'Delete a periodic snapshot task (its snapshots stay on the NAS).'),
+  runSnapshotTask: verb(
+    TaskRef.extend({ dryRun: z.boolean().default(false) }),
+    z.object({ taskId: z.string(), taken: TakeSnapshotsResultSchema, pruned: PruneResultSchema }),
+    'Run a periodic snapshot task now: take its snapshot, then prune by its lifetime (or, dryRun, say what that would do).',
+  ),
+  pruneSnapshotTask: verb(
+    TaskRef.extend({ dryRun: z.boolean().default(false) }),
+    z.object({ taskId: z.string(), pruned: PruneResultSchema }),
+    "Prune by a periodic snapshot task's lifetime only (never a held snapshot); dryRun lists what would go.",
+  ),
 } as const;
 
 export const LogLevelSchema = z.enum(['debug', 'info', 'warn', 'error']);

@@ -15,7 +15,8 @@ import { doctorTask, promoteTask, repairTask, resetTask } from '../services/repl
 import { pruneSnapshots } from '../services/snapshots/periodic-snapshots.ts';
 import { NasRegistry } from '../services/tasks/nas-registry.ts';
 import { runSnapshotTask } from '../services/tasks/snapshot-task-runs.ts';
-import { TaskRuns, taskLogPath, taskStateFromHistory } from '../services/tasks/task-runs.ts';
+import { TaskRuns, taskLogPath } from '../services/tasks/task-runs.ts';
+import { liveTaskStatuses } from '../services/tasks/task-status.ts';
 
 export const exitCodes = {
   ok: 0,
@@ -30,7 +31,8 @@ export const exitCodes = {
 const usage = `usage: zfs-replication <verb> [options]
 
 verbs:
-  status [TASK]          state of every task (or one): PENDING, RUNNING, FINISHED, FAILED, last run
+  status [TASK]          state of every task (or one): PENDING, RUNNING (a run holds the task's lock on the
+                         source NAS, whoever started it), FINISHED, FAILED, last run
   list                   saved NAS connections and replication tasks
   init TASK              first replication (full send, then incrementals)
   run TASK | inc TASK    replicate what is new (resumes an interrupted transfer first)
@@ -240,15 +242,35 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'status': {
         const tasks = target ? [store.getTask(target)] : store.listTasks();
-        const rows = tasks.map((t) => {
-          const last = store.listRuns(t.id).at(-1) ?? null;
-          return { task: t.name, id: t.id, state: taskStateFromHistory(store, t.id), lastRun: last ? { at: last.finishedAt, result: last.result, bytesSent: last.bytesSent, error: last.error } : null };
+        // The history knows finished runs only: a run in progress elsewhere (the app, cron) shows in the lock on its source NAS.
+        const ssh = createSshServices({ configDir, trust: hostKeyTrustFromStore(store), connectTimeoutMs: () => store.getSettings().connectTimeoutSeconds * 1000 });
+        const registry = new NasRegistry(store, ssh);
+        let statuses;
+        try {
+          statuses = await liveTaskStatuses(store, tasks, (id) => registry.runner(id));
+        } finally {
+          await ssh.closeAll();
+        }
+        const rows = statuses.map((s) => {
+          const last = s.lastRun;
+          return {
+            task: s.task.name,
+            id: s.task.id,
+            state: s.state,
+            running: s.running,
+            lock: s.lock,
+            lockError: s.lockError,
+            lastRun: last ? { at: last.finishedAt, result: last.result, bytesSent: last.bytesSent, error: last.error } : null,
+          };
         });
         if (output.json) console.log(JSON.stringify({ ok: true, tasks: rows }, null, 2));
         else {
           for (const row of rows) {
             const last = row.lastRun ? `last run ${row.lastRun.at} ${row.lastRun.result} ${formatBytes(row.lastRun.bytesSent)}${row.lastRun.error ? `: ${row.lastRun.error.message}` : ''}` : 'never run';
-            console.log(`${row.task}  ${row.state}  ${last}`);
+            const runningBy = row.running ? `  started by ${row.running.owner ?? 'an unknown runner'}` : '';
+            const unknown = row.lockError ? `  (live state unknown: ${row.lockError.message})` : '';
+            console.log(`${row.task}  ${row.state}${runningBy}  ${last}${unknown}`);
+            if (row.lockError?.hint && output.verbose) console.log(`  hint: ${row.lockError.hint}`);
           }
           if (rows.length === 0) console.log('no replication tasks (create them in the app)');
         }

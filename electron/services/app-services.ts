@@ -1,9 +1,13 @@
 import path from 'node:path';
 import type { z } from 'zod';
-import type { VersionInfoSchema } from '../../shared/contract.ts';
+import type { PruneResultSchema, VersionInfoSchema } from '../../shared/contract.ts';
 import type { Connection } from '../../shared/schemas.ts';
 import { EventBus } from './events/event-bus.ts';
+import type { EngineDeps, EngineEvent } from './replication/replication-engine.ts';
+import { doctorTask, promoteTask, repairTask, resetTask } from './replication/task-maintenance.ts';
 import type { Handlers } from './rpc/dispatcher.ts';
+import type { CommandRunner } from './ssh/command-runner.ts';
+import { pruneSnapshots, type PruneResult } from './snapshots/periodic-snapshots.ts';
 import { createSshServices, type SshServices } from './ssh/ssh-services.ts';
 import { hostKeyTrustFromStore } from './ssh/store-host-key-trust.ts';
 import { delegationPlan } from './ssh/zfs-delegation.ts';
@@ -25,6 +29,19 @@ export interface AppServicesOptions {
   by?: string;
   /** Called after settings change, e.g. so Electron can switch nativeTheme. */
   onSettingsChanged?: (settings: ReturnType<AppStore['getSettings']>) => void;
+  /** Where a saved connection's commands run; default the pooled SSH runner. Tests pass scripted runners here. */
+  runnerFor?: (connection: Connection) => CommandRunner;
+}
+
+/** A prune result as plain data: its retention decisions carry dates, which cross the transports as ISO strings. */
+function plainPruneResult(result: PruneResult): z.output<typeof PruneResultSchema> {
+  return {
+    ...result,
+    plan: {
+      ...result.plan,
+      datasets: result.plan.datasets.map((d) => ({ ...d, decisions: d.decisions.map((decision) => ({ ...decision, expiresAt: decision.expiresAt?.toISOString() ?? null })) })),
+    },
+  };
 }
 
 export interface AppServices {
@@ -54,17 +71,15 @@ export function createAppServices(options: AppServicesOptions): AppServices {
       if (entry.level !== 'debug') log(entry.level, entry.message);
     },
   });
-  const nas = new NasRegistry(store, ssh);
-  const runs = new TaskRuns({
-    store,
-    nas,
-    logDir: path.join(options.configDir, 'logs'),
-    onEvent: (taskId, event) => {
-      if (event.kind === 'log') log(event.level, event.message, taskId);
-      else if (event.kind === 'progress') bus.emit('progress', { taskId, dataset: event.dataset, bytesSent: event.bytesSent, bytesTotal: event.bytesTotal, bytesPerSecond: event.bytesPerSecond, etaSeconds: event.etaSeconds });
-      else if (event.kind === 'state') bus.emit('status', { taskId, state: 'RUNNING', detail: event.state });
-    },
-  });
+  const nas = new NasRegistry(store, options.runnerFor ? { runnerFor: options.runnerFor } : ssh);
+  const engineEvent = (taskId: string, event: EngineEvent) => {
+    if (event.kind === 'log') log(event.level, event.message, taskId);
+    else if (event.kind === 'progress') bus.emit('progress', { taskId, dataset: event.dataset, bytesSent: event.bytesSent, bytesTotal: event.bytesTotal, bytesPerSecond: event.bytesPerSecond, etaSeconds: event.etaSeconds });
+    else if (event.kind === 'state') bus.emit('status', { taskId, state: 'RUNNING', detail: event.state });
+  };
+  const runs = new TaskRuns({ store, nas, logDir: path.join(options.configDir, 'logs'), onEvent: engineEvent });
+  /** What the maintenance functions need: the NAS hosts, who acts, and the engine's events (a repair runs a replication). */
+  const engineDeps = (taskId: string): EngineDeps => ({ nas: (id) => nas.nas(id), by: options.by ?? 'app', emit: (event) => engineEvent(taskId, event) });
   const connection = (id: string): Connection => store.getConnection(id);
   const keySteps = (connectionId: string) => (step: { step: string; status: 'running' | 'done' | 'failed'; detail?: string }) =>
     bus.emit('keyExchangeStep', { connectionId, step: step.step, status: step.status, ...(step.detail === undefined ? {} : { detail: step.detail }) });
@@ -204,14 +219,36 @@ export function createAppServices(options: AppServicesOptions): AppServices {
       if (runs.isRunning(id)) runs.cancel(id);
       return { removed: store.removeTask(id) };
     },
-    runTask: async ({ taskId, dryRun, confirmation }) => {
+    runTask: async ({ taskId, dryRun, confirmation, destinationKey }) => {
       if (!dryRun) bus.emit('status', { taskId, state: 'RUNNING' });
-      const report = await runs.run(taskId, { by: options.by ?? 'app', dryRun, ...(confirmation === undefined ? {} : { confirmation }) });
+      // The key goes to this run's engine only: TaskRuns keeps it out of the history and the log.
+      const report = await runs.run(taskId, { by: options.by ?? 'app', dryRun, ...(confirmation === undefined ? {} : { confirmation }), ...(destinationKey === undefined ? {} : { destinationKey }) });
       if (!dryRun) bus.emit('status', { taskId, state: report.result === 'FINISHED' ? 'FINISHED' : 'FAILED', ...(report.error ? { detail: report.error.message } : {}) });
       return report;
     },
     cancelTask: ({ taskId }) => ({ cancelled: runs.cancel(taskId) }),
     listRuns: ({ taskId }) => store.listRuns(taskId),
+
+    doctorTask: ({ taskId }) => doctorTask(store.getTask(taskId), engineDeps(taskId)),
+    repairTask: ({ taskId, dryRun, confirmation, destinationKey }) =>
+      repairTask(store.getTask(taskId), engineDeps(taskId), { dryRun, ...(confirmation === undefined ? {} : { confirmation }), ...(destinationKey === undefined ? {} : { destinationKey }) }),
+    resetTask: ({ taskId, dryRun }) => resetTask(store.getTask(taskId), engineDeps(taskId), { dryRun }),
+    promoteTask: ({ taskId, dryRun }) => promoteTask(store.getTask(taskId), engineDeps(taskId), { dryRun }),
+
+    listSnapshotTasks: () => store.listSnapshotTasks(),
+    saveSnapshotTask: (input) => store.saveSnapshotTask(input),
+    removeSnapshotTask: ({ id }) => ({ removed: store.removeSnapshotTask(id) }),
+    runSnapshotTask: async ({ taskId, dryRun }) => {
+      const { taken, pruned } = await runSnapshotTask(store.getSnapshotTask(taskId), nas, { dryRun });
+      if (!dryRun) log('info', `Periodic snapshot ${taken.snapshots.join(', ')}${pruned.destroyed.length > 0 ? `; pruned ${pruned.destroyed.join(', ')}` : ''}.`);
+      return { taskId, taken, pruned: plainPruneResult(pruned) };
+    },
+    pruneSnapshotTask: async ({ taskId, dryRun }) => {
+      const task = store.getSnapshotTask(taskId);
+      const pruned = await pruneSnapshots(task, await nas.host(task.connectionId), new Date(), { dryRun });
+      if (!dryRun && pruned.destroyed.length > 0) log('info', `Pruned ${pruned.destroyed.join(', ')}.`);
+      return { taskId, pruned: plainPruneResult(pruned) };
+    },
   };
 
   const scheduler = new TaskScheduler({
@@ -224,10 +261,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
       ...store.listSnapshotTasks().map((task) => ({
         key: `snapshot:${task.id}`,
         schedule: task.schedule,
-        run: async () => {
-          const { taken, pruned } = await runSnapshotTask(task, nas);
-          log('info', `Periodic snapshot ${taken.snapshots.join(', ')}${pruned.destroyed.length > 0 ? `; pruned ${pruned.destroyed.join(', ')}` : ''}.`);
-        },
+        run: () => handlers.runSnapshotTask({ taskId: task.id, dryRun: false }) as Promise<unknown>,
       })),
     ],
     onError: (key, error) => log('error', `Scheduled ${key} failed: ${error instanceof Error ? error.message : String(error)}`),

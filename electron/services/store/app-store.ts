@@ -220,11 +220,21 @@ export class AppStore {
     return z.array(PeriodicSnapshotTaskSchema).parse(this.conf.get('snapshotTasks'));
   }
 
+  getSnapshotTask(id: string): PeriodicSnapshotTask {
+    const task = this.listSnapshotTasks().find((t) => t.id === id);
+    if (!task) throw new AppFailure('NOT_FOUND', `There is no periodic snapshot task "${id}".`, 'List the periodic snapshot tasks and use an id from there.');
+    return task;
+  }
+
   saveSnapshotTask(input: Omit<PeriodicSnapshotTask, 'id'> & { id?: string }): PeriodicSnapshotTask {
     const task = PeriodicSnapshotTaskSchema.parse({ ...input, id: input.id ?? randomUUID() });
     this.getConnection(task.connectionId);
-    const tasks = this.listSnapshotTasks().filter((t) => t.id !== task.id);
-    this.conf.set('snapshotTasks', [...tasks, task]);
+    const tasks = this.listSnapshotTasks();
+    // An update keeps its place in the list.
+    const index = tasks.findIndex((t) => t.id === task.id);
+    if (index >= 0) tasks[index] = task;
+    else tasks.push(task);
+    this.conf.set('snapshotTasks', tasks);
     return task;
   }
 

@@ -1,0 +1,342 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from 'vitest';
+import type { z } from 'zod';
+import { createAppServices, type AppServices } from '../../../../../electron/services/app-services.ts';
+import type { DoctorReport, PromoteReport, ResetReport } from '../../../../../electron/services/replication/task-maintenance.ts';
+import { dispatch, type Handlers } from '../../../../../electron/services/rpc/dispatcher.ts';
+import type { TakeSnapshotsResult } from '../../../../../electron/services/snapshots/periodic-snapshots.ts';
+import { openConfStore } from '../../../../../electron/services/store/open-conf-store.ts';
+import type { DoctorReportSchema, EventName, PromoteReportSchema, ResetReportSchema, TakeSnapshotsResultSchema } from '../../../../../shared/contract.ts';
+import type { Connection } from '../../../../../shared/schemas.ts';
+import { FakeNas } from './fake-nas.ts';
+
+// The maintenance, periodic snapshot and runTask verbs through the dispatcher every transport uses, on the real
+// services (store, registry, engine, task runs) with both NAS scripted at the runner seam.
+
+// The reports cross as schema-checked plain data: the schemas describe the services' types exactly.
+expectTypeOf<z.output<typeof DoctorReportSchema>>().toEqualTypeOf<DoctorReport>();
+expectTypeOf<z.output<typeof ResetReportSchema>>().toEqualTypeOf<ResetReport>();
+expectTypeOf<z.output<typeof PromoteReportSchema>>().toEqualTypeOf<PromoteReport>();
+expectTypeOf<z.output<typeof TakeSnapshotsResultSchema>>().toEqualTypeOf<TakeSnapshotsResult>();
+
+let configDir: string;
+let services: AppServices;
+let source: FakeNas;
+let destination: FakeNas;
+let connections: { source: Connection; destination: Connection };
+const events: Array<{ name: EventName; payload: unknown }> = [];
+/** What the handler itself returned last, before the dispatcher checked it against the response schema. */
+let returned: unknown;
+
+beforeEach(() => {
+  configDir = mkdtempSync(path.join(tmpdir(), 'zrd-task-verbs-'));
+  source = new FakeNas('root@src.example:22', 'tank');
+  destination = new FakeNas('root@dst.example:22', 'backup');
+  const store = openConfStore(configDir);
+  connections = {
+    source: store.saveConnection({ name: 'src', host: 'src.example', username: 'root', privilege: 'root' }),
+    destination: store.saveConnection({ name: 'dst', host: 'dst.example', username: 'root', privilege: 'root' }),
+  };
+  services = createAppServices({
+    store,
+    configDir,
+    versions: { app: 'test', node: process.versions.node, electron: null, chrome: null, platform: process.platform, transport: 'bridge' },
+    runnerFor: (connection) => (connection.id === connections.source.id ? source : destination),
+  });
+  events.length = 0;
+  services.bus.subscribe((name, payload) => events.push({ name, payload }));
+});
+afterEach(async () => {
+  await services.dispose();
+  rmSync(configDir, { recursive: true, force: true });
+});
+
+const spied = (): Handlers =>
+  new Proxy(services.handlers, {
+    get: (target, verb: keyof Handlers) => async (request: never) => (returned = await (target[verb] as (r: never) => unknown)(request)),
+  });
+const call = (verb: string, request: unknown): Promise<any> => dispatch(spied(), verb, request);
+async function value(verb: string, request: unknown): Promise<any> {
+  const result = await call(verb, request);
+  if (!result.ok) throw new Error(`${verb}: ${result.error.code} ${result.error.message}`);
+  // The response schema kept everything the service returned, and it is plain JSON data (no Date, no class).
+  expect(result.value).toEqual(JSON.parse(JSON.stringify(returned)));
+  return result.value;
+}
+
+/** tank/data@s1 replicated to backup/r/data@s1, both held by the task, replica read-only: a healthy task. */
+async function replicatedTask(overrides: Record<string, unknown> = {}): Promise<{ id: string; tag: string }> {
+  const task = await value('saveTask', {
+    name: 'nightly',
+    sourceConnectionId: connections.source.id,
+    sources: [{ name: 'tank/data' }],
+    destinationConnectionId: connections.destination.id,
+    destinationParent: 'backup/r',
+    transport: { kind: 'relay' },
+    selection: { kind: 'all' },
+    ...overrides,
+  });
+  const tag = `zfs-replication:${task.id}`;
+  source.addDataset('tank');
+  source.addDataset('tank/data');
+  const s1 = source.addSnapshot('tank/data', 's1', { holds: [tag] });
+  destination.addDataset('backup');
+  destination.addDataset('backup/r');
+  destination.addDataset('backup/r/data', { readonly: true });
+  destination.addSnapshot('backup/r/data', 's1', { guid: s1.guid, holds: [tag] });
+  return { id: task.id, tag };
+}
+
+describe('doctorTask', () => {
+  it('a healthy task: every check passes, and nothing changes on either NAS', async () => {
+    const task = await replicatedTask();
+    const report = await value('doctorTask', { taskId: task.id });
+    expect(report.checks.filter((c: { status: string }) => c.status !== 'ok')).toEqual([]);
+    expect(report).toMatchObject({ taskId: task.id, status: 'ok' });
+    expect(report.checks.map((c: { id: string }) => c.id)).toEqual([
+      'ssh-source',
+      'ssh-destination',
+      'privilege-source',
+      'privilege-destination',
+      'zfs-versions',
+      'pool-source-tank',
+      'pool-destination-backup',
+      'lock',
+      'destination-readonly',
+      'base:backup/r/data',
+      'holds:backup/r/data',
+    ]);
+    expect([...source.changes(), ...destination.changes()]).toEqual([]);
+  });
+
+  it('an unreachable destination fails its checks; the report still comes back with the hint', async () => {
+    const task = await replicatedTask();
+    destination.unreachable = true;
+    const report = await value('doctorTask', { taskId: task.id });
+    expect(report.status).toBe('fail');
+    expect(report.checks.find((c: { id: string }) => c.id === 'ssh-destination')).toMatchObject({ status: 'fail', detail: 'root@dst.example:22 does not answer.', hint: 'Check that the NAS is on and reachable.' });
+  });
+
+  it('a held lock shows as a warning with its owner', async () => {
+    const task = await replicatedTask();
+    source.lock = { held: true, owner: 'cli on cron-box (pid 7) since 2026-11-21T10:00:00.000Z' };
+    const report = await value('doctorTask', { taskId: task.id });
+    expect(report.checks.find((c: { id: string }) => c.id === 'lock')).toMatchObject({ status: 'warn', detail: 'A run is in progress: started by cli on cron-box (pid 7) since 2026-11-21T10:00:00.000Z.' });
+  });
+
+  it('an unknown task is NOT_FOUND; a malformed id never reaches the service', async () => {
+    const unknown = await call('doctorTask', { taskId: randomUUID() });
+    expect(unknown.ok === false && unknown.error.code).toBe('NOT_FOUND');
+    const malformed = await call('doctorTask', { taskId: 'nightly; reboot' });
+    expect(malformed.ok === false && malformed.error.code).toBe('INVALID_REQUEST');
+  });
+});
+
+describe('repairTask', () => {
+  it('a healthy task: nothing to repair, nothing applied', async () => {
+    const task = await replicatedTask();
+    const report = await value('repairTask', { taskId: task.id });
+    expect(report).toMatchObject({ actions: [], applied: false, run: null, error: null });
+    expect([...source.changes(), ...destination.changes()]).toEqual([]);
+  });
+
+  it('a lost hold: proposed with a confirmation; applied only when exactly that confirmation comes back', async () => {
+    const task = await replicatedTask();
+    destination.snapshot('backup/r/data@s1')!.holds = [];
+    const proposed = await value('repairTask', { taskId: task.id });
+    expect(proposed.actions).toEqual(['hold root@dst.example:22:backup/r/data@s1']);
+    expect(proposed.holds.destination).toEqual({ hold: ['backup/r/data@s1'], release: [] });
+    expect(proposed.datasets).toEqual([expect.objectContaining({ base: { name: 's1', kind: 'snapshot' }, abortedResume: null })]);
+    expect(proposed).toMatchObject({ applied: false, error: { code: 'CONFIRMATION_REQUIRED', details: { confirmation: proposed.confirmation } } });
+
+    const dry = await value('repairTask', { taskId: task.id, dryRun: true, confirmation: proposed.confirmation });
+    expect(dry).toMatchObject({ applied: false, error: null });
+    const wrong = await value('repairTask', { taskId: task.id, confirmation: 'not-the-digest' });
+    expect(wrong).toMatchObject({ applied: false, error: { code: 'CONFIRMATION_REQUIRED' } });
+    expect(destination.changes()).toEqual([]);
+
+    const applied = await value('repairTask', { taskId: task.id, confirmation: proposed.confirmation });
+    expect(applied).toMatchObject({ applied: true, error: null, run: null });
+    expect(destination.changes()).toEqual([['/usr/sbin/zfs', 'hold', task.tag, 'backup/r/data@s1']]);
+    expect(destination.snapshot('backup/r/data@s1')!.holds).toEqual([task.tag]);
+  });
+});
+
+describe('resetTask', () => {
+  it('dry run names the holds and lock files and changes nothing; the reset removes them; a held lock is BUSY', async () => {
+    const task = await replicatedTask();
+    const lockFile = `/tmp/zfs-replication-${task.id}.lock`;
+    source.lockFiles = [lockFile, `${lockFile}.owner`];
+    const dry = await value('resetTask', { taskId: task.id, dryRun: true });
+    expect(dry).toMatchObject({ dryRun: true, released: { source: ['tank/data@s1'], destination: ['backup/r/data@s1'] }, lockFiles: [lockFile, `${lockFile}.owner`], unmarked: [] });
+    expect(dry.commands).toEqual([`/usr/sbin/zfs release ${task.tag} tank/data@s1`, `/usr/sbin/zfs release ${task.tag} backup/r/data@s1`]);
+    expect([...source.changes(), ...destination.changes()]).toEqual([]);
+    expect(source.lockFiles).toHaveLength(2);
+
+    const done = await value('resetTask', { taskId: task.id });
+    expect(done).toMatchObject({ dryRun: false, released: dry.released, lockFiles: dry.lockFiles });
+    expect(source.snapshot('tank/data@s1')!.holds).toEqual([]);
+    expect(destination.snapshot('backup/r/data@s1')!.holds).toEqual([]);
+    expect(source.lockFiles).toEqual([]);
+
+    source.lock = { held: true, owner: 'app on desk (pid 3) since now' };
+    const busy = await call('resetTask', { taskId: task.id });
+    expect(busy.ok === false && busy.error).toMatchObject({ code: 'BUSY', message: expect.stringContaining('app on desk (pid 3) since now') });
+  });
+});
+
+describe('promoteTask', () => {
+  it('dry run returns the plan and the failback without changing anything; the promote makes the replica writable under the task lock', async () => {
+    const task = await replicatedTask();
+    const dry = await value('promoteTask', { taskId: task.id, dryRun: true });
+    expect(dry).toMatchObject({ dryRun: true, promoted: [], mounted: [] });
+    expect(dry.commands[0]).toMatch(/^\/usr\/sbin\/zfs set readonly=off 'zfs-replication:promoted=.* promoted .* by app' backup\/r\/data$/);
+    expect(dry.failback).toEqual([
+      {
+        from: 'backup/r/data',
+        to: 'tank/data',
+        base: 's1',
+        rollbackDestroys: [],
+        commands: ["/usr/sbin/zfs snapshot 'backup/r/data@failback-<time>'", "/usr/sbin/zfs send -I backup/r/data@s1 'backup/r/data@failback-<time>' | /usr/sbin/zfs receive -s -u tank/data"],
+      },
+    ]);
+    expect([...source.changes(), ...destination.changes()]).toEqual([]);
+
+    const done = await value('promoteTask', { taskId: task.id });
+    expect(done).toMatchObject({ dryRun: false, promoted: ['backup/r/data'], mounted: ['backup/r/data'] });
+    const replica = destination.datasets.get('backup/r/data')!;
+    expect(replica.readonly).toBe(false);
+    expect(replica.promoted).toMatch(new RegExp(`^${task.id} promoted `));
+    // Taken and released again: no run can be in the middle of a transfer while the replica changes hands.
+    expect(source.calls.some((c) => c.argv[0] === 'sh' && c.argv[2]!.includes('echo locked'))).toBe(true);
+    expect(source.lock.held).toBe(false);
+
+    const doctor = await value('doctorTask', { taskId: task.id });
+    expect(doctor.checks.find((c: { id: string }) => c.id === 'promoted')).toMatchObject({ status: 'fail' });
+  });
+});
+
+describe('periodic snapshot tasks', () => {
+  const snapshotTask = () => ({
+    connectionId: connections.source.id,
+    dataset: 'tank/data',
+    recursive: false,
+    namingSchema: 'auto-%Y-%m-%d_%H-%M',
+    schedule: { kind: 'manual' },
+    lifetime: { kind: 'custom', amount: 1, unit: 'days' },
+  });
+
+  it('save creates, save with the id updates in place, remove deletes (its snapshots stay)', async () => {
+    const first = await value('saveSnapshotTask', snapshotTask());
+    const second = await value('saveSnapshotTask', { ...snapshotTask(), dataset: 'tank/other' });
+    expect(first).toMatchObject({ dataset: 'tank/data', recursive: false, exclude: [] });
+    const updated = await value('saveSnapshotTask', { ...snapshotTask(), id: first.id, lifetime: { kind: 'forever' } });
+    expect(updated).toMatchObject({ id: first.id, lifetime: { kind: 'forever' } });
+    expect(await value('listSnapshotTasks', {})).toEqual([updated, second]);
+    const refused = await call('saveSnapshotTask', { ...snapshotTask(), namingSchema: 'no-date' });
+    expect(refused.ok === false && refused.error.code).toBe('INVALID_REQUEST');
+    expect(await value('removeSnapshotTask', { id: first.id })).toEqual({ removed: true });
+    expect(await value('removeSnapshotTask', { id: first.id })).toEqual({ removed: false });
+    expect(await value('listSnapshotTasks', {})).toEqual([second]);
+  });
+
+  it('runSnapshotTask: the dry run names the snapshot and the prune and changes nothing; the run takes it, then prunes', async () => {
+    source.addDataset('tank');
+    source.addDataset('tank/data');
+    for (const name of ['auto-2020-01-01_00-00', 'manual', 'auto-2020-01-02_00-00']) source.addSnapshot('tank/data', name);
+    const task = await value('saveSnapshotTask', snapshotTask());
+
+    const dry = await value('runSnapshotTask', { taskId: task.id, dryRun: true });
+    const name = dry.taken.snapshots[0] as string;
+    expect(dry.taken).toMatchObject({ snapshots: [expect.stringMatching(/^tank\/data@auto-\d{4}-\d{2}-\d{2}_\d{2}-\d{2}$/)], dryRun: true });
+    // Without the new snapshot the newest schema snapshot is kept: the dry run prunes only the older one.
+    expect(dry.pruned).toMatchObject({ dryRun: true, destroyed: ['tank/data@auto-2020-01-01_00-00'], reclaimBytes: 4096 });
+    const decisions = dry.pruned.plan.datasets[0].decisions;
+    expect(decisions.find((d: { name: string }) => d.name === 'auto-2020-01-01_00-00')).toEqual({ name: 'auto-2020-01-01_00-00', action: 'prune', reason: expect.any(String), expiresAt: '2020-01-02T00:00:00.000Z' });
+    expect(decisions.find((d: { name: string }) => d.name === 'manual')).toMatchObject({ action: 'keep', expiresAt: null });
+    expect(source.changes()).toEqual([]);
+
+    const run = await value('runSnapshotTask', { taskId: task.id });
+    expect(run.taken.snapshots).toEqual([name]);
+    expect(run.pruned.destroyed).toEqual(['tank/data@auto-2020-01-01_00-00', 'tank/data@auto-2020-01-02_00-00']);
+    expect(source.datasets.get('tank/data')!.snapshots.map((s) => s.name)).toEqual(['manual', name.slice('tank/data@'.length)]);
+    expect(events).toContainEqual({ name: 'log', payload: expect.objectContaining({ level: 'info', message: expect.stringContaining(`Periodic snapshot ${name}; pruned`) }) });
+  });
+
+  it('pruneSnapshotTask: dry run lists, the prune destroys; a held snapshot stays; an unknown task is NOT_FOUND', async () => {
+    source.addDataset('tank');
+    source.addDataset('tank/data');
+    source.addSnapshot('tank/data', 'auto-2020-01-01_00-00');
+    source.addSnapshot('tank/data', 'auto-2020-01-02_00-00', { holds: ['zfs-replication:other-task'] });
+    source.addSnapshot('tank/data', 'auto-2020-01-03_00-00');
+    source.addSnapshot('tank/data', 'auto-2020-01-04_00-00');
+    const task = await value('saveSnapshotTask', snapshotTask());
+
+    const dry = await value('pruneSnapshotTask', { taskId: task.id, dryRun: true });
+    expect(dry).toMatchObject({ taskId: task.id, pruned: { dryRun: true, destroyed: ['tank/data@auto-2020-01-01_00-00', 'tank/data@auto-2020-01-03_00-00'] } });
+    expect(dry.pruned.commands).toEqual(['/usr/sbin/zfs destroy -n -v -p tank/data@auto-2020-01-01_00-00,auto-2020-01-03_00-00']);
+    expect(source.changes()).toEqual([]);
+
+    const done = await value('pruneSnapshotTask', { taskId: task.id });
+    expect(done.pruned.destroyed).toEqual(dry.pruned.destroyed);
+    expect(source.datasets.get('tank/data')!.snapshots.map((s) => s.name)).toEqual(['auto-2020-01-02_00-00', 'auto-2020-01-04_00-00']);
+
+    const unknown = await call('pruneSnapshotTask', { taskId: randomUUID() });
+    expect(unknown.ok === false && unknown.error.code).toBe('NOT_FOUND');
+  });
+});
+
+describe('runTask with destinationKey', () => {
+  const key = 'c0ffee'.repeat(10) + 'beef';
+
+  async function encryptedTask(): Promise<{ id: string }> {
+    const task = await replicatedTask({ encryption: { kind: 'encrypt-on-destination', keyFormat: 'hex' } });
+    // The replicas live under an encryption root made with the task key; locked, as after a reboot.
+    Object.assign(destination.datasets.get('backup/r')!, { encryption: 'aes-256-gcm', encryptionRoot: 'backup/r', keyStatus: 'unavailable', key });
+    Object.assign(destination.datasets.get('backup/r/data')!, { encryption: 'aes-256-gcm', encryptionRoot: 'backup/r', keyStatus: 'unavailable' });
+    return task;
+  }
+
+  it('without a stored or given key the run fails asking for it, before anything changes', async () => {
+    const task = await encryptedTask();
+    const report = await value('runTask', { taskId: task.id });
+    expect(report).toMatchObject({ result: 'FAILED', error: { code: 'INVALID_REQUEST', details: { needs: 'destinationKey' } } });
+    expect(destination.changes()).toEqual([]);
+    const empty = await call('runTask', { taskId: task.id, destinationKey: '' });
+    expect(empty.ok === false && empty.error.code).toBe('INVALID_REQUEST');
+  });
+
+  it('reaches the engine: zfs load-key gets it on stdin; it is in no command, report, store, history, log or event', async () => {
+    const task = await encryptedTask();
+    const report = await value('runTask', { taskId: task.id, destinationKey: key });
+    expect(report).toMatchObject({ result: 'FINISHED', error: null });
+    expect(report.datasets).toEqual([expect.objectContaining({ destination: 'backup/r/data', abortedResume: null, plan: expect.objectContaining({ status: 'up-to-date' }) })]);
+    const loadKey = destination.calls.filter((c) => c.argv[1] === 'load-key');
+    expect(loadKey).toEqual([{ argv: ['/usr/sbin/zfs', 'load-key', '-L', 'prompt', 'backup/r'], stdin: `${key}\n` }]);
+    expect(destination.datasets.get('backup/r/data')!.keyStatus).toBe('available');
+
+    const runs = await value('listRuns', { taskId: task.id });
+    expect(runs).toEqual([expect.objectContaining({ result: 'FINISHED' })]);
+    const logFile = readFileSync(path.join(configDir, 'logs', `${task.id}.log`), 'utf8');
+    expect(logFile).toContain('Result: FINISHED.');
+    const everywhere = {
+      argv: [...source.calls, ...destination.calls].map((c) => c.argv),
+      report,
+      store: readFileSync(services.store.path, 'utf8'),
+      runs,
+      logFile,
+      events,
+    };
+    expect(JSON.stringify(everywhere)).not.toContain(key);
+    expect(JSON.stringify(everywhere)).not.toContain(key.slice(0, 16));
+  });
+
+  it('a wrong key is refused by ZFS and named as such', async () => {
+    const task = await encryptedTask();
+    const report = await value('runTask', { taskId: task.id, destinationKey: 'ab'.repeat(32) });
+    expect(report).toMatchObject({ result: 'FAILED', error: { code: 'INVALID_REQUEST', message: "ZFS refused the task's key for backup/r on root@dst.example:22." } });
+  });
+});
