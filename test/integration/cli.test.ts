@@ -2,12 +2,15 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createServer } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acquireTaskLock } from '../../electron/services/replication/task-lock.ts';
 import { probeHostKey } from '../../electron/services/ssh/probe-host-key.ts';
 import { openConfStore } from '../../electron/services/store/open-conf-store.ts';
 import type { ReplicationTask } from '../../shared/task-schemas.ts';
 import { sshOk } from '../nas/testbed.ts';
+import { connectionTo, sshApp } from './support/ssh-app.ts';
 import { nasVm } from './support/zfs-hosts.ts';
 
 // The CLI as cron runs it: a separate process reading the same settings file the app writes, against the VMs.
@@ -129,6 +132,41 @@ describe('zfs-replication CLI', () => {
     const taken = JSON.parse(result.stdout).results[0].taken.snapshots[0] as string;
     expect(taken).toMatch(new RegExp(`^tank/${name}@auto-\\d{4}-\\d{2}-\\d{2}_\\d{2}-\\d{2}$`));
     expect(await sshOk(nasVm('nas-a'), 'root', `zfs list -H -o name -t snapshot '${taken}'`)).toContain(taken);
+  });
+
+  it('status asks the source NAS: a run of another process shows as RUNNING with its owner; an unreachable NAS leaves its task as the history says', async () => {
+    // The run in progress: the task lock on nas-a, held from this process as the app would hold it.
+    const app = sshApp();
+    const connection = connectionTo(nasVm('nas-a'), 'admin', 'sudo');
+    await app.pin(connection);
+    const lock = await acquireTaskLock({ taskId: task.id, taskName: name, runner: app.services.runnerFor(connection), by: 'app' });
+    // A second task whose source NAS does not answer (nothing listens on that port).
+    const closedPort = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as { port: number };
+        server.close(() => resolve(port));
+      });
+    });
+    const store = openConfStore(configDir);
+    const offline = store.saveConnection({ name: 'offline', host: '127.0.0.1', port: closedPort, username: 'root', auth: { kind: 'key-file', keyPath: nasVm('nas-a').keyPath } });
+    const offlineTask = store.saveTask({ ...task, id: undefined, name: 'cli-offline', sourceConnectionId: offline.id });
+    try {
+      const text = await cli('status');
+      expect(text).toMatchObject({ code: 0, stderr: '' });
+      expect(text.stdout).toMatch(new RegExp(`^${name}  RUNNING  started by app on \\S+ \\(pid ${process.pid}\\) since \\S+  last run \\S+ FINISHED `, 'm'));
+      expect(text.stdout).toMatch(/^cli-offline {2}PENDING {2}never run {2}\(live state unknown: .*refused.*\)$/m);
+      const json = JSON.parse((await cli('status', '--json')).stdout);
+      expect(json.tasks.find((t: { task: string }) => t.task === name)).toMatchObject({ state: 'RUNNING', lock: 'held', lockError: null, running: { owner: expect.stringContaining(`(pid ${process.pid})`) } });
+      expect(json.tasks.find((t: { task: string }) => t.task === 'cli-offline')).toMatchObject({ state: 'PENDING', running: null, lock: 'unknown', lockError: { code: 'HOST_UNREACHABLE' } });
+    } finally {
+      await lock.release();
+      store.removeTask(offlineTask.id);
+      store.removeConnection(offline.id);
+      await app.dispose();
+    }
+    const after = await cli('status', name, '--json');
+    expect(after.code).toBe(0);
+    expect(JSON.parse(after.stdout).tasks).toEqual([expect.objectContaining({ state: 'FINISHED', running: null, lock: 'free', lockError: null })]);
   });
 
   it('bad usage exits 2 with a hint', async () => {

@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +8,7 @@ import { dispatch } from '../../electron/services/rpc/dispatcher.ts';
 import { openConfStore } from '../../electron/services/store/open-conf-store.ts';
 import type { EventName } from '../../shared/contract.ts';
 import { sshOk } from '../nas/testbed.ts';
+import { holdsOf, propertyOf, snapshotsOf } from './support/replication-bed.ts';
 import { nasVm } from './support/zfs-hosts.ts';
 
 // The contract's NAS verbs end to end, as the renderer calls them (through the dispatcher every transport uses),
@@ -38,6 +40,7 @@ afterAll(async () => {
 describe('contract verbs on the VMs', () => {
   let a: any;
   let b: any;
+  let task: any;
 
   it('first contact: an unconfirmed host key blocks with its fingerprint; confirming pins it', async () => {
     const vm = nasVm('nas-a');
@@ -86,7 +89,7 @@ describe('contract verbs on the VMs', () => {
     b = await value('saveConnection', { name: 'nas-b', host: vm.host, port: vm.port, username: 'root', auth: { kind: 'key-file', keyPath: vm.keyPath } });
     await value('confirmHostKey', { connectionId: b.id, sha256: (await value('probeHostKey', { connectionId: b.id })).sha256 });
     await sshOk(vm, 'root', 'zfs destroy -r backup/contract 2>/dev/null; true');
-    const task = await value('saveTask', {
+    task = await value('saveTask', {
       name: 'contract',
       sourceConnectionId: a.id,
       sources: [{ name: 'tank/contract' }],
@@ -100,6 +103,7 @@ describe('contract verbs on the VMs', () => {
     expect(dry.datasets[0].plan.status).toBe('ready');
     const report = await value('runTask', { taskId: task.id });
     expect(report.result).toBe('FINISHED');
+    expect(report.datasets[0].abortedResume).toBeNull();
     const runs = await value('listRuns', { taskId: task.id });
     expect(runs.map((r: { result: string }) => r.result)).toEqual(['FINISHED']);
     const listed = await value('listTasks', {});
@@ -108,5 +112,102 @@ describe('contract verbs on the VMs', () => {
     const allow = await value('zfsAllowCommands', { taskId: task.id });
     expect(allow.source).toContain('zfs allow -u admin');
     expect(allow.source).toContain('send');
+  });
+
+  it('doctor, reset (dry run), repair and promote (dry run) of that task', async () => {
+    const replica = 'backup/contract/contract';
+    const vmB = nasVm('nas-b');
+    const doctor = await value('doctorTask', { taskId: task.id });
+    expect(doctor.checks.filter((c: { status: string }) => c.status === 'fail')).toEqual([]);
+    expect(doctor.checks.find((c: { id: string }) => c.id === 'privilege-source').detail).toContain('sudo -n zfs works');
+    expect(doctor.checks.find((c: { id: string }) => c.id === 'lock')).toMatchObject({ status: 'ok', detail: 'No run in progress.' });
+    expect(doctor.checks.find((c: { id: string }) => c.id === `holds:${replica}`)).toMatchObject({ status: 'ok' });
+
+    const reset = await value('resetTask', { taskId: task.id, dryRun: true });
+    expect(reset).toMatchObject({ dryRun: true, released: { source: ['tank/contract@one'], destination: [`${replica}@one`] }, unmarked: [] });
+    expect(await holdsOf(nasVm('nas-a'), 'tank/contract@one')).toContain(task.id);
+    expect(await holdsOf(vmB, `${replica}@one`)).toContain(task.id);
+
+    const healthy = await value('repairTask', { taskId: task.id });
+    expect(healthy).toMatchObject({ actions: [], applied: false, run: null, error: null });
+    // A hold lost on the destination: proposed, and applied only with the confirmation of exactly that list.
+    await sshOk(vmB, 'root', `zfs release 'zfs-replication:${task.id}' '${replica}@one'`);
+    const proposed = await value('repairTask', { taskId: task.id });
+    expect(proposed.actions).toEqual([`hold root@${vmB.host}:${vmB.port}:${replica}@one`]);
+    expect(proposed).toMatchObject({ applied: false, error: { code: 'CONFIRMATION_REQUIRED' } });
+    expect(await holdsOf(vmB, `${replica}@one`)).not.toContain(task.id);
+    const applied = await value('repairTask', { taskId: task.id, confirmation: proposed.confirmation });
+    expect(applied).toMatchObject({ applied: true, error: null });
+    expect(await holdsOf(vmB, `${replica}@one`)).toContain(task.id);
+
+    const promote = await value('promoteTask', { taskId: task.id, dryRun: true });
+    expect(promote).toMatchObject({ dryRun: true, promoted: [], mounted: [] });
+    expect(promote.commands[0]).toContain(`readonly=off`);
+    expect(promote.failback).toEqual([expect.objectContaining({ from: replica, to: 'tank/contract', base: 'one', rollbackDestroys: [] })]);
+    expect(await propertyOf(vmB, replica, 'readonly')).toBe('on');
+
+    const unknown = await call('doctorTask', { taskId: '00000000-0000-4000-8000-000000000000' });
+    expect(unknown.ok === false && unknown.error.code).toBe('NOT_FOUND');
+  });
+
+  it('a periodic snapshot task saved, pruned (dry run), run and removed', async () => {
+    const vmA = nasVm('nas-a');
+    await sshOk(vmA, 'root', 'zfs snapshot tank/contract@auto-2020-01-01_00-00 && zfs snapshot tank/contract@auto-2020-01-02_00-00');
+    const saved = await value('saveSnapshotTask', {
+      connectionId: a.id,
+      dataset: 'tank/contract',
+      recursive: false,
+      namingSchema: 'auto-%Y-%m-%d_%H-%M',
+      schedule: { kind: 'manual' },
+      lifetime: { kind: 'custom', amount: 1, unit: 'days' },
+    });
+    expect(await value('listSnapshotTasks', {})).toEqual([saved]);
+
+    // The newest schema snapshot always stays: the dry run prunes only the older one, and destroys nothing.
+    const dry = await value('pruneSnapshotTask', { taskId: saved.id, dryRun: true });
+    expect(dry.pruned).toMatchObject({ dryRun: true, destroyed: ['tank/contract@auto-2020-01-01_00-00'] });
+    expect(await snapshotsOf(vmA, 'tank/contract')).toEqual(['one', 'auto-2020-01-01_00-00', 'auto-2020-01-02_00-00']);
+
+    const run = await value('runSnapshotTask', { taskId: saved.id });
+    const taken = run.taken.snapshots[0] as string;
+    expect(taken).toMatch(/^tank\/contract@auto-\d{4}-\d{2}-\d{2}_\d{2}-\d{2}$/);
+    expect(run.pruned.destroyed).toEqual(['tank/contract@auto-2020-01-01_00-00', 'tank/contract@auto-2020-01-02_00-00']);
+    expect(await snapshotsOf(vmA, 'tank/contract')).toEqual(['one', taken.slice('tank/contract@'.length)]);
+
+    expect(await value('removeSnapshotTask', { id: saved.id })).toEqual({ removed: true });
+    expect(await value('listSnapshotTasks', {})).toEqual([]);
+  });
+
+  it('runTask with destinationKey: an encrypt-on-destination task that does not store its key; the key is kept nowhere', async () => {
+    const vmB = nasVm('nas-b');
+    await sshOk(vmB, 'root', 'zfs destroy -r backup/contract-enc 2>/dev/null; true');
+    const encrypted = await value('saveTask', {
+      name: 'contract-enc',
+      sourceConnectionId: a.id,
+      sources: [{ name: 'tank/contract' }],
+      destinationConnectionId: b.id,
+      destinationParent: 'backup/contract-enc',
+      transport: { kind: 'relay' },
+      selection: { kind: 'all' },
+      encryption: { kind: 'encrypt-on-destination', keyFormat: 'hex' },
+    });
+    const key = randomBytes(32).toString('hex');
+    const missing = await value('runTask', { taskId: encrypted.id });
+    expect(missing).toMatchObject({ result: 'FAILED', error: { code: 'INVALID_REQUEST', details: { needs: 'destinationKey' } } });
+
+    const report = await value('runTask', { taskId: encrypted.id, destinationKey: key });
+    expect(report).toMatchObject({ result: 'FINISHED', error: null });
+    expect(await propertyOf(vmB, 'backup/contract-enc/contract', 'encryptionroot')).toBe('backup/contract-enc');
+    expect(await propertyOf(vmB, 'backup/contract-enc', 'keyformat')).toBe('hex');
+
+    const kept = {
+      store: readFileSync(services.store.path, 'utf8'),
+      runs: await value('listRuns', { taskId: encrypted.id }),
+      log: readFileSync(path.join(configDir, 'logs', `${encrypted.id}.log`), 'utf8'),
+      events,
+      report,
+    };
+    expect(kept.runs.map((r: { result: string }) => r.result)).toEqual(['FAILED', 'FINISHED']);
+    expect(JSON.stringify(kept)).not.toContain(key);
   });
 });
