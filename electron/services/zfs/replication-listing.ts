@@ -25,6 +25,8 @@ export const replicationListingFields = {
   /** "off" or the cipher; null for bookmarks. */
   encryption: field.optionalText('encryption'),
   keyStatus: field.optionalText('keystatus'),
+  /** Datasets: "on" or "off" (effective value); lets an incremental receive skip re-setting readonly=on. */
+  readonly: field.optionalText('readonly'),
   /** Datasets: set while an interrupted `zfs receive -s` can be resumed. */
   receiveResumeToken: field.optionalText('receive_resume_token'),
   /** Datasets: the mark \`promote\` leaves on a replica made writable for failover ("<task id> promoted <when> by <who>"). */
@@ -43,6 +45,8 @@ export interface ListedDataset {
   encrypted: boolean;
   keyStatus: string | null;
   receiveResumeToken: string | null;
+  /** The effective readonly property is on. */
+  readonly: boolean;
   /** The failover mark of \`promote\` (the user property zfs-replication:promoted), null when unset. */
   promoted: string | null;
   /** Oldest first. */
@@ -69,6 +73,7 @@ export function parseReplicationListing(stdout: string): Map<string, ListedDatas
         encrypted: row.encryption !== null && row.encryption !== 'off',
         keyStatus: row.keyStatus,
         receiveResumeToken: row.receiveResumeToken,
+        readonly: row.readonly === 'on',
         promoted: row.promoted,
         snapshots: [],
         bookmarks: [],

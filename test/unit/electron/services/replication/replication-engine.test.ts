@@ -10,7 +10,7 @@ import { testCapabilities } from '../zfs/fake-runner.ts';
 const sourceId = '11111111-1111-4111-8111-111111111111';
 const destinationId = '22222222-2222-4222-8222-222222222222';
 
-/** name type guid createtxg used written userrefs encryption keystatus receive_resume_token zfs-replication:promoted */
+/** name type guid createtxg used written userrefs encryption keystatus readonly receive_resume_token zfs-replication:promoted */
 const row = (...cols: Array<string | number>) => cols.join('\t');
 
 class ScriptedRunner implements CommandRunner {
@@ -27,11 +27,11 @@ class ScriptedRunner implements CommandRunner {
   }
 }
 
-const sourceListing = [row('tank/data', 'filesystem', '100', 5, 1000, 0, '-', 'off', '-', '-', '-'), row('tank/data@s1', 'snapshot', '101', 6, 0, '-', 0, 'off', '-', '-', '-')].join('\n');
+const sourceListing = [row('tank/data', 'filesystem', '100', 5, 1000, 0, '-', 'off', '-', 'off', '-', '-'), row('tank/data@s1', 'snapshot', '101', 6, 0, '-', 0, 'off', '-', '-', '-', '-')].join('\n');
 
-function sides(destinationListing: string | null) {
+function sides(destinationListing: string | null, sourceRows = sourceListing) {
   const source = new ScriptedRunner('root@src:22', (argv) => {
-    if (argv[1] === 'list') return { stdout: sourceListing };
+    if (argv[1] === 'list') return { stdout: sourceRows };
     if (argv[1] === 'send') return { stdout: 'size\t4096\n' };
     return {};
   });
@@ -89,7 +89,7 @@ describe('runReplicationTask (dry run)', () => {
   });
 
   it('an existing unencrypted parent is refused for encrypt-on-destination (the replicas would be plain text)', async () => {
-    const { nas } = sides(row('backup/r', 'filesystem', '200', 3, 1000, 0, '-', 'off', '-', '-', '-'));
+    const { nas } = sides(row('backup/r', 'filesystem', '200', 3, 1000, 0, '-', 'off', '-', 'off', '-', '-'));
     const report = await runReplicationTask(task({ encryption: { kind: 'encrypt-on-destination', keyFormat: 'passphrase', key: 'long enough' } }), { nas }, { dryRun: true });
     expect(report.error).toMatchObject({ code: 'INVALID_REQUEST', message: 'The destination parent backup/r on root@dst:22 is not encrypted; replicas received there would be stored in plain text.' });
   });
@@ -106,6 +106,29 @@ describe('runReplicationTask (dry run)', () => {
     const report = await runReplicationTask(task({ properties: { replicate: true, exclude: ['compression', 'org.example:x'], override: { 'org.example:role': 'replica' } } }), { nas }, { dryRun: true });
     expect(report.datasets[0]!.commands[1]).toBe(
       '/usr/sbin/zfs send -L -c -e -p tank/data@s1 | /usr/sbin/zfs receive -s -u -o readonly=on -o org.example:role=replica -x compression -x org.example:x backup/r/data',
+    );
+  });
+
+  it('an incremental into a replica that is already read-only passes -x readonly, not -o readonly=on (no property write per snapshot)', async () => {
+    const twoSnapshots = [sourceListing, row('tank/data@s2', 'snapshot', '102', 7, 0, '-', 0, 'off', '-', '-', '-', '-')].join('\n');
+    const replica = (readonly: 'on' | 'off') =>
+      [
+        row('backup/r', 'filesystem', '200', 3, 1000, 0, '-', 'off', '-', 'off', '-', '-'),
+        row('backup/r/data', 'filesystem', '300', 4, 1000, 0, '-', 'off', '-', readonly, '-', '-'),
+        row('backup/r/data@s1', 'snapshot', '101', 5, 0, '-', 0, 'off', '-', '-', '-', '-'),
+      ].join('\n');
+    const incrementalInto = async (readonly: 'on' | 'off', overrides: Partial<ReplicationTaskInput> = {}) => {
+      const { nas } = sides(replica(readonly), twoSnapshots);
+      const report = await runReplicationTask(task(overrides), { nas }, { dryRun: true });
+      expect(report.result).toBe('DRY_RUN');
+      return report.datasets[0]!.commands.at(-1);
+    };
+    expect(await incrementalInto('on')).toBe('/usr/sbin/zfs send -L -c -e -p -i tank/data@s1 tank/data@s2 | /usr/sbin/zfs receive -s -u -x readonly backup/r/data');
+    // Someone made the replica writable: the receive makes it read-only again.
+    expect(await incrementalInto('off')).toBe('/usr/sbin/zfs send -L -c -e -p -i tank/data@s1 tank/data@s2 | /usr/sbin/zfs receive -s -u -o readonly=on backup/r/data');
+    // An explicit override of readonly wins over the shortcut.
+    expect(await incrementalInto('on', { properties: { replicate: true, exclude: [], override: { readonly: 'off' } } })).toBe(
+      '/usr/sbin/zfs send -L -c -e -p -i tank/data@s1 tank/data@s2 | /usr/sbin/zfs receive -s -u -o readonly=off backup/r/data',
     );
   });
 
