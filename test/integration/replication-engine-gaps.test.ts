@@ -105,6 +105,31 @@ it('properties: replicated (-p), excluded (-x) and overridden (-o)', async () =>
   expect(got['recordsize']).toEqual({ value: '65536', source: 'local' });
 });
 
+it(`properties on a long incremental: the -I stops one short, the last -i carries -p; every snapshot and the newest properties arrive, the replica stays read-only`, async () => {
+  const name = 'gap-props-long';
+  const replica = `backup/${name}-replica/${name}`;
+  await freshSource(name, 'zfs create -o org.zrd-test:label=one "$D" && echo 0 > "/$D/f" && zfs snapshot "$D@s00"');
+  const task = bed.task(name, { properties: { replicate: true, exclude: [], override: {} }, destinationLifetime: { kind: 'forever' } });
+  expect((await runReplicationTask(task, root())).error).toBeNull();
+
+  // 20 more snapshots; the label changes halfway. Only the final step's -p brings it across.
+  await sshOk(a(), 'root', `D='tank/${name}'; for i in $(seq -w 1 20); do echo $i >> "/$D/f"; [ $i = 10 ] && zfs set org.zrd-test:label=two "$D"; zfs snapshot "$D@s$i"; done`);
+  const report = await runReplicationTask(task, root());
+  expect(report.error).toBeNull();
+  expect(report.datasets[0]!.plan.steps).toEqual([
+    { kind: 'incremental', from: 's00', to: 's19', intermediates: true },
+    { kind: 'incremental', from: 's19', to: 's20', intermediates: false },
+  ]);
+  const [longStep, lastStep] = report.datasets[0]!.commands.filter((c) => c.includes(' send '));
+  expect(longStep).not.toMatch(/ send [^|]*-p /);
+  expect(longStep).toContain('-x readonly');
+  expect(lastStep).toMatch(/ send [^|]*-p /);
+  expect(await snapshotsOf(b(), replica)).toEqual(Array.from({ length: 21 }, (_, i) => `s${String(i).padStart(2, '0')}`));
+  expect(await checksum(b(), replica, 'f')).toBe(await checksum(a(), `tank/${name}`, 'f'));
+  expect(await propertyOf(b(), replica, 'org.zrd-test:label')).toBe('two');
+  expect(await propertyOf(b(), replica, 'readonly')).toBe('on');
+});
+
 it('naming schema: only matching snapshots are sent, with -i chained over the others', async () => {
   const name = 'gap-naming';
   await freshSource(name, 'zfs create "$D" && echo 1 > "/$D/f" && zfs snapshot "$D@auto-2020-01-01_00-00" && echo 2 >> "/$D/f" && zfs snapshot "$D@manual-1" && echo 3 >> "/$D/f" && zfs snapshot "$D@auto-2020-01-02_00-00"');

@@ -182,7 +182,7 @@ export async function planTask(task: ReplicationTask, source: EngineNas, destina
         }
       }
       const destinationState = destinationStateOf(destinationName, destinationDataset, { ignoreResumeToken: abortedResume !== null });
-      const plan = planReplication(sourceStateOf(sourceDataset), destinationState, { select, ...(confirmation === undefined ? {} : { confirmation }) });
+      const plan = planReplication(sourceStateOf(sourceDataset), destinationState, { select, splitLongIncremental: task.properties.replicate, ...(confirmation === undefined ? {} : { confirmation }) });
       datasets.push({
         sourceDataset,
         destinationDataset,
@@ -334,7 +334,7 @@ async function execute(task: ReplicationTask, source: EngineNas, destination: En
     for (const w of work) {
       if (w.report.plan.status !== 'refused') continue;
       const own = w.report.plan.refusal.confirmation;
-      w.report.plan = planReplication(sourceStateOf(w.sourceDataset), destinationStateOf(w.report.destination, w.destinationDataset, { ignoreResumeToken: w.report.abortedResume !== null }), { select, confirmation: own });
+      w.report.plan = planReplication(sourceStateOf(w.sourceDataset), destinationStateOf(w.report.destination, w.destinationDataset, { ignoreResumeToken: w.report.abortedResume !== null }), { select, splitLongIncremental: task.properties.replicate, confirmation: own });
     }
   }
 
@@ -367,23 +367,33 @@ async function execute(task: ReplicationTask, source: EngineNas, destination: En
     }
   }
 
-  const flagsFor = (dataset: ListedDataset): SendFlags => ({
-    raw: task.encryption.kind === 'as-source' && dataset.encrypted,
-    compact: true,
-    // An encrypted receive refuses embedded-data records (-e): "incompatible embedded data stream feature with
-    // encrypted receive" (OpenZFS 2.3).
-    embedded: !encryptionKey,
-    properties: task.properties.replicate,
-  });
-  const receiveFor = (w: PlannedDataset): ReceiveOptions => {
+  const flagsFor = (w: PlannedDataset, index: number): SendFlags => {
+    const steps = w.report.plan.steps;
+    const step = steps[index];
+    return {
+      raw: task.encryption.kind === 'as-source' && w.sourceDataset.encrypted,
+      compact: true,
+      // An encrypted receive refuses embedded-data records (-e): "incompatible embedded data stream feature with
+      // encrypted receive" (OpenZFS 2.3).
+      embedded: !encryptionKey,
+      // Properties travel with a full send (they shape how its blocks are written) and with the plan's last
+      // incremental, which leaves the replica with the source's current properties; every earlier incremental
+      // without -p spares the receive a property update per snapshot. (Resume streams keep their own flags.)
+      properties: task.properties.replicate && (step?.kind !== 'incremental' || index === steps.length - 1),
+    };
+  };
+  const receiveFor = (w: PlannedDataset, index: number): ReceiveOptions => {
     const plan = w.report.plan;
     const existing = w.destinationDataset;
+    const first = plan.steps[0];
     // `receive -o readonly=on` sets the property again for every snapshot of an -I stream (+6 s per 100 small
     // snapshots measured on the VMs). A replica that is already read-only and stays (no destroy, no half-done
-    // receive) gets `-x readonly` instead: free, and a readonly in a -p stream still cannot make it writable.
+    // receive), or that an earlier step of this run received with readonly=on, gets `-x readonly` instead: free,
+    // and a readonly in a -p stream still cannot make it writable.
     const alreadyReadonly =
-      task.destinationReadonly && existing !== null && existing.readonly && existing.receiveResumeToken === null &&
-      !(plan.status === 'ready' && plan.destructive?.kind === 'destroy-dataset') &&
+      task.destinationReadonly &&
+      ((index > 0 && first?.kind !== 'resume') ||
+        (existing !== null && existing.readonly && existing.receiveResumeToken === null && !(plan.status === 'ready' && plan.destructive?.kind === 'destroy-dataset'))) &&
       !Object.hasOwn(task.properties.override, 'readonly') && !task.properties.exclude.includes('readonly');
     return {
       target: w.report.destination,
@@ -416,15 +426,14 @@ async function execute(task: ReplicationTask, source: EngineNas, destination: En
     if (w.report.prune.length > 0) w.report.commands.push(buildCommandLine(pruneArgvOf(w)));
     if (plan.status !== 'ready') continue;
     if (plan.destructive) w.report.commands.push(buildCommandLine(destroyArgvOf(w, plan.destructive)));
-    const flags = flagsFor(w.sourceDataset);
     const sendSources = plan.steps.map((step) => sendSourceOf(w, step));
-    for (const sendSource of sendSources) {
-      w.report.commands.push(`${buildCommandLine(buildSendArgv(sourceTools, sendSource, flags))} | ${buildCommandLine(buildReceiveArgv(destinationTools, receiveFor(w)))}`);
-    }
+    sendSources.forEach((sendSource, index) => {
+      w.report.commands.push(`${buildCommandLine(buildSendArgv(sourceTools, sendSource, flagsFor(w, index)))} | ${buildCommandLine(buildReceiveArgv(destinationTools, receiveFor(w, index)))}`);
+    });
     estimates = estimates.then(async () => {
       let estimate = 0;
-      for (const sendSource of sendSources) {
-        const { stdout, stderr } = await source.host.runner.run(buildSendEstimateArgv(sourceTools, sendSource, flags), { ...call, timeoutMs: 120_000 });
+      for (const [index, sendSource] of sendSources.entries()) {
+        const { stdout, stderr } = await source.host.runner.run(buildSendEstimateArgv(sourceTools, sendSource, flagsFor(w, index)), { ...call, timeoutMs: 120_000 });
         estimate += parseSendEstimate(`${stdout}\n${stderr}`) ?? 0;
       }
       w.report.estimatedBytes = estimate;
@@ -497,15 +506,15 @@ async function execute(task: ReplicationTask, source: EngineNas, destination: En
       };
       const replan = async (ignoreResumeToken: boolean) => {
         const fresh = await listForReplication(destination.host, w.report.destination, call);
-        return planReplication(sourceStateOf(w.sourceDataset), destinationStateOf(w.report.destination, fresh?.get(w.report.destination) ?? null, { ignoreResumeToken }), { select });
+        return planReplication(sourceStateOf(w.sourceDataset), destinationStateOf(w.report.destination, fresh?.get(w.report.destination) ?? null, { ignoreResumeToken }), { select, splitLongIncremental: task.properties.replicate });
       };
       try {
         const result = await transferStream({
           source: transferSide(source),
           destination: transferSide(destination),
           send: sendSource,
-          sendFlags: flagsFor(w.sourceDataset),
-          receive: receiveFor(w),
+          sendFlags: flagsFor(w, index),
+          receive: receiveFor(w, index),
           transport:
             task.transport.kind === 'relay'
               ? { kind: 'relay' }

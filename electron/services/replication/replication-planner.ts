@@ -70,6 +70,11 @@ export interface PlanOptions {
   select(name: string): boolean;
   /** The digest of a refusal the user confirmed for this run. */
   confirmation?: string;
+  /**
+   * The engine sends properties (-p) with the last step only: a long -I tail then ends in its own one-snapshot -i,
+   * so the receive applies them once instead of once per snapshot. Off when properties are not replicated.
+   */
+  splitLongIncremental?: boolean;
 }
 
 export function confirmationDigest(wouldLose: readonly string[]): string {
@@ -77,10 +82,36 @@ export function confirmationDigest(wouldLose: readonly string[]): string {
 }
 
 /**
+ * An `-I` stream of at least this many snapshots ends in its own one-snapshot `-i` step. Only the last step of a
+ * plan carries the properties (`send -p`, see the engine), and a receive applies a -p stream's properties once per
+ * snapshot in it: +5–9 s per 100 small snapshots on the test VMs, against about half a second for one more stream.
+ */
+export const longIncrementalSnapshots = 16;
+
+function splitLongTail(source: SourceState, steps: SendStep[]): SendStep[] {
+  const last = steps.at(-1);
+  if (!last || last.kind !== 'incremental' || !last.intermediates) return steps;
+  const from = source.snapshots.findIndex((s) => s.name === last.from.replace(/^#/, ''));
+  const to = source.snapshots.findIndex((s) => s.name === last.to);
+  if (from < 0 || to - from < longIncrementalSnapshots) return steps;
+  const beforeNewest = source.snapshots[to - 1]!.name;
+  return [
+    ...steps.slice(0, -1),
+    { kind: 'incremental', from: last.from, to: beforeNewest, intermediates: to - 1 - from > 1 },
+    { kind: 'incremental', from: beforeNewest, to: last.to, intermediates: false },
+  ];
+}
+
+/**
  * Sends from `base` (exclusive; null = none yet) to the newest selected snapshot. One `-I` when every source
  * snapshot in between is selected; otherwise a chain of `-i` that skips the unselected ones.
  */
-function incrementalSteps(source: SourceState, base: { name: string; isBookmark: boolean; createtxg: number }, selected: PlannerSnapshot[]): SendStep[] {
+function incrementalSteps(source: SourceState, base: { name: string; isBookmark: boolean; createtxg: number }, selected: PlannerSnapshot[], options: PlanOptions): SendStep[] {
+  const steps = contiguousOrChainedSteps(source, base, selected);
+  return options.splitLongIncremental ? splitLongTail(source, steps) : steps;
+}
+
+function contiguousOrChainedSteps(source: SourceState, base: { name: string; isBookmark: boolean; createtxg: number }, selected: PlannerSnapshot[]): SendStep[] {
   const after = selected.filter((s) => s.createtxg > base.createtxg);
   if (after.length === 0) return [];
   const newest = after.at(-1)!;
@@ -132,7 +163,7 @@ export function planReplication(source: SourceState, destination: DestinationSta
 
   const fullSteps = (): SendStep[] => {
     const oldest = selected[0]!;
-    return [{ kind: 'full', snapshot: oldest.name }, ...incrementalSteps(source, { name: oldest.name, isBookmark: false, createtxg: oldest.createtxg }, selected)];
+    return [{ kind: 'full', snapshot: oldest.name }, ...incrementalSteps(source, { name: oldest.name, isBookmark: false, createtxg: oldest.createtxg }, selected, options)];
   };
 
   if (!destination.exists) return { status: 'ready', base: null, destructive: null, steps: fullSteps(), newest: newest.name };
@@ -173,7 +204,7 @@ export function planReplication(source: SourceState, destination: DestinationSta
     destructive = resolution;
   }
 
-  const steps = incrementalSteps(source, { name: common.name, isBookmark: common === commonBookmark, createtxg: common.createtxg }, selected);
+  const steps = incrementalSteps(source, { name: common.name, isBookmark: common === commonBookmark, createtxg: common.createtxg }, selected, options);
   if (steps.length === 0) {
     return destructive
       ? { status: 'ready', base: common.name, destructive, steps: [], newest: common.name }

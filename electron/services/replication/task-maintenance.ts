@@ -410,7 +410,7 @@ function replanConfirmed(task: ReplicationTask, w: PlannedDataset): ReplicationP
   return planReplication(
     { dataset: w.sourceDataset.name, snapshots: w.sourceDataset.snapshots, bookmarks: w.sourceDataset.bookmarks },
     { dataset: w.report.destination, exists: d !== null, snapshots: d?.snapshots ?? [], writtenSinceNewestSnapshot: d?.writtenBytes ?? 0, usedBytes: d?.usedBytes ?? 0, receiveResumeToken: null },
-    { select: selectorOf(task), confirmation: plan.refusal.confirmation },
+    { select: selectorOf(task), splitLongIncremental: task.properties.replicate, confirmation: plan.refusal.confirmation },
   );
 }
 

@@ -132,6 +132,22 @@ describe('runReplicationTask (dry run)', () => {
     );
   });
 
+  it('properties (-p) go with the full send and the last incremental; later steps of a new replica keep it read-only with -x', async () => {
+    const chain = [
+      sourceListing,
+      row('tank/data@manual', 'snapshot', '102', 7, 0, '-', 0, 'off', '-', '-', '-', '-'),
+      row('tank/data@s2', 'snapshot', '103', 8, 0, '-', 0, 'off', '-', '-', '-', '-'),
+      row('tank/data@s3', 'snapshot', '104', 9, 0, '-', 0, 'off', '-', '-', '-', '-'),
+    ].join('\n');
+    const { nas } = sides(null, chain);
+    const report = await runReplicationTask(task({ selection: { kind: 'regex', pattern: '^s' } }), { nas }, { dryRun: true });
+    expect(report.datasets[0]!.commands.slice(1)).toEqual([
+      '/usr/sbin/zfs send -L -c -e -p tank/data@s1 | /usr/sbin/zfs receive -s -u -o readonly=on backup/r/data',
+      '/usr/sbin/zfs send -L -c -e -i tank/data@s1 tank/data@s2 | /usr/sbin/zfs receive -s -u -x readonly backup/r/data',
+      '/usr/sbin/zfs send -L -c -e -p -i tank/data@s2 tank/data@s3 | /usr/sbin/zfs receive -s -u -x readonly backup/r/data',
+    ]);
+  });
+
   it('the report is plain data: JSON round-trips it unchanged', async () => {
     const { nas } = sides(null);
     const report = await runReplicationTask(task(), { nas, now: () => new Date('2026-11-21T10:00:00Z') }, { dryRun: true });

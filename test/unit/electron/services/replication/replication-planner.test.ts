@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   confirmationDigest,
+  longIncrementalSnapshots,
   planReplication,
   type DestinationState,
   type PlannerSnapshot,
@@ -34,6 +35,36 @@ describe('planReplication', () => {
         { kind: 'incremental', from: 'a1', to: 'a3', intermediates: true },
       ],
     });
+  });
+
+  it(`an -I stream of ${longIncrementalSnapshots} or more snapshots ends in its own one-snapshot -i (only that one carries -p)`, () => {
+    const many = Array.from({ length: 101 }, (_, i) => snap(`s${String(i).padStart(3, '0')}`, 10 + i));
+    const onBase = destination({ snapshots: [snap('s000', 3, 'g10')] });
+    const split = { ...all, splitLongIncremental: true };
+    expect(planReplication(source(many), onBase, split)).toMatchObject({
+      status: 'ready',
+      steps: [
+        { kind: 'incremental', from: 's000', to: 's099', intermediates: true },
+        { kind: 'incremental', from: 's099', to: 's100', intermediates: false },
+      ],
+    });
+    // A new destination: full, then the same split.
+    expect(planReplication(source(many), destination({ exists: false }), split).steps).toEqual([
+      { kind: 'full', snapshot: 's000' },
+      { kind: 'incremental', from: 's000', to: 's099', intermediates: true },
+      { kind: 'incremental', from: 's099', to: 's100', intermediates: false },
+    ]);
+    // Just under the threshold: one -I.
+    const few = many.slice(0, longIncrementalSnapshots);
+    expect(planReplication(source(few), onBase, split).steps).toEqual([{ kind: 'incremental', from: 's000', to: few.at(-1)!.name, intermediates: true }]);
+    // Exactly at it: the -I keeps its intermediates up to the one before the newest.
+    const atThreshold = many.slice(0, longIncrementalSnapshots + 1);
+    expect(planReplication(source(atThreshold), onBase, split).steps).toEqual([
+      { kind: 'incremental', from: 's000', to: atThreshold.at(-2)!.name, intermediates: true },
+      { kind: 'incremental', from: atThreshold.at(-2)!.name, to: atThreshold.at(-1)!.name, intermediates: false },
+    ]);
+    // Without properties to replicate there is nothing to save: one -I.
+    expect(planReplication(source(many), onBase, all).steps).toEqual([{ kind: 'incremental', from: 's000', to: 's100', intermediates: true }]);
   });
 
   it('a filter that skips snapshots chains -i so unselected ones are not sent', () => {
