@@ -4,7 +4,7 @@
 //  1. Throughput of one full send of the same random data: a raw OpenSSH pipe run from this machine
 //     (`ssh nas-a zfs send | ssh nas-b zfs recv`, the baseline) against our engine in relay mode and in direct
 //     mode. Goals: relay >= 0.95 and direct >= 0.98 of the raw throughput.
-//  2. Wall time to replicate 100 small incremental snapshots (one `-I` stream) with our engine against
+//  2. Wall time to replicate 100 small incremental snapshots (one engine run) with our engine against
 //     syncoid (Debian's sanoid package) on the same datasets, reset to the same state between runs.
 //     Goal: ours / syncoid <= 0.5.
 //
@@ -17,8 +17,9 @@
 // guests' ssh crypto and zfs work, the bottleneck under TCG. It is far less sensitive to other VMs than wall time,
 // so when the machine is shared the CPU ratios are the ones to read.
 //
-// Knobs (environment): BENCH_ROUNDS (3), BENCH_MIB (32), BENCH_SNAPSHOTS (100), BENCH_WAIT_S (600),
-// BENCH_BUDGET_MIN (10: after this many minutes of measuring, incremental rounds after the first are skipped).
+// Knobs (environment): BENCH_ROUNDS (3), BENCH_MIB (64), BENCH_SNAPSHOTS (100), BENCH_WAIT_S (600),
+// BENCH_BUDGET_MIN (10: after this many minutes of measuring, incremental rounds after the first are skipped),
+// BENCH_TRACE (1: print every remote command of our runs with its start and end, in seconds since the bench began).
 
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -26,7 +27,9 @@ import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { runReplicationTask, type EngineEvent, type EngineNas, type RunReport } from '../electron/services/replication/replication-engine.ts';
+import type { CommandRunner } from '../electron/services/ssh/command-runner.ts';
 import { InMemoryHostKeyTrust } from '../electron/services/ssh/host-key.ts';
+import { nasToNasSshArgv } from '../electron/services/ssh/key-exchange.ts';
 import { createSshServices, type SshConnectionSettings, type SshServices } from '../electron/services/ssh/ssh-services.ts';
 import { probeCapabilities } from '../electron/services/zfs/capabilities.ts';
 import type { ZfsHost } from '../electron/services/zfs/zfs-host.ts';
@@ -34,10 +37,11 @@ import { ReplicationTaskSchema, type ReplicationTask, type ReplicationTaskInput 
 import { bootTestbed, sshOk, type Testbed, type VmInfo } from '../test/nas/testbed.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 3);
-const SIZE_MIB = Number(process.env.BENCH_MIB || 32);
+const SIZE_MIB = Number(process.env.BENCH_MIB || 64);
 const SNAPSHOTS = Number(process.env.BENCH_SNAPSHOTS || 100);
 const WAIT_S = Number(process.env.BENCH_WAIT_S ?? 600);
 const BUDGET_MIN = Number(process.env.BENCH_BUDGET_MIN || 10);
+const TRACE = process.env.BENCH_TRACE === '1';
 const GOALS = { relay: 0.95, direct: 0.98, incremental: 0.5 };
 const COMMAND = 'export PATH=/opt/node24/node_modules/.bin:$PATH && node bench/replication.bench.ts';
 
@@ -225,6 +229,24 @@ interface AppSide {
   close(): Promise<void>;
 }
 
+/** BENCH_TRACE=1: every remote command of our runs, with when it started and ended (where a run's time goes). */
+function traced(runner: CommandRunner, label: string): CommandRunner {
+  return new Proxy(runner, {
+    get(target, prop, receiver) {
+      if (prop !== 'run') return Reflect.get(target, prop, receiver) as unknown;
+      return async (...args: Parameters<CommandRunner['run']>) => {
+        const at = () => ((Date.now() - t0) / 1000).toFixed(2);
+        const started = at();
+        try {
+          return await target.run(...args);
+        } finally {
+          say(`  ${label} [${started} .. ${at()}] ${args[0].join(' ').replace(/\s+/g, ' ').slice(0, 120)}`);
+        }
+      };
+    },
+  });
+}
+
 /** What the CLI does in one process: pooled runners, capabilities probed once per NAS, lazily. */
 function appSide(trust: InMemoryHostKeyTrust, connections: Map<string, { connection: SshConnectionSettings; label: string }>): AppSide {
   const configDir = mkdtempSync(join(tmpdir(), 'zrd-bench-app-'));
@@ -239,7 +261,7 @@ function appSide(trust: InMemoryHostKeyTrust, connections: Map<string, { connect
       if (!entry) throw new Error(`unknown connection ${connectionId}`);
       let host = hosts.get(connectionId);
       if (!host) {
-        const runner = services.runnerFor(entry.connection);
+        const runner = TRACE ? traced(services.runnerFor(entry.connection), entry.label) : services.runnerFor(entry.connection);
         host = probeCapabilities(runner, { timeoutMs: 120_000 }).then((capabilities) => ({ runner, capabilities }));
         hosts.set(connectionId, host);
       }
@@ -329,7 +351,8 @@ async function main(): Promise<void> {
     say(`direct mode: nas-a trusts nas-b (${trustResult.sshCommand.join(' ')})`);
     const [relayCipher, directCipher] = await Promise.all([
       warm.services.testConnection(source).then((t) => t.cipher ?? '?'),
-      sshOk(a, 'root', `ssh -G -p 22 nas-b | sed -n 's/^ciphers //p' | cut -d, -f1`).then((s) => s.trim()),
+      // The cipher nas-a's ssh negotiates with nas-b given the engine's own NAS-to-NAS options.
+      sshOk(a, 'root', `${['ssh', '-v', ...nasToNasSshArgv('root', { host: 'nas-b', port: 22 }).slice(1), 'true'].map(q).join(' ')} 2>&1 | sed -n 's/.*kex: client->server cipher: \\([^ ]*\\).*/\\1/p' | head -n 1`).then((s) => s.trim() || '?'),
     ]);
     await Promise.all([warm.nas(source.id), warm.nas(destination.id)]);
 
@@ -542,7 +565,7 @@ async function main(): Promise<void> {
       `   direct/raw throughput ${f2(directRatio)}  (goal >= ${GOALS.direct}: ${verdict(directRatio >= GOALS.direct)}); the stream alone: ${f2(directTransfer)}; by VM CPU: ${f2(directCpuRatio)}`,
       `   Raw = \`ssh nas-a 'zfs send ${tpSnapshot}' | ssh nas-b 'zfs recv -u backup/${tp}-raw'\` over already-open master connections (no handshake timed),`,
       `   cipher ${relayCipher} like the app's relay connections; ours = a whole engine run (lock, listing, estimate, send, holds) on open connections.`,
-      `   Direct: nas-a's own OpenSSH to nas-b (first cipher it offers: ${directCipher}), through qemu's guestfwd + socat on this machine.`,
+      `   Direct: nas-a's own OpenSSH to nas-b (the engine's ssh options; cipher negotiated: ${directCipher}), through qemu's guestfwd + socat on this machine.`,
       '',
       `2. ${SNAPSHOTS} small incremental snapshots (replica at ${pad(0)}, reset between runs), ${incRounds} round(s), seconds per run:`,
       `   syncoid            ${f1(med('syncoid')).padStart(6)} s   runs: ${list('syncoid')}   VM CPU s: ${cpuList('syncoid')}`,
@@ -550,7 +573,7 @@ async function main(): Promise<void> {
       `   ours, warm         ${f1(med('ours-warm')).padStart(6)} s   runs: ${list('ours-warm')}   VM CPU s: ${cpuList('ours-warm')}   (the app's open connections)`,
       `   ours/syncoid       ${f2(coldRatio)} cold, ${f2(warmRatio)} warm  (goal <= ${GOALS.incremental}: ${verdict(coldRatio <= GOALS.incremental)} cold, ${verdict(warmRatio <= GOALS.incremental)} warm); by VM CPU: ${f2(coldCpuRatio)} cold, ${f2(warmCpuRatio)} warm`,
       `   syncoid: ${syncoidShown}`,
-      `   (both relay through this machine; ours sends one -I stream in one engine run; syncoid defaults: lzop + mbuffer + pv).`,
+      `   (both relay through this machine; ours sends the -I stream (its last snapshot as its own -i with -p) in one engine run; syncoid defaults: lzop + mbuffer + pv).`,
       '',
       `Reproduce: ${COMMAND}`,
       `           (this run: BENCH_ROUNDS=${ROUNDS} BENCH_MIB=${SIZE_MIB} BENCH_SNAPSHOTS=${SNAPSHOTS} BENCH_WAIT_S=${WAIT_S} BENCH_BUDGET_MIN=${BUDGET_MIN}; ` +
