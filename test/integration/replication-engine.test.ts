@@ -104,8 +104,19 @@ describe.each([
   });
 
   it('full, then incremental; children and the zvol follow; data matches; holds mark the common pair', async () => {
-    const first = await runReplicationTask(current, { nas: nasFor(user) });
+    const since = (await sshOk(b(), 'root', 'date +%s')).trim();
+    const logs: string[] = [];
+    const first = await runReplicationTask(current, { nas: nasFor(user), emit: (e) => void (e.kind === 'log' && logs.push(e.message)) });
     expect(first.error).toBeNull();
+    if (transport === 'direct') {
+      // Six streams (three datasets, full + incremental each) over one NAS-to-NAS login, gone after the run.
+      expect(logs.join('\n')).toContain("keeps one ssh connection to the destination for this run's streams");
+      const appKey = (await sshOk(a(), 'root', `ssh-keygen -lf ~${user}/.ssh/id_ed25519.pub`)).split(' ')[1]!;
+      const logins = (await sshOk(b(), 'root', `journalctl -u ssh --since @${since} -o cat --no-pager | grep 'Accepted publickey for ${user} ' || true`)).trim().split('\n');
+      expect(logins.filter((line) => line.includes(appKey))).toHaveLength(1);
+      // ([0-9a-f]: so that pgrep does not find the shell running it.)
+      expect(await sshOk(a(), 'root', "ls /tmp | grep '^zrd-ssh-' || true; pgrep -f 'ControlPath=/tmp/zrd-ssh-[0-9a-f]' || true")).toBe('');
+    }
     expect(first.result).toBe('FINISHED');
     expect(first.bytesSent).toBeGreaterThan(1_000_000);
     expect(await snapshotsOf(b(), replica)).toEqual(['s1', 's2']);

@@ -13,7 +13,7 @@ import { listForReplication, type ListedDataset } from '../zfs/replication-listi
 import { buildAbortReceiveArgv, buildReceiveArgv, buildSendArgv, buildSendEstimateArgv, parseSendEstimate, type ReceiveOptions, type SendFlags, type SendSource } from '../zfs/send-receive.ts';
 import type { ZfsHost } from '../zfs/zfs-host.ts';
 import { confirmationDigest, planReplication, type DestinationState, type DestructiveStep, type Divergence, type ReplicationPlan, type SendStep } from './replication-planner.ts';
-import { availableTools, requiredTools, transferStream, type TransferSide } from './stream-transfer.ts';
+import { availableTools, openDirectConnection, requiredTools, transferStream, type DirectConnection, type TransferSide } from './stream-transfer.ts';
 import { acquireTaskLock } from './task-lock.ts';
 
 // Runs one replication task: lock, list both sides (one command each per source root), plan every dataset,
@@ -288,6 +288,29 @@ function checkPropertyOptions(task: ReplicationTask): void {
 }
 
 async function execute(task: ReplicationTask, source: EngineNas, destination: EngineNas, options: EngineRunOptions, report: RunReport, context: Context): Promise<void> {
+  // Direct mode: the source's connection to the destination opens while the run lists and plans, and serves
+  // every stream of the run.
+  const transport = task.transport;
+  const shared =
+    transport.kind === 'direct' && !options.dryRun
+      ? openDirectConnection(source.host.runner, { host: transport.destinationHost, port: transport.destinationPort, user: transport.destinationUser }, options.signal)
+      : null;
+  try {
+    await planAndSend(task, source, destination, options, report, context, shared);
+  } finally {
+    await (await shared)?.close();
+  }
+}
+
+async function planAndSend(
+  task: ReplicationTask,
+  source: EngineNas,
+  destination: EngineNas,
+  options: EngineRunOptions,
+  report: RunReport,
+  context: Context,
+  shared: Promise<DirectConnection> | null,
+): Promise<void> {
   const { log } = context;
   const call = options.signal ? { signal: options.signal } : {};
   const select = selector(task);
@@ -457,6 +480,7 @@ async function execute(task: ReplicationTask, source: EngineNas, destination: En
   }
 
   const tag = holdTagOf(task.id);
+  let sharedReported = false;
   for (const w of work) {
     if (w.report.abortedResume) {
       log('warn', `The interrupted receive into ${w.report.destination} cannot be resumed (${w.report.abortedResume}); aborting it (zfs receive -A) and starting from the last common snapshot.`);
@@ -489,6 +513,11 @@ async function execute(task: ReplicationTask, source: EngineNas, destination: En
     }
 
     const transferSide = (nas: EngineNas): TransferSide => ({ runner: nas.host.runner, tools: nas.host.capabilities.tools, privilege: nas.privilege });
+    const connection = await shared;
+    if (connection && !sharedReported) {
+      sharedReported = true;
+      log('info', connection.controlPath ? `${source.label} keeps one ssh connection to the destination for this run's streams.` : `Each stream opens its own ssh connection to the destination (${connection.unavailable}).`);
+    }
     const started = Date.now();
     let lastEmit = 0;
     let sentBefore = 0;
@@ -518,7 +547,14 @@ async function execute(task: ReplicationTask, source: EngineNas, destination: En
           transport:
             task.transport.kind === 'relay'
               ? { kind: 'relay' }
-              : { kind: 'direct', host: task.transport.destinationHost, port: task.transport.destinationPort, user: task.transport.destinationUser, meter: sourceHas.has('pv') ? 'pv' : sourceHas.has('mbuffer') ? 'mbuffer' : 'none' },
+              : {
+                  kind: 'direct',
+                  host: task.transport.destinationHost,
+                  port: task.transport.destinationPort,
+                  user: task.transport.destinationUser,
+                  meter: sourceHas.has('pv') ? 'pv' : sourceHas.has('mbuffer') ? 'mbuffer' : 'none',
+                  controlPath: connection?.controlPath ?? null,
+                },
           compression: task.compression,
           bandwidthLimitKiBps: task.bandwidthLimitKiBps,
           ...(options.signal ? { signal: options.signal } : {}),

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { AppFailure } from '../../../shared/result.ts';
 import { buildCommandLine, type CommandRunner } from '../ssh/command-runner.ts';
@@ -31,7 +32,17 @@ export interface TransferRequest {
   sendFlags: SendFlags;
   receive: ReceiveOptions;
   /** Direct: `meter` is the tool on the source that counts (pv) or only limits (mbuffer) the stream. */
-  transport: { kind: 'relay' } | { kind: 'direct'; host: string; port: number; user: string; meter: 'pv' | 'mbuffer' | 'none' };
+  transport:
+    | { kind: 'relay' }
+    | {
+        kind: 'direct';
+        host: string;
+        port: number;
+        user: string;
+        meter: 'pv' | 'mbuffer' | 'none';
+        /** The run's shared NAS-to-NAS connection (see openDirectConnection); without it the stream opens its own. */
+        controlPath?: string | null;
+      };
   compression: StreamCompression;
   /** KiB/s; null for no limit. */
   bandwidthLimitKiBps: number | null;
@@ -175,7 +186,8 @@ export async function transferStream(request: TransferRequest): Promise<Transfer
     throw new AppFailure('COMMAND_NOT_FOUND', `A bandwidth limit in direct mode needs pv or mbuffer on ${source.runner.label}.`, 'Install pv (or mbuffer) on the source NAS, remove the limit, or use relay mode.');
   }
   const remoteReceive = codec ? pipeline(codec.decompress, remoteArgv(receiveArgv, destination.privilege)) : buildCommandLine(remoteArgv(receiveArgv, destination.privilege));
-  const ssh = [...nasToNasSshArgv(user, { host, port }), remoteReceive];
+  const shared = request.transport.controlPath ? ['-o', 'ControlMaster=no', '-o', `ControlPath=${request.transport.controlPath}`] : [];
+  const ssh = [...nasToNasSshArgv(user, { host, port }, 20, shared), remoteReceive];
   const script = pipeline(remoteArgv(sendArgv, source.privilege), ...meter, ...(codec ? [codec.compress] : []), ssh);
   let pending = '';
   await source.runner.run(['sh', '-c', script], {
@@ -195,4 +207,55 @@ export async function transferStream(request: TransferRequest): Promise<Transfer
   });
   if (/^\d+$/.test(pending.trim())) bytes = Number(pending.trim());
   return { bytes, seconds: (Date.now() - started) / 1000 };
+}
+
+// ---- one NAS-to-NAS connection per run -------------------------------------------------------------------
+
+/** How long an idle shared connection outlives its last stream: also how it ends if the app dies mid-run. */
+export const directConnectionIdleSeconds = 60;
+
+export interface DirectConnection {
+  /** The OpenSSH control socket on the source, or null when the streams open their own connections. */
+  controlPath: string | null;
+  /** Why there is no shared connection (for the run log); null when there is one. */
+  unavailable: string | null;
+  /** Ends the shared connection; never throws. */
+  close(): Promise<void>;
+}
+
+// ssh exits 255 when it cannot connect, the script 70 when it has no temporary file. The background ssh must
+// not keep our channel open (older OpenSSH leaves stderr attached), so its stderr goes to a file that is read back and removed.
+const openMasterScript = 'err=$(mktemp "${TMPDIR:-/tmp}/zrd-ssh-err.XXXXXX") || exit 70; "$@" </dev/null >/dev/null 2>"$err"; rc=$?; cat "$err" >&2; rm -f "$err"; exit $rc';
+
+/**
+ * Opens the source's ssh connection to the destination once for a whole run (OpenSSH ControlMaster), so every
+ * stream of the run (each dataset and step) skips the key exchange and authentication: 2.4-2.8 s each in the
+ * emulated test NAS. The socket is the source user's own (mode 0600 in /tmp, under a random name ssh refuses to
+ * reuse); it disappears with the connection, which ends on close() or 60 s after its last stream. When it cannot
+ * be opened, each stream connects on its own as before, so a failure here is reported by the stream itself.
+ */
+export async function openDirectConnection(
+  runner: CommandRunner,
+  target: { host: string; port: number; user: string },
+  signal?: AbortSignal,
+): Promise<DirectConnection> {
+  const controlPath = `/tmp/zrd-ssh-${randomBytes(8).toString('hex')}`;
+  const master = nasToNasSshArgv(target.user, target, 20, ['-o', 'ControlMaster=yes', '-o', `ControlPath=${controlPath}`, '-o', `ControlPersist=${directConnectionIdleSeconds}`, '-f', '-N']);
+  try {
+    const { exitCode, stderr } = await runner.run(['sh', '-c', openMasterScript, 'sh', ...master], { privileged: false, expectedExitCodes: [0, 70, 255], timeoutMs: 60_000, ...(signal ? { signal } : {}) });
+    if (exitCode !== 0) return { controlPath: null, unavailable: stderr.trim().split('\n').at(-1) || `ssh exited ${exitCode}`, close: async () => {} };
+  } catch (error) {
+    return { controlPath: null, unavailable: error instanceof Error ? error.message : String(error), close: async () => {} };
+  }
+  return {
+    controlPath,
+    unavailable: null,
+    async close() {
+      try {
+        await runner.run(nasToNasSshArgv(target.user, target, 20, ['-o', `ControlPath=${controlPath}`, '-O', 'exit']), { privileged: false, expectedExitCodes: [0, 255], timeoutMs: 30_000 });
+      } catch {
+        // Gone already, or the NAS is unreachable: the connection ends by itself once idle.
+      }
+    },
+  };
 }

@@ -183,7 +183,7 @@ export function knownHostsPattern(host: string, port: number): string {
 /** The ssh invocation that must work unattended from the source: batch mode, strict host key checking. */
 const nasToNasCiphers = 'aes128-gcm@openssh.com,aes256-gcm@openssh.com,chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr';
 
-export function nasToNasSshArgv(destinationUser: string, address: { host: string; port: number }, connectTimeoutSeconds = 20): string[] {
+export function nasToNasSshArgv(destinationUser: string, address: { host: string; port: number }, connectTimeoutSeconds = 20, extraOptions: readonly string[] = []): string[] {
   knownHostsPattern(address.host, address.port);
   // UpdateHostKeys=no: otherwise ssh adds the destination's other host keys (unverified by us, unmarked) to
   // known_hosts after the first login, and removing the trust would leave them behind.
@@ -192,7 +192,7 @@ export function nasToNasSshArgv(destinationUser: string, address: { host: string
   // Every name here exists since OpenSSH 6.5, so older NAS firmware still accepts the list.
   return [
     'ssh', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', 'UpdateHostKeys=no', '-o', `ConnectTimeout=${connectTimeoutSeconds}`,
-    '-o', `Ciphers=${nasToNasCiphers}`, '-p', String(address.port), '-l', destinationUser, address.host,
+    '-o', `Ciphers=${nasToNasCiphers}`, ...extraOptions, '-p', String(address.port), '-l', destinationUser, address.host,
   ];
 }
 
