@@ -12,7 +12,7 @@ import { getProperties } from '../zfs/properties.ts';
 import { listForReplication, type ListedDataset } from '../zfs/replication-listing.ts';
 import { buildAbortReceiveArgv, buildReceiveArgv, buildSendArgv, buildSendEstimateArgv, parseSendEstimate, type ReceiveOptions, type SendFlags, type SendSource } from '../zfs/send-receive.ts';
 import type { ZfsHost } from '../zfs/zfs-host.ts';
-import { confirmationDigest, planReplication, type DestinationState, type DestructiveStep, type Divergence, type ReplicationPlan, type SendStep } from './replication-planner.ts';
+import { confirmationDigest, planReplication, type DestinationState, type DestructiveStep, type Divergence, type PlanOptions, type ReplicationPlan, type SendStep } from './replication-planner.ts';
 import { availableTools, openDirectConnection, requiredTools, transferStream, type DirectConnection, type TransferSide } from './stream-transfer.ts';
 import { acquireTaskLock } from './task-lock.ts';
 
@@ -88,6 +88,11 @@ export function destinationNameOf(parent: string, sourceRoot: string, source: st
   return `${parent}/${rootTail}${source.slice(sourceRoot.length)}`;
 }
 
+/** How this task's datasets are planned: its selection, and a long -I split when properties travel (-p). */
+export function planOptionsOf(task: ReplicationTask): PlanOptions {
+  return { select: selector(task), splitLongIncremental: task.properties.replicate };
+}
+
 export function selector(task: ReplicationTask): (name: string) => boolean {
   const selection = task.selection;
   switch (selection.kind) {
@@ -151,7 +156,7 @@ export interface TaskPlan {
  * is gone are found here (`zfs send -n -t`), so the plan already starts over from the last common snapshot.
  */
 export async function planTask(task: ReplicationTask, source: EngineNas, destination: EngineNas, call: { signal?: AbortSignal } = {}, confirmation?: string): Promise<TaskPlan> {
-  const select = selector(task);
+  const planOptions = planOptionsOf(task);
   // Both sides at once: every command costs a round trip and a process start on the NAS.
   const [parentListing, sourceListings] = await Promise.all([
     listForReplication(destination.host, task.destinationParent, call),
@@ -182,7 +187,7 @@ export async function planTask(task: ReplicationTask, source: EngineNas, destina
         }
       }
       const destinationState = destinationStateOf(destinationName, destinationDataset, { ignoreResumeToken: abortedResume !== null });
-      const plan = planReplication(sourceStateOf(sourceDataset), destinationState, { select, splitLongIncremental: task.properties.replicate, ...(confirmation === undefined ? {} : { confirmation }) });
+      const plan = planReplication(sourceStateOf(sourceDataset), destinationState, { ...planOptions, ...(confirmation === undefined ? {} : { confirmation }) });
       datasets.push({
         sourceDataset,
         destinationDataset,
@@ -318,7 +323,7 @@ async function planAndSend(
 ): Promise<void> {
   const { log } = context;
   const call = options.signal ? { signal: options.signal } : {};
-  const select = selector(task);
+  const planOptions = planOptionsOf(task);
   const direct = task.transport.kind === 'direct';
   checkPropertyOptions(task);
   const encryptionKey = destinationKeyOf(task, options.destinationKey);
@@ -362,7 +367,7 @@ async function planAndSend(
     for (const w of work) {
       if (w.report.plan.status !== 'refused') continue;
       const own = w.report.plan.refusal.confirmation;
-      w.report.plan = planReplication(sourceStateOf(w.sourceDataset), destinationStateOf(w.report.destination, w.destinationDataset, { ignoreResumeToken: w.report.abortedResume !== null }), { select, splitLongIncremental: task.properties.replicate, confirmation: own });
+      w.report.plan = planReplication(sourceStateOf(w.sourceDataset), destinationStateOf(w.report.destination, w.destinationDataset, { ignoreResumeToken: w.report.abortedResume !== null }), { ...planOptions, confirmation: own });
     }
   }
 
@@ -546,7 +551,7 @@ async function planAndSend(
       };
       const replan = async (ignoreResumeToken: boolean) => {
         const fresh = await listForReplication(destination.host, w.report.destination, call);
-        return planReplication(sourceStateOf(w.sourceDataset), destinationStateOf(w.report.destination, fresh?.get(w.report.destination) ?? null, { ignoreResumeToken }), { select, splitLongIncremental: task.properties.replicate });
+        return planReplication(sourceStateOf(w.sourceDataset), destinationStateOf(w.report.destination, fresh?.get(w.report.destination) ?? null, { ignoreResumeToken }), planOptions);
       };
       try {
         const result = await transferStream({

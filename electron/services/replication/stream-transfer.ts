@@ -228,9 +228,9 @@ export interface DirectConnection {
 const openMasterScript = 'err=$(mktemp "${TMPDIR:-/tmp}/zrd-ssh-err.XXXXXX") || exit 70; "$@" </dev/null >/dev/null 2>"$err"; rc=$?; cat "$err" >&2; rm -f "$err"; exit $rc';
 
 /**
- * Opens the source's ssh connection to the destination once for a whole run (OpenSSH ControlMaster), so every
- * stream of the run (each dataset and step) skips the key exchange and authentication: 2.4-2.8 s each in the
- * emulated test NAS. The socket is the source user's own (mode 0600 in /tmp, under a random name ssh refuses to
+ * Opens the source's ssh connection to the destination once for a whole run (OpenSSH ControlMaster), so the
+ * streams given its controlPath skip the key exchange and authentication: 2.4-2.8 s each in the emulated test
+ * NAS (the engine decides which streams share it). The socket is the source user's own (mode 0600 in /tmp, under a random name ssh refuses to
  * reuse); it disappears with the connection, which ends on close() or 60 s after its last stream. When it cannot
  * be opened, each stream connects on its own as before, so a failure here is reported by the stream itself.
  */

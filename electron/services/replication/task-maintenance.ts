@@ -12,7 +12,7 @@ import { listPools } from '../zfs/pools.ts';
 import { getProperties } from '../zfs/properties.ts';
 import { listForReplication, type ListedDataset } from '../zfs/replication-listing.ts';
 import { buildAbortReceiveArgv } from '../zfs/send-receive.ts';
-import { destinationNameOf, holdOrRelease, holdTagOf, planTask, selector as selectorOf, promotedProperty, refusalOf, runReplicationTask, type EngineDeps, type EngineNas, type PlannedDataset, type RunReport, type TaskPlan } from './replication-engine.ts';
+import { destinationNameOf, holdOrRelease, holdTagOf, planTask, planOptionsOf, promotedProperty, refusalOf, runReplicationTask, type EngineDeps, type EngineNas, type PlannedDataset, type RunReport, type TaskPlan } from './replication-engine.ts';
 import { confirmationDigest, planReplication, type ReplicationPlan } from './replication-planner.ts';
 import { acquireTaskLock, inspectTaskLock, removeTaskLockFiles } from './task-lock.ts';
 
@@ -410,7 +410,7 @@ function replanConfirmed(task: ReplicationTask, w: PlannedDataset): ReplicationP
   return planReplication(
     { dataset: w.sourceDataset.name, snapshots: w.sourceDataset.snapshots, bookmarks: w.sourceDataset.bookmarks },
     { dataset: w.report.destination, exists: d !== null, snapshots: d?.snapshots ?? [], writtenSinceNewestSnapshot: d?.writtenBytes ?? 0, usedBytes: d?.usedBytes ?? 0, receiveResumeToken: null },
-    { select: selectorOf(task), splitLongIncremental: task.properties.replicate, confirmation: plan.refusal.confirmation },
+    { ...planOptionsOf(task), confirmation: plan.refusal.confirmation },
   );
 }
 
