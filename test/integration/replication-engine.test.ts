@@ -112,9 +112,9 @@ describe.each([
       // Six streams (three datasets, full + incremental each): the fulls log in on their own, the three
       // incrementals share one login; nothing is left behind after the run.
       expect(logs.join('\n')).toContain("keeps one ssh connection to the destination for this run's incremental streams");
-      const appKey = (await sshOk(a(), 'root', `ssh-keygen -lf ~${user}/.ssh/id_ed25519.pub`)).split(' ')[1]!;
+      const nasToNasKey = (await sshOk(a(), 'root', `ssh-keygen -lf ~${user}/.ssh/id_ed25519.pub`)).split(' ')[1]!;
       const logins = (await sshOk(b(), 'root', `journalctl -u ssh --since @${since} -o cat --no-pager | grep 'Accepted publickey for ${user} ' || true`)).trim().split('\n');
-      expect(logins.filter((line) => line.includes(appKey))).toHaveLength(3 + 1);
+      expect(logins.filter((line) => line.includes(nasToNasKey))).toHaveLength(3 + 1);
       // ([0-9a-f]: so that pgrep does not find the shell running it.)
       expect(await sshOk(a(), 'root', "ls /tmp | grep '^zrd-ssh-' || true; pgrep -f 'ControlPath=/tmp/zrd-ssh-[0-9a-f]' || true")).toBe('');
     }
