@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { createAppServices } from '../services/app-services.ts';
+import { createCore } from '../services/core.ts';
 import { appVersion } from '../services/runtime-versions.ts';
 import { resolveConfigDir } from '../services/store/config-dir.ts';
 import { openConfStore } from '../services/store/open-conf-store.ts';
@@ -39,7 +39,7 @@ if (!existsSync(path.join(values.renderer, 'index.html'))) {
 const configDir = resolveConfigDir();
 const store = openConfStore(configDir);
 if (store.recovery) console.error(store.recovery.message);
-const services = createAppServices({
+const core = createCore({
   store,
   configDir,
   by: 'bridge',
@@ -53,8 +53,8 @@ const services = createAppServices({
   },
 });
 const launchCodeTtlMs = 10 * 60_000;
-const bridge = await startBridge({ services, rendererDir: values.renderer, port, launchCodeTtlMs });
-services.scheduler.start();
+const bridge = await startBridge({ core, rendererDir: values.renderer, port, launchCodeTtlMs });
+core.scheduler.start();
 
 if (values.json) {
   // For the program that started us, on a pipe (the e2e suite): the token itself and one launch address.
@@ -91,7 +91,7 @@ if (values.open) {
 }
 
 const shutdown = () => {
-  void Promise.all([bridge.close(), services.dispose()]).then(() => process.exit(0));
+  void Promise.all([bridge.close(), core.dispose()]).then(() => process.exit(0));
 };
 process.on('SIGINT', shutdown);
 process.on('SIGTERM', shutdown);

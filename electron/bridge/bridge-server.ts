@@ -8,8 +8,7 @@ import { bridgeMaxMessageBytes, bridgeMaxSessionBodyBytes, bridgeSessionPath } f
 import { bridgeProtocol, bridgeTokenPrefix, type BridgeClientMessage, type BridgeServerMessage } from '../../shared/contract.ts';
 import { contentSecurityPolicy, headerOnlyDirectives } from '../../shared/content-security-policy.ts';
 import { toAppError, type Result } from '../../shared/result.ts';
-import type { AppServices } from '../services/app-services.ts';
-import { dispatch } from '../services/rpc/dispatcher.ts';
+import type { Core } from '../services/core.ts';
 import { LaunchCodes } from './launch-codes.ts';
 import { writeLauncherFile, type LauncherFile } from './launcher-file.ts';
 import { openStaticFile, rendererRoot } from './static-files.ts';
@@ -23,7 +22,8 @@ import { openStaticFile, rendererRoot } from './static-files.ts';
 // connection that sends an oversized or malformed frame is dropped, and everyone else carries on.
 
 export interface BridgeOptions {
-  services: Pick<AppServices, 'handlers' | 'bus'>;
+  /** The verbs (through the dispatcher) and the events the bridge carries. */
+  core: Pick<Core, 'call' | 'bus'>;
   /** The built renderer (index.html and assets). */
   rendererDir: string;
   /** 0 (default) picks a free port. */
@@ -229,7 +229,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
   const answer = async (ws: WebSocket, message: BridgeClientMessage) => {
     let result: Result<unknown>;
     try {
-      result = await dispatch(options.services.handlers, message.verb, message.request);
+      result = await options.core.call(message.verb, message.request);
     } catch (error) {
       result = { ok: false, error: toAppError(error) };
     }
@@ -248,7 +248,7 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
   });
   sockets.on('error', () => undefined);
 
-  const unsubscribe = options.services.bus.subscribe((event, payload) => {
+  const unsubscribe = options.core.bus.subscribe((event, payload) => {
     for (const client of sockets.clients) send(client, { event, payload });
   });
 

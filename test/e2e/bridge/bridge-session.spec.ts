@@ -6,7 +6,7 @@ import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { startBridge } from '../../../electron/bridge/bridge-server.ts';
 import { chromiumAppArgs } from '../../../electron/bridge/open-browser.ts';
-import { createAppServices } from '../../../electron/services/app-services.ts';
+import { createCore } from '../../../electron/services/core.ts';
 import { openConfStore } from '../../../electron/services/store/open-conf-store.ts';
 import { chromiumArgs, chromiumExecutable } from '../../../playwright.config.ts';
 
@@ -58,19 +58,14 @@ test('`npm start` opens Chromium on a private launcher page: no secret on any co
   test.setTimeout(60_000);
   const dir = mkdtempSync(path.join(tmpdir(), 'zrd-e2e-launch-'));
   const calls: string[] = [];
-  const services = createAppServices({
+  const core = createCore({
     store: openConfStore(path.join(dir, 'config')),
     configDir: path.join(dir, 'config'),
     versions: { app: '0.0.0-e2e', node: process.versions.node, electron: null, chrome: null, platform: process.platform, transport: 'bridge' },
   });
   // Record which verbs the opened page calls: proof that it reached the backend.
-  const handlers = new Proxy(services.handlers, {
-    get: (target, verb, receiver) => {
-      const handler = Reflect.get(target, verb, receiver) as unknown;
-      return typeof handler === 'function' ? (request: unknown) => (calls.push(String(verb)), (handler as (r: unknown) => unknown)(request)) : handler;
-    },
-  });
-  const bridge = await startBridge({ services: { handlers, bus: services.bus }, rendererDir: path.join(root, '.vite', 'renderer', 'main_window') });
+  const call = (verb: string, request: unknown) => (calls.push(verb), core.call(verb, request));
+  const bridge = await startBridge({ core: { call, bus: core.bus }, rendererDir: path.join(root, '.vite', 'renderer', 'main_window') });
   const launcher = bridge.writeLauncher();
   const profile = path.join(dir, 'profile');
   const headless = chromiumArgs.filter((arg) => ['--headless', '--no-sandbox', '--disable-gpu'].includes(arg));
@@ -88,7 +83,7 @@ test('`npm start` opens Chromium on a private launcher page: no secret on any co
     chromium.kill();
     await new Promise((resolve) => (chromium.exitCode === null ? chromium.once('exit', resolve) : resolve(null)));
     await bridge.close();
-    await services.dispose();
+    await core.dispose();
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startBridge, type RunningBridge } from '../../../../electron/bridge/bridge-server.ts';
-import { createAppServices, type AppServices } from '../../../../electron/services/app-services.ts';
-import type { Handlers } from '../../../../electron/services/rpc/dispatcher.ts';
+import { createCore, type Core } from '../../../../electron/services/core.ts';
+import { dispatch, type Handlers } from '../../../../electron/services/rpc/dispatcher.ts';
 import { openConfStore } from '../../../../electron/services/store/open-conf-store.ts';
 import { bridgeMaxMessageBytes } from '../../../../shared/bridge-limits.ts';
 import { bridgeProtocol, bridgeTokenPrefix, verbNames, verbs } from '../../../../shared/contract.ts';
@@ -226,7 +226,7 @@ function fuzzHandlers(real: Handlers, r: Random): Handlers {
 }
 
 let root: string;
-let services: AppServices;
+let core: Core;
 let bridge: RunningBridge;
 const escaped: unknown[] = [];
 const recordEscaped = (error: unknown) => escaped.push(error);
@@ -297,12 +297,13 @@ beforeAll(async () => {
   const rendererDir = path.join(root, 'renderer');
   mkdirSync(rendererDir, { recursive: true });
   writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>t</title>');
-  services = createAppServices({
+  core = createCore({
     store: openConfStore(path.join(root, 'config')),
     configDir: path.join(root, 'config'),
     versions: { app: '0.0.0-test', node: process.versions.node, electron: null, chrome: null, platform: process.platform, transport: 'bridge' },
   });
-  bridge = await startBridge({ services: { handlers: fuzzHandlers(services.handlers, generator(seed ^ 0x5eed)), bus: services.bus }, rendererDir });
+  const handlers = fuzzHandlers(core.handlers, generator(seed ^ 0x5eed));
+  bridge = await startBridge({ core: { call: (verb, request) => dispatch(handlers, verb, request), bus: core.bus }, rendererDir });
   process.on('uncaughtException', recordEscaped);
   process.on('unhandledRejection', recordEscaped);
 });
@@ -310,7 +311,7 @@ afterAll(async () => {
   process.off('uncaughtException', recordEscaped);
   process.off('unhandledRejection', recordEscaped);
   await bridge.close();
-  await services.dispose();
+  await core.dispose();
   rmSync(root, { recursive: true, force: true });
 });
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startBridge, type RunningBridge } from '../../../../electron/bridge/bridge-server.ts';
-import { createAppServices } from '../../../../electron/services/app-services.ts';
+import { createCore } from '../../../../electron/services/core.ts';
 import { openConfStore } from '../../../../electron/services/store/open-conf-store.ts';
 import { bridgeMaxMessageBytes } from '../../../../shared/bridge-limits.ts';
 import { bridgeProtocol, bridgeTokenPrefix } from '../../../../shared/contract.ts';
@@ -62,12 +62,12 @@ beforeAll(async () => {
   const rendererDir = path.join(root, 'renderer');
   mkdirSync(rendererDir, { recursive: true });
   writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>t</title>');
-  const services = createAppServices({
+  const core = createCore({
     store: openConfStore(path.join(root, 'config')),
     configDir: path.join(root, 'config'),
     versions: { app: '0.0.0-test', node: process.versions.node, electron: null, chrome: null, platform: process.platform, transport: 'bridge' },
   });
-  bridge = await startBridge({ services, rendererDir });
+  bridge = await startBridge({ core, rendererDir });
   bystander = await openClient();
   process.on('uncaughtException', recordEscaped);
   process.on('unhandledRejection', recordEscaped);
