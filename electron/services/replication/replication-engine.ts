@@ -1,5 +1,6 @@
 import { namingSchema } from '../../../shared/naming-schema.ts';
-import { AppFailure, toAppError, type AppError } from '../../../shared/result.ts';
+import type { DatasetReport, DestructiveStep, ReplicationPlan, RunReport, SendStep } from '../../../shared/replication-reports.ts';
+import { AppFailure, toAppError } from '../../../shared/result.ts';
 import { planRetention } from '../../../shared/retention-plan.ts';
 import type { ReplicationTask } from '../../../shared/task-schemas.ts';
 import { assertZfsName, assertZfsPropertyName, poolOfName } from '../../../shared/zfs-names.ts';
@@ -12,7 +13,7 @@ import { getProperties } from '../zfs/properties.ts';
 import { listForReplication, type ListedDataset } from '../zfs/replication-listing.ts';
 import { buildAbortReceiveArgv, buildReceiveArgv, buildSendArgv, buildSendEstimateArgv, parseSendEstimate, type ReceiveOptions, type SendFlags, type SendSource } from '../zfs/send-receive.ts';
 import type { ZfsHost } from '../zfs/zfs-host.ts';
-import { confirmationDigest, planReplication, type DestinationState, type DestructiveStep, type Divergence, type PlanOptions, type ReplicationPlan, type SendStep } from './replication-planner.ts';
+import { confirmationDigest, planReplication, type DestinationState, type PlanOptions } from './replication-planner.ts';
 import { availableTools, openDirectConnection, requiredTools, transferStream, type DirectConnection, type TransferSide } from './stream-transfer.ts';
 import { acquireTaskLock } from './task-lock.ts';
 
@@ -50,33 +51,7 @@ export interface EngineRunOptions {
   destinationKey?: string;
 }
 
-export interface DatasetReport {
-  source: string;
-  destination: string;
-  plan: ReplicationPlan;
-  /** Snapshots on the destination the lifetime policy prunes before sending. */
-  prune: string[];
-  /** An interrupted receive that cannot be resumed (its source snapshot is gone) and is aborted first: why. */
-  abortedResume: string | null;
-  estimatedBytes: number | null;
-  bytesSent: number;
-  snapshotsSent: number;
-  /** Shell-quoted commands, in order (as run, or as a dry run would run them). */
-  commands: string[];
-}
-
-export interface RunReport {
-  taskId: string;
-  startedAt: string;
-  finishedAt: string;
-  result: 'FINISHED' | 'FAILED' | 'REFUSED' | 'DRY_RUN';
-  datasets: DatasetReport[];
-  bytesSent: number;
-  snapshotsSent: number;
-  /** For REFUSED: every dataset's divergence and what proceeding would destroy, and the digest confirming it. */
-  refusal: { wouldLose: string[]; divergence: Array<{ dataset: string; divergence: Divergence[]; resolution: DestructiveStep }>; confirmation: string } | null;
-  error: AppError | null;
-}
+export type { DatasetReport, RunReport } from '../../../shared/replication-reports.ts';
 
 export const holdTagOf = (taskId: string) => `zfs-replication:${taskId}`;
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { formatBytes } from '../../../shared/format-bytes.ts';
+import type { DestructiveStep, Divergence, ReplicationPlan, SendStep } from '../../../shared/replication-reports.ts';
 
 // Decides what one dataset's replication run must do, from one listing of each side. Pure: the engine lists,
 // this plans, the engine (or --dry-run) executes or prints exactly this plan. Anything that would lose data on
@@ -32,38 +33,6 @@ export interface DestinationState {
   usedBytes: number;
   receiveResumeToken: string | null;
 }
-
-export type SendStep =
-  | { kind: 'full'; snapshot: string }
-  /** `-i from to` (from may be a bookmark, written `#name`) or `-I from to` with intermediates. */
-  | { kind: 'incremental'; from: string; to: string; intermediates: boolean }
-  | { kind: 'resume'; token: string };
-
-export type DestructiveStep =
-  | { kind: 'rollback'; to: string; destroys: string[] }
-  | { kind: 'destroy-dataset'; dataset: string; destroys: string[] };
-
-export type Divergence =
-  | { reason: 'newer-snapshots'; base: string; snapshots: string[] }
-  | { reason: 'written-since-base'; base: string; bytes: number }
-  | { reason: 'no-common-snapshot'; snapshots: string[] }
-  | { reason: 'data-without-snapshots'; usedBytes: number };
-
-export interface Refusal {
-  divergence: Divergence[];
-  /** In words: what proceeding would destroy or discard. */
-  wouldLose: string[];
-  /** What proceeding would do instead of refusing. */
-  resolution: DestructiveStep;
-  /** Digest of `wouldLose`: a confirmation must carry it, so it confirms exactly this list. */
-  confirmation: string;
-}
-
-export type ReplicationPlan =
-  | { status: 'nothing-to-send'; reason: string; steps: []; base: string | null }
-  | { status: 'up-to-date'; base: string; steps: [] }
-  | { status: 'ready'; base: string | null; destructive: DestructiveStep | null; steps: SendStep[]; newest: string }
-  | { status: 'refused'; refusal: Refusal; steps: [] };
 
 export interface PlanOptions {
   /** Which source snapshots this task replicates (naming schema, regex or all). */

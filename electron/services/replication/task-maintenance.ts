@@ -1,4 +1,5 @@
-import { AppFailure, toAppError, type AppError } from '../../../shared/result.ts';
+import type { CheckStatus, DoctorCheck, DoctorReport, FailbackPlan, HoldChanges, PromoteReport, RepairDataset, RepairReport, ReplicationPlan, ResetReport } from '../../../shared/replication-reports.ts';
+import { AppFailure, toAppError } from '../../../shared/result.ts';
 import { formatBytes } from '../../../shared/format-bytes.ts';
 import type { ReplicationTask } from '../../../shared/task-schemas.ts';
 import { poolOfName } from '../../../shared/zfs-names.ts';
@@ -12,8 +13,8 @@ import { listPools } from '../zfs/pools.ts';
 import { getProperties } from '../zfs/properties.ts';
 import { listForReplication, type ListedDataset } from '../zfs/replication-listing.ts';
 import { buildAbortReceiveArgv } from '../zfs/send-receive.ts';
-import { destinationNameOf, holdOrRelease, holdTagOf, planTask, planOptionsOf, promotedProperty, refusalOf, runReplicationTask, type EngineDeps, type EngineNas, type PlannedDataset, type RunReport, type TaskPlan } from './replication-engine.ts';
-import { confirmationDigest, planReplication, type ReplicationPlan } from './replication-planner.ts';
+import { destinationNameOf, holdOrRelease, holdTagOf, planTask, planOptionsOf, promotedProperty, refusalOf, runReplicationTask, type EngineDeps, type EngineNas, type PlannedDataset, type TaskPlan } from './replication-engine.ts';
+import { confirmationDigest, planReplication } from './replication-planner.ts';
 import { acquireTaskLock, inspectTaskLock, removeTaskLockFiles } from './task-lock.ts';
 
 // The admin's tools around a replication task, like OviOS retadm: doctor (diagnose, change nothing), repair
@@ -22,23 +23,7 @@ import { acquireTaskLock, inspectTaskLock, removeTaskLockFiles } from './task-lo
 // the replica becomes writable, the relationship is marked broken, and the failback plan comes back).
 // Every result is plain data: the app stores and shows it, the CLI prints it with --json.
 
-export type CheckStatus = 'ok' | 'warn' | 'fail';
-
-export interface DoctorCheck {
-  id: string;
-  title: string;
-  status: CheckStatus;
-  detail: string;
-  hint: string | null;
-}
-
-export interface DoctorReport {
-  taskId: string;
-  checkedAt: string;
-  /** The worst of the checks. */
-  status: CheckStatus;
-  checks: DoctorCheck[];
-}
+export type { DoctorReport, PromoteReport, RepairReport, ResetReport } from '../../../shared/replication-reports.ts';
 
 interface Call {
   signal?: AbortSignal;
@@ -257,12 +242,6 @@ async function nearestExisting(nas: EngineNas, dataset: string, call: Call): Pro
 
 // ---- holds of a task -------------------------------------------------------------------------------------
 
-interface HoldChanges {
-  /** Full snapshot names. */
-  hold: string[];
-  release: string[];
-}
-
 /** Our tag on every snapshot of the planned datasets that has any hold, per side. */
 async function ourHolds(nas: EngineNas, tag: string, datasets: ReadonlyArray<{ name: string; snapshots: ListedDataset['snapshots'] }>, call: Call): Promise<string[]> {
   const held = datasets.flatMap((d) => d.snapshots.filter((s) => s.userRefs > 0).map((s) => `${d.name}@${s.name}`));
@@ -300,30 +279,6 @@ function baseOf(w: PlannedDataset): { name: string; onSource: boolean } | null {
 }
 
 // ---- repair ----------------------------------------------------------------------------------------------
-
-export interface RepairDataset {
-  source: string;
-  destination: string;
-  /** The newest usable common snapshot or bookmark; null when there is none (a full resend). */
-  base: { name: string; kind: 'snapshot' | 'bookmark' } | null;
-  /** What the engine will do, after the confirmed destruction (if any). */
-  plan: ReplicationPlan;
-  abortedResume: string | null;
-}
-
-export interface RepairReport {
-  taskId: string;
-  datasets: RepairDataset[];
-  holds: { source: HoldChanges; destination: HoldChanges };
-  /** In words, in order: everything applying the repair does. Empty when the task is healthy. */
-  actions: string[];
-  /** Digest of `actions`: pass it back to apply exactly this repair. */
-  confirmation: string;
-  applied: boolean;
-  /** The replication run that applied the repair. */
-  run: RunReport | null;
-  error: AppError | null;
-}
 
 export interface MaintenanceOptions extends Call {
   dryRun?: boolean;
@@ -416,18 +371,6 @@ function replanConfirmed(task: ReplicationTask, w: PlannedDataset): ReplicationP
 
 // ---- reset -----------------------------------------------------------------------------------------------
 
-export interface ResetReport {
-  taskId: string;
-  dryRun: boolean;
-  /** Snapshots whose hold by this task was (or, dry run, would be) released. */
-  released: { source: string[]; destination: string[] };
-  /** Lock files removed on the source. */
-  lockFiles: string[];
-  /** Replicas whose promoted mark was cleared (the relationship can replicate again). */
-  unmarked: string[];
-  commands: string[];
-}
-
 /** Removes what the task left on the NAS for itself: its holds on both sides, its lock files, a promote mark. Never data. */
 export async function resetTask(task: ReplicationTask, deps: EngineDeps, options: MaintenanceOptions = {}): Promise<ResetReport> {
   const call = options.signal ? { signal: options.signal } : {};
@@ -464,31 +407,6 @@ export async function resetTask(task: ReplicationTask, deps: EngineDeps, options
 }
 
 // ---- promote ---------------------------------------------------------------------------------------------
-
-export interface FailbackPlan {
-  /** The promoted replica, now the primary. */
-  from: string;
-  /** The old source, which receives the changes back. */
-  to: string;
-  /** Newest snapshot both sides have (by GUID); null: no incremental failback, the old source needs a full resend. */
-  base: string | null;
-  /** Old-source snapshots newer than the base, destroyed by the failback's rollback. */
-  rollbackDestroys: string[];
-  /** The commands of the failback, in order (the snapshot name is chosen when it runs). */
-  commands: string[];
-}
-
-export interface PromoteReport {
-  taskId: string;
-  dryRun: boolean;
-  promotedAt: string;
-  /** Replicas made writable (readonly=off) and marked as promoted. */
-  promoted: string[];
-  mounted: string[];
-  notes: string[];
-  commands: string[];
-  failback: FailbackPlan[];
-}
 
 /**
  * Failover: every replica of the task becomes writable (readonly=off, mounted where it can be), and is marked
