@@ -285,7 +285,7 @@ it('destination lifetime prunes expired snapshots before sending, never the held
   expect(second.error).toBeNull();
   // Both older snapshots expired; the held base (the last common one) stays, so the incremental still applies.
   expect(second.datasets[0]!.prune).toEqual(['auto-2020-01-01_00-00']);
-  expect(second.datasets[0]!.commands[0]).toBe(`/usr/sbin/zfs destroy ${replica}@auto-2020-01-01_00-00`);
+  expect(second.datasets[0]!.commands[0]).toBe(`/usr/sbin/zfs destroy -v -p ${replica}@auto-2020-01-01_00-00`);
   expect(await snapshotsOf(b(), replica)).toEqual(['auto-2020-01-02_00-00', 'auto-2020-01-03_00-00']);
   expect(await holdsOf(b(), `${replica}@auto-2020-01-03_00-00`)).toContain(task.id);
 });

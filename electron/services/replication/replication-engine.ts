@@ -8,8 +8,11 @@ import { buildCommandLine } from '../ssh/command-runner.ts';
 import type { Privilege } from '../ssh/ssh-command-runner.ts';
 import { failureFromStderr } from '../ssh/stderr-error-table.ts';
 import { listDatasets } from '../zfs/datasets.ts';
+import { buildDestroyArgv, parseDestroyOutput } from '../zfs/destroy.ts';
 import { listHolds } from '../zfs/holds.ts';
+import { buildCreateDatasetArgv, buildLoadKeyArgv, createDataset, settleHolds, type CreateDatasetRequest } from '../zfs/operations.ts';
 import { getProperties } from '../zfs/properties.ts';
+import { buildRollbackArgv } from '../zfs/rollback.ts';
 import { listForReplication, type ListedDataset } from '../zfs/replication-listing.ts';
 import { buildAbortReceiveArgv, buildReceiveArgv, buildSendArgv, buildSendEstimateArgv, parseSendEstimate, type ReceiveOptions, type SendFlags, type SendSource } from '../zfs/send-receive.ts';
 import type { ZfsHost } from '../zfs/zfs-host.ts';
@@ -420,9 +423,9 @@ async function planAndSend(
   const sourceTools = source.host.capabilities.tools;
   const destinationTools = destination.host.capabilities.tools;
   const destroyArgvOf = (w: PlannedDataset, step: DestructiveStep) =>
-    step.kind === 'rollback' ? [destinationTools.zfs, 'rollback', '-r', step.to] : [destinationTools.zfs, 'destroy', '-r', w.report.destination];
-  const pruneArgvOf = (w: PlannedDataset) => [destinationTools.zfs, 'destroy', `${w.report.destination}@${w.report.prune.join(',')}`];
-  const parentCommands = createParentArgv(task, destination, encryptionKey);
+    step.kind === 'rollback' ? buildRollbackArgv(destinationTools, step.to, { destroyNewer: true }) : buildDestroyArgv(destinationTools, w.report.destination, { recursive: true });
+  const pruneArgvOf = (w: PlannedDataset) => buildDestroyArgv(destinationTools, `${w.report.destination}@${w.report.prune.join(',')}`);
+  const parentRequests = createParentRequests(task, encryptionKey);
 
   // The command list (what a dry run shows and what a real run will do) and the size estimates. The estimates
   // (`zfs send -n -P`) run one after another on one channel; a real run does not wait for them: they arrive while
@@ -452,7 +455,7 @@ async function planAndSend(
   const estimated = estimates.catch((error: unknown) => log('warn', `Could not estimate the stream size: ${toAppError(error).message}`));
   const anyReady = work.some((w) => w.report.plan.status === 'ready');
   const needsParent = !taskPlan.parentExists && anyReady;
-  if (needsParent) work[0]?.report.commands.unshift(...parentCommands.map((c) => buildCommandLine(c.argv)));
+  if (needsParent) work[0]?.report.commands.unshift(...parentRequests.map((request) => buildCommandLine(buildCreateDatasetArgv(destinationTools, request))));
 
   if (options.dryRun) {
     log('info', `Dry run of "${task.name}": ${work.map((w) => `${w.report.source} -> ${w.report.destination}: ${w.report.plan.status}`).join('; ')}. Nothing was changed.`);
@@ -467,7 +470,7 @@ async function planAndSend(
 
   if (needsParent) {
     log('info', `Creating destination parent ${task.destinationParent} on ${destination.label}${encryptionKey ? ` as an encryption root (keyformat=${encryptionKey.format})` : ''}.`);
-    for (const command of parentCommands) await destination.host.runner.run(command.argv, { ...call, ...(command.stdin ? { stdin: command.stdin } : {}) });
+    for (const request of parentRequests) await createDataset(destination.host, request, call);
   }
 
   const tag = holdTagOf(task.id);
@@ -479,7 +482,8 @@ async function planAndSend(
     }
     if (w.report.prune.length > 0) {
       log('info', `Pruning ${w.report.prune.length} expired snapshot(s) of ${w.report.destination}: ${w.report.prune.join(', ')}.`);
-      await destination.host.runner.run(pruneArgvOf(w), call);
+      const { stdout } = await destination.host.runner.run(pruneArgvOf(w), call);
+      log('info', `Destroyed on ${destination.label}: ${parseDestroyOutput(stdout).destroys.join(', ')}.`);
     }
     let plan = w.report.plan;
     if (plan.status !== 'ready') {
@@ -500,7 +504,8 @@ async function planAndSend(
               .flatMap((d) => d.snapshots.filter((s) => s.userRefs > 0).map((s) => `${d.name}@${s.name}`));
       await releaseOwnHolds(destination, tag, going, call);
       // After a rollback the incremental applies cleanly; after a destroy the full send creates the dataset again.
-      await destination.host.runner.run(destroyArgvOf(w, plan.destructive), call);
+      const { stdout } = await destination.host.runner.run(destroyArgvOf(w, plan.destructive), call);
+      if (plan.destructive.kind === 'destroy-dataset') log('info', `Destroyed on ${destination.label}: ${parseDestroyOutput(stdout).destroys.join(', ')}.`);
     }
 
     const transferSide = (nas: EngineNas): TransferSide => ({ runner: nas.host.runner, tools: nas.host.capabilities.tools, privilege: nas.privilege });
@@ -585,13 +590,13 @@ async function planAndSend(
     const newest = plan.status === 'ready' ? plan.newest || null : plan.status === 'up-to-date' ? plan.base : null;
     if (newest && w.sourceDataset.snapshots.some((s) => s.name === newest)) {
       // Both sides at once; the old pair is released only once the new pair is held.
-      await Promise.all([holdOrRelease(source, 'hold', tag, `${w.sourceDataset.name}@${newest}`, call), holdOrRelease(destination, 'hold', tag, `${w.report.destination}@${newest}`, call)]);
+      await Promise.all([settleHolds(source.host, 'hold', { tag, snapshots: [`${w.sourceDataset.name}@${newest}`] }, call), settleHolds(destination.host, 'hold', { tag, snapshots: [`${w.report.destination}@${newest}`] }, call)]);
       const base = startBase;
       if (base && base !== newest) {
         // A bookmark base has no hold on the source; its destination snapshot had one.
         await Promise.all([
-          w.sourceDataset.snapshots.some((s) => s.name === base) ? holdOrRelease(source, 'release', tag, `${w.sourceDataset.name}@${base}`, call) : null,
-          holdOrRelease(destination, 'release', tag, `${w.report.destination}@${base}`, call),
+          w.sourceDataset.snapshots.some((s) => s.name === base) ? settleHolds(source.host, 'release', { tag, snapshots: [`${w.sourceDataset.name}@${base}`] }, call) : null,
+          settleHolds(destination.host, 'release', { tag, snapshots: [`${w.report.destination}@${base}`] }, call),
         ]);
       }
     }
@@ -618,17 +623,16 @@ async function explainInterruption(error: unknown, destination: EngineNas, targe
   );
 }
 
-/** The commands that create a missing destination parent: encrypted when the task encrypts on the destination. */
-function createParentArgv(task: ReplicationTask, destination: EngineNas, key: { format: 'hex' | 'passphrase'; key: string } | null): Array<{ argv: string[]; stdin?: string }> {
-  const zfs = destination.host.capabilities.tools.zfs;
+/** What creates a missing destination parent: an encryption root made with the task's key when the destination encrypts. */
+function createParentRequests(task: ReplicationTask, key: { format: 'hex' | 'passphrase'; key: string } | null): CreateDatasetRequest[] {
   const parent = assertZfsName('dataset', task.destinationParent);
-  if (!key) return [{ argv: [zfs, 'create', '-p', parent] }];
+  if (!key) return [{ dataset: parent, createParents: true }];
   // No -p on the parent itself: with -p an existing unencrypted dataset would count as success.
   const above = parent.includes('/') ? parent.slice(0, parent.lastIndexOf('/')) : null;
-  const commands: Array<{ argv: string[]; stdin?: string }> = above && above.includes('/') ? [{ argv: [zfs, 'create', '-p', above] }] : [];
+  const requests: CreateDatasetRequest[] = above && above.includes('/') ? [{ dataset: above, createParents: true }] : [];
   // keylocation=prompt: zfs reads the key from stdin, so it is never written to the NAS's disk or shown in ps.
-  commands.push({ argv: [zfs, 'create', '-o', 'encryption=on', '-o', `keyformat=${key.format}`, '-o', 'keylocation=prompt', parent], stdin: `${key.key}\n` });
-  return commands;
+  requests.push({ dataset: parent, encryptionKey: key });
+  return requests;
 }
 
 /**
@@ -660,7 +664,7 @@ async function checkEncryptedParent(task: ReplicationTask, source: EngineNas, de
   }
   // A dry run changes nothing, not even the key status; the real run loads it.
   if (parent.keyStatus === 'unavailable' && parent.encryptionRoot && !dryRun) {
-    const { exitCode, stderr } = await destination.host.runner.run([destination.host.capabilities.tools.zfs, 'load-key', '-L', 'prompt', assertZfsName('dataset', parent.encryptionRoot)], {
+    const { exitCode, stderr } = await destination.host.runner.run(buildLoadKeyArgv(destination.host.capabilities.tools, { dataset: parent.encryptionRoot, passphrase: key.key }), {
       ...call,
       stdin: `${key.key}\n`,
       expectedExitCodes: [0, 1, 255],
@@ -695,18 +699,10 @@ function refusePromoted(task: ReplicationTask, destination: EngineNas, plan: Tas
   }
 }
 
-/** Releases our tag on the given snapshots where it is set; other tags stay (and zfs still refuses to destroy those). */
+/** Releases our tag on the given snapshots where it is set (one command); other tags stay, and zfs still refuses to destroy those. */
 export async function releaseOwnHolds(nas: EngineNas, tag: string, snapshots: readonly string[], call: { signal?: AbortSignal } = {}): Promise<string[]> {
   if (snapshots.length === 0) return [];
   const ours = (await listHolds(nas.host, snapshots, {}, call)).filter((h) => h.tag === tag).map((h) => h.snapshot);
-  for (const snapshot of ours) await holdOrRelease(nas, 'release', tag, snapshot, call);
+  await settleHolds(nas.host, 'release', { tag, snapshots: ours }, call);
   return ours;
-}
-
-/** Hold or release one snapshot; "already held" and "no such hold" are fine (a re-run after a crash). */
-export async function holdOrRelease(nas: EngineNas, verb: 'hold' | 'release', tag: string, snapshot: string, call: { signal?: AbortSignal }): Promise<void> {
-  const argv = [nas.host.capabilities.tools.zfs, verb, tag, snapshot];
-  const { exitCode, stderr } = await nas.host.runner.run(argv, { ...call, expectedExitCodes: [0, 1] });
-  if (exitCode === 0 || /tag already exists|no such tag|does not exist/.test(stderr)) return;
-  throw failureFromStderr({ label: nas.label, command: buildCommandLine(argv), exitCode, stderr });
 }

@@ -10,10 +10,12 @@ import { isAtLeast } from '../zfs/capabilities.ts';
 import { listDatasets } from '../zfs/datasets.ts';
 import { listHolds } from '../zfs/holds.ts';
 import { listPools } from '../zfs/pools.ts';
+import { buildHoldArgv, buildInheritArgv, buildMountArgv, buildSetPropertiesArgv, inheritProperty, settleHolds } from '../zfs/operations.ts';
 import { getProperties } from '../zfs/properties.ts';
+import { buildRollbackArgv } from '../zfs/rollback.ts';
 import { listForReplication, type ListedDataset } from '../zfs/replication-listing.ts';
 import { buildAbortReceiveArgv } from '../zfs/send-receive.ts';
-import { destinationNameOf, holdOrRelease, holdTagOf, planTask, planOptionsOf, promotedProperty, refusalOf, runReplicationTask, type EngineDeps, type EngineNas, type PlannedDataset, type TaskPlan } from './replication-engine.ts';
+import { destinationNameOf, holdTagOf, planTask, planOptionsOf, promotedProperty, refusalOf, runReplicationTask, type EngineDeps, type EngineNas, type PlannedDataset, type TaskPlan } from './replication-engine.ts';
 import { confirmationDigest, planReplication } from './replication-planner.ts';
 import { acquireTaskLock, inspectTaskLock, removeTaskLockFiles } from './task-lock.ts';
 
@@ -344,11 +346,9 @@ export async function repairTask(task: ReplicationTask, deps: EngineDeps, option
   }
 
   const tag = holdTagOf(task.id);
-  // Holds first: from now on no prune can take the base away.
-  for (const s of holds.source.hold) await holdOrRelease(source, 'hold', tag, s, call);
-  for (const s of holds.destination.hold) await holdOrRelease(destination, 'hold', tag, s, call);
-  for (const s of holds.source.release) await holdOrRelease(source, 'release', tag, s, call);
-  for (const s of holds.destination.release) await holdOrRelease(destination, 'release', tag, s, call);
+  // Holds first: from now on no prune can take the base away. One command per side and verb.
+  await Promise.all([settleHolds(source.host, 'hold', { tag, snapshots: holds.source.hold }, call), settleHolds(destination.host, 'hold', { tag, snapshots: holds.destination.hold }, call)]);
+  await Promise.all([settleHolds(source.host, 'release', { tag, snapshots: holds.source.release }, call), settleHolds(destination.host, 'release', { tag, snapshots: holds.destination.release }, call)]);
   report.applied = true;
   const sends = datasets.some((d) => d.plan.status === 'ready' || d.abortedResume);
   if (sends) {
@@ -388,19 +388,19 @@ export async function resetTask(task: ReplicationTask, deps: EngineDeps, options
   const existing = plan.datasets.filter((w) => w.destinationDataset).map((w) => w.report.destination);
   const marks = existing.length > 0 ? await getProperties(destination.host, existing, [promotedProperty], {}, call) : [];
   const unmarked = marks.filter((m) => m.source.kind === 'local' && m.value?.startsWith(`${task.id} `)).map((m) => m.name);
-  const zfs = (nas: EngineNas) => nas.host.capabilities.tools.zfs;
+  const tools = (nas: EngineNas) => nas.host.capabilities.tools;
+  const unmark = (dataset: string) => ({ name: dataset, property: promotedProperty });
   const commands = [
-    ...released.source.map((s) => buildCommandLine([zfs(source), 'release', tag, s])),
-    ...released.destination.map((s) => buildCommandLine([zfs(destination), 'release', tag, s])),
-    ...unmarked.map((d) => buildCommandLine([zfs(destination), 'inherit', promotedProperty, d])),
+    ...(released.source.length > 0 ? [buildCommandLine(buildHoldArgv(tools(source), 'release', { tag, snapshots: released.source }))] : []),
+    ...(released.destination.length > 0 ? [buildCommandLine(buildHoldArgv(tools(destination), 'release', { tag, snapshots: released.destination }))] : []),
+    ...unmarked.map((d) => buildCommandLine(buildInheritArgv(tools(destination), unmark(d)))),
   ];
   if (options.dryRun) {
     const files = await removeTaskLockFiles(source.host.runner, task.id, { dryRun: true, ...(options.signal ? { signal: options.signal } : {}) });
     return { taskId: task.id, dryRun: true, released, lockFiles: files.removed, unmarked, commands };
   }
-  for (const s of released.source) await holdOrRelease(source, 'release', tag, s, call);
-  for (const s of released.destination) await holdOrRelease(destination, 'release', tag, s, call);
-  for (const d of unmarked) await destination.host.runner.run([zfs(destination), 'inherit', promotedProperty, d], call);
+  await Promise.all([settleHolds(source.host, 'release', { tag, snapshots: released.source }, call), settleHolds(destination.host, 'release', { tag, snapshots: released.destination }, call)]);
+  for (const d of unmarked) await inheritProperty(destination.host, unmark(d), call);
   const files = await removeTaskLockFiles(source.host.runner, task.id, options.signal ? { signal: options.signal } : {});
   if (files.heldBy) throw new AppFailure('BUSY', `A run of "${task.name}" started during the reset (${files.heldBy}); its lock was left alone.`, 'Holds were released; the running task sets its own again when it finishes.');
   return { taskId: task.id, dryRun: false, released, lockFiles: files.removed, unmarked, commands };
@@ -436,16 +436,16 @@ export async function promoteTask(task: ReplicationTask, deps: EngineDeps, optio
       : await replicasWithoutSource(task, destination, call);
     const promotedAt = now().toISOString();
     const mark = `${task.id} promoted ${promotedAt} by ${deps.by ?? 'app'}`;
-    const zfs = destination.host.capabilities.tools.zfs;
+    const tools = destination.host.capabilities.tools;
     if (replicas.length === 0) throw new AppFailure('NOT_FOUND', `Task "${task.name}" has no replica on ${destination.label} yet: there is nothing to promote.`, 'Run the task first.');
     const commands: string[] = [];
     const promoted: string[] = [];
     const mounted: string[] = [];
     for (const replica of replicas) {
-      const argv = [zfs, 'set', 'readonly=off', `${promotedProperty}=${mark}`, replica.name];
+      const argv = buildSetPropertiesArgv(tools, replica.name, { readonly: 'off', [promotedProperty]: mark });
       if (replica.receiveResumeToken) {
         notes.push(`${replica.name} had an interrupted receive; it is promoted as of its last complete snapshot and the partial state is aborted.`);
-        const abort = buildAbortReceiveArgv(destination.host.capabilities.tools, replica.name);
+        const abort = buildAbortReceiveArgv(tools, replica.name);
         commands.push(buildCommandLine(abort));
         if (!options.dryRun) await destination.host.runner.run(abort, call);
       }
@@ -462,7 +462,7 @@ export async function promoteTask(task: ReplicationTask, deps: EngineDeps, optio
         notes.push(`${replica.name} is encrypted and its key is not loaded: load it (zfs load-key) and mount it to serve data.`);
         continue;
       }
-      const argv = [zfs, 'mount', replica.name];
+      const argv = buildMountArgv(tools, replica.name);
       commands.push(buildCommandLine(argv));
       if (options.dryRun) continue;
       const { exitCode, stderr } = await destination.host.runner.run(argv, { ...call, expectedExitCodes: [0, 1] });
@@ -506,7 +506,7 @@ function failbackOf(w: PlannedDataset, source: EngineNas, destination: EngineNas
     rollbackDestroys,
     commands: [
       buildCommandLine([zfsB, 'snapshot', snapshot]),
-      ...(rollbackDestroys.length > 0 || w.sourceDataset.writtenBytes > 0 ? [buildCommandLine([zfsA, 'rollback', '-r', `${to}@${common.name}`])] : []),
+      ...(rollbackDestroys.length > 0 || w.sourceDataset.writtenBytes > 0 ? [buildCommandLine(buildRollbackArgv(source.host.capabilities.tools, `${to}@${common.name}`, { destroyNewer: true }))] : []),
       `${buildCommandLine([zfsB, 'send', '-I', `${from}@${common.name}`, snapshot])} | ${buildCommandLine([zfsA, 'receive', '-s', '-u', to])}`,
     ],
   };
