@@ -27,8 +27,10 @@ export type SendStep = z.infer<typeof SendStepSchema>;
 
 /** What resolves a divergence: roll the replica back to the common base, or destroy it and send it again in full. */
 export const DestructiveStepSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('rollback'), to: z.string(), destroys: z.array(z.string()) }),
-  z.strictObject({ kind: z.literal('destroy-dataset'), dataset: z.string(), destroys: z.array(z.string()) }),
+  /** `zfs rollback -r <to>`: the snapshots and bookmarks newer than the common base go, with unsnapshotted writes. */
+  z.strictObject({ kind: z.literal('rollback'), to: z.string() }),
+  /** `zfs destroy -r <dataset>`: the replica with everything below it. */
+  z.strictObject({ kind: z.literal('destroy-dataset'), dataset: z.string() }),
 ]);
 export type DestructiveStep = z.infer<typeof DestructiveStepSchema>;
 
@@ -41,16 +43,89 @@ export const DivergenceSchema = z.discriminatedUnion('reason', [
 ]);
 export type Divergence = z.infer<typeof DivergenceSchema>;
 
+/** Why a dataset's plan stops, and what would resolve it. What that destroys is the task's DestructionPlan. */
 export const RefusalSchema = z.strictObject({
   divergence: z.array(DivergenceSchema),
-  /** In words: what proceeding would destroy or discard. */
-  wouldLose: z.array(z.string()),
   /** What proceeding would do instead of refusing. */
   resolution: DestructiveStepSchema,
-  /** Digest of `wouldLose`: a confirmation must carry it, so it confirms exactly this list. */
-  confirmation: z.string(),
 });
 export type Refusal = z.infer<typeof RefusalSchema>;
+
+// ---- destruction: planned, listed, confirmed and re-checked as one object ---------------------------------
+
+/** One thing an operation destroys, identified by its GUID (a name can be reused; a GUID cannot). */
+export const DestructionItemSchema = z.strictObject({
+  kind: z.enum(['filesystem', 'volume', 'snapshot', 'bookmark', 'written-data']),
+  /** Full name (pool/a, pool/a@s, pool/a#b); for written-data, the dataset whose unsnapshotted writes are discarded. */
+  name: z.string(),
+  /** Decimal GUID; for written-data, the dataset's. */
+  guid: z.string(),
+  /** `used` of a dataset or snapshot, the `written` bytes of written-data; null for bookmarks. */
+  bytes: z.number().nullable(),
+  /** In words, what it is or why it matters: "not on the source", "held by …", "since @s1". */
+  note: z.string().nullable(),
+});
+export type DestructionItem = z.infer<typeof DestructionItemSchema>;
+
+const operationFields = {
+  /** Everything the command destroys, descendants included. */
+  items: z.array(DestructionItemSchema),
+  /** The command as it will run (shell-quoted). */
+  command: z.string(),
+};
+
+/** One destructive command and exactly what it destroys. */
+export const DestructiveOperationSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('destroy-dataset'), dataset: z.string(), ...operationFields }),
+  /** Short names, all of `dataset`: one atomic `zfs destroy dataset@a,b`. */
+  z.strictObject({ kind: z.literal('destroy-snapshots'), dataset: z.string(), snapshots: z.array(z.string()), ...operationFields }),
+  z.strictObject({ kind: z.literal('rollback'), to: z.string(), ...operationFields }),
+]);
+export type DestructiveOperation = z.infer<typeof DestructiveOperationSchema>;
+
+/**
+ * Everything one action destroys on one NAS, as one object: the operations with their items, and a digest bound to
+ * the purpose, the task, the connection and every item's GUID. A confirmation is that digest; right before acting,
+ * the destination is listed again and any difference refuses the action (nothing that was not listed goes).
+ */
+export const DestructionPlanSchema = z.strictObject({
+  purpose: z.enum(['divergence', 'prune', 'destroy-snapshots', 'rollback']),
+  /** The replication or periodic snapshot task it belongs to; null for an admin's own action on a snapshot screen. */
+  taskId: z.string().nullable(),
+  /** The saved connection of the NAS it acts on. */
+  connectionId: z.string(),
+  /** For messages: "root@nas-b:22". */
+  host: z.string(),
+  operations: z.array(DestructiveOperationSchema),
+  /** Snapshots asked for that cannot go, and why (held, or a task's common base); not part of any operation. */
+  refused: z.array(z.strictObject({ name: z.string(), reason: z.string() })),
+  /** The space `zfs destroy -nv` says the snapshot destroys free; null when not measured. */
+  reclaimBytes: z.number().nullable(),
+  /** What a confirmation must carry. */
+  digest: z.string(),
+});
+export type DestructionPlan = z.infer<typeof DestructionPlanSchema>;
+
+/** A difference between a confirmed plan and the NAS right before acting. */
+export const DestructionChangeSchema = z.strictObject({
+  change: z.enum(['added', 'removed', 'changed']),
+  /** The item as it is now (added, changed) or as it was listed (removed). */
+  item: DestructionItemSchema,
+  /** changed: the item as it was listed. */
+  was: DestructionItemSchema.nullable(),
+});
+export type DestructionChange = z.infer<typeof DestructionChangeSchema>;
+
+/** What a destruction did: the names zfs reported destroyed, in its order. */
+export const DestructionOutcomeSchema = z.strictObject({
+  destroyed: z.array(z.string()),
+  /** Bytes zfs said the snapshot destroys freed; null when it did not say (datasets, rollbacks). */
+  reclaimBytes: z.number().nullable(),
+  commands: z.array(z.string()),
+  /** Policy prunes only: listed items that changed before acting and were left alone. */
+  skipped: z.array(DestructionChangeSchema),
+});
+export type DestructionOutcome = z.infer<typeof DestructionOutcomeSchema>;
 
 /** One dataset's plan: what its run sends (or why it sends nothing, or why it refuses). */
 export const ReplicationPlanSchema = z.discriminatedUnion('status', [
@@ -69,6 +144,8 @@ export const DatasetReportSchema = z.strictObject({
   plan: ReplicationPlanSchema,
   /** Snapshots on the destination the lifetime policy prunes before sending (short names). */
   prune: z.array(z.string()),
+  /** What this dataset's run destroys, in order: the prune, then a confirmed rollback or destroy. */
+  destruction: z.array(DestructiveOperationSchema),
   /** An interrupted receive that cannot be resumed (its source snapshot is gone) and is aborted first: why. */
   abortedResume: z.string().nullable(),
   estimatedBytes: z.number().nullable(),
@@ -79,11 +156,16 @@ export const DatasetReportSchema = z.strictObject({
 });
 export type DatasetReport = z.infer<typeof DatasetReportSchema>;
 
-/** Every refused dataset's divergence and what proceeding would destroy, confirmed by one digest. */
+/** Every refused dataset's divergence, and the one destruction plan whose digest confirms resolving all of them. */
 export const RunRefusalSchema = z.strictObject({
-  wouldLose: z.array(z.string()),
   divergence: z.array(z.strictObject({ dataset: z.string(), divergence: z.array(DivergenceSchema), resolution: DestructiveStepSchema })),
+  destruction: DestructionPlanSchema,
+  /** The plan's items in words, one line each. */
+  wouldLose: z.array(z.string()),
+  /** The plan's digest: pass it back (--confirm) to proceed with exactly this plan. */
   confirmation: z.string(),
+  /** Refused right before acting: how the destination differs from the plan that was confirmed. */
+  changes: z.array(DestructionChangeSchema),
 });
 export type RunRefusal = z.infer<typeof RunRefusalSchema>;
 
@@ -147,9 +229,11 @@ export const RepairReportSchema = z.strictObject({
   taskId: z.string(),
   datasets: z.array(RepairDatasetSchema),
   holds: z.strictObject({ source: HoldChangesSchema, destination: HoldChangesSchema }),
+  /** What the repair destroys on the destination (a diverged replica's rollback or destroy); null when nothing. */
+  destruction: DestructionPlanSchema.nullable(),
   /** In words, in order: everything applying the repair does. Empty when the task is healthy. */
   actions: z.array(z.string()),
-  /** Digest of `actions`: pass it back to apply exactly this repair. */
+  /** Digest of the actions and the destruction plan, bound to the task: pass it back to apply exactly this repair. */
   confirmation: z.string(),
   applied: z.boolean(),
   /** The replication run that applied the repair. */

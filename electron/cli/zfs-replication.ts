@@ -12,6 +12,7 @@ import { resolveConfigDir } from '../services/store/config-dir.ts';
 import { openConfStore } from '../services/store/open-conf-store.ts';
 import { hostKeyTrustFromStore } from '../services/ssh/store-host-key-trust.ts';
 import { doctorTask, promoteTask, repairTask, resetTask } from '../services/replication/task-maintenance.ts';
+import { changeWords } from '../services/zfs/destruction.ts';
 import { pruneSnapshots } from '../services/snapshots/periodic-snapshots.ts';
 import { NasRegistry } from '../services/tasks/nas-registry.ts';
 import { runSnapshotTask } from '../services/tasks/snapshot-task-runs.ts';
@@ -91,9 +92,14 @@ function printReport(report: RunReport, output: Output): void {
     }
   }
   if (report.result === 'REFUSED' && report.refusal) {
-    console.error('refused: the destination has diverged. Proceeding would destroy:');
+    const { changes } = report.refusal;
+    console.error(`refused: the destination has diverged. Proceeding would destroy on ${report.refusal.destruction.host}:`);
     for (const item of report.refusal.wouldLose) console.error(`  - ${item}`);
-    console.error(`Nothing was changed. To proceed with exactly this list: --confirm ${report.refusal.confirmation}`);
+    if (changes.length > 0) {
+      console.error('The destination changed since the confirmation was given (checked right before acting):');
+      for (const change of changes) console.error(`  ~ ${changeWords(change)}`);
+    }
+    console.error(`${changes.length > 0 ? 'Nothing that was not listed was destroyed.' : 'Nothing was changed.'} To proceed with exactly this list: --confirm ${report.refusal.confirmation}`);
     return;
   }
   if (report.error) printError(report.error, output);

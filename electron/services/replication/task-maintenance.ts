@@ -1,4 +1,5 @@
-import type { CheckStatus, DoctorCheck, DoctorReport, FailbackPlan, HoldChanges, PromoteReport, RepairDataset, RepairReport, ReplicationPlan, ResetReport } from '../../../shared/replication-reports.ts';
+import { createHash } from 'node:crypto';
+import type { CheckStatus, DestructionPlan, DoctorCheck, DoctorReport, FailbackPlan, HoldChanges, PromoteReport, RepairDataset, RepairReport, ResetReport } from '../../../shared/replication-reports.ts';
 import { AppFailure, toAppError } from '../../../shared/result.ts';
 import { formatBytes } from '../../../shared/format-bytes.ts';
 import type { ReplicationTask } from '../../../shared/task-schemas.ts';
@@ -11,12 +12,12 @@ import { listDatasets } from '../zfs/datasets.ts';
 import { listHolds } from '../zfs/holds.ts';
 import { listPools } from '../zfs/pools.ts';
 import { buildHoldArgv, buildInheritArgv, buildMountArgv, buildSetPropertiesArgv, inheritProperty, settleHolds } from '../zfs/operations.ts';
+import { itemWords } from '../zfs/destruction.ts';
 import { getProperties } from '../zfs/properties.ts';
 import { buildRollbackArgv } from '../zfs/rollback.ts';
 import { listForReplication, type ListedDataset } from '../zfs/replication-listing.ts';
 import { buildAbortReceiveArgv } from '../zfs/send-receive.ts';
-import { destinationNameOf, holdTagOf, planTask, planOptionsOf, promotedProperty, refusalOf, runReplicationTask, type EngineDeps, type EngineNas, type PlannedDataset, type TaskPlan } from './replication-engine.ts';
-import { confirmationDigest, planReplication } from './replication-planner.ts';
+import { confirmDestruction, destinationNameOf, holdTagOf, planTask, promotedProperty, resolutionOf, runReplicationTask, type EngineDeps, type EngineNas, type PlannedDataset, type TaskPlan } from './replication-engine.ts';
 import { acquireTaskLock, inspectTaskLock, removeTaskLockFiles } from './task-lock.ts';
 
 // The admin's tools around a replication task, like OviOS retadm: doctor (diagnose, change nothing), repair
@@ -202,7 +203,9 @@ export async function doctorTask(task: ReplicationTask, deps: EngineDeps, option
     const title = `Common base of ${w.report.source}`;
     const p = w.report.plan;
     if (p.status === 'refused') {
-      add(id, title, 'fail', `${w.report.destination} has diverged: ${p.refusal.wouldLose.join('; ')}.`, 'Run repair: it shows the minimal plan, applied only after you confirm it.');
+      const resolution = plan.refusal ? resolutionOf(plan.refusal.destruction, w) : undefined;
+      const loses = resolution ? resolution.items.map(itemWords).join('; ') : 'it goes with the replica above it';
+      add(id, title, 'fail', `${w.report.destination} has diverged; resolving it would destroy: ${loses}.`, 'Run repair: it shows the minimal plan, applied only after you confirm it.');
       continue;
     }
     if (!w.destinationDataset || p.base === null) {
@@ -298,10 +301,11 @@ export async function repairTask(task: ReplicationTask, deps: EngineDeps, option
   const source = await deps.nas(task.sourceConnectionId);
   const destination = await deps.nas(task.destinationConnectionId);
   const plan = await planTask(task, source, destination, call);
-  const refusal = refusalOf(plan);
-  // Shown as it will run: refused datasets replanned as if confirmed.
+  const refusal = plan.refusal;
+  // Shown as it will run: refused datasets replanned as if their destruction was confirmed.
+  if (refusal) confirmDestruction(task, plan.datasets, refusal);
   const datasets: RepairDataset[] = plan.datasets.map((w) => {
-    const p = w.report.plan.status === 'refused' ? replanConfirmed(task, w) : w.report.plan;
+    const p = w.report.plan;
     const baseName = p.status === 'refused' ? null : p.base;
     const destructive = p.status === 'ready' ? p.destructive : null;
     const base = baseName === null || destructive?.kind === 'destroy-dataset' ? null : { name: baseName, kind: isSnapshotOf(w.sourceDataset, baseName) ? ('snapshot' as const) : ('bookmark' as const) };
@@ -310,11 +314,10 @@ export async function repairTask(task: ReplicationTask, deps: EngineDeps, option
   const holds = await holdRepairs(task, source, destination, plan, call);
 
   const actions: string[] = [];
-  for (const d of datasets) {
-    if (d.abortedResume) actions.push(`abort the interrupted receive into ${d.destination} (${d.abortedResume})`);
-    if (d.plan.status === 'ready' && d.plan.destructive) {
-      actions.push(d.plan.destructive.kind === 'rollback' ? `roll back ${d.plan.destructive.to}, destroying ${d.plan.destructive.destroys.join('; ')}` : `destroy ${d.destination} (${d.plan.destructive.destroys.join('; ')}) and send it again in full`);
-    }
+  for (const d of datasets) if (d.abortedResume) actions.push(`abort the interrupted receive into ${d.destination} (${d.abortedResume})`);
+  for (const op of refusal?.destruction.operations ?? []) {
+    const lost = op.items.map(itemWords).join('; ');
+    actions.push(op.kind === 'rollback' ? `roll back ${op.to}, destroying ${lost}` : `destroy ${op.kind === 'destroy-dataset' ? op.dataset : op.command}, which destroys ${lost}, and send it again in full`);
   }
   for (const s of holds.source.hold) actions.push(`hold ${source.label}:${s}`);
   for (const s of holds.destination.hold) actions.push(`hold ${destination.label}:${s}`);
@@ -332,14 +335,15 @@ export async function repairTask(task: ReplicationTask, deps: EngineDeps, option
       );
     }
   }
-  const confirmation = confirmationDigest(actions);
-  const report: RepairReport = { taskId: task.id, datasets, holds, actions, confirmation, applied: false, run: null, error: null };
+  const destruction = refusal?.destruction ?? null;
+  const confirmation = repairDigest(task, actions, destruction);
+  const report: RepairReport = { taskId: task.id, datasets, holds, destruction, actions, confirmation, applied: false, run: null, error: null };
   if (options.dryRun || actions.length === 0) return report;
   if (options.confirmation !== confirmation) {
     report.error = {
       code: 'CONFIRMATION_REQUIRED',
       message: `Repairing "${task.name}" would: ${actions.join('; ')}.`,
-      hint: 'Nothing was changed. Review the list; to apply it, repair again with this confirmation (it covers exactly this list).',
+      hint: 'Nothing was changed. Review the list; to apply it, repair again with this confirmation (it covers exactly this list, for this task, on these NAS).',
       details: { confirmation, actions },
     };
     return report;
@@ -358,15 +362,10 @@ export async function repairTask(task: ReplicationTask, deps: EngineDeps, option
   return report;
 }
 
-function replanConfirmed(task: ReplicationTask, w: PlannedDataset): ReplicationPlan {
-  const plan = w.report.plan;
-  if (plan.status !== 'refused') return plan;
-  const d = w.destinationDataset;
-  return planReplication(
-    { dataset: w.sourceDataset.name, snapshots: w.sourceDataset.snapshots, bookmarks: w.sourceDataset.bookmarks },
-    { dataset: w.report.destination, exists: d !== null, snapshots: d?.snapshots ?? [], writtenSinceNewestSnapshot: d?.writtenBytes ?? 0, usedBytes: d?.usedBytes ?? 0, receiveResumeToken: null },
-    { ...planOptionsOf(task), confirmation: plan.refusal.confirmation },
-  );
+/** Binds a repair's confirmation to the task, its actions and the GUIDs its destruction lists (via the plan's digest). */
+function repairDigest(task: ReplicationTask, actions: readonly string[], destruction: DestructionPlan | null): string {
+  const canonical = { v: 1, taskId: task.id, source: task.sourceConnectionId, destination: task.destinationConnectionId, actions, destruction: destruction?.digest ?? null };
+  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex').slice(0, 16);
 }
 
 // ---- reset -----------------------------------------------------------------------------------------------
