@@ -35,7 +35,7 @@ if (!existsSync(path.join(values.renderer, 'index.html'))) {
 
 const configDir = resolveConfigDir();
 const store = openConfStore(configDir);
-if (store.recovery) console.error(store.recovery.message);
+for (const message of store.warnings) console.error(`warning: ${message}`);
 const services = createAppServices({
   store,
   configDir,

@@ -217,7 +217,7 @@ export async function main(argv: string[]): Promise<number> {
 
   const configDir = resolveConfigDir();
   const store = openConfStore(configDir);
-  if (store.recovery) console.error(`warning: ${store.recovery.message}`);
+  for (const message of store.warnings) console.error(`warning: ${message}`);
   const logDir = path.join(configDir, 'logs');
 
   try {

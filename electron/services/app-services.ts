@@ -212,7 +212,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
       store.listTasks().map((task) => ({
         task,
         state: runs.isRunning(task.id) ? 'RUNNING' : taskStateFromHistory(store, task.id),
-        lastRun: store.listRuns(task.id).at(-1) ?? null,
+        lastRun: store.history.last(task.id),
       })),
     saveTask: (input) => store.saveTask(input),
     removeTask: ({ id }) => {
@@ -227,7 +227,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
       return report;
     },
     cancelTask: ({ taskId }) => ({ cancelled: runs.cancel(taskId) }),
-    listRuns: ({ taskId }) => store.listRuns(taskId),
+    listRuns: ({ taskId }) => store.history.list(taskId),
 
     doctorTask: ({ taskId }) => doctorTask(store.getTask(taskId), engineDeps(taskId)),
     repairTask: ({ taskId, dryRun, confirmation, destinationKey }) =>
@@ -267,7 +267,8 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     onError: (key, error) => log('error', `Scheduled ${key} failed: ${error instanceof Error ? error.message : String(error)}`),
   });
 
-  if (store.recovery) log('warn', store.recovery.message);
+  for (const message of store.warnings) log('warn', message);
+  store.onWarning((message) => log('warn', message));
   return {
     handlers,
     bus,
