@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createAppServices } from '../services/app-services.ts';
+import { createCore } from '../services/core.ts';
 import { appVersion } from '../services/runtime-versions.ts';
 import { resolveConfigDir } from '../services/store/config-dir.ts';
 import { openConfStore } from '../services/store/open-conf-store.ts';
@@ -36,7 +36,7 @@ if (!existsSync(path.join(values.renderer, 'index.html'))) {
 const configDir = resolveConfigDir();
 const store = openConfStore(configDir);
 for (const message of store.warnings) console.error(`warning: ${message}`);
-const services = createAppServices({
+const core = createCore({
   store,
   configDir,
   by: 'bridge',
@@ -49,8 +49,8 @@ const services = createAppServices({
     transport: 'bridge',
   },
 });
-const bridge = await startBridge({ services, rendererDir: values.renderer, port });
-services.scheduler.start();
+const bridge = await startBridge({ core, rendererDir: values.renderer, port });
+core.scheduler.start();
 
 if (values.json) {
   console.log(JSON.stringify({ url: bridge.url, origin: bridge.origin, port: bridge.port, token: bridge.token, store: store.path }));
@@ -75,7 +75,7 @@ if (values.open) {
 }
 
 const shutdown = () => {
-  void Promise.all([bridge.close(), services.dispose()]).then(() => process.exit(0));
+  void Promise.all([bridge.close(), core.dispose()]).then(() => process.exit(0));
 };
 process.on('SIGINT', shutdown);
 process.on('SIGTERM', shutdown);

@@ -2,8 +2,7 @@ import path from 'node:path';
 import { app, BrowserWindow, ipcMain, nativeTheme, safeStorage, session, shell, type WebFrameMain } from 'electron';
 import { eventChannel, verbChannel, verbNames } from '../../shared/contract.ts';
 import { fail } from '../../shared/result.ts';
-import { createAppServices } from '../services/app-services.ts';
-import { dispatch } from '../services/rpc/dispatcher.ts';
+import { createCore, type Core } from '../services/core.ts';
 import { openAppStore, type AppStore } from '../services/store/app-store.ts';
 import type { SecretSealer } from '../services/store/secrets.ts';
 import { isTrustedSenderUrl } from './trusted-sender.ts';
@@ -78,7 +77,7 @@ function createWindow(): BrowserWindow {
   return window;
 }
 
-let servicesForQuit: ReturnType<typeof createAppServices> | null = null;
+let coreForQuit: Core | null = null;
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
@@ -89,7 +88,7 @@ if (!app.requestSingleInstanceLock()) {
 
     const store = openStore();
     nativeTheme.themeSource = store.getSettings().theme;
-    const services = createAppServices({
+    const core = createCore({
       store,
       configDir: app.getPath('userData'),
       by: 'app',
@@ -106,16 +105,16 @@ if (!app.requestSingleInstanceLock()) {
       },
     });
 
-    servicesForQuit = services;
-    services.scheduler.start();
+    coreForQuit = core;
+    core.scheduler.start();
     for (const verb of verbNames) {
       ipcMain.handle(verbChannel(verb), (event, request: unknown) =>
         isTrustedFrame(event.senderFrame)
-          ? dispatch(services.handlers, verb, request)
+          ? core.call(verb, request)
           : fail('FORBIDDEN', 'This page is not allowed to control the app.', 'Only the app window itself may call the backend.'),
       );
     }
-    services.bus.subscribe((name, payload) => {
+    core.bus.subscribe((name, payload) => {
       for (const window of BrowserWindow.getAllWindows()) window.webContents.send(eventChannel(name), payload);
     });
 
@@ -132,7 +131,7 @@ if (!app.requestSingleInstanceLock()) {
 
   app.on('will-quit', () => {
     // Pooled SSH connections close with the app; a running transfer stops and resumes on the next run.
-    void servicesForQuit?.dispose();
+    void coreForQuit?.dispose();
   });
 
   app.on('window-all-closed', () => {

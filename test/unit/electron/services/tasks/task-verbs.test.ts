@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from 'vitest';
 import type { z } from 'zod';
-import { createAppServices, type AppServices } from '../../../../../electron/services/app-services.ts';
+import { createCore, type Core } from '../../../../../electron/services/core.ts';
 import type { DoctorReport, PromoteReport, ResetReport } from '../../../../../electron/services/replication/task-maintenance.ts';
 import { dispatch, type Handlers } from '../../../../../electron/services/rpc/dispatcher.ts';
 import type { TakeSnapshotsResult } from '../../../../../electron/services/snapshots/periodic-snapshots.ts';
@@ -23,7 +23,7 @@ expectTypeOf<z.output<typeof PromoteReportSchema>>().toEqualTypeOf<PromoteReport
 expectTypeOf<z.output<typeof TakeSnapshotsResultSchema>>().toEqualTypeOf<TakeSnapshotsResult>();
 
 let configDir: string;
-let services: AppServices;
+let services: Core;
 let source: FakeNas;
 let destination: FakeNas;
 let connections: { source: Connection; destination: Connection };
@@ -40,7 +40,7 @@ beforeEach(() => {
     source: store.saveConnection({ name: 'src', host: 'src.example', username: 'root', privilege: 'root' }),
     destination: store.saveConnection({ name: 'dst', host: 'dst.example', username: 'root', privilege: 'root' }),
   };
-  services = createAppServices({
+  services = createCore({
     store,
     configDir,
     versions: { app: 'test', node: process.versions.node, electron: null, chrome: null, platform: process.platform, transport: 'bridge' },
