@@ -106,7 +106,7 @@ if (!app.requestSingleInstanceLock()) {
     });
 
     coreForQuit = core;
-    core.scheduler.start();
+    void core.scheduler.start();
     for (const verb of verbNames) {
       ipcMain.handle(verbChannel(verb), (event, request: unknown) =>
         isTrustedFrame(event.senderFrame)

@@ -63,7 +63,7 @@ export function openAppStore(configDir: string, options: OpenAppStoreOptions = {
   try {
     ensurePrivateDir(configDir);
   } catch (error) {
-    throw storeFileError(configDir, error);
+    throw storeFileError(configDir, error, 'settings folder');
   }
   const store = new AppStore(configDir, options);
   store.open();

@@ -170,15 +170,17 @@ export function readStoreFile(file: string): StoreFileRead {
 }
 
 /** An error opening or writing a store path, in words: a folder where the file belongs, no permission, a file as the folder. */
-export function storeFileError(file: string, error: unknown): AppFailure {
+export function storeFileError(file: string, error: unknown, what = 'settings file'): AppFailure {
   const code = (error as NodeJS.ErrnoException).code;
   const reason =
     code === 'EISDIR'
-      ? 'it is a folder, not a file'
-      : code === 'ENOTDIR'
+      ? (what.endsWith('folder') ? 'it is not a folder' : 'it is a folder, not a file')
+      : code === 'EEXIST'
+        ? 'it is a file, not a folder'
+        : code === 'ENOTDIR'
         ? 'a part of its path is a file, not a folder'
         : code === 'EACCES' || code === 'EPERM'
           ? 'permission denied'
           : (error as Error).message;
-  return new AppFailure('STORE_CORRUPT', `Cannot use the settings file ${file}: ${reason}.`, 'Point ZRD_CONFIG_DIR at a folder of yours (or fix that path), then try again.', { path: file, reason: code ?? 'unknown' });
+  return new AppFailure('STORE_CORRUPT', `Cannot use the ${what} ${file}: ${reason}.`, 'Point ZRD_CONFIG_DIR at a folder of yours (or fix that path), then try again.', { path: file, reason: code ?? 'unknown' });
 }

@@ -202,7 +202,7 @@ describe('a settings file that cannot be read at all', () => {
 
   it('a settings path that is a file, or a config.json that is a folder, is a clear error', () => {
     writeFileSync(path.join(root, 'plain-file'), 'x');
-    expect(() => openConfStore(path.join(root, 'plain-file'))).toThrow(/Cannot use the settings file .*plain-file/);
+    expect(() => openConfStore(path.join(root, 'plain-file'))).toThrow(`Cannot use the settings folder ${path.join(root, 'plain-file')}: it is a file, not a folder.`);
     mkdirSync(path.join(dir, 'config.json'), { recursive: true });
     try {
       openConfStore(dir);
