@@ -13,6 +13,7 @@ import { createCore } from '../services/core.ts';
 import { appVersion } from '../services/runtime-versions.ts';
 import { resolveConfigDir } from '../services/store/config-dir.ts';
 import { openConfStore } from '../services/store/open-conf-store.ts';
+import { describeHolder } from '../services/schedules/scheduler-lock.ts';
 import { startBridge } from './bridge-server.ts';
 import { chromiumAppArgs, findChromium } from './open-browser.ts';
 
@@ -38,7 +39,7 @@ if (!existsSync(path.join(values.renderer, 'index.html'))) {
 
 const configDir = resolveConfigDir();
 const store = openConfStore(configDir);
-if (store.recovery) console.error(store.recovery.message);
+for (const message of store.warnings) console.error(`warning: ${message}`);
 const core = createCore({
   store,
   configDir,
@@ -54,7 +55,10 @@ const core = createCore({
 });
 const launchCodeTtlMs = 10 * 60_000;
 const bridge = await startBridge({ core, rendererDir: values.renderer, port, launchCodeTtlMs });
-core.scheduler.start();
+const schedules = await core.scheduler.start();
+if (schedules.state === 'standby') {
+  console.error(`warning: scheduled runs do not start here: ${describeHolder(schedules.holder)} runs the schedules of this settings folder (they start here when it stops).`);
+}
 
 if (values.json) {
   // For the program that started us, on a pipe (the e2e suite): the token itself and one launch address.

@@ -1,10 +1,10 @@
 import path from 'node:path';
-import { app, BrowserWindow, ipcMain, nativeTheme, session, shell, type WebFrameMain } from 'electron';
-import ElectronStore from 'electron-store';
+import { app, BrowserWindow, ipcMain, nativeTheme, safeStorage, session, shell, type WebFrameMain } from 'electron';
 import { eventChannel, verbChannel, verbNames } from '../../shared/contract.ts';
 import { fail } from '../../shared/result.ts';
 import { createCore, type Core } from '../services/core.ts';
-import { AppStore, openWithRecovery, storeOptions, type StoreData } from '../services/store/app-store.ts';
+import { openAppStore, type AppStore } from '../services/store/app-store.ts';
+import type { SecretSealer } from '../services/store/secrets.ts';
 import { isAllowedExternalUrl } from './external-links.ts';
 import { isPermissionGranted } from './permissions.ts';
 import { isTrustedSenderUrl } from './trusted-sender.ts';
@@ -27,11 +27,19 @@ function isTrustedFrame(frame: WebFrameMain | null): boolean {
   return frame !== null && isTrustedSenderUrl(frame.url, frame.parent === null, renderer);
 }
 
+/**
+ * Stored secrets (task keys) sealed by the OS keychain through safeStorage. On Linux without a Secret Service or
+ * KWallet, Electron falls back to a hard-coded key ("basic_text"): that seals nothing, so the 0600 secrets file is used
+ * as it is instead, and says so in the README.
+ */
+const keychainSealer: SecretSealer = {
+  available: () => safeStorage.isEncryptionAvailable() && (process.platform !== 'linux' || safeStorage.getSelectedStorageBackend() !== 'basic_text'),
+  seal: (plain) => safeStorage.encryptString(plain),
+  unseal: (sealed) => safeStorage.decryptString(sealed),
+};
+
 function openStore(): AppStore {
-  const options = storeOptions(app.getPath('userData'));
-  const filePath = path.join(app.getPath('userData'), `${options.configName}.json`);
-  const { conf, recovery } = openWithRecovery(() => new ElectronStore<StoreData>(options), filePath);
-  return new AppStore(conf, recovery);
+  return openAppStore(app.getPath('userData'), { sealer: keychainSealer });
 }
 
 function hardenWebContents(): void {
@@ -106,7 +114,7 @@ if (!app.requestSingleInstanceLock()) {
     });
 
     coreForQuit = core;
-    core.scheduler.start();
+    void core.scheduler.start();
     for (const verb of verbNames) {
       ipcMain.handle(verbChannel(verb), (event, request: unknown) =>
         isTrustedFrame(event.senderFrame)
