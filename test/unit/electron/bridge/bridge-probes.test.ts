@@ -80,7 +80,8 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-describe('the bridge survives the requests that used to stop it', () => {
+// Generous timeouts: these use real sockets, and CI machines are often loaded.
+describe('the bridge survives the requests that used to stop it', { timeout: 30_000 }, () => {
   it('an upgrade request with the target //[ (no token needed) gets an HTTP error', async () => {
     const upgrade = (target: string) =>
       rawExchange(

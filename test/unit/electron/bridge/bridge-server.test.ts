@@ -117,7 +117,7 @@ describe('loopback bridge: HTTP side', () => {
   });
 });
 
-describe('loopback bridge: one-time codes', () => {
+describe('loopback bridge: one-time codes', { timeout: 30_000 }, () => {
   it('trades a code for the token once, from our own page only', async () => {
     const code = codeOf(bridge.issueLaunchUrl());
     expect((await redeem(code, { origin: 'http://evil.example' })).status).toBe(403);
