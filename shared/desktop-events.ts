@@ -40,6 +40,9 @@ export const UiCommandNameSchema = z.enum([
   'go-settings',
   'new-connection',
   'new-task',
+  /** Export / import connections and tasks as one file (the exportConfig / planImport / importConfig verbs). */
+  'export-config',
+  'import-config',
   /** Shows the task's log (taskId required). */
   'open-task-log',
 ]);
