@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Result } from './result.ts';
+import { RetentionDecisionSchema } from './retention.ts';
 import { ConnectionInputSchema, ConnectionSchema, HostSchema, PortSchema, SettingsSchema } from './schemas.ts';
 import { PeriodicSnapshotTaskSchema, ReplicationTaskSchema, RunRecordSchema, TaskStateSchema as StoredTaskStateSchema } from './task-schemas.ts';
 
@@ -177,7 +178,8 @@ export const PruneResultSchema = z.object({
     datasets: z.array(
       z.object({
         dataset: z.string(),
-        decisions: z.array(z.object({ name: z.string(), action: z.enum(['keep', 'prune']), reason: z.string(), expiresAt: z.string().nullable() })),
+        /** Every snapshot's fate with its reason as data (shared/retention.ts). */
+        decisions: z.array(RetentionDecisionSchema),
         prune: z.array(z.string()),
       }),
     ),
@@ -219,7 +221,7 @@ export const verbs = {
   ),
   testConnection: verb(
     ConnectionRef,
-    z.object({ handshakeMs: z.number(), cipher: z.string().nullable(), hostKey: HostKeyInfoSchema, os: z.string(), zfsVersion: z.string(), jsonOutput: z.boolean() }),
+    z.object({ handshakeMs: z.number(), cipher: z.string().nullable(), hostKey: HostKeyInfoSchema, os: z.string(), zfsVersion: z.string(), jsonOutput: z.boolean(), /** The NAS's IANA zone (schedules and names default to it); null: unknown. */ timeZone: z.string().nullable() }),
     'Log in with the key and probe what the NAS can do.',
   ),
   installAppKey: verb(

@@ -165,8 +165,10 @@ async function maintenance(verb: string, target: string | undefined, context: Ma
         if (target !== undefined && tasks.length === 0) throw new AppFailure('NOT_FOUND', `There is no periodic snapshot task "${target}".`, 'Run "zfs-replication list --json" to see their ids.');
         const results = [];
         for (const task of tasks) {
-          if (verb === 'snapshot') results.push({ taskId: task.id, ...(await runSnapshotTask(task, registry, { dryRun: context.dryRun })) });
-          else results.push({ taskId: task.id, pruned: await pruneSnapshots(task, await registry.host(task.connectionId), new Date(), { dryRun: context.dryRun }) });
+          // The replication tasks tell the prune what they have not sent yet.
+          const replicationTasks = store.listTasks();
+          if (verb === 'snapshot') results.push({ taskId: task.id, ...(await runSnapshotTask(task, registry, { dryRun: context.dryRun, replicationTasks })) });
+          else results.push({ taskId: task.id, pruned: await pruneSnapshots(task, await registry.host(task.connectionId), new Date(), { dryRun: context.dryRun, replicationTasks }) });
         }
         if (output.json) console.log(JSON.stringify({ ok: true, results }, null, 2));
         else if (context.dryRun || output.verbose) {

@@ -33,15 +33,9 @@ export interface AppServicesOptions {
   runnerFor?: (connection: Connection) => CommandRunner;
 }
 
-/** A prune result as plain data: its retention decisions carry dates, which cross the transports as ISO strings. */
+/** A prune result is plain data already (retention decisions carry times as epoch milliseconds). */
 function plainPruneResult(result: PruneResult): z.output<typeof PruneResultSchema> {
-  return {
-    ...result,
-    plan: {
-      ...result.plan,
-      datasets: result.plan.datasets.map((d) => ({ ...d, decisions: d.decisions.map((decision) => ({ ...decision, expiresAt: decision.expiresAt?.toISOString() ?? null })) })),
-    },
-  };
+  return result;
 }
 
 export interface AppServices {
@@ -140,6 +134,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
         os: host.capabilities.os,
         zfsVersion: host.capabilities.userland.text,
         jsonOutput: host.capabilities.jsonOutput,
+        timeZone: host.capabilities.timeZone,
       };
     },
     installAppKey: async ({ connectionId, password }) => {
@@ -239,13 +234,13 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     saveSnapshotTask: (input) => store.saveSnapshotTask(input),
     removeSnapshotTask: ({ id }) => ({ removed: store.removeSnapshotTask(id) }),
     runSnapshotTask: async ({ taskId, dryRun }) => {
-      const { taken, pruned } = await runSnapshotTask(store.getSnapshotTask(taskId), nas, { dryRun });
+      const { taken, pruned } = await runSnapshotTask(store.getSnapshotTask(taskId), nas, { dryRun, replicationTasks: store.listTasks() });
       if (!dryRun) log('info', `Periodic snapshot ${taken.snapshots.join(', ')}${pruned.destroyed.length > 0 ? `; pruned ${pruned.destroyed.join(', ')}` : ''}.`);
       return { taskId, taken, pruned: plainPruneResult(pruned) };
     },
     pruneSnapshotTask: async ({ taskId, dryRun }) => {
       const task = store.getSnapshotTask(taskId);
-      const pruned = await pruneSnapshots(task, await nas.host(task.connectionId), new Date(), { dryRun });
+      const pruned = await pruneSnapshots(task, await nas.host(task.connectionId), new Date(), { dryRun, replicationTasks: store.listTasks() });
       if (!dryRun && pruned.destroyed.length > 0) log('info', `Pruned ${pruned.destroyed.join(', ')}.`);
       return { taskId, pruned: plainPruneResult(pruned) };
     },

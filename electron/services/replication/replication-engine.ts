@@ -1,6 +1,6 @@
 import { namingSchema } from '../../../shared/naming-schema.ts';
 import { AppFailure, toAppError, type AppError } from '../../../shared/result.ts';
-import { planRetention } from '../../../shared/retention-plan.ts';
+import { decideRetention, prunedNames, replicaRetentionRequest } from '../../../shared/retention.ts';
 import type { ReplicationTask } from '../../../shared/task-schemas.ts';
 import { assertZfsName, assertZfsPropertyName, poolOfName } from '../../../shared/zfs-names.ts';
 import { buildCommandLine } from '../ssh/command-runner.ts';
@@ -103,7 +103,7 @@ export function selector(task: ReplicationTask): (name: string) => boolean {
       return (name) => regex.test(name);
     }
     case 'naming-schema': {
-      const schemas = selection.schemas.map(namingSchema);
+      const schemas = selection.schemas.map((pattern) => namingSchema(pattern, selection.timeZone));
       return (name) => schemas.some((schema) => schema.matches(name));
     }
   }
@@ -373,30 +373,22 @@ async function planAndSend(
 
   if (encryptionKey) await checkEncryptedParent(task, source, destination, taskPlan, encryptionKey, { dryRun: options.dryRun ?? false, ...call });
 
-  // Destination lifetime: prune before sending (naming-schema tasks; the common base and held snapshots stay).
+  // Destination retention: prune before sending (naming-schema tasks; the common base and held snapshots stay).
+  // decideRetention is what the review screen shows for the same request.
   if (task.selection.kind === 'naming-schema' && task.destinationLifetime.kind !== 'forever') {
-    const schemas = task.selection.schemas.map(namingSchema);
     for (const w of work) {
       if (!w.destinationDataset || w.report.plan.status === 'refused') continue;
-      const base = w.report.plan.base;
-      const sourceNames = new Set(w.sourceDataset.snapshots.map((s) => s.name));
       // A rollback or destroy removes some snapshots anyway; pruning those too would fail.
       const destructive = w.report.plan.status === 'ready' ? w.report.plan.destructive : null;
       const goingAnyway = new Set(destructive?.kind === 'rollback' ? destructive.destroys : []);
       if (destructive?.kind === 'destroy-dataset') continue;
-      const pruned = new Set<string>();
-      for (const schema of schemas) {
-        const decisions = planRetention({
-          snapshots: w.destinationDataset.snapshots.map((s) => ({ name: s.name, holds: s.userRefs })),
-          schema,
-          lifetime: task.destinationLifetime,
-          now: context.now(),
-          protectedNames: new Set(base ? [base] : []),
-          sourceNames,
-        });
-        for (const d of decisions) if (d.action === 'prune' && !goingAnyway.has(`${w.report.destination}@${d.name}`)) pruned.add(d.name);
-      }
-      w.report.prune.push(...pruned);
+      const request = replicaRetentionRequest(task, w.destinationDataset.snapshots.map((s) => ({ name: s.name, holds: s.userRefs })), {
+        now: context.now().getTime(),
+        commonBase: w.report.plan.base,
+        sourceNames: w.sourceDataset.snapshots.map((s) => s.name),
+      });
+      const pruned = request ? prunedNames(decideRetention(request)) : [];
+      w.report.prune.push(...pruned.filter((name) => !goingAnyway.has(`${w.report.destination}@${name}`)));
     }
   }
 

@@ -1,19 +1,21 @@
 import { namingSchema } from '../../../shared/naming-schema.ts';
 import { AppFailure } from '../../../shared/result.ts';
-import { planRetention, type RetentionDecision } from '../../../shared/retention-plan.ts';
-import type { PeriodicSnapshotTask } from '../../../shared/task-schemas.ts';
+import { decideRetention, periodicRetentionRequest, prunedNames, replicationNeedsOf, type RetentionDecision } from '../../../shared/retention.ts';
+import type { PeriodicSnapshotTask, ReplicationTask } from '../../../shared/task-schemas.ts';
 import { assertZfsName } from '../../../shared/zfs-names.ts';
 import { buildCommandLine } from '../ssh/command-runner.ts';
 import { failureFromStderr } from '../ssh/stderr-error-table.ts';
 import { listDatasets } from '../zfs/datasets.ts';
 import { buildDestroyArgv, parseDestroyOutput } from '../zfs/destroy.ts';
+import { listHolds } from '../zfs/holds.ts';
 import { buildCreateSnapshotsArgv } from '../zfs/operations.ts';
 import { listSnapshots } from '../zfs/snapshots.ts';
 import type { CallOptions, ZfsHost } from '../zfs/zfs-host.ts';
 
 // Periodic snapshot tasks: take `<dataset>@<schema.format(now)>` (one atomic command for the whole tree) and
-// prune by the task's lifetime. Pruning never proposes a held snapshot: replication tasks hold their last common
-// snapshot, so a prune cannot break an incremental chain. Every function has a dry run that changes nothing.
+// prune by the task's retention policy (shared/retention.ts decides, the same function the review screen calls).
+// Pruning never proposes a held snapshot, a replication task's common base (the engine holds it with a tag naming
+// the task) or a snapshot a replication task has not sent yet. Every function has a dry run that changes nothing.
 
 export interface TakeSnapshotsResult {
   /** Full names of the snapshots taken (or, dry run, that would be). */
@@ -42,7 +44,7 @@ export async function takeSnapshots(task: PeriodicSnapshotTask, host: ZfsHost, n
     }
   }
   if (isExcluded(dataset, task.exclude)) throw new AppFailure('INVALID_REQUEST', `${dataset} excludes itself.`, 'Remove it from the excluded datasets.');
-  const name = namingSchema(task.namingSchema).format(now);
+  const name = namingSchema(task.namingSchema, task.timeZone).format(now);
   // -r is one atomic snapshot of the tree; with exclusions, the included datasets are named in ONE command,
   // which ZFS also takes in a single transaction group (the same point in time for all).
   const snapshots = task.recursive && task.exclude.length > 0 ? (await coveredDatasets(task, host, call)).map((d) => `${d}@${name}`) : [`${dataset}@${name}`];
@@ -73,20 +75,36 @@ export interface SourceRetentionPlan {
   datasets: DatasetRetention[];
 }
 
+export interface SourceRetentionOptions {
+  /**
+   * The replication tasks of the store: those that send a covered dataset keep what they have not sent yet.
+   * Absent: every task whose hold tag is on one of the dataset's snapshots counts, selecting everything.
+   */
+  replicationTasks?: readonly ReplicationTask[];
+}
+
 /**
- * What the task's lifetime keeps and prunes on each covered dataset. Held snapshots are kept (every replication
- * task holds its last common snapshot); so is the newest snapshot of the schema and anything not named by it.
+ * What the task's policy keeps and prunes on each covered dataset, with the reason of each fate. Held snapshots are
+ * kept, and a snapshot held by a replication task is shown as that task's common base; so is the newest snapshot of
+ * the schema and anything not named by it.
  */
-export async function planSourceRetention(task: PeriodicSnapshotTask, host: ZfsHost, now: Date, call: CallOptions = {}): Promise<SourceRetentionPlan> {
-  const schema = namingSchema(task.namingSchema);
+export async function planSourceRetention(task: PeriodicSnapshotTask, host: ZfsHost, now: Date, call: CallOptions = {}, options: SourceRetentionOptions = {}): Promise<SourceRetentionPlan> {
   const covered = new Set(await coveredDatasets(task, host, call));
   const snapshots = await listSnapshots(host, task.dataset, { recursive: task.recursive, types: ['snapshot'] }, call);
-  const byDataset = new Map<string, Array<{ name: string; holds: number }>>([...covered].map((d) => [d, []]));
-  for (const s of snapshots) byDataset.get(s.dataset)?.push({ name: s.shortName, holds: s.userRefs ?? 0 });
+  const held = snapshots.filter((s) => covered.has(s.dataset) && (s.userRefs ?? 0) > 0).map((s) => s.name);
+  const tags = new Map<string, string[]>();
+  // One `zfs holds` for the held ones only: their tags say which replication task a hold belongs to.
+  for (const hold of held.length > 0 ? await listHolds(host, held, {}, call) : []) tags.set(hold.snapshot, [...(tags.get(hold.snapshot) ?? []), hold.tag]);
+  const byDataset = new Map<string, Array<{ name: string; holds: number; holdTags?: string[]; usedBytes: number | null }>>([...covered].map((d) => [d, []]));
+  for (const s of snapshots) {
+    const holdTags = tags.get(s.name);
+    byDataset.get(s.dataset)?.push({ name: s.shortName, holds: s.userRefs ?? 0, usedBytes: s.usedBytes, ...(holdTags ? { holdTags } : {}) });
+  }
   const datasets = [...byDataset].map(([dataset, list]): DatasetRetention => {
-    // 'same-as-source' means nothing for the source itself: planRetention then keeps everything.
-    const decisions = planRetention({ snapshots: list, schema, lifetime: task.lifetime, now });
-    return { dataset, decisions, prune: decisions.filter((d) => d.action === 'prune').map((d) => d.name) };
+    // 'same-as-source' means nothing for the source itself: nothing is pruned then.
+    const replications = options.replicationTasks ? replicationNeedsOf(options.replicationTasks, task.connectionId, dataset) : undefined;
+    const decisions = decideRetention(periodicRetentionRequest(task, list, now.getTime(), replications));
+    return { dataset, decisions, prune: prunedNames(decisions) };
   });
   return { taskId: task.id, now: now.toISOString(), datasets };
 }
@@ -101,9 +119,9 @@ export interface PruneResult {
 }
 
 /** Prunes by the plan: one atomic `zfs destroy ds@a,b,...` per dataset. A dry run asks zfs (-n) what would go. */
-export async function pruneSnapshots(task: PeriodicSnapshotTask, host: ZfsHost, now: Date, options: { dryRun?: boolean } & CallOptions = {}): Promise<PruneResult> {
-  const { dryRun, ...call } = options;
-  const plan = await planSourceRetention(task, host, now, call);
+export async function pruneSnapshots(task: PeriodicSnapshotTask, host: ZfsHost, now: Date, options: { dryRun?: boolean } & CallOptions & SourceRetentionOptions = {}): Promise<PruneResult> {
+  const { dryRun, replicationTasks, ...call } = options;
+  const plan = await planSourceRetention(task, host, now, call, replicationTasks ? { replicationTasks } : {});
   const result: PruneResult = { plan, dryRun: dryRun ?? false, destroyed: [], reclaimBytes: 0, commands: [] };
   for (const d of plan.datasets) {
     if (d.prune.length === 0) continue;
