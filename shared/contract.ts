@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Result } from './result.ts';
-import { RetentionDecisionSchema } from './retention.ts';
+import { RetentionDecisionSchema, RetentionRequestSchema } from './retention.ts';
 import { ConnectionInputSchema, ConnectionSchema, HostSchema, PortSchema, SettingsSchema } from './schemas.ts';
 import { PeriodicSnapshotTaskSchema, ReplicationTaskSchema, RunRecordSchema, TaskStateSchema as StoredTaskStateSchema } from './task-schemas.ts';
 
@@ -178,7 +178,8 @@ export const PruneResultSchema = z.object({
     datasets: z.array(
       z.object({
         dataset: z.string(),
-        /** Every snapshot's fate with its reason as data (shared/retention.ts). */
+        /** What was decided on (the review re-decides it with a policy being edited) and every snapshot's fate. */
+        request: RetentionRequestSchema,
         decisions: z.array(RetentionDecisionSchema),
         prune: z.array(z.string()),
       }),

@@ -99,6 +99,9 @@ export const RetentionRequestSchema = z.object({
 
 export type RetentionSnapshot = z.input<typeof RetentionSnapshotSchema>;
 export type RetentionRequest = z.input<typeof RetentionRequestSchema>;
+/** With every default filled in: what crosses the contract (the review re-decides it with another policy). */
+export type RetentionSnapshotData = z.output<typeof RetentionSnapshotSchema>;
+export type RetentionRequestData = z.output<typeof RetentionRequestSchema>;
 /** A replication task that sends a dataset, as the source-side guard needs it. */
 export type ReplicationNeed = NonNullable<RetentionRequest['replications']>[number];
 
@@ -471,17 +474,19 @@ function tasksHolding(snapshots: readonly RetentionSnapshot[]): string[] {
  */
 export function periodicRetentionRequest(
   task: Pick<PeriodicSnapshotTask, 'namingSchema' | 'timeZone' | 'lifetime'>,
-  snapshots: RetentionSnapshot[],
+  snapshots: RetentionSnapshotData[],
   now: number,
   replications?: readonly ReplicationNeed[],
-): RetentionRequest {
+): RetentionRequestData {
   return {
     snapshots,
     policy: task.lifetime,
     namingSchemas: [task.namingSchema],
     timeZone: task.timeZone ?? 'UTC',
     now,
+    commonBases: [],
     replications: replications ? [...replications] : tasksHolding(snapshots).map((taskId) => ({ taskId })),
+    sourceNames: null,
   };
 }
 
@@ -491,9 +496,9 @@ export function periodicRetentionRequest(
  */
 export function replicaRetentionRequest(
   task: Pick<ReplicationTask, 'id' | 'selection' | 'destinationLifetime'>,
-  destinationSnapshots: RetentionSnapshot[],
+  destinationSnapshots: RetentionSnapshotData[],
   options: { now: number; commonBase: string | null; sourceNames: readonly string[] | null },
-): RetentionRequest | null {
+): RetentionRequestData | null {
   if (task.selection.kind !== 'naming-schema') return null;
   return {
     snapshots: destinationSnapshots,
@@ -502,6 +507,7 @@ export function replicaRetentionRequest(
     timeZone: task.selection.timeZone ?? 'UTC',
     now: options.now,
     commonBases: options.commonBase ? [{ taskId: task.id, name: options.commonBase }] : [],
+    replications: [],
     sourceNames: options.sourceNames ? [...options.sourceNames] : null,
   };
 }

@@ -1,6 +1,6 @@
 import { namingSchema } from '../../../shared/naming-schema.ts';
 import { AppFailure } from '../../../shared/result.ts';
-import { decideRetention, periodicRetentionRequest, prunedNames, replicationNeedsOf, type RetentionDecision } from '../../../shared/retention.ts';
+import { decideRetention, periodicRetentionRequest, prunedNames, replicationNeedsOf, type RetentionDecision, type RetentionRequestData } from '../../../shared/retention.ts';
 import type { PeriodicSnapshotTask, ReplicationTask } from '../../../shared/task-schemas.ts';
 import { assertZfsName } from '../../../shared/zfs-names.ts';
 import { buildCommandLine } from '../ssh/command-runner.ts';
@@ -64,6 +64,8 @@ export async function takeSnapshots(task: PeriodicSnapshotTask, host: ZfsHost, n
 
 export interface DatasetRetention {
   dataset: string;
+  /** What was decided on: the review decides it again with a policy being edited (shared decideRetention). */
+  request: RetentionRequestData;
   decisions: RetentionDecision[];
   /** Short names to prune (the "prune" decisions). */
   prune: string[];
@@ -103,8 +105,9 @@ export async function planSourceRetention(task: PeriodicSnapshotTask, host: ZfsH
   const datasets = [...byDataset].map(([dataset, list]): DatasetRetention => {
     // 'same-as-source' means nothing for the source itself: nothing is pruned then.
     const replications = options.replicationTasks ? replicationNeedsOf(options.replicationTasks, task.connectionId, dataset) : undefined;
-    const decisions = decideRetention(periodicRetentionRequest(task, list, now.getTime(), replications));
-    return { dataset, decisions, prune: prunedNames(decisions) };
+    const request = periodicRetentionRequest(task, list, now.getTime(), replications);
+    const decisions = decideRetention(request);
+    return { dataset, request, decisions, prune: prunedNames(decisions) };
   });
   return { taskId: task.id, now: now.toISOString(), datasets };
 }

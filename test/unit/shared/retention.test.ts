@@ -17,7 +17,7 @@ import {
   type RetentionDecision,
   type RetentionPolicy,
   type RetentionRequest,
-  type RetentionSnapshot,
+  type RetentionSnapshotData,
 } from '../../../shared/retention.ts';
 import { PeriodicSnapshotTaskSchema, ReplicationTaskSchema } from '../../../shared/task-schemas.ts';
 
@@ -30,12 +30,12 @@ const utc = namingSchema(pattern);
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-const snapshotsAt = (times: readonly number[], schema = utc): RetentionSnapshot[] => times.map((t) => ({ name: schema.format(new Date(t)), holds: 0 }));
+const snapshotsAt = (times: readonly number[], schema = utc): RetentionSnapshotData[] => times.map((t) => ({ name: schema.format(new Date(t)), holds: 0 }));
 /** `count` snapshots every `step` ms ending at `last`, oldest first (as zfs lists them). */
 const series = (last: number, count: number, step: number): number[] => Array.from({ length: count }, (_, i) => last - (count - 1 - i) * step);
 const grid = (keep: Partial<Record<'last' | 'hourly' | 'daily' | 'weekly' | 'monthly' | 'yearly', number>>): RetentionPolicy =>
   RetentionPolicySchema.parse({ kind: 'grid', ...keep });
-const decide = (snapshots: RetentionSnapshot[], policy: RetentionPolicy, now: number, extra: Partial<RetentionRequest> = {}) =>
+const decide = (snapshots: RetentionSnapshotData[], policy: RetentionPolicy, now: number, extra: Partial<RetentionRequest> = {}) =>
   decideRetention({ snapshots, policy, namingSchemas: [pattern], now, ...extra });
 const kept = (decisions: readonly RetentionDecision[]) => decisions.filter((d) => d.fate === 'keep');
 const label = (d: RetentionDecision) => (d.reason.kind === 'rule' ? `${d.reason.rule} ${d.reason.n}` : d.reason.kind);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { planSourceRetention, pruneSnapshots, takeSnapshots } from '../../../../../electron/services/snapshots/periodic-snapshots.ts';
 import { PeriodicSnapshotTaskSchema, ReplicationTaskSchema, type PeriodicSnapshotTask } from '../../../../../shared/task-schemas.ts';
+import { decideRetention, prunedNames, RetentionRequestSchema } from '../../../../../shared/retention.ts';
 import { fakeHost } from '../zfs/fake-runner.ts';
 
 // Periodic snapshots at the runner seam: the exact commands, one per tree; what a prune proposes.
@@ -66,6 +67,12 @@ describe('retention', () => {
     // One `zfs holds` for the held snapshot only: its tag is not a replication task's, so it is plainly held.
     expect(runner.calls[2]!.argv).toEqual(['/usr/sbin/zfs', 'holds', '-H', '-p', 'tank/data@auto-2026-11-02_00-00']);
     expect(plan.datasets[0]!.decisions.map((d) => `${d.fate} ${d.reason.kind}`)).toEqual(['prune expired', 'keep held', 'keep not-in-schema', 'prune expired', 'keep within-lifetime']);
+    // The plan carries its request: the review decides it again (here with a longer lifetime) and gets the same
+    // answer for the same policy, in the renderer as here.
+    const { request } = plan.datasets[0]!;
+    expect(RetentionRequestSchema.parse(request)).toEqual(request);
+    expect(decideRetention(request)).toEqual(plan.datasets[0]!.decisions);
+    expect(prunedNames(decideRetention({ ...request, policy: { kind: 'custom', amount: 19, unit: 'days' } }))).toEqual(['auto-2026-11-01_00-00']);
 
     runner.reply(dataset('tank/data')).reply(listing).reply(holds).reply('destroy\ttank/data@auto-2026-11-01_00-00\ndestroy\ttank/data@auto-2026-11-03_00-00\nreclaim\t4096\n');
     const dry = await pruneSnapshots(task(), host, at, { dryRun: true });
