@@ -1,4 +1,4 @@
-import { zoneClock, type ZoneClock } from './time-zone.ts';
+import { daysFromCivil, daysInMonth, zoneClock, type ZoneClock } from './time-zone.ts';
 
 // Snapshot naming schemas, as TrueNAS (zettarepl) users know them: strftime-style patterns such as
 // `auto-%Y-%m-%d_%H-%M`. A schema both names new snapshots and selects existing ones for replication and
@@ -104,20 +104,6 @@ export function checkNamingSchema(pattern: string): NamingSchemaIssue[] {
 }
 
 const tokenOrder = ['Y', 'm', 'd', 'H', 'M', 'S'] as const;
-
-function daysInMonth(year: number, month: number): number {
-  return month === 2 ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
-}
-
-/** Days since 1970-01-01 of a civil date (H. Hinnant's days_from_civil): Date.UTC without its cost. */
-function daysFromCivil(year: number, month: number, day: number): number {
-  const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146_097 + doe - 719_468;
-}
 
 function build(pattern: string, parts: Part[], clock: ZoneClock): NamingSchema {
   // Every token has a fixed width, so a name of this schema has a fixed length and each field a fixed offset: names

@@ -159,6 +159,20 @@ export function civilFromDays(days: number): { year: number; month: number; day:
   return { year: era * 400 + yoe + (month <= 2 ? 1 : 0), month, day };
 }
 
+/** Days since 1970-01-01 of a civil date (H. Hinnant's days_from_civil): Date.UTC without its cost. */
+export function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
+}
+
+export function daysInMonth(year: number, month: number): number {
+  return month === 2 ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
 /** "2026-11-21 10:00" on the zone's wall clock (what an admin reads next to a snapshot name). */
 export function formatInZone(utc: number, zone: string = 'UTC', options: { seconds?: boolean } = {}): string {
   const wall = new Date(zoneClock(zone).wall(utc));

@@ -179,6 +179,18 @@ describe('lifetime', () => {
     expect(new Date(addLifetime(Date.parse('2026-01-31T10:00:00Z'), 1, 'months')).toISOString()).toBe('2026-02-28T10:00:00.000Z');
     expect(new Date(addLifetime(Date.parse('2026-11-21T10:00:00Z'), 2, 'weeks')).toISOString()).toBe('2026-12-05T10:00:00.000Z');
     expect(new Date(addLifetime(Date.parse('2024-02-29T00:00:00Z'), 1, 'years')).toISOString()).toBe('2025-02-28T00:00:00.000Z');
+    expect(new Date(addLifetime(Date.parse('2024-02-29T00:00:00Z'), 4, 'years')).toISOString()).toBe('2028-02-29T00:00:00.000Z');
+    expect(new Date(addLifetime(Date.parse('2025-12-31T23:59:30Z'), 2, 'months')).toISOString()).toBe('2026-02-28T23:59:30.000Z');
+    expect(new Date(addLifetime(Date.parse('2024-01-31T06:00:00Z'), 1, 'months')).toISOString()).toBe('2024-02-29T06:00:00.000Z');
+    // The same as calendar arithmetic with Date, on 2,000 instants from 1970 to 2100.
+    for (let i = 0; i < 2000; i++) {
+      const from = Math.floor(((i * 7919) % 2000) / 2000 * Date.UTC(2100, 0, 1));
+      const months = 1 + (i % 40);
+      const d = new Date(from);
+      const target = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + months, 1, d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds()));
+      target.setUTCDate(Math.min(d.getUTCDate(), new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate()));
+      expect(addLifetime(from, months, 'months')).toBe(target.getTime());
+    }
     // Paris: 2026-10-24 12:00 CEST + 1 day = 2026-10-25 12:00 CET, 25 hours later; spring: 23 hours.
     expect(addLifetime(Date.parse('2026-10-24T10:00:00Z'), 1, 'days', 'Europe/Paris') - Date.parse('2026-10-24T10:00:00Z')).toBe(25 * HOUR);
     expect(addLifetime(Date.parse('2026-03-28T11:00:00Z'), 1, 'days', 'Europe/Paris') - Date.parse('2026-03-28T11:00:00Z')).toBe(23 * HOUR);
