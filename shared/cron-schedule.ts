@@ -80,8 +80,23 @@ function fieldProblem(index: number, text: string, cronerMessage: string): strin
   return `"${text}" is not a valid ${field.name} (field ${index + 1} of 5): ${why}. Allowed: ${field.allowed}, "*", lists (1,15), ranges (1-5) and steps (*/15).`;
 }
 
+// Schemas check every stored task's schedule and the scheduler asks for next runs every tick: remember answers.
+const checked = new Map<string, string | null>();
+const schedules = new Map<string, CronSchedule>();
+function remember<T>(cache: Map<string, T>, key: string, compute: () => T): T {
+  if (cache.has(key)) return cache.get(key) as T;
+  const value = compute();
+  if (cache.size >= 500) cache.clear();
+  cache.set(key, value);
+  return value;
+}
+
 /** The first problem of an expression as a sentence, or null when a schedule can use it. */
 export function checkCronExpression(expression: string, timeZone: string = 'UTC'): string | null {
+  return remember(checked, `${timeZone}\u0000${expression}`, () => firstProblem(expression, timeZone));
+}
+
+function firstProblem(expression: string, timeZone: string): string | null {
   if (expression.length > 256) return 'A schedule is at most 256 characters; ' + example + '.';
   const expanded = expand(expression);
   if (expanded === '') return `Enter a schedule, ${example}.`;
@@ -120,6 +135,10 @@ export function describeCron(expression: string): string {
 
 /** A schedule evaluated in `timeZone` (IANA). Throws CronExpressionError whose message says what to fix. */
 export function cronSchedule(expression: string, timeZone: string = 'UTC'): CronSchedule {
+  return remember(schedules, `${timeZone}\u0000${expression}`, () => buildSchedule(expression, timeZone));
+}
+
+function buildSchedule(expression: string, timeZone: string): CronSchedule {
   const problem = checkCronExpression(expression, timeZone);
   if (problem) throw new CronExpressionError(problem);
   const expanded = expand(expression);
