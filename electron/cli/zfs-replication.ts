@@ -13,6 +13,7 @@ import { appVersion } from '../services/runtime-versions.ts';
 import { existingConfigDirProblem, resolveConfigDir } from '../services/store/config-dir.ts';
 import { openConfStore } from '../services/store/open-conf-store.ts';
 import { taskLogPath } from '../services/tasks/task-runs.ts';
+import { changeWords } from '../services/zfs/destruction.ts';
 import { liveTaskStatuses } from '../services/tasks/task-status.ts';
 
 export const exitCodes = {
@@ -88,9 +89,14 @@ function printReport(report: RunReport, output: Output): void {
     }
   }
   if (report.result === 'REFUSED' && report.refusal) {
-    console.error('refused: the destination has diverged. Proceeding would destroy:');
+    const { changes } = report.refusal;
+    console.error(`refused: the destination has diverged. Proceeding would destroy on ${report.refusal.destruction.host}:`);
     for (const item of report.refusal.wouldLose) console.error(`  - ${item}`);
-    console.error(`Nothing was changed. To proceed with exactly this list: --confirm ${report.refusal.confirmation}`);
+    if (changes.length > 0) {
+      console.error('The destination changed since the confirmation was given (checked right before acting):');
+      for (const change of changes) console.error(`  ~ ${changeWords(change)}`);
+    }
+    console.error(`${changes.length > 0 ? 'Nothing that was not listed was destroyed.' : 'Nothing was changed.'} To proceed with exactly this list: --confirm ${report.refusal.confirmation}`);
     return;
   }
   if (report.error) printError(report.error, output);
