@@ -34,6 +34,10 @@ export const StoreStatusSchema = z.object({
   /** Set when the store file was unreadable at start: where the damaged file was moved to. */
   recoveredFrom: z.string().nullable(),
   message: z.string().nullable(),
+  /** What the store had to say since start: entries of the settings file set aside (each named, with why), data migrated. */
+  warnings: z.array(z.string()),
+  /** Where stored task keys are kept: sealed by the OS keychain (desktop app) or in the 0600 secrets file. */
+  secrets: z.enum(['os-keychain', 'file']),
 });
 
 const ConnectionRef = z.object({ connectionId: z.string().uuid() }).strict();
