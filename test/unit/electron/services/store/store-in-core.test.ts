@@ -82,5 +82,8 @@ describe('config.json edited into invalid JSON while the scheduler runs', () => 
     const runs = await value('listRuns', { taskId: task.id });
     expect(runs).toEqual([expect.objectContaining({ result: 'FAILED', by: 'app', durationMs: expect.any(Number), bytesPerSecond: 0 })]);
     expect((await value('listTasks', {}))[0].lastRun.id).toBe(runs[0].id);
+    await value('runTask', { taskId: task.id });
+    expect(await value('listRuns', { taskId: task.id })).toHaveLength(2);
+    expect(await value('listRuns', { taskId: task.id, limit: 1 })).toEqual([(await value('listRuns', { taskId: task.id }))[1]]);
   });
 });
