@@ -1,5 +1,6 @@
 import { namingSchema } from '../../../shared/naming-schema.ts';
 import { AppFailure } from '../../../shared/result.ts';
+import { zoneClock } from '../../../shared/time-zone.ts';
 import { decideRetention, describeReason, periodicRetentionRequest, prunedNames, replicationNeedsOf, type RetentionDecision, type RetentionRequestData } from '../../../shared/retention.ts';
 import type { PeriodicSnapshotTask, ReplicationTask } from '../../../shared/task-schemas.ts';
 import { assertZfsName } from '../../../shared/zfs-names.ts';
@@ -54,7 +55,13 @@ export async function takeSnapshots(task: PeriodicSnapshotTask, host: ZfsHost, n
     const { exitCode, stderr } = await host.runner.run(argv, { ...call, expectedExitCodes: [0, 1] });
     if (exitCode !== 0) {
       if (/dataset already exists/.test(stderr)) {
-        throw new AppFailure('DATASET_EXISTS', `A snapshot named ${name} already exists on ${dataset}${task.recursive ? ' or below' : ''}.`, 'The naming schema gives one name per minute: run the task at most once a minute, or add %S to the schema.');
+        // In the hour a fall-back repeats, the wall clock gives this hour's names a second time.
+        const clock = zoneClock(task.timeZone ?? 'UTC');
+        const repeated = clock.offset(now.getTime()) < clock.offset(now.getTime() - 3_600_000);
+        const hint = repeated
+          ? `The clock went back an hour (daylight saving ended in ${clock.zone}), so this hour's names were taken already; runs after the repeated hour work again. A schedule that avoids that hour, or the UTC zone, never meets it.`
+          : 'The naming schema gives one name per minute: run the task at most once a minute, or add %S to the schema.';
+        throw new AppFailure('DATASET_EXISTS', `A snapshot named ${name} already exists on ${dataset}${task.recursive ? ' or below' : ''}.`, hint);
       }
       throw failureFromStderr({ label: host.runner.label, command: buildCommandLine(argv), exitCode, stderr });
     }

@@ -48,6 +48,15 @@ describe('takeSnapshots', () => {
     expect(runner.calls).toEqual([]);
     await expect(takeSnapshots(task({ exclude: ['tank/other'] }), host, at)).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
   });
+
+  it('names on the NAS wall clock; a name taken twice in the hour a fall-back repeats says why', async () => {
+    const { host, runner } = fakeHost();
+    const paris = task({ recursive: false, timeZone: 'Europe/Paris' });
+    expect((await takeSnapshots(paris, host, at, { dryRun: true })).snapshots).toEqual(['tank/data@auto-2026-11-21_11-05']);
+    // 2026-10-25 01:30Z is 02:30 CET, an hour after 02:30 CEST took the same name.
+    runner.reply({ exitCode: 1, stderr: "cannot create snapshot 'tank/data@auto-2026-10-25_02-30': dataset already exists" });
+    await expect(takeSnapshots(paris, host, new Date(Date.UTC(2026, 9, 25, 1, 30)))).rejects.toMatchObject({ code: 'DATASET_EXISTS', appError: { hint: expect.stringContaining('daylight saving ended in Europe/Paris') } });
+  });
 });
 
 describe('retention', () => {
