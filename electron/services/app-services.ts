@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { PruneResultSchema, VersionInfoSchema } from '../../shared/contract.ts';
 import type { Connection } from '../../shared/schemas.ts';
 import { EventBus } from './events/event-bus.ts';
+import { createFleetHandlers } from './fleet/fleet-handlers.ts';
 import type { EngineDeps, EngineEvent } from './replication/replication-engine.ts';
 import { doctorTask, promoteTask, repairTask, resetTask } from './replication/task-maintenance.ts';
 import type { Handlers } from './rpc/dispatcher.ts';
@@ -63,10 +64,16 @@ export function createAppServices(options: AppServicesOptions): AppServices {
   const log = (level: 'info' | 'warn' | 'error', message: string, taskId?: string) =>
     bus.emit('log', { at: new Date().toISOString(), level, source: taskId ? 'task' : 'app', message, ...(taskId ? { taskId } : {}) });
 
+  /** A NAS's own connect timeout, else the setting. */
+  const connectionTimeoutMs = (connectionId: string): number => {
+    const own = store.listConnections().find((c) => c.id === connectionId)?.connectTimeoutSeconds;
+    return (own ?? store.getSettings().connectTimeoutSeconds) * 1000;
+  };
   const ssh = createSshServices({
     configDir: options.configDir,
     trust: hostKeyTrustFromStore(store),
     connectTimeoutMs: () => store.getSettings().connectTimeoutSeconds * 1000,
+    connectTimeoutMsFor: (connectionId) => connectionTimeoutMs(connectionId),
     log: (entry) => {
       if (entry.level !== 'debug') log(entry.level, entry.message);
     },
@@ -249,6 +256,8 @@ export function createAppServices(options: AppServicesOptions): AppServices {
       if (!dryRun && pruned.destroyed.length > 0) log('info', `Pruned ${pruned.destroyed.join(', ')}.`);
       return { taskId, pruned: plainPruneResult(pruned) };
     },
+
+    ...createFleetHandlers({ store, ssh, nas, bus, configDir: options.configDir, connectTimeoutMs: connectionTimeoutMs }),
   };
 
   const scheduler = new TaskScheduler({

@@ -1,0 +1,108 @@
+import type { z } from 'zod';
+import type { NasStatusSchema } from '../../../shared/contract.ts';
+import { AppFailure } from '../../../shared/result.ts';
+import type { Connection } from '../../../shared/schemas.ts';
+import type { EventBus } from '../events/event-bus.ts';
+import type { Handlers } from '../rpc/dispatcher.ts';
+import { removeAuthorizedKeyScript } from '../ssh/authorized-keys-scripts.ts';
+import { parsePublicKeyLine } from '../ssh/host-key.ts';
+import { appKeyPaths, ensureAppKey } from '../ssh/ssh-credentials.ts';
+import type { SshServices } from '../ssh/ssh-services.ts';
+import type { AppStore } from '../store/app-store.ts';
+import type { NasRegistry } from '../tasks/nas-registry.ts';
+import { listPools } from '../zfs/pools.ts';
+import type { ZfsHost } from '../zfs/zfs-host.ts';
+import { runPreflight } from './preflight.ts';
+
+// The verbs of the fleet screens (shared/contract.ts, "Fleet screens" block): the pre-flight test, the status of
+// one NAS for the overview, and the app key (show it; remove it from a NAS, the undo of the key setup).
+
+export interface FleetHandlerDeps {
+  store: AppStore;
+  ssh: SshServices;
+  nas: NasRegistry;
+  bus: EventBus;
+  configDir: string;
+  /** The connect timeout for a saved NAS (its own, else the setting). */
+  connectTimeoutMs(connectionId: string): number;
+}
+
+type FleetVerb = 'preflightConnection' | 'nasStatus' | 'getAppKey' | 'removeAppKey';
+
+const poolSummary = async (host: ZfsHost) =>
+  (await listPools(host)).map((p) => ({ name: p.name, health: p.health, sizeBytes: p.sizeBytes, allocatedBytes: p.allocatedBytes, freeBytes: p.freeBytes, readonly: p.readonly }));
+
+async function publicKeyOf(connection: Connection, configDir: string): Promise<string> {
+  if (connection.auth.kind === 'app-key') return (await ensureAppKey(configDir)).publicKey;
+  if (connection.auth.kind === 'key-file') {
+    const { readFile } = await import('node:fs/promises');
+    try {
+      return (await readFile(`${connection.auth.keyPath}.pub`, 'utf8')).trim();
+    } catch {
+      throw new AppFailure('NOT_FOUND', `There is no ${connection.auth.keyPath}.pub next to the key file.`, `Remove the key line on the NAS by hand, or create the .pub with: ssh-keygen -y -f ${connection.auth.keyPath} > ${connection.auth.keyPath}.pub`);
+    }
+  }
+  throw new AppFailure('INVALID_REQUEST', 'This NAS signs in with ssh-agent: the app did not install that key, so it does not remove it.', 'Remove the line from ~/.ssh/authorized_keys on the NAS yourself.');
+}
+
+export function createFleetHandlers(deps: FleetHandlerDeps): Pick<Handlers, FleetVerb> {
+  const { store, ssh, nas, bus } = deps;
+  return {
+    preflightConnection: async ({ connectionId }) => {
+      const connection = store.getConnection(connectionId);
+      // A test starts from scratch: no pooled session or cached probe from before an edit or a key change.
+      nas.forget(connectionId);
+      ssh.pool.close(connectionId);
+      return runPreflight(connection, {
+        probeHostKey: (host, port) => ssh.probeHostKey(host, port),
+        login: async (c) => ({ handshakeMs: (await ssh.testConnection(c)).handshakeMs }),
+        host: () => nas.host(connectionId),
+        listPools: poolSummary,
+        timeoutMs: deps.connectTimeoutMs(connectionId),
+        onStep: (check, state, detail) => bus.emit('preflightStep', { connectionId, check, state, ...(detail === undefined ? {} : { detail }) }),
+      });
+    },
+
+    nasStatus: async ({ connectionId }): Promise<z.output<typeof NasStatusSchema>> => {
+      const connection = store.getConnection(connectionId);
+      const host = await nas.host(connectionId);
+      const started = performance.now();
+      await host.runner.run(['true'], { privileged: false, timeoutMs: deps.connectTimeoutMs(connectionId) + 10_000 });
+      const latencyMs = performance.now() - started;
+      const caps = host.capabilities;
+      return {
+        connectionId,
+        checkedAt: new Date().toISOString(),
+        latencyMs,
+        os: `${caps.os} ${caps.osRelease}`,
+        zfsVersion: caps.userland.text,
+        zfsKernelVersion: caps.kernel && caps.kernel.text.replace(/^zfs-kmod-/, 'zfs-') !== caps.userland.text ? caps.kernel.text : null,
+        privilege: connection.privilege,
+        loginIsRoot: caps.loginIsRoot,
+        pools: await poolSummary(host),
+      };
+    },
+
+    getAppKey: async () => {
+      const key = await ensureAppKey(deps.configDir);
+      const parsed = parsePublicKeyLine(key.publicKey);
+      if (!parsed) throw new AppFailure('INTERNAL', `The app's public key ${appKeyPaths(deps.configDir).publicKeyPath} is not readable.`, 'Delete the keys folder in the settings folder to create a new key (then set up the key on each NAS again).');
+      return { publicKey: key.publicKey, type: parsed.type, sha256: parsed.sha256, path: key.privateKeyPath };
+    },
+
+    removeAppKey: async ({ connectionId }) => {
+      const connection = store.getConnection(connectionId);
+      const line = parsePublicKeyLine(await publicKeyOf(connection, deps.configDir));
+      if (!line) throw new AppFailure('INVALID_REQUEST', 'The public key to remove is not an OpenSSH key line.');
+      const runner = ssh.runnerFor(connection);
+      const { stdout } = await runner.run(['sh', '-c', removeAuthorizedKeyScript, 'sh', line.base64], { privileged: false, timeoutMs: 60_000 });
+      const removed = Number.parseInt(stdout.trim(), 10);
+      if (!Number.isFinite(removed)) throw new AppFailure('REMOTE_COMMAND_FAILED', `${runner.label}: unexpected answer while editing authorized_keys: ${stdout.slice(0, 200)}`);
+      // The pooled session was signed in with that key: the next command must prove the key again.
+      nas.forget(connectionId);
+      ssh.pool.close(connectionId);
+      bus.emit('log', { at: new Date().toISOString(), level: 'info', source: 'app', message: `Removed the app's key from ~/.ssh/authorized_keys of ${runner.label} (${removed} line(s)).` });
+      return { removed };
+    },
+  };
+}
