@@ -5,14 +5,15 @@ import type { Connection } from '../../../shared/schemas.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { Handlers } from '../rpc/dispatcher.ts';
 import { removeAuthorizedKeyScript } from '../ssh/authorized-keys-scripts.ts';
-import { parsePublicKeyLine } from '../ssh/host-key.ts';
+import { mapConnectionError } from '../ssh/connection-errors.ts';
+import { hostKeyUnconfirmedFailure, parsePublicKeyLine } from '../ssh/host-key.ts';
 import { appKeyPaths, ensureAppKey } from '../ssh/ssh-credentials.ts';
 import type { SshServices } from '../ssh/ssh-services.ts';
 import type { AppStore } from '../store/app-store.ts';
 import type { NasRegistry } from '../tasks/nas-registry.ts';
 import { listPools } from '../zfs/pools.ts';
 import type { ZfsHost } from '../zfs/zfs-host.ts';
-import { runPreflight } from './preflight.ts';
+import { runPreflight, tcpConnect } from './preflight.ts';
 
 // The verbs of the fleet screens (shared/contract.ts, "Fleet screens" block): the pre-flight test, the status of
 // one NAS for the overview, and the app key (show it; remove it from a NAS, the undo of the key setup).
@@ -65,6 +66,18 @@ export function createFleetHandlers(deps: FleetHandlerDeps): Pick<Handlers, Flee
 
     nasStatus: async ({ connectionId }): Promise<z.output<typeof NasStatusSchema>> => {
       const connection = store.getConnection(connectionId);
+      if (!connection.hostKey) {
+        // Not set up yet: say whether the NAS answers at all, and if it does, that its key awaits confirmation
+        // (not "no key" or a login error, which would send the admin the wrong way).
+        const timeoutMs = deps.connectTimeoutMs(connectionId);
+        const endpoint = `${connection.host}:${connection.port}`;
+        try {
+          await tcpConnect(connection.host, connection.port, timeoutMs);
+        } catch (error) {
+          throw mapConnectionError(error, { label: `${connection.username}@${endpoint}`, host: connection.host, port: connection.port, username: connection.username, connectTimeoutMs: timeoutMs });
+        }
+        throw hostKeyUnconfirmedFailure(endpoint, await ssh.probeHostKey(connection.host, connection.port));
+      }
       const host = await nas.host(connectionId);
       const started = performance.now();
       await host.runner.run(['true'], { privileged: false, timeoutMs: deps.connectTimeoutMs(connectionId) + 10_000 });

@@ -103,8 +103,14 @@ export async function runPreflight(connection: Connection, deps: PreflightDeps):
   };
   const failed = (id: CheckId, error: AppError, extra: Partial<PreflightCheck> = {}) =>
     record(id, { status: 'fail', detail: error.message, hint: error.hint ?? null, error, ...extra });
+  /** The first skipped check says why; the ones after it just say skipped (the reason is right above). */
   const skipRest = (from: CheckId, reason: string) => {
-    for (const id of order.slice(order.indexOf(from))) if (!checks.has(id)) record(id, { status: 'skipped', detail: reason });
+    let first = true;
+    for (const id of order.slice(order.indexOf(from))) {
+      if (checks.has(id)) continue;
+      record(id, { status: 'skipped', detail: first ? reason : 'Skipped.' });
+      first = false;
+    }
   };
   /** Runs one check; an AppFailure from `body` becomes a failed check. Returns false when the test must stop. */
   const step = async (id: CheckId, body: () => Promise<PreflightCheck>): Promise<boolean> => {

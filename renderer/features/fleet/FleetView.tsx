@@ -1,4 +1,4 @@
-import { FolderTree, KeyRound, Link2, Pencil, Plus, RefreshCw, ShieldCheck, Stethoscope, Trash2 } from 'lucide-react';
+import { FolderTree, KeyRound, Link2, Pencil, Plus, RefreshCw, ShieldCheck, Stethoscope, Trash2, Undo2 } from 'lucide-react';
 import { useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { AppError } from '../../../shared/result.ts';
@@ -25,13 +25,12 @@ const refreshEveryMs = 60_000;
 
 const privilegeWords: Record<Connection['privilege'], string> = { root: 'root', sudo: 'sudo for zfs', delegated: 'delegated (zfs allow)' };
 
-function reachability(connection: Connection, entry: StatusEntry | undefined): { tone: Tone; text: string } {
-  if (!connection.hostKey && !entry?.status) return { tone: 'warn', text: 'Not set up' };
+function reachability(entry: StatusEntry | undefined): { tone: Tone; text: string } {
   if (!entry || (entry.loading && !entry.status && !entry.error)) return { tone: 'running', text: 'Checking…' };
   if (entry.error) {
     const words: Partial<Record<AppError['code'], string>> = {
       HOST_KEY_MISMATCH: 'Host key changed',
-      HOST_KEY_UNCONFIRMED: 'Host key not confirmed',
+      HOST_KEY_UNCONFIRMED: 'Not set up',
       AUTH_FAILED: 'Cannot sign in',
       SUDO_PASSWORD_REQUIRED: 'sudo needs a password',
       PERMISSION_DENIED: 'Permission denied',
@@ -76,7 +75,7 @@ function NasCard({ connection }: { connection: Connection }) {
   const tasks = useFleet(useShallow((s) => tasksOf(s.tasks, connection.id)));
   const refresh = useFleet((s) => s.refreshStatus);
   const remove = useFleet((s) => s.remove);
-  const { tone, text } = reachability(connection, entry);
+  const { tone, text } = reachability(entry);
   const status = entry?.status ?? null;
   const error = entry?.error ?? null;
   const worst = worstTaskState(tasks);
@@ -90,7 +89,7 @@ function NasCard({ connection }: { connection: Connection }) {
         message={<p>The app stops managing this NAS. Nothing on the NAS changes: its data, snapshots and installed keys stay.</p>}
         itemsLabel="Removed from this app"
         items={[
-          { label: `${connection.name} (${connection.username}@${connection.host}:${connection.port})`, detail: 'the saved connection and its confirmed host key' },
+          { label: `${connection.name} (${connection.username}@${connection.host}:${connection.port})`, detail: connection.hostKey ? 'the saved connection and its confirmed host key' : 'the saved connection' },
           ...tasks.map((t) => ({ label: `task "${t.task.name}"`, detail: 'stays saved, but cannot run until the NAS is added again' })),
         ]}
         confirmLabel={`Forget ${connection.name}`}
@@ -123,11 +122,10 @@ function NasCard({ connection }: { connection: Connection }) {
               <Button variant="primary" onPress={() => reportError(error, { connectionId: connection.id, action: `Reach ${connection.name}`, retry })}>
                 {fixLabel[error.code]}
               </Button>
-            ) : (
-              <Button onPress={() => openNas(true)} icon={<Stethoscope size={16} aria-hidden="true" />}>
-                Test step by step
-              </Button>
-            )}
+            ) : null}
+            <Button onPress={() => openNas(true)} icon={<Stethoscope size={16} aria-hidden="true" />}>
+              Test step by step
+            </Button>
           </div>
         </div>
       ) : null}
@@ -200,7 +198,7 @@ function NasCard({ connection }: { connection: Connection }) {
             {
               id: 'remove-key',
               label: "Remove the app's key from this NAS",
-              icon: <KeyRound size={16} aria-hidden="true" />,
+              icon: <Undo2 size={16} aria-hidden="true" />,
               disabled: connection.auth.kind === 'agent',
               onAction: () => openDialog((close) => <RemoveKeyDialog connectionId={connection.id} onClose={close} />),
             },
@@ -260,7 +258,7 @@ export function FleetView() {
   const sorted = [...connections].sort((a, b) => a.name.localeCompare(b.name));
   return (
     <div className="view view-wide">
-      <div className="toolbar">
+      <div className="toolbar toolbar-center">
         {addButton}
         <Button icon={<Link2 size={16} aria-hidden="true" />} onPress={() => openDialog((close) => <TrustDialog onClose={close} />)} isDisabled={connections.length < 2}>
           NAS-to-NAS trust
