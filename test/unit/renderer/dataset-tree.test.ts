@@ -3,7 +3,8 @@ import { datasetTree } from '../../../renderer/features/datasets/dataset-tree.ts
 import { worstTaskState } from '../../../renderer/features/fleet/task-summary.ts';
 
 const ds = (name: string, type: 'filesystem' | 'volume' = 'filesystem') => ({
-  name, type, usedBytes: 1, availableBytes: 1, referencedBytes: 1, encryption: 'off', keyStatus: null, readonly: false, receiveResumeToken: null, mountpoint: null,
+  name, type, guid: '1', createtxg: 1, creation: 0, usedBytes: 1, availableBytes: 1, referencedBytes: 1, encryption: 'off', encryptionRoot: null,
+  keyStatus: null, readonly: false, origin: null, receiveResumeToken: null, mounted: type === 'volume' ? null : true, mountpoint: null,
 });
 
 describe('dataset tree', () => {

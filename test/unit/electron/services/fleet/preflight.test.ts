@@ -19,7 +19,7 @@ const connection = (extra: Partial<Connection> = {}): Connection => ({
   ...extra,
 });
 
-const pools = [{ name: 'tank', health: 'ONLINE', sizeBytes: 2 ** 30, allocatedBytes: 2 ** 28, freeBytes: 3 * 2 ** 28, readonly: false }];
+const pools = [{ name: 'tank', guid: '1234', health: 'ONLINE', sizeBytes: 2 ** 30, allocatedBytes: 2 ** 28, freeBytes: 3 * 2 ** 28, capacityPercent: 25, fragmentationPercent: 0, readonly: false }];
 
 function deps(overrides: Partial<PreflightDeps> & { runner?: FakeRunner; loginIsRoot?: boolean } = {}): PreflightDeps & { steps: string[] } {
   const steps: string[] = [];

@@ -2,39 +2,23 @@ import type { z } from 'zod';
 import type { NasStatusSchema } from '../../../shared/contract.ts';
 import { AppFailure } from '../../../shared/result.ts';
 import type { Connection } from '../../../shared/schemas.ts';
-import type { EventBus } from '../events/event-bus.ts';
-import type { Handlers } from '../rpc/dispatcher.ts';
+import { runPreflight, tcpConnect } from '../fleet/preflight.ts';
 import { removeAuthorizedKeyScript } from '../ssh/authorized-keys-scripts.ts';
 import { mapConnectionError } from '../ssh/connection-errors.ts';
 import { hostKeyUnconfirmedFailure, parsePublicKeyLine } from '../ssh/host-key.ts';
-import { appKeyPaths, ensureAppKey } from '../ssh/ssh-credentials.ts';
-import type { SshServices } from '../ssh/ssh-services.ts';
-import type { AppStore } from '../store/app-store.ts';
-import type { NasRegistry } from '../tasks/nas-registry.ts';
 import { listPools } from '../zfs/pools.ts';
 import type { ZfsHost } from '../zfs/zfs-host.ts';
-import { runPreflight, tcpConnect } from './preflight.ts';
+import type { CoreContext, HandlerGroup } from './context.ts';
 
 // The verbs of the fleet screens (shared/contract.ts, "Fleet screens" block): the pre-flight test, the status of
 // one NAS for the overview, and the app key (show it; remove it from a NAS, the undo of the key setup).
 
-export interface FleetHandlerDeps {
-  store: AppStore;
-  ssh: SshServices;
-  nas: NasRegistry;
-  bus: EventBus;
-  configDir: string;
-  /** The connect timeout for a saved NAS (its own, else the setting). */
-  connectTimeoutMs(connectionId: string): number;
-}
-
 type FleetVerb = 'preflightConnection' | 'nasStatus' | 'getAppKey' | 'removeAppKey';
 
-const poolSummary = async (host: ZfsHost) =>
-  (await listPools(host)).map((p) => ({ name: p.name, health: p.health, sizeBytes: p.sizeBytes, allocatedBytes: p.allocatedBytes, freeBytes: p.freeBytes, readonly: p.readonly }));
+const poolSummary = (host: ZfsHost) => listPools(host);
 
-async function publicKeyOf(connection: Connection, configDir: string): Promise<string> {
-  if (connection.auth.kind === 'app-key') return (await ensureAppKey(configDir)).publicKey;
+async function publicKeyOf(connection: Connection, ctx: CoreContext): Promise<string> {
+  if (connection.auth.kind === 'app-key') return ctx.ssh.appPublicKey();
   if (connection.auth.kind === 'key-file') {
     const { readFile } = await import('node:fs/promises');
     try {
@@ -46,8 +30,15 @@ async function publicKeyOf(connection: Connection, configDir: string): Promise<s
   throw new AppFailure('INVALID_REQUEST', 'This NAS signs in with ssh-agent: the app did not install that key, so it does not remove it.', 'Remove the line from ~/.ssh/authorized_keys on the NAS yourself.');
 }
 
-export function createFleetHandlers(deps: FleetHandlerDeps): Pick<Handlers, FleetVerb> {
-  const { store, ssh, nas, bus } = deps;
+/** The connect timeout for a saved NAS: its own, else the setting. */
+function connectTimeoutMs(ctx: CoreContext, connectionId: string): number {
+  const own = ctx.store.listConnections().find((c) => c.id === connectionId)?.connectTimeoutSeconds;
+  return (own ?? ctx.store.getSettings().connectTimeoutSeconds) * 1000;
+}
+
+export function fleetHandlers(ctx: CoreContext): HandlerGroup<FleetVerb> {
+  const { store, ssh, nas, bus } = ctx;
+  const deps = { connectTimeoutMs: (connectionId: string) => connectTimeoutMs(ctx, connectionId) };
   return {
     preflightConnection: async ({ connectionId }) => {
       const connection = store.getConnection(connectionId);
@@ -97,15 +88,15 @@ export function createFleetHandlers(deps: FleetHandlerDeps): Pick<Handlers, Flee
     },
 
     getAppKey: async () => {
-      const key = await ensureAppKey(deps.configDir);
-      const parsed = parsePublicKeyLine(key.publicKey);
-      if (!parsed) throw new AppFailure('INTERNAL', `The app's public key ${appKeyPaths(deps.configDir).publicKeyPath} is not readable.`, 'Delete the keys folder in the settings folder to create a new key (then set up the key on each NAS again).');
-      return { publicKey: key.publicKey, type: parsed.type, sha256: parsed.sha256, path: key.privateKeyPath };
+      const publicKey = await ssh.appPublicKey();
+      const parsed = parsePublicKeyLine(publicKey);
+      if (!parsed) throw new AppFailure('INTERNAL', "The app's public key (keys/id_ed25519.pub in the settings folder) is not readable.", 'Delete the keys folder in the settings folder to create a new key (then set up the key on each NAS again).');
+      return { publicKey, type: parsed.type, sha256: parsed.sha256 };
     },
 
     removeAppKey: async ({ connectionId }) => {
       const connection = store.getConnection(connectionId);
-      const line = parsePublicKeyLine(await publicKeyOf(connection, deps.configDir));
+      const line = parsePublicKeyLine(await publicKeyOf(connection, ctx));
       if (!line) throw new AppFailure('INVALID_REQUEST', 'The public key to remove is not an OpenSSH key line.');
       const runner = ssh.runnerFor(connection);
       const { stdout } = await runner.run(['sh', '-c', removeAuthorizedKeyScript, 'sh', line.base64], { privileged: false, timeoutMs: 60_000 });
