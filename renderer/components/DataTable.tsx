@@ -165,10 +165,11 @@ export function DataTable<T extends RowData>(props: DataTableProps<T>) {
 
   const activate = useCallback(
     (index: number) => {
-      const row = rows[Math.max(0, Math.min(rows.length - 1, index))];
+      const clamped = Math.max(0, Math.min(rows.length - 1, index));
+      const row = rows[clamped];
       if (!row) return;
       setActiveId(row.id);
-      virtualizer.scrollToIndex(row.index === undefined ? index : rows.indexOf(row), { align: 'auto' });
+      virtualizer.scrollToIndex(clamped, { align: 'auto' });
     },
     [rows, virtualizer],
   );

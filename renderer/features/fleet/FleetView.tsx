@@ -6,6 +6,7 @@ import type { Connection } from '../../../shared/schemas.ts';
 import { Button } from '../../components/Button.tsx';
 import { ConfirmDialog } from '../../components/ConfirmDialog.tsx';
 import { EmptyState } from '../../components/EmptyState.tsx';
+import { ErrorNotice } from '../../components/ErrorNotice.tsx';
 import { ActionMenu } from '../../components/Menu.tsx';
 import { StatusBadge, type Tone } from '../../components/StatusBadge.tsx';
 import { openDialog } from '../../lib/dialogs.ts';
@@ -214,6 +215,7 @@ function NasCard({ connection }: { connection: Connection }) {
 export function FleetView() {
   const connections = useFleet((s) => s.connections);
   const loaded = useFleet((s) => s.loaded);
+  const loadError = useFleet((s) => s.loadError);
   const load = useFleet((s) => s.load);
   const refreshAll = useFleet((s) => s.refreshAll);
   const anyLoading = useFleet((s) => Object.values(s.statuses).some((e) => e.loading));
@@ -242,7 +244,20 @@ export function FleetView() {
     </Button>
   );
 
-  if (loaded && connections.length === 0) {
+  if (!loaded && loadError) {
+    return (
+      <div className="view">
+        <ErrorNotice error={loadError} />
+        <div className="toolbar">
+          <Button icon={<RefreshCw size={16} aria-hidden="true" />} onPress={() => void load()}>
+            Try again
+          </Button>
+        </div>
+      </div>
+    );
+  }
+  if (!loaded) return <p className="muted">Loading the fleet…</p>;
+  if (connections.length === 0) {
     return (
       <div className="view">
         <EmptyState title="No NAS yet" action={addButton}>

@@ -42,6 +42,8 @@ export interface KeyStepState {
 interface FleetState {
   connections: Connection[];
   loaded: boolean;
+  /** Why the list could not be loaded (the view says so instead of "No NAS yet"). */
+  loadError: AppError | null;
   statuses: Record<string, StatusEntry>;
   tasks: TaskEntry[];
   preflight: Record<string, PreflightRun>;
@@ -69,15 +71,16 @@ const emptyStatus: StatusEntry = { loading: false, status: null, error: null, at
 export const useFleet = create<FleetState>((set, get) => ({
   connections: [],
   loaded: false,
+  loadError: null,
   statuses: {},
   tasks: [],
   preflight: {},
   keySteps: {},
 
   load: async () => {
-    const result = await request('listConnections', {}, { action: 'Load the saved NAS' });
-    if (result.ok) set({ connections: result.value, loaded: true });
-    else set({ loaded: true });
+    const result = await request('listConnections', {}, { action: 'Load the saved NAS', quiet: true });
+    if (result.ok) set({ connections: result.value, loaded: true, loadError: null });
+    else set({ loadError: result.error });
     void get().loadTasks();
   },
 
@@ -185,7 +188,7 @@ export const useFleet = create<FleetState>((set, get) => ({
 }));
 
 // The app's one event subscription delivers these whichever view is open.
-onEvent('connectionsChanged', ({ connections }) => useFleet.setState({ connections, loaded: true }));
+onEvent('connectionsChanged', ({ connections }) => useFleet.setState({ connections, loaded: true, loadError: null }));
 
 onEvent('preflightStep', (step) =>
   useFleet.setState((s) => {
