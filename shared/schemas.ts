@@ -44,6 +44,8 @@ export const ConnectionInputSchema = z.object({
   username: UsernameSchema.default('root'),
   auth: AuthSchema.default({ kind: 'app-key' }),
   privilege: PrivilegeSchema.default('root'),
+  /** Overrides Settings.connectTimeoutSeconds for this NAS (a slow link, a NAS that wakes its disks first). */
+  connectTimeoutSeconds: z.number().int().min(3).max(300).optional(),
 });
 
 export const ConnectionSchema = ConnectionInputSchema.extend({

@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { cronSchedule } from './cron-schedule.ts';
+import { checkCronExpression } from './cron-schedule.ts';
 import { checkNamingSchema } from './naming-schema.ts';
-import { lifetimeUnits } from './retention-plan.ts';
+import { RetentionPolicySchema } from './retention.ts';
 import { HostSchema, PortSchema } from './schemas.ts';
+import { TimeZoneSchema } from './time-zone.ts';
 
 // Stored task configuration: replication tasks and periodic snapshot tasks. The wizard, the store file and the
 // CLI all validate through these schemas, so a bad value is refused with the same message everywhere.
@@ -20,29 +21,23 @@ const NamingSchemaPatternSchema = z.string().superRefine((pattern, context) => {
   for (const issue of checkNamingSchema(pattern)) context.addIssue({ code: 'custom', message: issue.message });
 });
 
+// Five cron fields; anything else (6 fields, a step of 70 minutes, nonsense) is refused with a sentence saying what to fix.
 const CronExpressionSchema = z.string().superRefine((expression, context) => {
-  try {
-    cronSchedule(expression).next(new Date(0));
-  } catch (error) {
-    context.addIssue({ code: 'custom', message: (error as Error).message });
-  }
+  const problem = checkCronExpression(expression);
+  if (problem) context.addIssue({ code: 'custom', message: problem });
 });
 
 export const ScheduleSchema = z.discriminatedUnion('kind', [
   /** Run only when started by hand (app, CLI or an external cron). */
   z.object({ kind: z.literal('manual') }),
-  z.object({ kind: z.literal('cron'), expression: CronExpressionSchema }),
-]);
-
-export const LifetimeSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('forever') }),
-  z.object({ kind: z.literal('same-as-source') }),
-  z.object({ kind: z.literal('custom'), amount: z.number().int().min(1).max(100_000), unit: z.enum(lifetimeUnits) }),
+  /** timeZone: the IANA zone the expression is read in (editors propose the NAS's); absent: UTC, as before zones. */
+  z.object({ kind: z.literal('cron'), expression: CronExpressionSchema, timeZone: TimeZoneSchema.optional() }),
 ]);
 
 export const SnapshotSelectionSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('all') }),
-  z.object({ kind: z.literal('naming-schema'), schemas: z.array(NamingSchemaPatternSchema).min(1) }),
+  /** timeZone: the wall clock the names were written in (the periodic task's); absent: UTC. */
+  z.object({ kind: z.literal('naming-schema'), schemas: z.array(NamingSchemaPatternSchema).min(1), timeZone: TimeZoneSchema.optional() }),
   z.object({
     kind: z.literal('regex'),
     pattern: z.string().refine((p) => {
@@ -103,7 +98,8 @@ export const ReplicationTaskSchema = z.object({
   /** KiB/s; null = unlimited. */
   bandwidthLimitKiBps: z.number().int().min(1).nullable().default(null),
   schedule: ScheduleSchema.default({ kind: 'manual' }),
-  destinationLifetime: LifetimeSchema.default({ kind: 'same-as-source' }),
+  /** A lifetime or a keep grid for the destination's snapshots (the field keeps its first name: stored tasks load). */
+  destinationLifetime: RetentionPolicySchema.default({ kind: 'same-as-source' }),
   retries: z.number().int().min(0).max(10).default(2),
   /** Set readonly=on on received datasets so nobody writes to a replica by accident. */
   destinationReadonly: z.boolean().default(true),
@@ -116,8 +112,11 @@ export const PeriodicSnapshotTaskSchema = z.object({
   recursive: z.boolean().default(true),
   exclude: z.array(DatasetPathSchema).default([]),
   namingSchema: NamingSchemaPatternSchema,
+  /** The wall clock of the names and of the keep grid's days (editors propose the NAS's); absent: UTC, as before zones. */
+  timeZone: TimeZoneSchema.optional(),
   schedule: ScheduleSchema,
-  lifetime: LifetimeSchema,
+  /** A lifetime or a keep grid (the field keeps its first name: stored tasks load). */
+  lifetime: RetentionPolicySchema,
 });
 
 export type ReplicationTask = z.infer<typeof ReplicationTaskSchema>;

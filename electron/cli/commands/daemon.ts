@@ -205,14 +205,14 @@ export async function scheduleCommand(argv: string[], env: CliEnvironment, syste
         const rows = [
           ...core.store.listTasks().map((t) => ({ name: t.name, kind: 'replication', schedule: t.schedule })),
           ...core.store.listSnapshotTasks().map((t) => ({ name: t.dataset, kind: 'snapshots', schedule: t.schedule })),
-        ].map((row) => ({ ...row, next: row.schedule.kind === 'cron' ? cronSchedule(row.schedule.expression).next(now).toISOString() : null }));
+        ].map((row) => ({ ...row, next: row.schedule.kind === 'cron' ? cronSchedule(row.schedule.expression, row.schedule.timeZone).next(now).toISOString() : null }));
         if (output.json) {
           io.out(JSON.stringify({ ok: true, paused: status.paused, holder: lockHolder, tasks: rows }, null, 2));
           return exitCodes.ok;
         }
         io.out(lockHolder ? `schedules run by ${describeHolder(lockHolder)}` : 'no process runs the schedules now (start the app, or "zfs-replication daemon", or "schedule install")');
         if (status.paused) io.out('schedules are PAUSED: no scheduled run starts ("zfs-replication schedule resume")');
-        for (const row of rows) io.out(`  ${row.kind.padEnd(11)} ${row.name}  ${row.schedule.kind === 'cron' ? `"${row.schedule.expression}"  next ${row.next}` : 'manual'}`);
+        for (const row of rows) io.out(`  ${row.kind.padEnd(11)} ${row.name}  ${row.schedule.kind === 'cron' ? `"${row.schedule.expression}"${row.schedule.timeZone ? ` (${row.schedule.timeZone})` : ''}  next ${row.next}` : 'manual'}`);
         return exitCodes.ok;
       }
       case 'pause':

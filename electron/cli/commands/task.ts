@@ -12,7 +12,7 @@ import {
 } from '../../../shared/portable-config.ts';
 import { AppFailure } from '../../../shared/result.ts';
 import type { Connection } from '../../../shared/schemas.ts';
-import { lifetimeUnits } from '../../../shared/retention-plan.ts';
+import { keepRules, lifetimeUnits } from '../../../shared/retention.ts';
 import type { PeriodicSnapshotTask, ReplicationTask } from '../../../shared/task-schemas.ts';
 import type { Core } from '../../services/core.ts';
 import { snapshotTaskFileOf, snapshotTaskFromFile, taskFileOf, taskFromFile } from '../../services/portability/portable-config.ts';
@@ -46,8 +46,10 @@ flags:
   --naming-schema PATTERN    only snapshots named like PATTERN, e.g. auto-%Y-%m-%d_%H-%M (repeatable)
   --regex PATTERN            only snapshots whose name matches PATTERN
   --schedule CRON|manual     a cron expression ("*/15 * * * *") or manual (default)
+  --time-zone ZONE           the IANA zone the schedule is read in (e.g. Europe/Berlin; default UTC)
   --lifetime same-as-source|forever|N{h,d,w,m,y}
                              how long replicas of snapshots stay on the destination (e.g. 2w)
+  --keep RULE=N,...          or a keep grid: last, hourly, daily, weekly, monthly, yearly (e.g. hourly=24,daily=7)
   --compression none|lz4|zstd
   --bandwidth-limit KIBPS|none
   --retries N
@@ -79,8 +81,10 @@ flags:
   --exclude DATASET            a child left out (repeatable)
   --naming-schema PATTERN      snapshot names, e.g. auto-%Y-%m-%d_%H-%M
   --schedule CRON|manual       when to take them
+  --time-zone ZONE             the zone of the schedule and of the names (IANA, e.g. Europe/Berlin; default UTC)
   --lifetime forever|N{h,d,w,m,y}
                                how long they are kept
+  --keep RULE=N,...            or a keep grid: last, hourly, daily, weekly, monthly, yearly (e.g. hourly=24,daily=7)
 options: --json, -h/--help`;
 
 const common = {
@@ -91,7 +95,9 @@ const common = {
   exclude: { type: 'string', multiple: true },
   'naming-schema': { type: 'string', multiple: true },
   schedule: { type: 'string' },
+  'time-zone': { type: 'string' },
   lifetime: { type: 'string' },
+  keep: { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
 const taskOptions = {
@@ -131,13 +137,34 @@ export function parseLifetime(text: string): z.input<typeof TaskFileSchema>['des
   if (trimmed === 'forever') return { kind: 'forever' };
   if (trimmed === 'same-as-source') return { kind: 'same-as-source' };
   const match = /^(\d+)\s*([a-z]+)$/.exec(trimmed);
-  const unit = match && (unitOf[match[2]!] ?? lifetimeUnits.find((u) => u === match[2] || u === `${match[2]}s`));
+  const unit = match && (unitOf[match[2]!] ?? lifetimeUnits.find((u: string) => u === match[2] || u === `${match[2]}s`));
   if (!match || !unit) throw new AppFailure('INVALID_REQUEST', `"${text}" is not a lifetime.`, 'Use forever, same-as-source, or an amount with a unit: 48h, 14d, 2w, 6m, 1y.');
   return { kind: 'custom', amount: Number(match[1]), unit };
 }
 
-function parseSchedule(text: string): { kind: 'manual' } | { kind: 'cron'; expression: string } {
-  return text.trim().toLowerCase() === 'manual' ? { kind: 'manual' } : { kind: 'cron', expression: text.trim() };
+/** "hourly=24,daily=7,weekly=4": a keep grid (counts per rule; the others 0). */
+export function parseKeepGrid(text: string): Record<string, unknown> {
+  const grid: Record<string, unknown> = { kind: 'grid' };
+  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const [rule, count] = part.split('=');
+    if (!rule || !(keepRules as readonly string[]).includes(rule) || count === undefined || !/^\d+$/.test(count)) {
+      throw new AppFailure('INVALID_REQUEST', `--keep ${text}: "${part}" is not RULE=COUNT.`, `Rules: ${keepRules.join(', ')}; e.g. --keep hourly=24,daily=7,weekly=4.`);
+    }
+    grid[rule] = Number(count);
+  }
+  return grid;
+}
+
+function parseSchedule(text: string, timeZone?: string): { kind: 'manual' } | { kind: 'cron'; expression: string; timeZone?: string } {
+  return text.trim().toLowerCase() === 'manual' ? { kind: 'manual' } : { kind: 'cron', expression: text.trim(), ...(timeZone ? { timeZone } : {}) };
+}
+
+/** --time-zone on its own changes the zone of the schedule already there. */
+function withTimeZone(schedule: unknown, timeZone: string | undefined): unknown {
+  if (timeZone === undefined) return schedule;
+  const current = schedule as { kind?: string } | undefined;
+  if (current?.kind !== 'cron') throw new AppFailure('INVALID_REQUEST', '--time-zone is for a cron schedule: give --schedule CRON too.');
+  return { ...current, timeZone };
 }
 
 /** The JSON of --file (or stdin with "-"), as plain data; a parse error names the file and the position. */
@@ -230,8 +257,11 @@ function applyTaskFlags(base: Record<string, unknown>, values: TaskValues, conne
   if (values['naming-schema'] !== undefined) task.selection = { kind: 'naming-schema', schemas: values['naming-schema'] };
   if (values.regex !== undefined) task.selection = { kind: 'regex', pattern: values.regex };
   if (task.selection === undefined) task.selection = { kind: 'all' };
-  if (values.schedule !== undefined) task.schedule = parseSchedule(values.schedule);
+  if (values.schedule !== undefined) task.schedule = parseSchedule(values.schedule, values['time-zone']);
+  else task.schedule = withTimeZone(task.schedule, values['time-zone']);
+  if (values.lifetime !== undefined && values.keep !== undefined) throw new AppFailure('INVALID_REQUEST', 'Give --lifetime or --keep, not both.');
   if (values.lifetime !== undefined) task.destinationLifetime = parseLifetime(values.lifetime);
+  if (values.keep !== undefined) task.destinationLifetime = parseKeepGrid(values.keep);
   if (values.compression !== undefined) task.compression = values.compression;
   if (values['bandwidth-limit'] !== undefined) task.bandwidthLimitKiBps = values['bandwidth-limit'] === 'none' ? null : parseInteger(values['bandwidth-limit'], '--bandwidth-limit');
   if (values.retries !== undefined) task.retries = parseInteger(values.retries, '--retries');
@@ -461,7 +491,12 @@ export async function snapshotTaskCommand(argv: string[], env: CliEnvironment): 
           if (values['naming-schema'].length > 1) throw new AppFailure('INVALID_REQUEST', 'A periodic snapshot task has one naming schema.');
           base.namingSchema = values['naming-schema'][0];
         }
-        if (values.schedule !== undefined) base.schedule = parseSchedule(values.schedule);
+        if (values.schedule !== undefined) base.schedule = parseSchedule(values.schedule, values['time-zone']);
+        else base.schedule = withTimeZone(base.schedule, values['time-zone']);
+        // The names and the keep grid's days follow the schedule's zone.
+        if (values['time-zone'] !== undefined) base.timeZone = values['time-zone'];
+        if (values.lifetime !== undefined && values.keep !== undefined) throw new AppFailure('INVALID_REQUEST', 'Give --lifetime or --keep, not both.');
+        if (values.keep !== undefined) base.lifetime = parseKeepGrid(values.keep);
         if (values.lifetime !== undefined) {
           const lifetime = parseLifetime(values.lifetime);
           if (lifetime?.kind === 'same-as-source') throw new AppFailure('INVALID_REQUEST', '--lifetime same-as-source is for replication tasks; give forever or an amount like 2w.');

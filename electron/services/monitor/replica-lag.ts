@@ -52,8 +52,8 @@ export function formatAge(seconds: number): string {
 }
 
 /** Half the schedule's interval around `at`, kept between 30 s and one hour. */
-export function defaultGraceMs(expression: string, at: Date): number {
-  const cron = cronSchedule(expression);
+export function defaultGraceMs(schedule: { expression: string; timeZone?: string | undefined }, at: Date): number {
+  const cron = cronSchedule(schedule.expression, schedule.timeZone);
   const first = cron.next(at);
   const interval = cron.next(first).getTime() - first.getTime();
   return Math.min(3600_000, Math.max(30_000, Math.floor(interval / 2)));
@@ -81,9 +81,9 @@ export function replicaLag(task: ReplicationTask, history: readonly RunRecord[],
     return { ...base, state: 'warning', missed: 0, capped: false, overdueSince: null, summary: 'never replicated yet' };
   }
   const from = new Date(Date.parse(reference));
-  const grace = thresholds.graceMs ?? defaultGraceMs(task.schedule.expression, from);
+  const grace = thresholds.graceMs ?? defaultGraceMs(task.schedule, from);
   const until = new Date(now.getTime() - grace);
-  const times = until.getTime() > from.getTime() ? scheduledTimesBetween(task.schedule.expression, from, until) : null;
+  const times = until.getTime() > from.getTime() ? scheduledTimesBetween(task.schedule, from, until) : null;
   const missed = times?.count ?? 0;
   // A replica that never arrived is never OK, even before its first time counts as missed.
   const state: LagState = missed >= thresholds.critMissed ? 'critical' : missed >= thresholds.warnMissed || !lastSuccess ? 'warning' : 'ok';

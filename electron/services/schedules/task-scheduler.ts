@@ -276,7 +276,7 @@ export class TaskScheduler {
       if (job.schedule.kind !== 'cron' || this.#running.has(job.key)) continue;
       let times: ScheduledTimes | null;
       try {
-        times = scheduledTimesBetween(job.schedule.expression, since, now);
+        times = scheduledTimesBetween(job.schedule, since, now);
       } catch (error) {
         this.#onError(job.key, error);
         continue;
@@ -303,9 +303,9 @@ export class TaskScheduler {
 
 type ScheduledTimes = MissedTimes;
 
-/** The cron times in (since, now], counted up to missedCountLimit; null when none. */
-export function scheduledTimesBetween(expression: string, since: Date, now: Date): ScheduledTimes | null {
-  const cron = cronSchedule(expression);
+/** The cron times in (since, now] (in the schedule's time zone), counted up to missedCountLimit; null when none. */
+export function scheduledTimesBetween(schedule: { expression: string; timeZone?: string | undefined }, since: Date, now: Date): ScheduledTimes | null {
+  const cron = cronSchedule(schedule.expression, schedule.timeZone);
   let next = cron.next(since);
   if (next.getTime() > now.getTime()) return null;
   const first = next;

@@ -68,9 +68,9 @@ describe('replicaLag', () => {
 
   it('the default grace is half the interval, between 30 s and 1 h', () => {
     const at = new Date('2026-11-22T10:00:00Z');
-    expect(defaultGraceMs('* * * * *', at)).toBe(30_000);
-    expect(defaultGraceMs('*/10 * * * *', at)).toBe(300_000);
-    expect(defaultGraceMs('0 2 * * *', at)).toBe(3_600_000);
+    expect(defaultGraceMs({ expression: '* * * * *' }, at)).toBe(30_000);
+    expect(defaultGraceMs({ expression: '*/10 * * * *' }, at)).toBe(300_000);
+    expect(defaultGraceMs({ expression: '0 2 * * *' }, at)).toBe(3_600_000);
   });
 });
 

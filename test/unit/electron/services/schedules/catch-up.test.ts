@@ -172,17 +172,17 @@ describe('catch-up after sleep or a shutdown', () => {
 
 describe('scheduledTimesBetween', () => {
   it('counts the times in (since, now], null when none', () => {
-    expect(scheduledTimesBetween('0 * * * *', new Date('2026-11-22T10:00:00Z'), new Date('2026-11-22T10:59:59Z'))).toBeNull();
-    expect(scheduledTimesBetween('0 * * * *', new Date('2026-11-22T10:00:00Z'), new Date('2026-11-22T11:00:00Z'))).toMatchObject({ count: 1 });
+    expect(scheduledTimesBetween({ expression: '0 * * * *' }, new Date('2026-11-22T10:00:00Z'), new Date('2026-11-22T10:59:59Z'))).toBeNull();
+    expect(scheduledTimesBetween({ expression: '0 * * * *' }, new Date('2026-11-22T10:00:00Z'), new Date('2026-11-22T11:00:00Z'))).toMatchObject({ count: 1 });
   });
 
   it('stops counting at the limit (a month of a per-minute schedule) yet finds the latest time quickly', () => {
     const started = performance.now();
-    const times = scheduledTimesBetween('* * * * *', new Date('2026-10-01T00:00:00Z'), new Date('2026-11-01T00:00:30Z'))!;
+    const times = scheduledTimesBetween({ expression: '* * * * *' }, new Date('2026-10-01T00:00:00Z'), new Date('2026-11-01T00:00:30Z'))!;
     expect(performance.now() - started).toBeLessThan(2000);
     expect(times).toMatchObject({ count: missedCountLimit, capped: true, first: new Date('2026-10-01T00:01:00Z'), last: new Date('2026-11-01T00:00:00Z') });
     expect(describeMissedTimes(times)).toContain(`${missedCountLimit} or more scheduled times were missed`);
-    const sparse = scheduledTimesBetween('30 4 * * 1', new Date('2000-01-01T00:00:00Z'), new Date('2026-11-22T00:00:00Z'))!;
+    const sparse = scheduledTimesBetween({ expression: '30 4 * * 1' }, new Date('2000-01-01T00:00:00Z'), new Date('2026-11-22T00:00:00Z'))!;
     expect(sparse).toMatchObject({ count: missedCountLimit, capped: true, last: new Date('2026-11-16T04:30:00Z') });
   });
 });
