@@ -2,6 +2,15 @@
 // `auto-%Y-%m-%d_%H-%M`. A schema both names new snapshots and selects existing ones for replication and
 // retention, so formatting and parsing are built from one token table and checked against each other.
 
+import { AppFailure } from './result.ts';
+import { describeCharacter, quoteName } from './zfs-names.ts';
+
+/**
+ * Longer schemas are refused before anything is built from them (a 40,000-character schema once made the
+ * validator's RegExp throw "Regular expression too large"). A name it makes must fit ZFS's 255 with its dataset.
+ */
+export const maxNamingSchemaLength = 200;
+
 export interface NamingSchemaIssue {
   message: string;
 }
@@ -47,7 +56,7 @@ function split(pattern: string): { parts: Part[]; issues: string[] } {
   for (let i = 0; i < pattern.length; i++) {
     const char = pattern[i]!;
     if (char !== '%') {
-      if (!literalCharacter.test(char)) issues.push(`"${char}" cannot appear in a ZFS snapshot name (use letters, digits, "_", "-", ".", ":" or space).`);
+      if (!literalCharacter.test(char)) issues.push(`${describeCharacter(char)} cannot appear in a ZFS snapshot name (use letters, digits, "_", "-", ".", ":" or space).`);
       literal += char;
       continue;
     }
@@ -72,6 +81,9 @@ function split(pattern: string): { parts: Part[]; issues: string[] } {
 /** Checks a schema the way the wizard does; an empty list means it is usable. */
 export function checkNamingSchema(pattern: string): NamingSchemaIssue[] {
   if (pattern.trim() === '') return [{ message: 'Enter a naming schema, e.g. auto-%Y-%m-%d_%H-%M.' }];
+  if (pattern.length > maxNamingSchemaLength) {
+    return [{ message: `The schema is ${pattern.length} characters long; at most ${maxNamingSchemaLength} are allowed.` }];
+  }
   const { parts, issues } = split(pattern);
   const used = parts.flatMap((p) => ('token' in p ? [p.token] : []));
   for (const token of requiredTokens) {
@@ -122,9 +134,11 @@ function build(pattern: string, parts: Part[]): NamingSchema {
   return { pattern, format, parse, matches: (name) => parse(name) !== null };
 }
 
-/** A usable schema, or an Error listing every problem. */
+/** A usable schema; INVALID_REQUEST listing every problem otherwise (the schema quoted, control characters escaped). */
 export function namingSchema(pattern: string): NamingSchema {
   const issues = checkNamingSchema(pattern);
-  if (issues.length > 0) throw new Error(`Invalid naming schema "${pattern}": ${issues.map((i) => i.message).join(' ')}`);
+  if (issues.length > 0) {
+    throw new AppFailure('INVALID_REQUEST', `Invalid naming schema ${quoteName(pattern)}: ${issues.map((i) => i.message).join(' ')}`, 'Use a schema such as auto-%Y-%m-%d_%H-%M.', { pattern: pattern.slice(0, 300) });
+  }
   return build(pattern, split(pattern).parts);
 }

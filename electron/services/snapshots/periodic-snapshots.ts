@@ -1,7 +1,7 @@
 import { namingSchema } from '../../../shared/naming-schema.ts';
 import { AppFailure } from '../../../shared/result.ts';
 import { planRetention, type RetentionDecision } from '../../../shared/retention-plan.ts';
-import type { PeriodicSnapshotTask } from '../../../shared/task-schemas.ts';
+import { assertRunnableSnapshotTask, type PeriodicSnapshotTask } from '../../../shared/task-schemas.ts';
 import { assertZfsName } from '../../../shared/zfs-names.ts';
 import { buildCommandLine } from '../ssh/command-runner.ts';
 import { failureFromStderr } from '../ssh/stderr-error-table.ts';
@@ -34,6 +34,7 @@ async function coveredDatasets(task: PeriodicSnapshotTask, host: ZfsHost, call: 
 }
 
 export async function takeSnapshots(task: PeriodicSnapshotTask, host: ZfsHost, now: Date, options: { dryRun?: boolean } & CallOptions = {}): Promise<TakeSnapshotsResult> {
+  task = assertRunnableSnapshotTask(task); // the whole task, before any command
   const { dryRun, ...call } = options;
   const dataset = assertZfsName('dataset', task.dataset);
   for (const excluded of task.exclude) {
@@ -102,6 +103,7 @@ export interface PruneResult {
 
 /** Prunes by the plan: one atomic `zfs destroy ds@a,b,...` per dataset. A dry run asks zfs (-n) what would go. */
 export async function pruneSnapshots(task: PeriodicSnapshotTask, host: ZfsHost, now: Date, options: { dryRun?: boolean } & CallOptions = {}): Promise<PruneResult> {
+  task = assertRunnableSnapshotTask(task); // the whole task, before any command
   const { dryRun, ...call } = options;
   const plan = await planSourceRetention(task, host, now, call);
   const result: PruneResult = { plan, dryRun: dryRun ?? false, destroyed: [], reclaimBytes: 0, commands: [] };

@@ -1,4 +1,5 @@
 import { AppFailure, toAppError, type AppError } from '../../../shared/result.ts';
+import { assertHost, assertSshUser } from '../../../shared/zfs-names.ts';
 import type { CommandRunner } from './command-runner.ts';
 import {
   addKnownHostScript,
@@ -176,7 +177,8 @@ export const generatedKeyComment = 'zrd-nas-trust:generated';
 
 /** known_hosts spelling of an address: plain host for port 22, "[host]:port" otherwise. */
 export function knownHostsPattern(host: string, port: number): string {
-  if (!/^(?!-)[A-Za-z0-9.:%_-]{1,253}$/.test(host)) throw new AppFailure('INVALID_REQUEST', `Invalid host "${host}".`);
+  assertHost(host);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new AppFailure('INVALID_REQUEST', `Port ${port} is not a TCP port (1-65535).`);
   return port === 22 ? host : `[${host}]:${port}`;
 }
 
@@ -185,6 +187,8 @@ const nasToNasCiphers = 'aes128-gcm@openssh.com,aes256-gcm@openssh.com,chacha20-
 
 export function nasToNasSshArgv(destinationUser: string, address: { host: string; port: number }, connectTimeoutSeconds = 20, extraOptions: readonly string[] = []): string[] {
   knownHostsPattern(address.host, address.port);
+  // The same rules the task's schema applies (shared/zfs-names.ts): ssh would read "-o..." as an option.
+  assertSshUser(destinationUser);
   // UpdateHostKeys=no: otherwise ssh adds the destination's other host keys (unverified by us, unmarked) to
   // known_hosts after the first login, and removing the trust would leave them behind.
   // Ciphers: AES-GCM first (OpenSSH's default order starts with chacha20-poly1305). With AES instructions — most

@@ -22,6 +22,7 @@ import {
   type ReplicationTask,
   type ReplicationTaskInput,
   type RunRecord,
+  assertRunnableTask,
 } from '../../../shared/task-schemas.ts';
 
 // One JSON file holds settings and saved connections. The desktop app opens it through electron-store, the
@@ -185,10 +186,14 @@ export class AppStore {
   }
 
   getTask(idOrName: string): ReplicationTask {
-    const tasks = this.listTasks();
-    const task = tasks.find((t) => t.id === idOrName) ?? tasks.find((t) => t.name.toLowerCase() === idOrName.toLowerCase());
-    if (!task) throw new AppFailure('NOT_FOUND', `There is no replication task "${idOrName}".`, 'List the tasks (zfs-replication list) and use a name or id from there.');
-    return task;
+    // The one task asked for is validated alone: a bad value in it (a hand-edited file) is refused by field and
+    // value (INVALID_REQUEST), and a bad value in another task does not stop this one.
+    const entries: unknown[] = this.conf.get('tasks') ?? [];
+    const field = (entry: unknown, key: 'id' | 'name') => (entry !== null && typeof entry === 'object' ? (entry as Record<string, unknown>)[key] : undefined);
+    const entry =
+      entries.find((t) => field(t, 'id') === idOrName) ?? entries.find((t) => typeof field(t, 'name') === 'string' && (field(t, 'name') as string).trim().toLowerCase() === idOrName.toLowerCase());
+    if (entry === undefined) throw new AppFailure('NOT_FOUND', `There is no replication task "${idOrName}".`, 'List the tasks (zfs-replication list) and use a name or id from there.');
+    return assertRunnableTask(entry);
   }
 
   saveTask(input: Omit<ReplicationTaskInput, 'id'> & { id?: string }): ReplicationTask {

@@ -1,4 +1,4 @@
-import type { PeriodicSnapshotTask } from '../../../shared/task-schemas.ts';
+import { assertRunnableSnapshotTask, type PeriodicSnapshotTask } from '../../../shared/task-schemas.ts';
 import { pruneSnapshots, takeSnapshots, type PruneResult, type TakeSnapshotsResult } from '../snapshots/periodic-snapshots.ts';
 import type { NasRegistry } from './nas-registry.ts';
 
@@ -8,6 +8,7 @@ export async function runSnapshotTask(
   nas: NasRegistry,
   options: { dryRun?: boolean; now?: Date; signal?: AbortSignal } = {},
 ): Promise<{ taken: TakeSnapshotsResult; pruned: PruneResult }> {
+  task = assertRunnableSnapshotTask(task); // the whole task, before any connection opens
   const host = await nas.host(task.connectionId);
   const now = options.now ?? new Date();
   const call = { ...(options.dryRun ? { dryRun: true } : {}), ...(options.signal ? { signal: options.signal } : {}) };
