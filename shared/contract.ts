@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { DoctorReportSchema, PromoteReportSchema, RepairReportSchema, ResetReportSchema, RunReportSchema } from './replication-reports.ts';
 import type { Result } from './result.ts';
 import { ConnectionInputSchema, ConnectionSchema, DatasetNameSchema, HostSchema, PortSchema, SettingsSchema } from './schemas.ts';
 import { PeriodicSnapshotTaskDraftSchema, PeriodicSnapshotTaskSchema, ReplicationTaskDraftSchema, ReplicationTaskSchema, RunRecordSchema, TaskStateSchema as StoredTaskStateSchema } from './task-schemas.ts';
 
 // The one contract between the renderer and the main process. Electron IPC, the preload bridge and the
 // loopback WebSocket bridge are all generated from these two tables: adding a verb here is the whole job
-// on the transport side (the handler lives in electron/services/app-services.ts).
+// on the transport side (the handler lives in electron/services/handlers/<feature>.ts, wired by createCore).
 
 interface VerbSpec {
   request: z.ZodType;
@@ -24,8 +25,9 @@ export const VersionInfoSchema = z.object({
   electron: z.string().nullable(),
   chrome: z.string().nullable(),
   platform: z.string(),
-  transport: z.enum(['electron', 'bridge']),
+  transport: z.enum(['electron', 'bridge', 'cli']),
 });
+export type VersionInfo = z.output<typeof VersionInfoSchema>;
 
 export const StoreStatusSchema = z.object({
   path: z.string(),
@@ -39,133 +41,69 @@ const TaskRef = z.object({ taskId: z.string().uuid() }).strict();
 export const HostKeyInfoSchema = z.object({ type: z.string(), sha256: z.string() });
 const Address = z.object({ host: HostSchema, port: PortSchema });
 
+// The zfs layer's rows (electron/services/zfs: pools.ts, datasets.ts, snapshots.ts) are exactly these types; a unit
+// test proves it, so a listing crosses the transports without a copy.
 export const PoolSummarySchema = z.object({
   name: z.string(),
+  guid: z.string(),
+  /** ONLINE, DEGRADED, FAULTED, OFFLINE, UNAVAIL, REMOVED, SUSPENDED. */
   health: z.string(),
   sizeBytes: z.number(),
   allocatedBytes: z.number(),
   freeBytes: z.number(),
+  /** Percent of space used, 0-100. */
+  capacityPercent: z.number(),
+  /** Percent; null when the pool cannot tell. */
+  fragmentationPercent: z.number().nullable(),
   readonly: z.boolean(),
 });
 export const DatasetSummarySchema = z.object({
   name: z.string(),
   type: z.enum(['filesystem', 'volume']),
+  guid: z.string(),
+  createtxg: z.number(),
+  /** Unix seconds. */
+  creation: z.number(),
   usedBytes: z.number(),
   availableBytes: z.number(),
   referencedBytes: z.number(),
+  /** "off" or the cipher, e.g. "aes-256-gcm". */
   encryption: z.string(),
-  keyStatus: z.string().nullable(),
+  /** The dataset whose key this one uses; null when not encrypted. */
+  encryptionRoot: z.string().nullable(),
+  keyStatus: z.enum(['available', 'unavailable']).nullable(),
   readonly: z.boolean(),
+  /** The snapshot this clone was created from; null when not a clone. */
+  origin: z.string().nullable(),
   receiveResumeToken: z.string().nullable(),
+  /** null for volumes. */
+  mounted: z.boolean().nullable(),
+  /** A path, "none" or "legacy"; null for volumes. */
   mountpoint: z.string().nullable(),
 });
 export const SnapshotSummarySchema = z.object({
   name: z.string(),
   type: z.enum(['snapshot', 'bookmark']),
+  /** Equal guids on two NAS mean the same snapshot, whatever its name. */
   guid: z.string(),
   createtxg: z.number(),
+  /** Unix seconds. */
   creation: z.number(),
   usedBytes: z.number().nullable(),
   referencedBytes: z.number().nullable(),
+  /** Number of holds; null for bookmarks. */
   userRefs: z.number().nullable(),
+  /** "tank/data" of "tank/data@daily-1". */
+  dataset: z.string(),
+  /** "daily-1" of "tank/data@daily-1" (or of "tank/data#daily-1"). */
+  shortName: z.string(),
 });
+export type PoolSummary = z.output<typeof PoolSummarySchema>;
+export type DatasetSummary = z.output<typeof DatasetSummarySchema>;
+export type SnapshotSummary = z.output<typeof SnapshotSummarySchema>;
 
-/** An AppError carried inside a report (shared/result.ts), as plain data. */
-const ReportErrorSchema = z.object({ code: z.string(), message: z.string(), hint: z.string().optional(), details: z.record(z.string(), z.unknown()).optional() });
-
-/** ReplicationPlan: status plus its steps, base, refusal... */
-const ReplicationPlanSchema = z.object({ status: z.string() }).passthrough();
-
-/** A replication run's report (electron/services/replication RunReport), as plain data. */
-export const RunReportSchema = z.object({
-  taskId: z.string(),
-  startedAt: z.string(),
-  finishedAt: z.string(),
-  result: z.enum(['FINISHED', 'FAILED', 'REFUSED', 'DRY_RUN']),
-  bytesSent: z.number(),
-  snapshotsSent: z.number(),
-  datasets: z.array(
-    z.object({
-      source: z.string(),
-      destination: z.string(),
-      plan: ReplicationPlanSchema,
-      prune: z.array(z.string()),
-      /** An interrupted receive that could not be resumed and was (or, dry run, will be) aborted first: why. */
-      abortedResume: z.string().nullable(),
-      estimatedBytes: z.number().nullable(),
-      bytesSent: z.number(),
-      snapshotsSent: z.number(),
-      commands: z.array(z.string()),
-    }),
-  ),
-  refusal: z.object({ wouldLose: z.array(z.string()), confirmation: z.string() }).passthrough().nullable(),
-  error: ReportErrorSchema.nullable(),
-});
-
-// The maintenance reports of electron/services/replication/task-maintenance.ts, as plain data.
-const CheckStatusSchema = z.enum(['ok', 'warn', 'fail']);
-
-export const DoctorReportSchema = z.object({
-  taskId: z.string(),
-  checkedAt: z.string(),
-  /** The worst of the checks. */
-  status: CheckStatusSchema,
-  checks: z.array(z.object({ id: z.string(), title: z.string(), status: CheckStatusSchema, detail: z.string(), hint: z.string().nullable() })),
-});
-
-const HoldChangesSchema = z.object({ hold: z.array(z.string()), release: z.array(z.string()) });
-
-export const RepairReportSchema = z.object({
-  taskId: z.string(),
-  datasets: z.array(
-    z.object({
-      source: z.string(),
-      destination: z.string(),
-      /** The newest usable common snapshot or bookmark; null: a full resend. */
-      base: z.object({ name: z.string(), kind: z.enum(['snapshot', 'bookmark']) }).nullable(),
-      plan: ReplicationPlanSchema,
-      abortedResume: z.string().nullable(),
-    }),
-  ),
-  holds: z.object({ source: HoldChangesSchema, destination: HoldChangesSchema }),
-  /** Everything applying the repair does, in order; empty when the task is healthy. */
-  actions: z.array(z.string()),
-  /** Digest of `actions`: pass it back to apply exactly this repair. */
-  confirmation: z.string(),
-  applied: z.boolean(),
-  /** The replication run that applied the repair. */
-  run: RunReportSchema.nullable(),
-  error: ReportErrorSchema.nullable(),
-});
-
-export const ResetReportSchema = z.object({
-  taskId: z.string(),
-  dryRun: z.boolean(),
-  released: z.object({ source: z.array(z.string()), destination: z.array(z.string()) }),
-  lockFiles: z.array(z.string()),
-  unmarked: z.array(z.string()),
-  commands: z.array(z.string()),
-});
-
-export const PromoteReportSchema = z.object({
-  taskId: z.string(),
-  dryRun: z.boolean(),
-  promotedAt: z.string(),
-  promoted: z.array(z.string()),
-  mounted: z.array(z.string()),
-  notes: z.array(z.string()),
-  commands: z.array(z.string()),
-  failback: z.array(
-    z.object({
-      from: z.string(),
-      to: z.string(),
-      /** Newest snapshot both sides have; null: the old source needs a full resend. */
-      base: z.string().nullable(),
-      rollbackDestroys: z.array(z.string()),
-      commands: z.array(z.string()),
-    }),
-  ),
-});
+// The reports of the replication engine and its maintenance verbs: one definition, in shared/replication-reports.ts.
+export { DoctorReportSchema, PromoteReportSchema, RepairReportSchema, ResetReportSchema, RunReportSchema } from './replication-reports.ts';
 
 // Periodic snapshot tasks (electron/services/snapshots/periodic-snapshots.ts), as plain data.
 export const TakeSnapshotsResultSchema = z.object({ snapshots: z.array(z.string()), command: z.string(), dryRun: z.boolean() });
@@ -224,7 +162,7 @@ export const verbs = {
   ),
   installAppKey: verb(
     ConnectionRef.extend({ password: z.string().min(1).max(1024) }),
-    z.object({ added: z.boolean(), keyLoginMs: z.number() }),
+    z.object({ added: z.boolean(), hostKey: HostKeyInfoSchema, keyLoginMs: z.number() }),
     "Use the password once to install the app's key, then verify a key-only login. The password is not stored.",
   ),
   establishNasTrust: verb(
