@@ -390,20 +390,31 @@ export class AppStore {
     return this.#withKey(structuredClone(task));
   }
 
-  /** Throws INVALID_REQUEST naming each bad field when the file's unusable entries hold this task. */
+  /**
+   * Throws INVALID_REQUEST naming each bad field when this task is one of the entries that could not be used (still
+   * in config.json, or already set aside): "there is no task" would send the admin looking for the wrong thing.
+   */
   #refuseUnusableTask(idOrName: string): void {
-    let read: StoreFileRead;
+    const candidates: unknown[] = [];
+    // Oldest first: what was set aside earlier, then what config.json holds now.
     try {
-      read = readStoreFile(this.path);
+      const aside: unknown = JSON.parse(readFileSync(path.join(this.configDir, setAsideFileName), 'utf8'));
+      const entries = (aside as { entries?: unknown } | null)?.entries;
+      if (Array.isArray(entries)) candidates.push(...entries.filter((e) => (e as { from?: unknown } | null)?.from === 'tasks').map((e) => (e as { value: unknown }).value));
     } catch {
-      return;
+      // No side file.
     }
-    if (read.kind !== 'ok') return;
+    try {
+      const read = readStoreFile(this.path);
+      if (read.kind === 'ok') candidates.push(...read.rejected.filter((r) => r.key === 'tasks').map((r) => r.value));
+    } catch {
+      // Unreadable now: nothing more to say than "not found".
+    }
     const field = (value: unknown, key: 'id' | 'name') => (value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined);
-    const rejected = read.rejected.filter((r) => r.key === 'tasks').map((r) => r.value);
+    const newestFirst = candidates.reverse();
     const entry =
-      rejected.find((value) => field(value, 'id') === idOrName) ??
-      rejected.find((value) => typeof field(value, 'name') === 'string' && (field(value, 'name') as string).trim().toLowerCase() === idOrName.toLowerCase());
+      newestFirst.find((value) => field(value, 'id') === idOrName) ??
+      newestFirst.find((value) => typeof field(value, 'name') === 'string' && (field(value, 'name') as string).trim().toLowerCase() === idOrName.toLowerCase());
     if (entry !== undefined) assertRunnableTask(entry);
   }
 

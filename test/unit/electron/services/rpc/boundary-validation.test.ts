@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { createAppServices, type AppServices } from '../../../../../electron/services/app-services.ts';
+import { createCore, type Core } from '../../../../../electron/services/core.ts';
 import { dispatch } from '../../../../../electron/services/rpc/dispatcher.ts';
 import { openConfStore } from '../../../../../electron/services/store/open-conf-store.ts';
 
@@ -12,7 +12,7 @@ import { openConfStore } from '../../../../../electron/services/store/open-conf-
 // one is refused by name first. (Before, both answered HOST_UNREACHABLE: the name was checked only at the leaf.)
 
 let configDir: string;
-let services: AppServices;
+let services: Core;
 let connectionId: string;
 
 beforeEach(() => {
@@ -23,7 +23,7 @@ beforeEach(() => {
   const connection = store.saveConnection({ name: 'gone', host: '127.0.0.1', port: 1, username: 'root', auth: { kind: 'key-file', keyPath } });
   store.pinHostKey(connection.id, { type: 'ssh-ed25519', sha256: 'SHA256:unreachable' });
   connectionId = connection.id;
-  services = createAppServices({ store, configDir, versions: { app: 'test', node: process.versions.node, electron: null, chrome: null, platform: process.platform, transport: 'bridge' } });
+  services = createCore({ store, configDir, versions: { app: 'test', node: process.versions.node, electron: null, chrome: null, platform: process.platform, transport: 'bridge' } });
 });
 afterEach(async () => {
   await services.dispose();
