@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { DoctorReportSchema, PromoteReportSchema, RepairReportSchema, ResetReportSchema, RunReportSchema } from './replication-reports.ts';
+import { DoctorReportSchema, PromoteReportSchema, RepairReportSchema, ReportErrorSchema, ResetReportSchema, RunReportSchema } from './replication-reports.ts';
 import type { Result } from './result.ts';
+import { RetentionDecisionSchema, RetentionRequestSchema } from './retention.ts';
 import { ConnectionInputSchema, ConnectionSchema, DatasetNameSchema, HostSchema, PortSchema, SettingsSchema } from './schemas.ts';
 import { PeriodicSnapshotTaskDraftSchema, PeriodicSnapshotTaskSchema, ReplicationTaskDraftSchema, ReplicationTaskSchema, RunRecordSchema, TaskStateSchema as StoredTaskStateSchema } from './task-schemas.ts';
 
@@ -34,6 +35,10 @@ export const StoreStatusSchema = z.object({
   /** Set when the store file was unreadable at start: where the damaged file was moved to. */
   recoveredFrom: z.string().nullable(),
   message: z.string().nullable(),
+  /** What the store had to say since start: entries of the settings file set aside (each named, with why), data migrated. */
+  warnings: z.array(z.string()),
+  /** Where stored task keys are kept: sealed by the OS keychain (desktop app) or in the 0600 secrets file. */
+  secrets: z.enum(['os-keychain', 'file']),
 });
 
 const ConnectionRef = z.object({ connectionId: z.string().uuid() }).strict();
@@ -115,7 +120,9 @@ export const PruneResultSchema = z.object({
     datasets: z.array(
       z.object({
         dataset: z.string(),
-        decisions: z.array(z.object({ name: z.string(), action: z.enum(['keep', 'prune']), reason: z.string(), expiresAt: z.string().nullable() })),
+        /** What was decided on (the review re-decides it with a policy being edited) and every snapshot's fate. */
+        request: RetentionRequestSchema,
+        decisions: z.array(RetentionDecisionSchema),
         prune: z.array(z.string()),
       }),
     ),
@@ -129,6 +136,83 @@ export const PruneResultSchema = z.object({
 
 /** The key of an encrypt-on-destination task whose key is not stored: used for this call only, never kept. */
 const DestinationKey = z.string().min(1).max(1024);
+
+// ---- Fleet screens (issue 13): pre-flight test, NAS status, app key removal ---------------------------------
+// Kept in one block: the verbs the fleet overview, the add/edit NAS dialog and the key setup need beyond the
+// NAS verbs above. Handlers: electron/services/handlers/fleet.ts.
+
+export const PreflightCheckIdSchema = z.enum(['tcp', 'host-key', 'login', 'privilege', 'zfs', 'pools']);
+/** ok/warn/fail: done; action: the admin must decide (first-contact host key); skipped: an earlier check failed. */
+export const PreflightStatusSchema = z.enum(['ok', 'warn', 'fail', 'action', 'skipped']);
+
+export const PreflightCheckSchema = z.object({
+  id: PreflightCheckIdSchema,
+  title: z.string(),
+  status: PreflightStatusSchema,
+  /** What the check found, in a sentence. */
+  detail: z.string(),
+  /** What to do about a warning or failure. */
+  hint: z.string().nullable(),
+  /** Lines to copy for the fix: the console command to compare a fingerprint, a sudoers line, zfs allow lines. */
+  commands: z.array(z.object({ label: z.string(), command: z.string() })),
+  error: ReportErrorSchema.nullable(),
+  ms: z.number().nullable(),
+});
+
+export const PreflightReportSchema = z.object({
+  connectionId: z.string(),
+  checkedAt: z.string(),
+  /** The worst status of the checks. */
+  status: PreflightStatusSchema,
+  checks: z.array(PreflightCheckSchema),
+  /** The host key the NAS presented, what is pinned, and how they compare. */
+  hostKey: z.object({
+    state: z.enum(['trusted', 'unconfirmed', 'mismatch', 'unknown']),
+    presented: HostKeyInfoSchema.nullable(),
+    pinned: HostKeyInfoSchema.nullable(),
+  }),
+  zfsVersion: z.string().nullable(),
+  os: z.string().nullable(),
+  pools: z.array(PoolSummarySchema),
+});
+
+export const NasStatusSchema = z.object({
+  connectionId: z.string(),
+  checkedAt: z.string(),
+  /** Round trip of a no-op command on the pooled SSH connection. */
+  latencyMs: z.number(),
+  os: z.string(),
+  zfsVersion: z.string(),
+  /** The kernel module's version when it differs from the tools' (null: same, or not reported). */
+  zfsKernelVersion: z.string().nullable(),
+  privilege: z.enum(['root', 'sudo', 'delegated']),
+  loginIsRoot: z.boolean(),
+  pools: z.array(PoolSummarySchema),
+});
+
+export const AppKeyInfoSchema = z.object({ publicKey: z.string(), type: z.string(), sha256: z.string() });
+
+const fleetVerbs = {
+  preflightConnection: verb(
+    ConnectionRef,
+    PreflightReportSchema,
+    'Test a saved NAS step by step (TCP, host key, login, privilege, OpenZFS, pools), each with its result and fix; streams preflightStep events.',
+  ),
+  nasStatus: verb(ConnectionRef, NasStatusSchema, 'Reachability, SSH latency, OpenZFS version, privilege and pools of a saved NAS (the fleet overview).'),
+  getAppKey: verb(Empty, AppKeyInfoSchema, "The app's own SSH public key (created on first use) and its fingerprint."),
+  removeAppKey: verb(
+    ConnectionRef,
+    z.object({ removed: z.number() }),
+    "Undo the key setup: remove the app's public key from the login user's authorized_keys on the NAS (over the key login itself).",
+  ),
+} as const;
+
+const fleetEvents = {
+  /** One check of a running pre-flight test (the add/edit NAS checklist). */
+  preflightStep: z.object({ connectionId: z.string(), check: PreflightCheckIdSchema, state: z.enum(['running', 'ok', 'warn', 'fail', 'action', 'skipped']), detail: z.string().optional() }),
+} as const;
+
+// ---- end of the fleet block ------------------------------------------------------------------------------------
 
 export const verbs = {
   ping: verb(
@@ -157,7 +241,7 @@ export const verbs = {
   ),
   testConnection: verb(
     ConnectionRef,
-    z.object({ handshakeMs: z.number(), cipher: z.string().nullable(), hostKey: HostKeyInfoSchema, os: z.string(), zfsVersion: z.string(), jsonOutput: z.boolean() }),
+    z.object({ handshakeMs: z.number(), cipher: z.string().nullable(), hostKey: HostKeyInfoSchema, os: z.string(), zfsVersion: z.string(), jsonOutput: z.boolean(), /** The NAS's IANA zone (schedules and names default to it); null: unknown. */ timeZone: z.string().nullable() }),
     'Log in with the key and probe what the NAS can do.',
   ),
   installAppKey: verb(
@@ -194,7 +278,11 @@ export const verbs = {
     'Run a task now (or plan it with dryRun). A diverged destination is refused until the returned confirmation is passed back. destinationKey: the key of an encrypt-on-destination task that does not store it (never stored or logged).',
   ),
   cancelTask: verb(TaskRef, z.object({ cancelled: z.boolean() }), 'Stop a running task; the next run resumes the transfer.'),
-  listRuns: verb(TaskRef, z.array(RunRecordSchema), 'Run history of a task, oldest first.'),
+  listRuns: verb(
+    TaskRef.extend({ limit: z.number().int().min(1).max(10_000).optional() }),
+    z.array(RunRecordSchema),
+    'Run history of a task, oldest first (with limit: the newest `limit` runs). Up to 1000 runs are kept per task.',
+  ),
 
   // Maintenance of a replication task (the CLI's doctor, repair, reset and promote).
   doctorTask: verb(TaskRef, DoctorReportSchema, 'Check ssh, privileges, versions, pools, read-only replicas, resume tokens, the common base, holds and the lock. Changes nothing.'),
@@ -224,6 +312,8 @@ export const verbs = {
     z.object({ taskId: z.string(), pruned: PruneResultSchema }),
     "Prune by a periodic snapshot task's lifetime only (never a held snapshot); dryRun lists what would go.",
   ),
+
+  ...fleetVerbs,
 } as const;
 
 export const LogLevelSchema = z.enum(['debug', 'info', 'warn', 'error']);
@@ -255,6 +345,8 @@ export const events = {
   /** One step of a guided key exchange (a checklist in the UI). */
   keyExchangeStep: z.object({ connectionId: z.string(), step: z.string(), status: z.enum(['running', 'done', 'failed']), detail: z.string().optional() }),
   settingsChanged: SettingsSchema,
+
+  ...fleetEvents,
 } as const;
 
 export type Verbs = typeof verbs;

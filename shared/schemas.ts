@@ -47,7 +47,15 @@ export const HoldTagSchema = ruleString(holdTagProblem);
 
 /** A name shown in lists and logs (connections, tasks): trimmed, 1 to 64 characters, no control characters. */
 export function displayNameSchema(what: string, emptyMessage: string): z.ZodString {
-  return ruleString((name) => (name === '' ? emptyMessage : name.length > 64 ? `${what} is ${name.length} characters long; at most 64 are allowed.` : textProblem(what, name)), { trim: true });
+  return z
+    .string()
+    .trim()
+    .min(1, emptyMessage)
+    .max(64)
+    .superRefine((name, context) => {
+      const problem = textProblem(what, name);
+      if (problem !== null) context.addIssue({ code: 'custom', message: problem, input: name });
+    });
 }
 
 export const AuthSchema = z.discriminatedUnion('kind', [
@@ -79,6 +87,8 @@ export const ConnectionInputSchema = z.object({
   username: UsernameSchema.default('root'),
   auth: AuthSchema.default({ kind: 'app-key' }),
   privilege: PrivilegeSchema.default('root'),
+  /** Overrides Settings.connectTimeoutSeconds for this NAS (a slow link, a NAS that wakes its disks first). */
+  connectTimeoutSeconds: z.number().int().min(3).max(300).optional(),
 });
 
 export const ConnectionSchema = ConnectionInputSchema.extend({

@@ -1,10 +1,12 @@
 import { z } from 'zod';
-import { cronSchedule } from './cron-schedule.ts';
+import { checkCronExpression } from './cron-schedule.ts';
 import { checkNamingSchema } from './naming-schema.ts';
-import { lifetimeUnits } from './retention-plan.ts';
 import { AppFailure } from './result.ts';
+import { RetentionPolicySchema } from './retention.ts';
 import { DatasetNameSchema, displayNameSchema, HostSchema, PortSchema, PropertyNameSchema, PropertyValueSchema, ruleString, UsernameSchema } from './schemas.ts';
 import { selectionRegexProblem } from './selection-regex.ts';
+import { TimeZoneSchema } from './time-zone.ts';
+import { plainErrorMap } from './validation-messages.ts';
 import { controlCharacterProblem, isSameOrDescendant, quoteName, utf8Length, zfsPropertyNameProblem } from './zfs-names.ts';
 
 // Stored task configuration: replication tasks and periodic snapshot tasks. The wizard, the store file and the
@@ -14,29 +16,23 @@ const NamingSchemaPatternSchema = z.string().superRefine((pattern, context) => {
   for (const issue of checkNamingSchema(pattern)) context.addIssue({ code: 'custom', message: issue.message, input: pattern });
 });
 
+// Five cron fields; anything else (6 fields, a step of 70 minutes, nonsense) is refused with a sentence saying what to fix.
 const CronExpressionSchema = z.string().superRefine((expression, context) => {
-  try {
-    cronSchedule(expression).next(new Date(0));
-  } catch (error) {
-    context.addIssue({ code: 'custom', message: (error as Error).message });
-  }
+  const problem = checkCronExpression(expression);
+  if (problem) context.addIssue({ code: 'custom', message: problem });
 });
 
 export const ScheduleSchema = z.discriminatedUnion('kind', [
   /** Run only when started by hand (app, CLI or an external cron). */
   z.object({ kind: z.literal('manual') }),
-  z.object({ kind: z.literal('cron'), expression: CronExpressionSchema }),
-]);
-
-export const LifetimeSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('forever') }),
-  z.object({ kind: z.literal('same-as-source') }),
-  z.object({ kind: z.literal('custom'), amount: z.number().int().min(1).max(100_000), unit: z.enum(lifetimeUnits) }),
+  /** timeZone: the IANA zone the expression is read in (editors propose the NAS's); absent: UTC, as before zones. */
+  z.object({ kind: z.literal('cron'), expression: CronExpressionSchema, timeZone: TimeZoneSchema.optional() }),
 ]);
 
 export const SnapshotSelectionSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('all') }),
-  z.object({ kind: z.literal('naming-schema'), schemas: z.array(NamingSchemaPatternSchema).min(1) }),
+  /** timeZone: the wall clock the names were written in (the periodic task's); absent: UTC. */
+  z.object({ kind: z.literal('naming-schema'), schemas: z.array(NamingSchemaPatternSchema).min(1), timeZone: TimeZoneSchema.optional() }),
   /** RE2 syntax (shared/selection-regex.ts), matched anywhere in the snapshot name. */
   z.object({ kind: z.literal('regex'), pattern: ruleString(selectionRegexProblem) }),
 ]);
@@ -139,7 +135,8 @@ const replicationTaskFields = {
   /** KiB/s; null = unlimited. */
   bandwidthLimitKiBps: z.number().int().min(1).nullable().default(null),
   schedule: ScheduleSchema.default({ kind: 'manual' }),
-  destinationLifetime: LifetimeSchema.default({ kind: 'same-as-source' }),
+  /** A lifetime or a keep grid for the destination's snapshots (the field keeps its first name: stored tasks load). */
+  destinationLifetime: RetentionPolicySchema.default({ kind: 'same-as-source' }),
   retries: z.number().int().min(0).max(10).default(2),
   /** Set readonly=on on received datasets so nobody writes to a replica by accident. */
   destinationReadonly: z.boolean().default(true),
@@ -160,8 +157,11 @@ const periodicSnapshotTaskFields = {
   recursive: z.boolean().default(true),
   exclude: z.array(DatasetNameSchema).default([]),
   namingSchema: NamingSchemaPatternSchema,
+  /** The wall clock of the names and of the keep grid's days (editors propose the NAS's); absent: UTC, as before zones. */
+  timeZone: TimeZoneSchema.optional(),
   schedule: ScheduleSchema,
-  lifetime: LifetimeSchema,
+  /** A lifetime or a keep grid (the field keeps its first name: stored tasks load). */
+  lifetime: RetentionPolicySchema,
 };
 
 const checkSnapshotTaskExcludes = (task: { dataset: string; exclude: string[] }, context: z.RefinementCtx) => checkExcludes(task.dataset, task.exclude, context, ['exclude']);
@@ -272,13 +272,13 @@ export function invalidTaskFailure(kind: 'Task' | 'Periodic snapshot task', inpu
 
 /** The task, validated as a whole (every name, host, user, property, pattern and key) and with defaults applied. */
 export function assertRunnableTask(task: unknown): ReplicationTask {
-  const parsed = ReplicationTaskSchema.safeParse(task);
+  const parsed = ReplicationTaskSchema.safeParse(task, { error: plainErrorMap });
   if (!parsed.success) throw invalidTaskFailure('Task', task, parsed.error);
   return parsed.data;
 }
 
 export function assertRunnableSnapshotTask(task: unknown): PeriodicSnapshotTask {
-  const parsed = PeriodicSnapshotTaskSchema.safeParse(task);
+  const parsed = PeriodicSnapshotTaskSchema.safeParse(task, { error: plainErrorMap });
   if (!parsed.success) throw invalidTaskFailure('Periodic snapshot task', task, parsed.error);
   return parsed.data;
 }

@@ -7,6 +7,7 @@ import { appHandlers } from './handlers/app.ts';
 import { connectionHandlers } from './handlers/connections.ts';
 import type { CoreContext } from './handlers/context.ts';
 import { datasetHandlers } from './handlers/datasets.ts';
+import { fleetHandlers } from './handlers/fleet.ts';
 import { maintenanceHandlers } from './handlers/maintenance.ts';
 import { runHandlers } from './handlers/runs.ts';
 import { snapshotTaskHandlers } from './handlers/snapshot-tasks.ts';
@@ -65,6 +66,11 @@ export function createCore(options: CoreOptions): Core {
     configDir: options.configDir,
     trust: hostKeyTrustFromStore(store),
     connectTimeoutMs: () => store.getSettings().connectTimeoutSeconds * 1000,
+    // A NAS's own connect timeout (Add/Edit NAS) wins over the setting.
+    connectTimeoutMsFor: (connectionId) => {
+      const own = store.listConnections().find((c) => c.id === connectionId)?.connectTimeoutSeconds;
+      return own === undefined ? undefined : own * 1000;
+    },
     log: (entry) => {
       if (entry.level !== 'debug') log(entry.level, entry.message);
     },
@@ -99,6 +105,7 @@ export function createCore(options: CoreOptions): Core {
     ...runHandlers(ctx),
     ...maintenanceHandlers(ctx),
     ...snapshotTaskHandlers(ctx),
+    ...fleetHandlers(ctx),
   };
 
   const scheduler = new TaskScheduler({

@@ -184,7 +184,7 @@ export class TaskScheduler {
       if (job.schedule.kind !== 'cron' || this.#running.has(job.key)) continue;
       let due: boolean;
       try {
-        due = cronSchedule(job.schedule.expression).next(since).getTime() <= now.getTime();
+        due = cronSchedule(job.schedule.expression, job.schedule.timeZone).next(since).getTime() <= now.getTime();
       } catch (error) {
         this.#onError(job.key, error);
         continue;

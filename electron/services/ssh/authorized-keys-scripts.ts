@@ -3,10 +3,16 @@
 // so nothing a user or a NAS supplies is ever spliced into shell code. They run as the login user (never sudo),
 // in that user's $HOME, and are idempotent: running one twice changes nothing the second time.
 
-/** Shared helpers: make ~/.ssh (0700) and a file in it (0600), and end a file with a newline before appending. */
+/**
+ * Shared helpers: make ~/.ssh (0700) and a file in it (0600), and end a file with a newline before appending. A user
+ * without a usable home (TrueNAS gives its admin /nonexistent) stops with exit 4 and a line the stderr table names.
+ */
 const prelude = `set -eu
 umask 077
-dir="$HOME/.ssh"
+home="\${HOME:-}"
+dir="$home/.ssh"
+if [ ! -d "$dir" ] && { [ -z "$home" ] || [ ! -d "$home" ] || [ ! -w "$home" ]; }; then echo "zrd: home directory $home does not exist or is not writable" >&2; exit 4; fi
+if [ -d "$dir" ] && [ ! -w "$dir" ]; then echo "zrd: home directory $home does not exist or is not writable ($dir is read-only)" >&2; exit 4; fi
 if [ ! -d "$dir" ]; then mkdir -m 700 "$dir"; fi
 chmod go-w "$dir"
 ensure_file() { if [ ! -e "$1" ]; then : > "$1"; chmod 600 "$1"; fi; }
@@ -126,4 +132,20 @@ fi
 
 /** Prints every host public key of the sshd (world-readable files). */
 export const readHostKeysScript = `for f in /etc/ssh/ssh_host_*_key.pub; do [ -r "$f" ] && cat "$f"; done; exit 0
+`;
+
+/**
+ * $1 base64 key material: removes every authorized_keys line that carries exactly that key (whatever its options or
+ * comment) — the undo of installAuthorizedKeyScript for the app's own key. Prints how many lines went.
+ */
+export const removeAuthorizedKeyScript = `${prelude}file="$dir/authorized_keys"
+if [ ! -f "$file" ]; then echo 0; exit 0; fi
+count=$(awk -v b="$1" '!/^[[:space:]]*#/ { for (i = 1; i <= NF; i++) if ($i == b) { n++; break } } END { print n + 0 }' "$file")
+if [ "$count" -gt 0 ]; then
+  tmp="$file.zrd.$$"
+  awk -v b="$1" '{ keep = 1; if ($0 !~ /^[[:space:]]*#/) for (i = 1; i <= NF; i++) if ($i == b) keep = 0; if (keep) print }' "$file" > "$tmp"
+  chmod 600 "$tmp"
+  mv -f "$tmp" "$file"
+fi
+echo "$count"
 `;

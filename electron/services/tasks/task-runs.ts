@@ -122,10 +122,12 @@ export class TaskRuns {
         recursive: source.recursive,
         exclude: source.exclude,
         namingSchema: task.selection.schemas[0]!,
+        // Names on the wall clock the replication task reads them in.
+        ...(task.selection.timeZone ? { timeZone: task.selection.timeZone } : {}),
         schedule: task.schedule.kind === 'cron' ? task.schedule : { kind: 'cron', expression: '0 * * * *' },
         lifetime: { kind: 'custom', amount: 2, unit: 'weeks' },
       });
-      const { taken } = await runSnapshotTask(snapshotTask, this.#options.nas);
+      const { taken } = await runSnapshotTask(snapshotTask, this.#options.nas, { replicationTasks: store.listTasks() });
       write('info', `No snapshot of ${source.name} matched ${snapshotTask.namingSchema}: created a periodic snapshot task for it and took ${taken.snapshots.join(', ')}.`);
       created = true;
     }

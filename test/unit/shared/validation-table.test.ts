@@ -142,7 +142,13 @@ const rows: Row[] = [
     leaf: (e: typeof encryption) => destinationKeyOf({ ...saved(), encryption: { kind: 'encrypt-on-destination', keyFormat: e.keyFormat as 'hex' }, properties: { replicate: true, exclude: [], override: {} } }, e.key),
     says: e(encryption.keyFormat),
   })),
-  ...['', ' ', 'a\u001b[2Jb', 'x'.repeat(65), 'tab\there'].map((value): Row => ({ field: 'name', value, set: (t) => ({ ...t, name: value }), says: 'ask' })),
+  ...[
+    ['', 'Give the task a name.'],
+    [' ', 'Give the task a name.'],
+    ['a\u001b[2Jb', 'Task name "a\\u001b[2Jb" contains an escape character (U+001B).'],
+    ['x'.repeat(65), 'Use at most 64 characters.'],
+    ['tab\there', 'Task name "tab\\there" contains a tab.'],
+  ].map(([value, says]): Row => ({ field: 'name', value, set: (t) => ({ ...t, name: value }), says: says! })),
 ];
 
 function e(format: string): string {

@@ -170,7 +170,8 @@ describe('NAS-to-NAS trust', () => {
     expect(existsSync(path.join(sourceHome, '.ssh', 'id_ed25519'))).toBe(true);
     expect(await removeNasToNasTrust({ source, destination, removeGeneratedSourceKey: true })).toEqual({ authorizedKeysRemoved: 0, knownHostsRemoved: 0, sourceKeyRemoved: true });
     expect(existsSync(path.join(sourceHome, '.ssh', 'id_ed25519'))).toBe(false);
-  });
+    // About twenty real /bin/sh runs and an ssh-keygen: seconds on a loaded machine.
+  }, 60_000);
 
   it('tightens an unrestricted line left by an older version; leaves the admin\'s own line alone; no from= when the address is unknown', async () => {
     const { source, destination, destinationHome } = sides();
