@@ -1,11 +1,15 @@
 import { z } from 'zod';
+import { DoctorReportSchema, PromoteReportSchema, RepairReportSchema, ReportErrorSchema, ResetReportSchema, RunReportSchema } from './replication-reports.ts';
 import type { Result } from './result.ts';
-import { ConnectionInputSchema, ConnectionSchema, HostSchema, PortSchema, SettingsSchema } from './schemas.ts';
-import { PeriodicSnapshotTaskSchema, ReplicationTaskSchema, RunRecordSchema, TaskStateSchema as StoredTaskStateSchema } from './task-schemas.ts';
+import { NotificationSchema, UiCommandSchema } from './desktop-events.ts';
+import { ImportItemRefSchema, ImportPlanSchema, ImportResultSchema, PortableConfigSchema } from './portable-config.ts';
+import { RetentionDecisionSchema, RetentionRequestSchema } from './retention.ts';
+import { ConnectionInputSchema, ConnectionSchema, DatasetNameSchema, HostSchema, PortSchema, SettingsSchema } from './schemas.ts';
+import { PeriodicSnapshotTaskDraftSchema, PeriodicSnapshotTaskSchema, ReplicationTaskDraftSchema, ReplicationTaskSchema, RunRecordSchema, TaskStateSchema as StoredTaskStateSchema } from './task-schemas.ts';
 
 // The one contract between the renderer and the main process. Electron IPC, the preload bridge and the
 // loopback WebSocket bridge are all generated from these two tables: adding a verb here is the whole job
-// on the transport side (the handler lives in electron/services/app-services.ts).
+// on the transport side (the handler lives in electron/services/handlers/<feature>.ts, wired by createCore).
 
 interface VerbSpec {
   request: z.ZodType;
@@ -24,14 +28,19 @@ export const VersionInfoSchema = z.object({
   electron: z.string().nullable(),
   chrome: z.string().nullable(),
   platform: z.string(),
-  transport: z.enum(['electron', 'bridge']),
+  transport: z.enum(['electron', 'bridge', 'cli']),
 });
+export type VersionInfo = z.output<typeof VersionInfoSchema>;
 
 export const StoreStatusSchema = z.object({
   path: z.string(),
   /** Set when the store file was unreadable at start: where the damaged file was moved to. */
   recoveredFrom: z.string().nullable(),
   message: z.string().nullable(),
+  /** What the store had to say since start: entries of the settings file set aside (each named, with why), data migrated. */
+  warnings: z.array(z.string()),
+  /** Where stored task keys are kept: sealed by the OS keychain (desktop app) or in the 0600 secrets file. */
+  secrets: z.enum(['os-keychain', 'file']),
 });
 
 const ConnectionRef = z.object({ connectionId: z.string().uuid() }).strict();
@@ -39,133 +48,69 @@ const TaskRef = z.object({ taskId: z.string().uuid() }).strict();
 export const HostKeyInfoSchema = z.object({ type: z.string(), sha256: z.string() });
 const Address = z.object({ host: HostSchema, port: PortSchema });
 
+// The zfs layer's rows (electron/services/zfs: pools.ts, datasets.ts, snapshots.ts) are exactly these types; a unit
+// test proves it, so a listing crosses the transports without a copy.
 export const PoolSummarySchema = z.object({
   name: z.string(),
+  guid: z.string(),
+  /** ONLINE, DEGRADED, FAULTED, OFFLINE, UNAVAIL, REMOVED, SUSPENDED. */
   health: z.string(),
   sizeBytes: z.number(),
   allocatedBytes: z.number(),
   freeBytes: z.number(),
+  /** Percent of space used, 0-100. */
+  capacityPercent: z.number(),
+  /** Percent; null when the pool cannot tell. */
+  fragmentationPercent: z.number().nullable(),
   readonly: z.boolean(),
 });
 export const DatasetSummarySchema = z.object({
   name: z.string(),
   type: z.enum(['filesystem', 'volume']),
+  guid: z.string(),
+  createtxg: z.number(),
+  /** Unix seconds. */
+  creation: z.number(),
   usedBytes: z.number(),
   availableBytes: z.number(),
   referencedBytes: z.number(),
+  /** "off" or the cipher, e.g. "aes-256-gcm". */
   encryption: z.string(),
-  keyStatus: z.string().nullable(),
+  /** The dataset whose key this one uses; null when not encrypted. */
+  encryptionRoot: z.string().nullable(),
+  keyStatus: z.enum(['available', 'unavailable']).nullable(),
   readonly: z.boolean(),
+  /** The snapshot this clone was created from; null when not a clone. */
+  origin: z.string().nullable(),
   receiveResumeToken: z.string().nullable(),
+  /** null for volumes. */
+  mounted: z.boolean().nullable(),
+  /** A path, "none" or "legacy"; null for volumes. */
   mountpoint: z.string().nullable(),
 });
 export const SnapshotSummarySchema = z.object({
   name: z.string(),
   type: z.enum(['snapshot', 'bookmark']),
+  /** Equal guids on two NAS mean the same snapshot, whatever its name. */
   guid: z.string(),
   createtxg: z.number(),
+  /** Unix seconds. */
   creation: z.number(),
   usedBytes: z.number().nullable(),
   referencedBytes: z.number().nullable(),
+  /** Number of holds; null for bookmarks. */
   userRefs: z.number().nullable(),
+  /** "tank/data" of "tank/data@daily-1". */
+  dataset: z.string(),
+  /** "daily-1" of "tank/data@daily-1" (or of "tank/data#daily-1"). */
+  shortName: z.string(),
 });
+export type PoolSummary = z.output<typeof PoolSummarySchema>;
+export type DatasetSummary = z.output<typeof DatasetSummarySchema>;
+export type SnapshotSummary = z.output<typeof SnapshotSummarySchema>;
 
-/** An AppError carried inside a report (shared/result.ts), as plain data. */
-const ReportErrorSchema = z.object({ code: z.string(), message: z.string(), hint: z.string().optional(), details: z.record(z.string(), z.unknown()).optional() });
-
-/** ReplicationPlan: status plus its steps, base, refusal... */
-const ReplicationPlanSchema = z.object({ status: z.string() }).passthrough();
-
-/** A replication run's report (electron/services/replication RunReport), as plain data. */
-export const RunReportSchema = z.object({
-  taskId: z.string(),
-  startedAt: z.string(),
-  finishedAt: z.string(),
-  result: z.enum(['FINISHED', 'FAILED', 'REFUSED', 'DRY_RUN']),
-  bytesSent: z.number(),
-  snapshotsSent: z.number(),
-  datasets: z.array(
-    z.object({
-      source: z.string(),
-      destination: z.string(),
-      plan: ReplicationPlanSchema,
-      prune: z.array(z.string()),
-      /** An interrupted receive that could not be resumed and was (or, dry run, will be) aborted first: why. */
-      abortedResume: z.string().nullable(),
-      estimatedBytes: z.number().nullable(),
-      bytesSent: z.number(),
-      snapshotsSent: z.number(),
-      commands: z.array(z.string()),
-    }),
-  ),
-  refusal: z.object({ wouldLose: z.array(z.string()), confirmation: z.string() }).passthrough().nullable(),
-  error: ReportErrorSchema.nullable(),
-});
-
-// The maintenance reports of electron/services/replication/task-maintenance.ts, as plain data.
-const CheckStatusSchema = z.enum(['ok', 'warn', 'fail']);
-
-export const DoctorReportSchema = z.object({
-  taskId: z.string(),
-  checkedAt: z.string(),
-  /** The worst of the checks. */
-  status: CheckStatusSchema,
-  checks: z.array(z.object({ id: z.string(), title: z.string(), status: CheckStatusSchema, detail: z.string(), hint: z.string().nullable() })),
-});
-
-const HoldChangesSchema = z.object({ hold: z.array(z.string()), release: z.array(z.string()) });
-
-export const RepairReportSchema = z.object({
-  taskId: z.string(),
-  datasets: z.array(
-    z.object({
-      source: z.string(),
-      destination: z.string(),
-      /** The newest usable common snapshot or bookmark; null: a full resend. */
-      base: z.object({ name: z.string(), kind: z.enum(['snapshot', 'bookmark']) }).nullable(),
-      plan: ReplicationPlanSchema,
-      abortedResume: z.string().nullable(),
-    }),
-  ),
-  holds: z.object({ source: HoldChangesSchema, destination: HoldChangesSchema }),
-  /** Everything applying the repair does, in order; empty when the task is healthy. */
-  actions: z.array(z.string()),
-  /** Digest of `actions`: pass it back to apply exactly this repair. */
-  confirmation: z.string(),
-  applied: z.boolean(),
-  /** The replication run that applied the repair. */
-  run: RunReportSchema.nullable(),
-  error: ReportErrorSchema.nullable(),
-});
-
-export const ResetReportSchema = z.object({
-  taskId: z.string(),
-  dryRun: z.boolean(),
-  released: z.object({ source: z.array(z.string()), destination: z.array(z.string()) }),
-  lockFiles: z.array(z.string()),
-  unmarked: z.array(z.string()),
-  commands: z.array(z.string()),
-});
-
-export const PromoteReportSchema = z.object({
-  taskId: z.string(),
-  dryRun: z.boolean(),
-  promotedAt: z.string(),
-  promoted: z.array(z.string()),
-  mounted: z.array(z.string()),
-  notes: z.array(z.string()),
-  commands: z.array(z.string()),
-  failback: z.array(
-    z.object({
-      from: z.string(),
-      to: z.string(),
-      /** Newest snapshot both sides have; null: the old source needs a full resend. */
-      base: z.string().nullable(),
-      rollbackDestroys: z.array(z.string()),
-      commands: z.array(z.string()),
-    }),
-  ),
-});
+// The reports of the replication engine and its maintenance verbs: one definition, in shared/replication-reports.ts.
+export { DoctorReportSchema, PromoteReportSchema, RepairReportSchema, ResetReportSchema, RunReportSchema } from './replication-reports.ts';
 
 // Periodic snapshot tasks (electron/services/snapshots/periodic-snapshots.ts), as plain data.
 export const TakeSnapshotsResultSchema = z.object({ snapshots: z.array(z.string()), command: z.string(), dryRun: z.boolean() });
@@ -177,7 +122,9 @@ export const PruneResultSchema = z.object({
     datasets: z.array(
       z.object({
         dataset: z.string(),
-        decisions: z.array(z.object({ name: z.string(), action: z.enum(['keep', 'prune']), reason: z.string(), expiresAt: z.string().nullable() })),
+        /** What was decided on (the review re-decides it with a policy being edited) and every snapshot's fate. */
+        request: RetentionRequestSchema,
+        decisions: z.array(RetentionDecisionSchema),
         prune: z.array(z.string()),
       }),
     ),
@@ -191,6 +138,83 @@ export const PruneResultSchema = z.object({
 
 /** The key of an encrypt-on-destination task whose key is not stored: used for this call only, never kept. */
 const DestinationKey = z.string().min(1).max(1024);
+
+// ---- Fleet screens (issue 13): pre-flight test, NAS status, app key removal ---------------------------------
+// Kept in one block: the verbs the fleet overview, the add/edit NAS dialog and the key setup need beyond the
+// NAS verbs above. Handlers: electron/services/handlers/fleet.ts.
+
+export const PreflightCheckIdSchema = z.enum(['tcp', 'host-key', 'login', 'privilege', 'zfs', 'pools']);
+/** ok/warn/fail: done; action: the admin must decide (first-contact host key); skipped: an earlier check failed. */
+export const PreflightStatusSchema = z.enum(['ok', 'warn', 'fail', 'action', 'skipped']);
+
+export const PreflightCheckSchema = z.object({
+  id: PreflightCheckIdSchema,
+  title: z.string(),
+  status: PreflightStatusSchema,
+  /** What the check found, in a sentence. */
+  detail: z.string(),
+  /** What to do about a warning or failure. */
+  hint: z.string().nullable(),
+  /** Lines to copy for the fix: the console command to compare a fingerprint, a sudoers line, zfs allow lines. */
+  commands: z.array(z.object({ label: z.string(), command: z.string() })),
+  error: ReportErrorSchema.nullable(),
+  ms: z.number().nullable(),
+});
+
+export const PreflightReportSchema = z.object({
+  connectionId: z.string(),
+  checkedAt: z.string(),
+  /** The worst status of the checks. */
+  status: PreflightStatusSchema,
+  checks: z.array(PreflightCheckSchema),
+  /** The host key the NAS presented, what is pinned, and how they compare. */
+  hostKey: z.object({
+    state: z.enum(['trusted', 'unconfirmed', 'mismatch', 'unknown']),
+    presented: HostKeyInfoSchema.nullable(),
+    pinned: HostKeyInfoSchema.nullable(),
+  }),
+  zfsVersion: z.string().nullable(),
+  os: z.string().nullable(),
+  pools: z.array(PoolSummarySchema),
+});
+
+export const NasStatusSchema = z.object({
+  connectionId: z.string(),
+  checkedAt: z.string(),
+  /** Round trip of a no-op command on the pooled SSH connection. */
+  latencyMs: z.number(),
+  os: z.string(),
+  zfsVersion: z.string(),
+  /** The kernel module's version when it differs from the tools' (null: same, or not reported). */
+  zfsKernelVersion: z.string().nullable(),
+  privilege: z.enum(['root', 'sudo', 'delegated']),
+  loginIsRoot: z.boolean(),
+  pools: z.array(PoolSummarySchema),
+});
+
+export const AppKeyInfoSchema = z.object({ publicKey: z.string(), type: z.string(), sha256: z.string() });
+
+const fleetVerbs = {
+  preflightConnection: verb(
+    ConnectionRef,
+    PreflightReportSchema,
+    'Test a saved NAS step by step (TCP, host key, login, privilege, OpenZFS, pools), each with its result and fix; streams preflightStep events.',
+  ),
+  nasStatus: verb(ConnectionRef, NasStatusSchema, 'Reachability, SSH latency, OpenZFS version, privilege and pools of a saved NAS (the fleet overview).'),
+  getAppKey: verb(Empty, AppKeyInfoSchema, "The app's own SSH public key (created on first use) and its fingerprint."),
+  removeAppKey: verb(
+    ConnectionRef,
+    z.object({ removed: z.number() }),
+    "Undo the key setup: remove the app's public key from the login user's authorized_keys on the NAS (over the key login itself).",
+  ),
+} as const;
+
+const fleetEvents = {
+  /** One check of a running pre-flight test (the add/edit NAS checklist). */
+  preflightStep: z.object({ connectionId: z.string(), check: PreflightCheckIdSchema, state: z.enum(['running', 'ok', 'warn', 'fail', 'action', 'skipped']), detail: z.string().optional() }),
+} as const;
+
+// ---- end of the fleet block ------------------------------------------------------------------------------------
 
 export const verbs = {
   ping: verb(
@@ -219,12 +243,12 @@ export const verbs = {
   ),
   testConnection: verb(
     ConnectionRef,
-    z.object({ handshakeMs: z.number(), cipher: z.string().nullable(), hostKey: HostKeyInfoSchema, os: z.string(), zfsVersion: z.string(), jsonOutput: z.boolean() }),
+    z.object({ handshakeMs: z.number(), cipher: z.string().nullable(), hostKey: HostKeyInfoSchema, os: z.string(), zfsVersion: z.string(), jsonOutput: z.boolean(), /** The NAS's IANA zone (schedules and names default to it); null: unknown. */ timeZone: z.string().nullable() }),
     'Log in with the key and probe what the NAS can do.',
   ),
   installAppKey: verb(
     ConnectionRef.extend({ password: z.string().min(1).max(1024) }),
-    z.object({ added: z.boolean(), keyLoginMs: z.number() }),
+    z.object({ added: z.boolean(), hostKey: HostKeyInfoSchema, keyLoginMs: z.number() }),
     "Use the password once to install the app's key, then verify a key-only login. The password is not stored.",
   ),
   establishNasTrust: verb(
@@ -243,12 +267,12 @@ export const verbs = {
     "The minimal `zfs allow` lines a task needs on each side, for connections using delegated privilege.",
   ),
   listPools: verb(ConnectionRef, z.array(PoolSummarySchema), 'Pools of a NAS with health and space.'),
-  listDatasets: verb(ConnectionRef.extend({ root: z.string().optional() }), z.array(DatasetSummarySchema), 'Filesystems and volumes of a NAS (under root).'),
-  listSnapshots: verb(ConnectionRef.extend({ dataset: z.string(), recursive: z.boolean().default(false) }), z.array(SnapshotSummarySchema), 'Snapshots and bookmarks of a dataset, oldest first.'),
+  listDatasets: verb(ConnectionRef.extend({ root: DatasetNameSchema.optional() }), z.array(DatasetSummarySchema), 'Filesystems and volumes of a NAS (under root).'),
+  listSnapshots: verb(ConnectionRef.extend({ dataset: DatasetNameSchema, recursive: z.boolean().default(false) }), z.array(SnapshotSummarySchema), 'Snapshots and bookmarks of a dataset, oldest first.'),
 
   // Replication tasks.
   listTasks: verb(Empty, z.array(z.object({ task: ReplicationTaskSchema, state: StoredTaskStateSchema, lastRun: RunRecordSchema.nullable() })), 'Replication tasks with their state and last run.'),
-  saveTask: verb(ReplicationTaskSchema.extend({ id: z.string().uuid().optional() }), ReplicationTaskSchema, 'Create a replication task, or update one when id is given.'),
+  saveTask: verb(ReplicationTaskDraftSchema, ReplicationTaskSchema, 'Create a replication task, or update one when id is given.'),
   removeTask: verb(z.object({ id: z.string().uuid() }).strict(), z.object({ removed: z.boolean() }), 'Delete a task and its history (nothing on the NAS is touched).'),
   runTask: verb(
     TaskRef.extend({ dryRun: z.boolean().default(false), confirmation: z.string().optional(), destinationKey: DestinationKey.optional() }),
@@ -256,7 +280,11 @@ export const verbs = {
     'Run a task now (or plan it with dryRun). A diverged destination is refused until the returned confirmation is passed back. destinationKey: the key of an encrypt-on-destination task that does not store it (never stored or logged).',
   ),
   cancelTask: verb(TaskRef, z.object({ cancelled: z.boolean() }), 'Stop a running task; the next run resumes the transfer.'),
-  listRuns: verb(TaskRef, z.array(RunRecordSchema), 'Run history of a task, oldest first.'),
+  listRuns: verb(
+    TaskRef.extend({ limit: z.number().int().min(1).max(10_000).optional() }),
+    z.array(RunRecordSchema),
+    'Run history of a task, oldest first (with limit: the newest `limit` runs). Up to 1000 runs are kept per task.',
+  ),
 
   // Maintenance of a replication task (the CLI's doctor, repair, reset and promote).
   doctorTask: verb(TaskRef, DoctorReportSchema, 'Check ssh, privileges, versions, pools, read-only replicas, resume tokens, the common base, holds and the lock. Changes nothing.'),
@@ -274,7 +302,7 @@ export const verbs = {
 
   // Periodic snapshot tasks.
   listSnapshotTasks: verb(Empty, z.array(PeriodicSnapshotTaskSchema), 'Periodic snapshot tasks.'),
-  saveSnapshotTask: verb(PeriodicSnapshotTaskSchema.extend({ id: z.string().uuid().optional() }), PeriodicSnapshotTaskSchema, 'Create a periodic snapshot task, or update one when id is given.'),
+  saveSnapshotTask: verb(PeriodicSnapshotTaskDraftSchema, PeriodicSnapshotTaskSchema, 'Create a periodic snapshot task, or update one when id is given.'),
   removeSnapshotTask: verb(z.object({ id: z.string().uuid() }).strict(), z.object({ removed: z.boolean() }), 'Delete a periodic snapshot task (its snapshots stay on the NAS).'),
   runSnapshotTask: verb(
     TaskRef.extend({ dryRun: z.boolean().default(false) }),
@@ -286,6 +314,31 @@ export const verbs = {
     z.object({ taskId: z.string(), pruned: PruneResultSchema }),
     "Prune by a periodic snapshot task's lifetime only (never a held snapshot); dryRun lists what would go.",
   ),
+
+  // Export and import (shared/portable-config.ts): one file of connections (with their pinned host keys) and tasks,
+  // never a private key, a password or an encryption key. Conflicts by name are listed before anything is replaced.
+  exportConfig: verb(Empty, PortableConfigSchema, 'Connections (with their host-key pins) and tasks as one file; no keys, passwords or encryption keys.'),
+  planImport: verb(
+    z.object({ document: PortableConfigSchema }).strict(),
+    ImportPlanSchema,
+    'What importing the file would add, leave as it is, and where it conflicts by name with what is here. Changes nothing.',
+  ),
+  importConfig: verb(
+    z.object({ document: PortableConfigSchema, replace: z.array(ImportItemRefSchema).default([]), dryRun: z.boolean().default(false) }).strict(),
+    ImportResultSchema,
+    'Import the file: new entries are added, identical ones left, and a conflicting entry is replaced only when named in replace (else skipped).',
+  ),
+  schedulerStatus: verb(
+    Empty,
+    z.object({
+      /** running: this process runs the schedules; standby: another one does (holder); stopped: none started here. */
+      state: z.enum(['running', 'standby', 'stopped']),
+      holder: z.object({ pid: z.number(), program: z.string(), host: z.string(), since: z.string() }).nullable(),
+      paused: z.boolean(),
+    }),
+    'Who runs the schedules of this settings folder, and whether they are paused (settings.schedulesPaused).',
+  ),
+  ...fleetVerbs,
 } as const;
 
 export const LogLevelSchema = z.enum(['debug', 'info', 'warn', 'error']);
@@ -317,6 +370,12 @@ export const events = {
   /** One step of a guided key exchange (a checklist in the UI). */
   keyExchangeStep: z.object({ connectionId: z.string(), step: z.string(), status: z.enum(['running', 'done', 'failed']), detail: z.string().optional() }),
   settingsChanged: SettingsSchema,
+  /** Something the user should hear about (electron/services/desktop/notifications.ts): a native notification in Electron, a toast in the window. */
+  notification: NotificationSchema,
+  /** A menu item, shortcut, tray item or notification click asks the window to do something (the command palette's commands). */
+  uiCommand: UiCommandSchema,
+
+  ...fleetEvents,
 } as const;
 
 export type Verbs = typeof verbs;

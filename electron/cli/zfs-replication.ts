@@ -5,30 +5,52 @@ import { existsSync, readFileSync, statSync, watch as watchFile } from 'node:fs'
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatBytes } from '../../shared/format-bytes.ts';
-import { AppFailure, toAppError, type AppError } from '../../shared/result.ts';
+import { AppFailure, toAppError } from '../../shared/result.ts';
+import type { EventPayload, VerbResponse } from '../../shared/contract.ts';
+import type { Core } from '../services/core.ts';
 import type { RunReport } from '../services/replication/replication-engine.ts';
-import { createSshServices } from '../services/ssh/ssh-services.ts';
-import { resolveConfigDir } from '../services/store/config-dir.ts';
+import { existingConfigDirProblem, resolveConfigDir } from '../services/store/config-dir.ts';
 import { openConfStore } from '../services/store/open-conf-store.ts';
-import { hostKeyTrustFromStore } from '../services/ssh/store-host-key-trust.ts';
-import { doctorTask, promoteTask, repairTask, resetTask } from '../services/replication/task-maintenance.ts';
-import { pruneSnapshots } from '../services/snapshots/periodic-snapshots.ts';
-import { NasRegistry } from '../services/tasks/nas-registry.ts';
-import { runSnapshotTask } from '../services/tasks/snapshot-task-runs.ts';
-import { TaskRuns, taskLogPath } from '../services/tasks/task-runs.ts';
+import { taskLogPath } from '../services/tasks/task-runs.ts';
+import { changeWords } from '../services/zfs/destruction.ts';
 import { liveTaskStatuses } from '../services/tasks/task-status.ts';
+import { cliEnvironment, coreOpener, exitCodeOf, exitCodes, invoke, printError, type CliEnvironment, type Output } from './cli-support.ts';
+import { exportCommand, importCommand } from './commands/config-file.ts';
+import { connectionCommand } from './commands/connection.ts';
+import { daemonCommand, scheduleCommand } from './commands/daemon.ts';
+import { monitorCommand } from './commands/monitor.ts';
+import { snapshotTaskCommand, taskCommand } from './commands/task.ts';
 
-export const exitCodes = {
-  ok: 0,
-  failed: 1,
-  usage: 2,
-  /** The destination diverged: re-run with --confirm <digest> after reading the list. */
-  confirmationRequired: 3,
-  /** Another run of the task holds its lock. */
-  busy: 4,
-} as const;
+export { exitCodes } from './cli-support.ts';
+
+/** Command groups with their own options (electron/cli/commands): dispatched before the verbs below parse theirs. */
+const commandGroups: Record<string, (argv: string[], env: CliEnvironment) => Promise<number>> = {
+  connection: connectionCommand,
+  task: taskCommand,
+  'snapshot-task': snapshotTaskCommand,
+  export: exportCommand,
+  import: importCommand,
+  daemon: daemonCommand,
+  schedule: scheduleCommand,
+};
 
 const usage = `usage: zfs-replication <verb> [options]
+
+setting up (each has --help):
+  connection add|edit|remove|list|test|trust|install-key|nas-trust|nas-untrust
+                         NAS connections, host-key pins, the app's key on the NAS, NAS-to-NAS trust
+  task add|edit|show|remove|list|schema|allow-commands
+                         replication tasks, from flags or a JSON task file
+  snapshot-task add|edit|show|remove|list|schema
+                         periodic snapshot tasks
+  export [FILE]          connections and tasks as one file (no keys, no passwords)
+  import FILE            add them here; conflicts by name are listed before anything is replaced
+
+running without the app:
+  daemon [--once]        run every schedule until SIGTERM (one scheduler per settings folder)
+  schedule install|uninstall|status|pause|resume
+                         a systemd unit (or a crontab line) for the daemon; pause scheduled runs
+  status --monitor       Nagios/Icinga check: OK/WARNING/CRITICAL by how late each replica is (exit 0/1/2)
 
 verbs:
   status [TASK]          state of every task (or one): PENDING, RUNNING (a run holds the task's lock on the
@@ -55,23 +77,6 @@ options:
 exit codes: 0 ok, 1 failed, 2 bad usage or input, 3 confirmation required (destination diverged), 4 busy
 settings: ${'$'}ZRD_CONFIG_DIR or the app's data folder (the same file the desktop app uses)`;
 
-interface Output {
-  json: boolean;
-  verbose: boolean;
-}
-
-function printError(error: AppError, output: Output): void {
-  if (output.json) console.log(JSON.stringify({ ok: false, error }));
-  else console.error(`error: ${error.message}${error.hint ? `\nhint: ${error.hint}` : ''}`);
-}
-
-function exitCodeOf(error: AppError): number {
-  if (error.code === 'CONFIRMATION_REQUIRED') return exitCodes.confirmationRequired;
-  if (error.code === 'BUSY') return exitCodes.busy;
-  if (error.code === 'INVALID_REQUEST' || error.code === 'NOT_FOUND' || error.code === 'INVALID_NAME') return exitCodes.usage;
-  return exitCodes.failed;
-}
-
 function printReport(report: RunReport, output: Output): void {
   if (output.json) {
     console.log(JSON.stringify({ ok: report.result === 'FINISHED' || report.result === 'DRY_RUN', report }, null, 2));
@@ -91,9 +96,14 @@ function printReport(report: RunReport, output: Output): void {
     }
   }
   if (report.result === 'REFUSED' && report.refusal) {
-    console.error('refused: the destination has diverged. Proceeding would destroy:');
+    const { changes } = report.refusal;
+    console.error(`refused: the destination has diverged. Proceeding would destroy on ${report.refusal.destruction.host}:`);
     for (const item of report.refusal.wouldLose) console.error(`  - ${item}`);
-    console.error(`Nothing was changed. To proceed with exactly this list: --confirm ${report.refusal.confirmation}`);
+    if (changes.length > 0) {
+      console.error('The destination changed since the confirmation was given (checked right before acting):');
+      for (const change of changes) console.error(`  ~ ${changeWords(change)}`);
+    }
+    console.error(`${changes.length > 0 ? 'Nothing that was not listed was destroyed.' : 'Nothing was changed.'} To proceed with exactly this list: --confirm ${report.refusal.confirmation}`);
     return;
   }
   if (report.error) printError(report.error, output);
@@ -101,32 +111,29 @@ function printReport(report: RunReport, output: Output): void {
 }
 
 interface MaintenanceContext {
-  configDir: string;
-  store: ReturnType<typeof openConfStore>;
+  core: Core;
   output: Output;
   dryRun: boolean;
   confirmation?: string;
 }
 
 async function maintenance(verb: string, target: string | undefined, context: MaintenanceContext): Promise<number> {
-  const { store, output } = context;
-  const ssh = createSshServices({ configDir: context.configDir, trust: hostKeyTrustFromStore(store), connectTimeoutMs: () => store.getSettings().connectTimeoutSeconds * 1000 });
-  const registry = new NasRegistry(store, ssh);
-  const deps = { nas: (id: string) => registry.nas(id), by: 'cli' };
+  const { core, output } = context;
+  const { store } = core;
   const options = { dryRun: context.dryRun, ...(context.confirmation ? { confirmation: context.confirmation } : {}) };
+  const taskId = () => store.getTask(target!).id;
   const print = (value: unknown, lines: string[]) => {
     if (output.json) console.log(JSON.stringify({ ok: true, ...(value as object) }, null, 2));
     else for (const line of lines) console.log(line);
   };
-  try {
-    switch (verb) {
+  switch (verb) {
       case 'doctor': {
-        const report = await doctorTask(store.getTask(target!), deps);
+        const report = await invoke(core, 'doctorTask', { taskId: taskId() });
         print(report, report.checks.map((c) => `${c.status.toUpperCase().padEnd(4)} ${c.title}: ${c.detail}${c.hint && c.status !== 'ok' ? `\n     hint: ${c.hint}` : ''}`));
         return report.status === 'fail' ? exitCodes.failed : exitCodes.ok;
       }
       case 'repair': {
-        const report = await repairTask(store.getTask(target!), deps, options);
+        const report = await invoke(core, 'repairTask', { taskId: taskId(), ...options });
         if (report.actions.length === 0) {
           print(report, ['nothing to repair: the task has a usable common base and its holds']);
           return exitCodes.ok;
@@ -144,7 +151,7 @@ async function maintenance(verb: string, target: string | undefined, context: Ma
         return report.error ? exitCodeOf(report.error) : exitCodes.ok;
       }
       case 'reset': {
-        const report = await resetTask(store.getTask(target!), deps, options);
+        const report = await invoke(core, 'resetTask', { taskId: taskId(), dryRun: options.dryRun });
         print(report, [
           `${report.dryRun ? 'would release' : 'released'} holds: ${[...report.released.source, ...report.released.destination].join(', ') || 'none'}`,
           `${report.dryRun ? 'would remove' : 'removed'} lock files: ${report.lockFiles.join(', ') || 'none'}`,
@@ -152,7 +159,7 @@ async function maintenance(verb: string, target: string | undefined, context: Ma
         return exitCodes.ok;
       }
       case 'promote': {
-        const report = await promoteTask(store.getTask(target!), deps, options);
+        const report = await invoke(core, 'promoteTask', { taskId: taskId(), dryRun: options.dryRun });
         print(report, [
           `${report.dryRun ? 'would promote' : 'promoted'}: ${report.promoted.join(', ') || 'nothing'}`,
           ...report.failback.map((f) => `failback ${f.from} -> ${f.to}: ${f.base ? `incremental from @${f.base}` : 'full resend'}${f.commands.length ? `\n  $ ${f.commands.join('\n  $ ')}` : ''}`),
@@ -163,28 +170,35 @@ async function maintenance(verb: string, target: string | undefined, context: Ma
       case 'prune': {
         const tasks = store.listSnapshotTasks().filter((t) => target === undefined || t.id === target);
         if (target !== undefined && tasks.length === 0) throw new AppFailure('NOT_FOUND', `There is no periodic snapshot task "${target}".`, 'Run "zfs-replication list --json" to see their ids.');
-        const results = [];
+        const results: Array<VerbResponse<'pruneSnapshotTask'> & Partial<Pick<VerbResponse<'runSnapshotTask'>, 'taken'>>> = [];
         for (const task of tasks) {
-          if (verb === 'snapshot') results.push({ taskId: task.id, ...(await runSnapshotTask(task, registry, { dryRun: context.dryRun })) });
-          else results.push({ taskId: task.id, pruned: await pruneSnapshots(task, await registry.host(task.connectionId), new Date(), { dryRun: context.dryRun }) });
+          const request = { taskId: task.id, dryRun: context.dryRun };
+          results.push(verb === 'snapshot' ? await invoke(core, 'runSnapshotTask', request) : await invoke(core, 'pruneSnapshotTask', request));
         }
         if (output.json) console.log(JSON.stringify({ ok: true, results }, null, 2));
         else if (context.dryRun || output.verbose) {
           for (const result of results) {
-            if ('taken' in result && result.taken) console.log(`${context.dryRun ? 'would take' : 'took'}: ${result.taken.snapshots.join(', ')}`);
+            if (result.taken) console.log(`${context.dryRun ? 'would take' : 'took'}: ${result.taken.snapshots.join(', ')}`);
             console.log(`${context.dryRun ? 'would prune' : 'pruned'}: ${result.pruned.destroyed.join(', ') || 'nothing'}`);
           }
         }
         return exitCodes.ok;
       }
-    }
-    return exitCodes.usage;
-  } finally {
-    await ssh.closeAll();
   }
+  return exitCodes.usage;
 }
 
 export async function main(argv: string[]): Promise<number> {
+  const group = argv[0] === undefined ? undefined : commandGroups[argv[0]];
+  const monitor = argv[0] === 'status' && argv.includes('--monitor');
+  if (group || monitor) {
+    const env = cliEnvironment(resolveConfigDir());
+    try {
+      return monitor ? await monitorCommand(argv.slice(1), env) : await group!(argv.slice(1), env);
+    } finally {
+      await env.dispose();
+    }
+  }
   let parsed;
   try {
     parsed = parseArgs({
@@ -215,10 +229,24 @@ export async function main(argv: string[]): Promise<number> {
     return exitCodes.usage;
   }
 
+  // The settings folder must exist (the CLI never creates settings by accident) and be usable: exit 2 naming it.
   const configDir = resolveConfigDir();
-  const store = openConfStore(configDir);
-  if (store.recovery) console.error(`warning: ${store.recovery.message}`);
+  const folderProblem = existingConfigDirProblem(configDir);
+  if (folderProblem) {
+    printError(folderProblem.appError, output);
+    return exitCodes.usage;
+  }
+  let store: ReturnType<typeof openConfStore>;
+  try {
+    store = openConfStore(configDir);
+  } catch (error) {
+    const appError = toAppError(error);
+    printError(appError, output);
+    return appError.code === 'STORE_CORRUPT' ? exitCodes.usage : exitCodeOf(appError);
+  }
+  for (const message of store.warnings) console.error(`warning: ${message}`);
   const logDir = path.join(configDir, 'logs');
+  const core = coreOpener(configDir, store);
 
   try {
     switch (verb) {
@@ -231,7 +259,7 @@ export async function main(argv: string[]): Promise<number> {
         }
         console.log('connections:');
         for (const c of connections) console.log(`  ${c.name}  ${c.username}@${c.host}:${c.port}  zfs as ${c.privilege}${c.hostKey ? '' : '  (host key not confirmed)'}`);
-        if (connections.length === 0) console.log('  (none: add them in the app)');
+        if (connections.length === 0) console.log('  (none: add them in the app, or: zfs-replication connection add NAME --host HOST)');
         console.log('tasks:');
         const nameOf = (id: string) => connections.find((c) => c.id === id)?.name ?? id;
         for (const t of tasks) {
@@ -243,14 +271,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'status': {
         const tasks = target ? [store.getTask(target)] : store.listTasks();
         // The history knows finished runs only: a run in progress elsewhere (the app, cron) shows in the lock on its source NAS.
-        const ssh = createSshServices({ configDir, trust: hostKeyTrustFromStore(store), connectTimeoutMs: () => store.getSettings().connectTimeoutSeconds * 1000 });
-        const registry = new NasRegistry(store, ssh);
-        let statuses;
-        try {
-          statuses = await liveTaskStatuses(store, tasks, (id) => registry.runner(id));
-        } finally {
-          await ssh.closeAll();
-        }
+        const statuses = await liveTaskStatuses(store, tasks, (id) => core.get().nas.runner(id));
         const rows = statuses.map((s) => {
           const last = s.lastRun;
           return {
@@ -272,7 +293,7 @@ export async function main(argv: string[]): Promise<number> {
             console.log(`${row.task}  ${row.state}${runningBy}  ${last}${unknown}`);
             if (row.lockError?.hint && output.verbose) console.log(`  hint: ${row.lockError.hint}`);
           }
-          if (rows.length === 0) console.log('no replication tasks (create them in the app)');
+          if (rows.length === 0) console.log('no replication tasks (create them in the app, or: zfs-replication task add)');
         }
         return rows.some((r) => r.state === 'FAILED') ? exitCodes.failed : exitCodes.ok;
       }
@@ -306,31 +327,32 @@ export async function main(argv: string[]): Promise<number> {
       case 'init':
       case 'run':
       case 'inc': {
-        const ssh = createSshServices({ configDir, trust: hostKeyTrustFromStore(store), connectTimeoutMs: () => store.getSettings().connectTimeoutSeconds * 1000 });
         const controller = new AbortController();
         process.once('SIGINT', () => controller.abort());
         process.once('SIGTERM', () => controller.abort());
+        const { runs, bus } = core.get();
+        const task = store.getTask(target!);
+        const unsubscribe = bus.subscribe((name, payload) => {
+          if (!output.verbose || output.json) return;
+          if (name === 'log') {
+            const event = payload as EventPayload<'log'>;
+            if (event.taskId === task.id) console.log(event.message);
+          } else if (name === 'progress') {
+            const event = payload as EventPayload<'progress'>;
+            if (event.taskId === task.id) {
+              process.stderr.write(`\r${event.dataset}: ${formatBytes(event.bytesSent)}${event.bytesTotal ? ` of ${formatBytes(event.bytesTotal)}` : ''} at ${formatBytes(event.bytesPerSecond)}/s${event.etaSeconds !== null ? `, ${Math.round(event.etaSeconds)} s left` : ''}   `);
+            }
+          }
+        });
         try {
-          const runs = new TaskRuns({
-            store,
-            nas: new NasRegistry(store, ssh),
-            logDir,
-            onEvent: (_taskId, event) => {
-              if (!output.verbose || output.json) return;
-              if (event.kind === 'log') console.log(event.message);
-              else if (event.kind === 'progress') {
-                process.stderr.write(`\r${event.dataset}: ${formatBytes(event.bytesSent)}${event.bytesTotal ? ` of ${formatBytes(event.bytesTotal)}` : ''} at ${formatBytes(event.bytesPerSecond)}/s${event.etaSeconds !== null ? `, ${Math.round(event.etaSeconds)} s left` : ''}   `);
-              }
-            },
-          });
-          const report = await runs.run(target!, { by: 'cli', dryRun: values['dry-run'], ...(values.confirm ? { confirmation: values.confirm } : {}), signal: controller.signal });
+          const report = await runs.run(task.id, { by: 'cli', dryRun: values['dry-run'], ...(values.confirm ? { confirmation: values.confirm } : {}), signal: controller.signal });
           if (verb === 'init' && report.result === 'FINISHED' && report.datasets.every((d) => d.plan.status === 'up-to-date') && !output.json) {
             console.log('already initialized: the destination has the newest snapshot (use "run" for incremental updates)');
           }
           printReport(report, output);
           return report.error ? exitCodeOf(report.error) : exitCodes.ok;
         } finally {
-          await ssh.closeAll();
+          unsubscribe();
         }
       }
       case 'doctor':
@@ -339,7 +361,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'promote':
       case 'snapshot':
       case 'prune':
-        return await maintenance(verb, target, { configDir, store, output, dryRun: values['dry-run'], ...(values.confirm ? { confirmation: values.confirm } : {}) });
+        return await maintenance(verb, target, { core: core.get(), output, dryRun: values['dry-run'], ...(values.confirm ? { confirmation: values.confirm } : {}) });
       default:
         console.error(`unknown verb "${verb}"\n\n${usage}`);
         return exitCodes.usage;
@@ -348,6 +370,8 @@ export async function main(argv: string[]): Promise<number> {
     const appError = toAppError(error);
     printError(appError, output);
     return exitCodeOf(appError);
+  } finally {
+    await core.dispose();
   }
 }
 
@@ -355,7 +379,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (error: unknown) => {
-      console.error(error instanceof AppFailure ? error.message : error);
+      // Never a stack trace for the admin (ZRD_DEBUG=1 shows it, for a bug report).
+      const message = error instanceof Error ? error.message : String(error);
+      console.error(error instanceof AppFailure ? `error: ${message}` : `error: unexpected: ${message}\nhint: this is a bug; run again with ZRD_DEBUG=1 and report the output.`);
+      if (process.env.ZRD_DEBUG && error instanceof Error) console.error(error.stack);
       process.exit(exitCodes.failed);
     },
   );

@@ -1,11 +1,14 @@
 import path from 'node:path';
-import { app, BrowserWindow, ipcMain, nativeTheme, session, shell, type WebFrameMain } from 'electron';
-import ElectronStore from 'electron-store';
+import { app, BrowserWindow, ipcMain, nativeTheme, safeStorage, session, shell, type WebFrameMain } from 'electron';
 import { eventChannel, verbChannel, verbNames } from '../../shared/contract.ts';
 import { fail } from '../../shared/result.ts';
-import { createAppServices } from '../services/app-services.ts';
-import { dispatch } from '../services/rpc/dispatcher.ts';
-import { AppStore, openWithRecovery, storeOptions, type StoreData } from '../services/store/app-store.ts';
+import { createCore, type Core } from '../services/core.ts';
+import { openAppStore, type AppStore } from '../services/store/app-store.ts';
+import type { SecretSealer } from '../services/store/secrets.ts';
+import { startsHidden } from '../services/desktop/desktop-lifecycle.ts';
+import { quitWhenAllClosed, startDesktopShell, type DesktopShell } from './desktop.ts';
+import { isAllowedExternalUrl } from './external-links.ts';
+import { isPermissionGranted } from './permissions.ts';
 import { isTrustedSenderUrl } from './trusted-sender.ts';
 
 // Defined by Electron Forge's Vite plugin at build time.
@@ -19,24 +22,33 @@ app.enableSandbox();
 
 const devServerUrl = typeof MAIN_WINDOW_VITE_DEV_SERVER_URL === 'string' ? MAIN_WINDOW_VITE_DEV_SERVER_URL : undefined;
 const rendererIndex = path.join(__dirname, '..', 'renderer', MAIN_WINDOW_VITE_NAME, 'index.html');
+const renderer = { devServerUrl, indexFile: rendererIndex };
 
 /** Only our own page may call the backend: not an iframe, not a page we were navigated to. */
 function isTrustedFrame(frame: WebFrameMain | null): boolean {
-  return frame !== null && isTrustedSenderUrl(frame.url, frame.parent === null, { devServerUrl, indexFile: rendererIndex });
+  return frame !== null && isTrustedSenderUrl(frame.url, frame.parent === null, renderer);
 }
 
+/**
+ * Stored secrets (task keys) sealed by the OS keychain through safeStorage. On Linux without a Secret Service or
+ * KWallet, Electron falls back to a hard-coded key ("basic_text"): that seals nothing, so the 0600 secrets file is used
+ * as it is instead, and says so in the README.
+ */
+const keychainSealer: SecretSealer = {
+  available: () => safeStorage.isEncryptionAvailable() && (process.platform !== 'linux' || safeStorage.getSelectedStorageBackend() !== 'basic_text'),
+  seal: (plain) => safeStorage.encryptString(plain),
+  unseal: (sealed) => safeStorage.decryptString(sealed),
+};
+
 function openStore(): AppStore {
-  const options = storeOptions(app.getPath('userData'));
-  const filePath = path.join(app.getPath('userData'), `${options.configName}.json`);
-  const { conf, recovery } = openWithRecovery(() => new ElectronStore<StoreData>(options), filePath);
-  return new AppStore(conf, recovery);
+  return openAppStore(app.getPath('userData'), { sealer: keychainSealer });
 }
 
 function hardenWebContents(): void {
   app.on('web-contents-created', (_event, contents) => {
     contents.setWindowOpenHandler(({ url }) => {
-      // Links to documentation open in the user's browser; nothing opens inside the app.
-      if (url.startsWith('https://')) void shell.openExternal(url);
+      // Links to the documentation sites in external-links.ts open in the user's browser; nothing opens inside the app.
+      if (isAllowedExternalUrl(url)) void shell.openExternal(url);
       return { action: 'deny' };
     });
     contents.on('will-navigate', (event, url) => {
@@ -47,7 +59,7 @@ function hardenWebContents(): void {
   });
 }
 
-function createWindow(): BrowserWindow {
+function createWindow(options: { show: boolean } = { show: true }): BrowserWindow {
   const window = new BrowserWindow({
     width: 1200,
     height: 800,
@@ -64,24 +76,31 @@ function createWindow(): BrowserWindow {
       spellcheck: false,
     },
   });
-  window.once('ready-to-show', () => window.show());
+  // Started at login to the tray: no window until the admin opens it.
+  if (options.show) window.once('ready-to-show', () => window.show());
   if (devServerUrl) void window.loadURL(devServerUrl);
   else void window.loadFile(rendererIndex);
   return window;
 }
 
-let servicesForQuit: ReturnType<typeof createAppServices> | null = null;
+let coreForQuit: Core | null = null;
+let desktopShell: DesktopShell | null = null;
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
   hardenWebContents();
   void app.whenReady().then(() => {
-    session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+    session.defaultSession.setPermissionRequestHandler((_contents, permission, callback, details) =>
+      callback(isPermissionGranted(permission, details.requestingUrl, details.isMainFrame, renderer)),
+    );
+    session.defaultSession.setPermissionCheckHandler((_contents, permission, _origin, details) =>
+      isPermissionGranted(permission, details.requestingUrl, details.isMainFrame, renderer),
+    );
 
     const store = openStore();
     nativeTheme.themeSource = store.getSettings().theme;
-    const services = createAppServices({
+    const core = createCore({
       store,
       configDir: app.getPath('userData'),
       by: 'app',
@@ -98,36 +117,44 @@ if (!app.requestSingleInstanceLock()) {
       },
     });
 
-    servicesForQuit = services;
-    services.scheduler.start();
+    coreForQuit = core;
+    void core.scheduler.start();
     for (const verb of verbNames) {
       ipcMain.handle(verbChannel(verb), (event, request: unknown) =>
         isTrustedFrame(event.senderFrame)
-          ? dispatch(services.handlers, verb, request)
+          ? core.call(verb, request)
           : fail('FORBIDDEN', 'This page is not allowed to control the app.', 'Only the app window itself may call the backend.'),
       );
     }
-    services.bus.subscribe((name, payload) => {
+    core.bus.subscribe((name, payload) => {
       for (const window of BrowserWindow.getAllWindows()) window.webContents.send(eventChannel(name), payload);
     });
 
-    let mainWindow = createWindow();
-    app.on('second-instance', () => {
+    // The tray, menu, notifications, close to tray and start at login: electron/main/desktop.ts.
+    const hidden = startsHidden(process.argv, true);
+    let mainWindow = createWindow({ show: !hidden });
+    const currentWindow = () => {
       if (mainWindow.isDestroyed()) mainWindow = createWindow();
-      if (mainWindow.isMinimized()) mainWindow.restore();
-      mainWindow.focus();
-    });
+      return mainWindow;
+    };
+    desktopShell = startDesktopShell({ core, window: currentWindow, sendUi: (command) => core.bus.emit('uiCommand', command) });
+    // Started hidden without a tray to open it from: show the window after all.
+    if (hidden && !desktopShell.trayAvailable()) mainWindow.once('ready-to-show', () => mainWindow.show());
+    // A second launch (the single-instance lock sends it here) brings this one's window forward.
+    app.on('second-instance', () => desktopShell?.showWindow());
     app.on('activate', () => {
       if (BrowserWindow.getAllWindows().length === 0) mainWindow = createWindow();
+      else desktopShell?.showWindow();
     });
   });
 
   app.on('will-quit', () => {
     // Pooled SSH connections close with the app; a running transfer stops and resumes on the next run.
-    void servicesForQuit?.dispose();
+    desktopShell?.dispose();
+    void coreForQuit?.dispose();
   });
 
   app.on('window-all-closed', () => {
-    if (process.platform !== 'darwin') app.quit();
+    if (!coreForQuit || quitWhenAllClosed(coreForQuit, desktopShell)) app.quit();
   });
 }

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { listPools } from '../../electron/services/zfs/pools.ts';
+import { sshOk } from '../nas/testbed.ts';
 import { nasVm, openZfsHosts } from './support/zfs-hosts.ts';
 
 // The capability probe on a real NAS, as each kind of login sees it.
@@ -25,6 +26,9 @@ describe('capability probe on nas-a', () => {
       jsonOutput: true,
     });
     expect(capabilities.pools[vm.pool]).toMatchObject({ bookmarks: true, encryption: true, resumableReceive: true, largeBlocks: true });
+    // The NAS's zone, which new schedules and snapshot names default to (a Debian image links /etc/localtime).
+    const zone = (await sshOk(vm, 'root', 'readlink /etc/localtime')).trim().replace(/^.*zoneinfo\//, '');
+    expect(capabilities.timeZone).toBe(zone);
     expect(capabilities.pools[vm.pool]!.features.bookmarks).toMatch(/^(enabled|active)$/);
   }, slow);
 

@@ -1,18 +1,21 @@
 import { namingSchema } from '../../../shared/naming-schema.ts';
-import { AppFailure, toAppError, type AppError } from '../../../shared/result.ts';
-import { planRetention } from '../../../shared/retention-plan.ts';
-import type { ReplicationTask } from '../../../shared/task-schemas.ts';
+import type { DatasetReport, DestructionChange, DestructionItem, DestructionPlan, DestructiveOperation, RunRefusal, RunReport, SendStep } from '../../../shared/replication-reports.ts';
+import { AppFailure, toAppError } from '../../../shared/result.ts';
+import { decideRetention, describeReason, prunedNames, replicaRetentionRequest } from '../../../shared/retention.ts';
+import { compileSelectionRegex } from '../../../shared/selection-regex.ts';
+import { assertRunnableTask, encryptionKeyProblem, type ReplicationTask } from '../../../shared/task-schemas.ts';
 import { assertZfsName, assertZfsPropertyName, poolOfName } from '../../../shared/zfs-names.ts';
 import { buildCommandLine } from '../ssh/command-runner.ts';
 import type { Privilege } from '../ssh/ssh-command-runner.ts';
 import { failureFromStderr } from '../ssh/stderr-error-table.ts';
 import { listDatasets } from '../zfs/datasets.ts';
-import { listHolds } from '../zfs/holds.ts';
+import { buildDestructionPlan, changeWords, executeOperations, itemWords, planWords, type OperationSpec } from '../zfs/destruction.ts';
+import { buildCreateDatasetArgv, buildLoadKeyArgv, createDataset, settleHolds, type CreateDatasetRequest } from '../zfs/operations.ts';
 import { getProperties } from '../zfs/properties.ts';
 import { listForReplication, type ListedDataset } from '../zfs/replication-listing.ts';
 import { buildAbortReceiveArgv, buildReceiveArgv, buildSendArgv, buildSendEstimateArgv, parseSendEstimate, type ReceiveOptions, type SendFlags, type SendSource } from '../zfs/send-receive.ts';
 import type { ZfsHost } from '../zfs/zfs-host.ts';
-import { confirmationDigest, planReplication, type DestinationState, type DestructiveStep, type Divergence, type PlanOptions, type ReplicationPlan, type SendStep } from './replication-planner.ts';
+import { planReplication, type DestinationState, type PlanOptions } from './replication-planner.ts';
 import { availableTools, openDirectConnection, requiredTools, transferStream, type DirectConnection, type TransferSide } from './stream-transfer.ts';
 import { acquireTaskLock } from './task-lock.ts';
 
@@ -50,33 +53,7 @@ export interface EngineRunOptions {
   destinationKey?: string;
 }
 
-export interface DatasetReport {
-  source: string;
-  destination: string;
-  plan: ReplicationPlan;
-  /** Snapshots on the destination the lifetime policy prunes before sending. */
-  prune: string[];
-  /** An interrupted receive that cannot be resumed (its source snapshot is gone) and is aborted first: why. */
-  abortedResume: string | null;
-  estimatedBytes: number | null;
-  bytesSent: number;
-  snapshotsSent: number;
-  /** Shell-quoted commands, in order (as run, or as a dry run would run them). */
-  commands: string[];
-}
-
-export interface RunReport {
-  taskId: string;
-  startedAt: string;
-  finishedAt: string;
-  result: 'FINISHED' | 'FAILED' | 'REFUSED' | 'DRY_RUN';
-  datasets: DatasetReport[];
-  bytesSent: number;
-  snapshotsSent: number;
-  /** For REFUSED: every dataset's divergence and what proceeding would destroy, and the digest confirming it. */
-  refusal: { wouldLose: string[]; divergence: Array<{ dataset: string; divergence: Divergence[]; resolution: DestructiveStep }>; confirmation: string } | null;
-  error: AppError | null;
-}
+export type { DatasetReport, RunReport } from '../../../shared/replication-reports.ts';
 
 export const holdTagOf = (taskId: string) => `zfs-replication:${taskId}`;
 
@@ -98,12 +75,11 @@ export function selector(task: ReplicationTask): (name: string) => boolean {
   switch (selection.kind) {
     case 'all':
       return () => true;
-    case 'regex': {
-      const regex = new RegExp(selection.pattern);
-      return (name) => regex.test(name);
-    }
+    case 'regex':
+      // RE2: linear time on any name a NAS lists, whatever the pattern.
+      return compileSelectionRegex(selection.pattern);
     case 'naming-schema': {
-      const schemas = selection.schemas.map(namingSchema);
+      const schemas = selection.schemas.map((pattern) => namingSchema(pattern, selection.timeZone));
       return (name) => schemas.some((schema) => schema.matches(name));
     }
   }
@@ -149,13 +125,15 @@ export interface TaskPlan {
   parentListing: Map<string, ListedDataset> | null;
   parentExists: boolean;
   datasets: PlannedDataset[];
+  /** The refused datasets, and the one destruction plan that resolves them all; null when nothing diverged. */
+  refusal: RunRefusal | null;
 }
 
 /**
  * Lists both sides and plans every dataset of the task (no change anywhere). Resume tokens whose source snapshot
  * is gone are found here (`zfs send -n -t`), so the plan already starts over from the last common snapshot.
  */
-export async function planTask(task: ReplicationTask, source: EngineNas, destination: EngineNas, call: { signal?: AbortSignal } = {}, confirmation?: string): Promise<TaskPlan> {
+export async function planTask(task: ReplicationTask, source: EngineNas, destination: EngineNas, call: { signal?: AbortSignal } = {}): Promise<TaskPlan> {
   const planOptions = planOptionsOf(task);
   // Both sides at once: every command costs a round trip and a process start on the NAS.
   const [parentListing, sourceListings] = await Promise.all([
@@ -187,29 +165,54 @@ export async function planTask(task: ReplicationTask, source: EngineNas, destina
         }
       }
       const destinationState = destinationStateOf(destinationName, destinationDataset, { ignoreResumeToken: abortedResume !== null });
-      const plan = planReplication(sourceStateOf(sourceDataset), destinationState, { ...planOptions, ...(confirmation === undefined ? {} : { confirmation }) });
+      const plan = planReplication(sourceStateOf(sourceDataset), destinationState, planOptions);
       datasets.push({
         sourceDataset,
         destinationDataset,
-        report: { source: sourceDataset.name, destination: destinationName, plan, prune: [], abortedResume, estimatedBytes: null, bytesSent: 0, snapshotsSent: 0, commands: [] },
+        report: { source: sourceDataset.name, destination: destinationName, plan, prune: [], destruction: [], abortedResume, estimatedBytes: null, bytesSent: 0, snapshotsSent: 0, commands: [] },
       });
     }
   }
-  return { parentListing, parentExists: parent !== undefined, datasets };
+  return { parentListing, parentExists: parent !== undefined, datasets, refusal: refusalOf(task, destination, parentListing, datasets) };
 }
 
-/** The refusals of a task plan, as one list confirmed by one digest. */
-export function refusalOf(plan: TaskPlan): RunReport['refusal'] {
-  const refused = plan.datasets.filter((w) => w.report.plan.status === 'refused');
+const refusalPlanOf = (w: PlannedDataset) => (w.report.plan.status === 'refused' ? w.report.plan.refusal : null);
+
+/**
+ * The refusals of a task plan as ONE destruction plan (purpose "divergence"): for each refused dataset the command
+ * that resolves it and exactly what that destroys on the destination, descendants included (a `destroy -r` of a
+ * replica takes every dataset below it, replicas of this task or not), confirmed by one digest bound to the task.
+ */
+function refusalOf(task: ReplicationTask, destination: EngineNas, listing: Map<string, ListedDataset> | null, datasets: readonly PlannedDataset[]): RunRefusal | null {
+  const refused = datasets.filter((w) => refusalPlanOf(w) !== null);
   if (refused.length === 0) return null;
-  const wouldLose = refused.flatMap((w) => (w.report.plan.status === 'refused' ? w.report.plan.refusal.wouldLose : []));
+  const destroyed = refused.flatMap((w) => (refusalPlanOf(w)!.resolution.kind === 'destroy-dataset' ? [w.report.destination] : []));
+  // A dataset below one that is destroyed goes with it: its own rollback would have nothing left to act on.
+  const specs = refused
+    .filter((w) => !destroyed.some((d) => w.report.destination.startsWith(`${d}/`)))
+    .map((w): OperationSpec => {
+      const resolution = refusalPlanOf(w)!.resolution;
+      return resolution.kind === 'rollback' ? { kind: 'rollback', to: resolution.to } : { kind: 'destroy-dataset', dataset: resolution.dataset };
+    });
+  const replicas = new Map(datasets.map((w) => [w.report.destination, w.report.source]));
+  const note = (item: DestructionItem) => {
+    if (item.kind !== 'filesystem' && item.kind !== 'volume') return null;
+    const source = replicas.get(item.name);
+    return source === undefined ? 'not on the source: not replicated by this task' : `replica of ${source}, sent again in full`;
+  };
+  const destruction = buildDestructionPlan(
+    { purpose: 'divergence', taskId: task.id, connectionId: task.destinationConnectionId, host: destination.label },
+    destination.host.capabilities.tools,
+    specs,
+    listing ?? new Map(),
+    { note },
+  );
   return {
-    wouldLose,
-    confirmation: confirmationDigest(wouldLose),
-    divergence: refused.map((w) => {
-      const refusal = (w.report.plan as Extract<ReplicationPlan, { status: 'refused' }>).refusal;
-      return { dataset: w.report.destination, divergence: refusal.divergence, resolution: refusal.resolution };
-    }),
+    divergence: refused.map((w) => ({ dataset: w.report.destination, ...refusalPlanOf(w)! })),
+    destruction,
+    wouldLose: planWords(destruction),
+    confirmation: destruction.digest,
+    changes: [],
   };
 }
 
@@ -230,6 +233,9 @@ export async function runReplicationTask(task: ReplicationTask, deps: EngineDeps
   };
   let release: (() => Promise<void>) | null = null;
   try {
+    // The whole task is checked before any connection opens: a bad value (e.g. from a hand-edited settings file)
+    // fails here, named, with nothing changed on any NAS.
+    task = assertRunnableTask(task);
     // Both connections (handshake and capability probe) at once.
     const [source, destination] = await Promise.all([deps.nas(task.sourceConnectionId), deps.nas(task.destinationConnectionId)]);
     if (!options.dryRun) {
@@ -267,14 +273,10 @@ export function destinationKeyOf(task: ReplicationTask, given: string | undefine
       { needs: 'destinationKey' },
     );
   }
-  if (format === 'hex' && !/^[0-9a-fA-F]{64}$/.test(key)) {
-    throw new AppFailure('INVALID_REQUEST', 'A hex key is exactly 64 hexadecimal digits (32 bytes).', 'Generate one with: openssl rand -hex 32');
-  }
-  if (format === 'passphrase') {
-    const bytes = Buffer.byteLength(key);
-    if (/[\r\n]/.test(key) || bytes < 8 || bytes > 512) {
-      throw new AppFailure('INVALID_REQUEST', 'A ZFS passphrase is 8 to 512 bytes on one line.', 'Choose a passphrase of at least 8 characters without line breaks.');
-    }
+  // The rule the task schema applies to a stored key (shared/task-schemas.ts).
+  const problem = encryptionKeyProblem(format, key);
+  if (problem !== null) {
+    throw new AppFailure('INVALID_REQUEST', problem, format === 'hex' ? 'Generate one with: openssl rand -hex 32' : 'Choose a passphrase of at least 8 characters on one line.');
   }
   return { format, key };
 }
@@ -296,9 +298,77 @@ async function execute(task: ReplicationTask, source: EngineNas, destination: En
   const shared: SharedDirectConnection = { connection: null };
   try {
     await planAndSend(task, source, destination, options, report, context, shared);
+  } catch (error) {
+    const changes = destructionChangesOf(error);
+    if (!changes) throw error;
+    // Refused right before acting: the destination is planned again (read-only) and the run reports what would be
+    // destroyed now, with how it differs from what was confirmed.
+    const again = await planTask(task, source, destination, options.signal ? { signal: options.signal } : {});
+    refuseRun(report, again.refusal, options.confirmation, context.log, changes);
   } finally {
     await (await shared.connection)?.close();
   }
+}
+
+/** The differences a destruction's re-check found (executeOperations), or null for any other error. */
+function destructionChangesOf(error: unknown): DestructionChange[] | null {
+  if (!(error instanceof AppFailure) || error.code !== 'CONFIRMATION_REQUIRED') return null;
+  const changes = error.appError.details?.['changes'];
+  return Array.isArray(changes) ? (changes as DestructionChange[]) : null;
+}
+
+/** A REFUSED run: what replicating would destroy now, and why the confirmation given (if any) does not cover it. */
+function refuseRun(report: RunReport, refusal: RunRefusal | null, given: string | undefined, log: Context['log'], changes: DestructionChange[] = []): void {
+  report.result = 'REFUSED';
+  report.refusal = refusal ? { ...refusal, changes } : null;
+  const why =
+    changes.length > 0
+      ? `What would be destroyed changed since it was confirmed (${changes.map(changeWords).join('; ')}). `
+      : given !== undefined
+        ? 'The confirmation given does not cover what is on the destination now (it was for another task or list, or the destination changed since). '
+        : '';
+  const lose = refusal ? ` The destination has diverged; replicating would destroy: ${refusal.wouldLose.join('; ')}.` : ' Run the task again to plan it anew.';
+  report.error = {
+    code: 'CONFIRMATION_REQUIRED',
+    message: `${why}${lose}`.trim(),
+    hint: `${changes.length > 0 ? 'Nothing that was not listed was destroyed.' : 'Nothing was changed.'} Review the list; to proceed, run again with this confirmation (it covers exactly this list, on this destination, for this task).`,
+    details: refusal ? { confirmation: refusal.confirmation, wouldLose: refusal.wouldLose, changes } : { changes },
+  };
+  log('warn', report.error.message);
+}
+
+/** Confirmed: the refused datasets are planned again with their destruction; those below a destroyed replica go with it. */
+export function confirmDestruction(task: ReplicationTask, work: PlannedDataset[], refusal: RunRefusal): void {
+  const planOptions = { ...planOptionsOf(task), destructionConfirmed: true };
+  const destroyed = refusal.destruction.operations.flatMap((op) => (op.kind === 'destroy-dataset' ? [op.dataset] : []));
+  for (const w of work) {
+    if (destroyed.some((d) => w.report.destination.startsWith(`${d}/`))) {
+      // Sent again in full after the dataset above it is destroyed.
+      w.destinationDataset = null;
+      w.report.abortedResume = null;
+      w.report.plan = planReplication(sourceStateOf(w.sourceDataset), destinationStateOf(w.report.destination, null), planOptions);
+    } else if (w.report.plan.status === 'refused') {
+      w.report.plan = planReplication(sourceStateOf(w.sourceDataset), destinationStateOf(w.report.destination, w.destinationDataset, { ignoreResumeToken: w.report.abortedResume !== null }), planOptions);
+    }
+  }
+}
+
+/** The operation of a divergence plan that resolves this dataset, if any. */
+export function resolutionOf(destruction: DestructionPlan, w: PlannedDataset): DestructiveOperation | undefined {
+  return destruction.operations.find((op) => (op.kind === 'rollback' ? op.to.slice(0, op.to.indexOf('@')) : op.kind === 'destroy-dataset' ? op.dataset : null) === w.report.destination);
+}
+
+/** The destination retention's prune as a destruction plan: exactly those snapshots, with GUIDs, sizes and why. */
+function prunePlanOf(task: ReplicationTask, destination: EngineNas, plan: TaskPlan, reasons: ReadonlyMap<string, string>): DestructionPlan | null {
+  const specs = plan.datasets.filter((w) => w.report.prune.length > 0).map((w): OperationSpec => ({ kind: 'destroy-snapshots', dataset: w.report.destination, snapshots: w.report.prune }));
+  if (specs.length === 0) return null;
+  return buildDestructionPlan(
+    { purpose: 'prune', taskId: task.id, connectionId: task.destinationConnectionId, host: destination.label },
+    destination.host.capabilities.tools,
+    specs,
+    plan.parentListing ?? new Map(),
+    { note: (item) => reasons.get(item.name) ?? null },
+  );
 }
 
 /**
@@ -348,56 +418,47 @@ async function planAndSend(
   report.datasets = work.map((w) => w.report);
   refusePromoted(task, destination, taskPlan);
 
-  // Refusals: all of them at once, confirmed as one list.
-  const refusal = refusalOf(taskPlan);
+  // Refusals: all of them at once, one destruction plan confirmed by one digest.
+  const refusal = taskPlan.refusal;
   if (refusal) {
     if (options.confirmation !== refusal.confirmation) {
-      report.result = 'REFUSED';
-      report.refusal = refusal;
-      report.error = {
-        code: 'CONFIRMATION_REQUIRED',
-        message: `The destination has diverged; replicating would destroy: ${refusal.wouldLose.join('; ')}.`,
-        hint: 'Nothing was changed. Review the list; to proceed, run again with this confirmation (it covers exactly this list).',
-        details: { confirmation: refusal.confirmation, wouldLose: refusal.wouldLose },
-      };
-      log('warn', report.error.message);
+      refuseRun(report, refusal, options.confirmation, log);
       return;
     }
-    // Confirmed: plan those datasets again with their own digests.
-    for (const w of work) {
-      if (w.report.plan.status !== 'refused') continue;
-      const own = w.report.plan.refusal.confirmation;
-      w.report.plan = planReplication(sourceStateOf(w.sourceDataset), destinationStateOf(w.report.destination, w.destinationDataset, { ignoreResumeToken: w.report.abortedResume !== null }), { ...planOptions, confirmation: own });
-    }
+    confirmDestruction(task, work, refusal);
   }
 
   if (encryptionKey) await checkEncryptedParent(task, source, destination, taskPlan, encryptionKey, { dryRun: options.dryRun ?? false, ...call });
 
-  // Destination lifetime: prune before sending (naming-schema tasks; the common base and held snapshots stay).
+  // Destination retention: prune before sending (naming-schema tasks; the common base and held snapshots stay).
+  // decideRetention is what the review screen shows for the same request; its reasons annotate the destruction plan.
+  const pruneReasons = new Map<string, string>();
   if (task.selection.kind === 'naming-schema' && task.destinationLifetime.kind !== 'forever') {
-    const schemas = task.selection.schemas.map(namingSchema);
     for (const w of work) {
       if (!w.destinationDataset || w.report.plan.status === 'refused') continue;
-      const base = w.report.plan.base;
-      const sourceNames = new Set(w.sourceDataset.snapshots.map((s) => s.name));
       // A rollback or destroy removes some snapshots anyway; pruning those too would fail.
       const destructive = w.report.plan.status === 'ready' ? w.report.plan.destructive : null;
-      const goingAnyway = new Set(destructive?.kind === 'rollback' ? destructive.destroys : []);
       if (destructive?.kind === 'destroy-dataset') continue;
-      const pruned = new Set<string>();
-      for (const schema of schemas) {
-        const decisions = planRetention({
-          snapshots: w.destinationDataset.snapshots.map((s) => ({ name: s.name, holds: s.userRefs })),
-          schema,
-          lifetime: task.destinationLifetime,
-          now: context.now(),
-          protectedNames: new Set(base ? [base] : []),
-          sourceNames,
-        });
-        for (const d of decisions) if (d.action === 'prune' && !goingAnyway.has(`${w.report.destination}@${d.name}`)) pruned.add(d.name);
-      }
-      w.report.prune.push(...pruned);
+      const resolution = refusal?.destruction.operations.find((op) => op.kind === 'rollback' && destructive?.kind === 'rollback' && op.to === destructive.to);
+      const goingAnyway = new Set(resolution?.items.map((i) => i.name) ?? []);
+      const request = replicaRetentionRequest(task, w.destinationDataset.snapshots.map((s) => ({ name: s.name, holds: s.userRefs })), {
+        now: context.now().getTime(),
+        commonBase: w.report.plan.base,
+        sourceNames: w.sourceDataset.snapshots.map((s) => s.name),
+      });
+      const decisions = request ? decideRetention(request) : [];
+      for (const d of decisions) if (d.fate === 'prune') pruneReasons.set(`${w.report.destination}@${d.name}`, describeReason(d.reason, { timeZone: request?.timeZone ?? 'UTC' }));
+      w.report.prune.push(...prunedNames(decisions).filter((name) => !goingAnyway.has(`${w.report.destination}@${name}`)));
     }
+  }
+  // What each dataset's run destroys, in order: its prune (decided by the retention policy), then its confirmed
+  // rollback or destroy. Both come from the listing the plan was made from, with GUIDs, and are checked again
+  // against the destination right before they run.
+  const prunePlan = prunePlanOf(task, destination, taskPlan, pruneReasons);
+  for (const w of work) {
+    const prune = prunePlan?.operations.find((op) => op.kind === 'destroy-snapshots' && op.dataset === w.report.destination);
+    const resolution = refusal ? resolutionOf(refusal.destruction, w) : undefined;
+    w.report.destruction = [...(prune ? [prune] : []), ...(resolution ? [resolution] : [])];
   }
 
   const flagsFor = (w: PlannedDataset, index: number): SendFlags => {
@@ -444,10 +505,7 @@ async function planAndSend(
   };
   const sourceTools = source.host.capabilities.tools;
   const destinationTools = destination.host.capabilities.tools;
-  const destroyArgvOf = (w: PlannedDataset, step: DestructiveStep) =>
-    step.kind === 'rollback' ? [destinationTools.zfs, 'rollback', '-r', step.to] : [destinationTools.zfs, 'destroy', '-r', w.report.destination];
-  const pruneArgvOf = (w: PlannedDataset) => [destinationTools.zfs, 'destroy', `${w.report.destination}@${w.report.prune.join(',')}`];
-  const parentCommands = createParentArgv(task, destination, encryptionKey);
+  const parentRequests = createParentRequests(task, encryptionKey);
 
   // The command list (what a dry run shows and what a real run will do) and the size estimates. The estimates
   // (`zfs send -n -P`) run one after another on one channel; a real run does not wait for them: they arrive while
@@ -456,9 +514,9 @@ async function planAndSend(
   for (const w of work) {
     const plan = w.report.plan;
     if (w.report.abortedResume) w.report.commands.push(buildCommandLine(buildAbortReceiveArgv(destinationTools, w.report.destination)));
-    if (w.report.prune.length > 0) w.report.commands.push(buildCommandLine(pruneArgvOf(w)));
+    // The prune, then the confirmed rollback or destroy: the commands of the destruction plan(s), as they will run.
+    w.report.commands.push(...w.report.destruction.map((op) => op.command));
     if (plan.status !== 'ready') continue;
-    if (plan.destructive) w.report.commands.push(buildCommandLine(destroyArgvOf(w, plan.destructive)));
     const sendSources = plan.steps.map((step) => sendSourceOf(w, step));
     sendSources.forEach((sendSource, index) => {
       w.report.commands.push(`${buildCommandLine(buildSendArgv(sourceTools, sendSource, flagsFor(w, index)))} | ${buildCommandLine(buildReceiveArgv(destinationTools, receiveFor(w, index)))}`);
@@ -477,7 +535,7 @@ async function planAndSend(
   const estimated = estimates.catch((error: unknown) => log('warn', `Could not estimate the stream size: ${toAppError(error).message}`));
   const anyReady = work.some((w) => w.report.plan.status === 'ready');
   const needsParent = !taskPlan.parentExists && anyReady;
-  if (needsParent) work[0]?.report.commands.unshift(...parentCommands.map((c) => buildCommandLine(c.argv)));
+  if (needsParent) work[0]?.report.commands.unshift(...parentRequests.map((request) => buildCommandLine(buildCreateDatasetArgv(destinationTools, request))));
 
   if (options.dryRun) {
     log('info', `Dry run of "${task.name}": ${work.map((w) => `${w.report.source} -> ${w.report.destination}: ${w.report.plan.status}`).join('; ')}. Nothing was changed.`);
@@ -492,7 +550,7 @@ async function planAndSend(
 
   if (needsParent) {
     log('info', `Creating destination parent ${task.destinationParent} on ${destination.label}${encryptionKey ? ` as an encryption root (keyformat=${encryptionKey.format})` : ''}.`);
-    for (const command of parentCommands) await destination.host.runner.run(command.argv, { ...call, ...(command.stdin ? { stdin: command.stdin } : {}) });
+    for (const request of parentRequests) await createDataset(destination.host, request, call);
   }
 
   const tag = holdTagOf(task.id);
@@ -502,9 +560,12 @@ async function planAndSend(
       log('warn', `The interrupted receive into ${w.report.destination} cannot be resumed (${w.report.abortedResume}); aborting it (zfs receive -A) and starting from the last common snapshot.`);
       await destination.host.runner.run(buildAbortReceiveArgv(destinationTools, w.report.destination), call);
     }
-    if (w.report.prune.length > 0) {
+    const prune = w.report.destruction.find((op) => op.kind === 'destroy-snapshots');
+    if (prune && prunePlan) {
       log('info', `Pruning ${w.report.prune.length} expired snapshot(s) of ${w.report.destination}: ${w.report.prune.join(', ')}.`);
-      await destination.host.runner.run(pruneArgvOf(w), call);
+      const outcome = await executeOperations(destination.host, prunePlan, [prune], { call, onChange: 'skip-changed' });
+      if (outcome.skipped.length > 0) log('warn', `Left alone (changed since the plan): ${outcome.skipped.map(changeWords).join('; ')}.`);
+      log('info', `Destroyed on ${destination.label}: ${outcome.destroyed.join(', ') || 'nothing'}.`);
     }
     let plan = w.report.plan;
     if (plan.status !== 'ready') {
@@ -513,19 +574,13 @@ async function planAndSend(
     }
     const startBase = plan.base;
     context.emit({ kind: 'state', state: plan.base === null ? 'running_full' : 'running_inc' });
-    if (plan.destructive) {
-      log('warn', `Confirmed: ${plan.destructive.kind === 'rollback' ? `rolling back ${plan.destructive.to}` : `destroying ${w.report.destination}`}; this destroys ${plan.destructive.destroys.join('; ')}.`);
-      // Our own holds would block the confirmed destroy; anyone else's still does.
-      const destroys = plan.destructive.destroys;
-      const going =
-        plan.destructive.kind === 'rollback'
-          ? (w.destinationDataset?.snapshots ?? []).filter((s) => s.userRefs > 0 && destroys.includes(`${w.report.destination}@${s.name}`)).map((s) => `${w.report.destination}@${s.name}`)
-          : [...(taskPlan.parentListing?.values() ?? [])]
-              .filter((d) => d.name === w.report.destination || d.name.startsWith(`${w.report.destination}/`))
-              .flatMap((d) => d.snapshots.filter((s) => s.userRefs > 0).map((s) => `${d.name}@${s.name}`));
-      await releaseOwnHolds(destination, tag, going, call);
-      // After a rollback the incremental applies cleanly; after a destroy the full send creates the dataset again.
-      await destination.host.runner.run(destroyArgvOf(w, plan.destructive), call);
+    const resolution = w.report.destruction.find((op) => op.kind !== 'destroy-snapshots');
+    if (plan.destructive && resolution && refusal) {
+      log('warn', `Confirmed: ${resolution.command}; this destroys ${resolution.items.map(itemWords).join('; ')}.`);
+      // Listed again first: anything new or different refuses the run. Our own holds would block it; anyone
+      // else's still do. After a rollback the incremental applies; after a destroy the full send recreates it.
+      const outcome = await executeOperations(destination.host, refusal.destruction, [resolution], { call, releaseTag: tag });
+      log('info', `Destroyed on ${destination.label}: ${outcome.destroyed.join(', ')}.`);
     }
 
     const transferSide = (nas: EngineNas): TransferSide => ({ runner: nas.host.runner, tools: nas.host.capabilities.tools, privilege: nas.privilege });
@@ -610,13 +665,13 @@ async function planAndSend(
     const newest = plan.status === 'ready' ? plan.newest || null : plan.status === 'up-to-date' ? plan.base : null;
     if (newest && w.sourceDataset.snapshots.some((s) => s.name === newest)) {
       // Both sides at once; the old pair is released only once the new pair is held.
-      await Promise.all([holdOrRelease(source, 'hold', tag, `${w.sourceDataset.name}@${newest}`, call), holdOrRelease(destination, 'hold', tag, `${w.report.destination}@${newest}`, call)]);
+      await Promise.all([settleHolds(source.host, 'hold', { tag, snapshots: [`${w.sourceDataset.name}@${newest}`] }, call), settleHolds(destination.host, 'hold', { tag, snapshots: [`${w.report.destination}@${newest}`] }, call)]);
       const base = startBase;
       if (base && base !== newest) {
         // A bookmark base has no hold on the source; its destination snapshot had one.
         await Promise.all([
-          w.sourceDataset.snapshots.some((s) => s.name === base) ? holdOrRelease(source, 'release', tag, `${w.sourceDataset.name}@${base}`, call) : null,
-          holdOrRelease(destination, 'release', tag, `${w.report.destination}@${base}`, call),
+          w.sourceDataset.snapshots.some((s) => s.name === base) ? settleHolds(source.host, 'release', { tag, snapshots: [`${w.sourceDataset.name}@${base}`] }, call) : null,
+          settleHolds(destination.host, 'release', { tag, snapshots: [`${w.report.destination}@${base}`] }, call),
         ]);
       }
     }
@@ -643,17 +698,16 @@ async function explainInterruption(error: unknown, destination: EngineNas, targe
   );
 }
 
-/** The commands that create a missing destination parent: encrypted when the task encrypts on the destination. */
-function createParentArgv(task: ReplicationTask, destination: EngineNas, key: { format: 'hex' | 'passphrase'; key: string } | null): Array<{ argv: string[]; stdin?: string }> {
-  const zfs = destination.host.capabilities.tools.zfs;
+/** What creates a missing destination parent: an encryption root made with the task's key when the destination encrypts. */
+function createParentRequests(task: ReplicationTask, key: { format: 'hex' | 'passphrase'; key: string } | null): CreateDatasetRequest[] {
   const parent = assertZfsName('dataset', task.destinationParent);
-  if (!key) return [{ argv: [zfs, 'create', '-p', parent] }];
+  if (!key) return [{ dataset: parent, createParents: true }];
   // No -p on the parent itself: with -p an existing unencrypted dataset would count as success.
   const above = parent.includes('/') ? parent.slice(0, parent.lastIndexOf('/')) : null;
-  const commands: Array<{ argv: string[]; stdin?: string }> = above && above.includes('/') ? [{ argv: [zfs, 'create', '-p', above] }] : [];
+  const requests: CreateDatasetRequest[] = above && above.includes('/') ? [{ dataset: above, createParents: true }] : [];
   // keylocation=prompt: zfs reads the key from stdin, so it is never written to the NAS's disk or shown in ps.
-  commands.push({ argv: [zfs, 'create', '-o', 'encryption=on', '-o', `keyformat=${key.format}`, '-o', 'keylocation=prompt', parent], stdin: `${key.key}\n` });
-  return commands;
+  requests.push({ dataset: parent, encryptionKey: key });
+  return requests;
 }
 
 /**
@@ -685,7 +739,7 @@ async function checkEncryptedParent(task: ReplicationTask, source: EngineNas, de
   }
   // A dry run changes nothing, not even the key status; the real run loads it.
   if (parent.keyStatus === 'unavailable' && parent.encryptionRoot && !dryRun) {
-    const { exitCode, stderr } = await destination.host.runner.run([destination.host.capabilities.tools.zfs, 'load-key', '-L', 'prompt', assertZfsName('dataset', parent.encryptionRoot)], {
+    const { exitCode, stderr } = await destination.host.runner.run(buildLoadKeyArgv(destination.host.capabilities.tools, { dataset: parent.encryptionRoot, passphrase: key.key }), {
       ...call,
       stdin: `${key.key}\n`,
       expectedExitCodes: [0, 1, 255],
@@ -720,18 +774,3 @@ function refusePromoted(task: ReplicationTask, destination: EngineNas, plan: Tas
   }
 }
 
-/** Releases our tag on the given snapshots where it is set; other tags stay (and zfs still refuses to destroy those). */
-export async function releaseOwnHolds(nas: EngineNas, tag: string, snapshots: readonly string[], call: { signal?: AbortSignal } = {}): Promise<string[]> {
-  if (snapshots.length === 0) return [];
-  const ours = (await listHolds(nas.host, snapshots, {}, call)).filter((h) => h.tag === tag).map((h) => h.snapshot);
-  for (const snapshot of ours) await holdOrRelease(nas, 'release', tag, snapshot, call);
-  return ours;
-}
-
-/** Hold or release one snapshot; "already held" and "no such hold" are fine (a re-run after a crash). */
-export async function holdOrRelease(nas: EngineNas, verb: 'hold' | 'release', tag: string, snapshot: string, call: { signal?: AbortSignal }): Promise<void> {
-  const argv = [nas.host.capabilities.tools.zfs, verb, tag, snapshot];
-  const { exitCode, stderr } = await nas.host.runner.run(argv, { ...call, expectedExitCodes: [0, 1] });
-  if (exitCode === 0 || /tag already exists|no such tag|does not exist/.test(stderr)) return;
-  throw failureFromStderr({ label: nas.label, command: buildCommandLine(argv), exitCode, stderr });
-}

@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { appendFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { ReplicationTask, RunRecord, TaskState } from '../../../shared/task-schemas.ts';
+import type { ReplicationTask, TaskState } from '../../../shared/task-schemas.ts';
 import { runReplicationTask, type EngineEvent, type EngineRunOptions, type RunReport } from '../replication/replication-engine.ts';
 import type { AppStore } from '../store/app-store.ts';
+import type { RunHistoryInput } from '../store/run-history.ts';
 import type { NasRegistry } from './nas-registry.ts';
 import { runSnapshotTask } from './snapshot-task-runs.ts';
 
 // Runs a stored task the same way from the app, the scheduler and the CLI: engine run, a line per event in the
-// task's log file, a run record in the store (history), and events for whoever listens (the UI, `watch`).
+// task's log file, a run record in the task's run history (store.history), and events for whoever listens (the UI, `watch`).
 
 export interface TaskRunsOptions {
   store: AppStore;
@@ -22,9 +23,16 @@ export function taskLogPath(logDir: string, taskId: string): string {
   return path.join(logDir, `${taskId}.log`);
 }
 
+/** One line in a task's log, in the format of the run's own lines (the scheduler's catch-up note). */
+export async function appendTaskLogLine(logDir: string, taskId: string, level: string, message: string, at: Date = new Date()): Promise<void> {
+  await mkdir(logDir, { recursive: true, mode: 0o700 });
+  await appendFile(taskLogPath(logDir, taskId), `${at.toISOString()} ${level.toUpperCase().padEnd(5)} ${message}\n`, { mode: 0o600 });
+}
+
 /** PENDING until a real run ends, then the result of the last one (REFUSED counts as FAILED: it needs the admin). */
 export function taskStateFromHistory(store: AppStore, taskId: string): TaskState {
-  const last = store.listRuns(taskId).filter((r) => r.result !== 'DRY_RUN').at(-1);
+  let last = store.history.last(taskId);
+  if (last?.result === 'DRY_RUN') last = store.history.list(taskId).filter((r) => r.result !== 'DRY_RUN').at(-1) ?? null;
   if (!last) return 'PENDING';
   return last.result === 'FINISHED' ? 'FINISHED' : 'FAILED';
 }
@@ -58,7 +66,7 @@ export class TaskRuns {
     const outer = options.signal;
     outer?.addEventListener('abort', () => controller.abort(), { once: true });
     if (!options.dryRun) this.#running.set(task.id, controller);
-    await mkdir(logDir, { recursive: true });
+    await mkdir(logDir, { recursive: true, mode: 0o700 });
     const logFile = taskLogPath(logDir, task.id);
     const lines: string[] = [];
     const flush = async () => {
@@ -81,7 +89,7 @@ export class TaskRuns {
       );
       let report = await runEngine();
       if (!options.dryRun && (await this.#autoCreateSnapshotTasks(task, report, write))) report = await runEngine();
-      const record: RunRecord = {
+      const record: RunHistoryInput = {
         id: randomUUID(),
         taskId: task.id,
         startedAt: report.startedAt,
@@ -93,7 +101,7 @@ export class TaskRuns {
         datasets: report.datasets.map((d) => ({ source: d.source, destination: d.destination, status: d.plan.status, bytesSent: d.bytesSent, snapshotsSent: d.snapshotsSent })),
         error: report.error ? { code: report.error.code, message: report.error.message, ...(report.error.hint ? { hint: report.error.hint } : {}) } : null,
       };
-      if (!options.dryRun) store.recordRun(record);
+      if (!options.dryRun) store.history.append(record);
       write(report.result === 'FINISHED' || report.result === 'DRY_RUN' ? 'info' : 'error', `Result: ${report.result}.`);
       return report;
     } finally {
@@ -120,10 +128,12 @@ export class TaskRuns {
         recursive: source.recursive,
         exclude: source.exclude,
         namingSchema: task.selection.schemas[0]!,
+        // Names on the wall clock the replication task reads them in.
+        ...(task.selection.timeZone ? { timeZone: task.selection.timeZone } : {}),
         schedule: task.schedule.kind === 'cron' ? task.schedule : { kind: 'cron', expression: '0 * * * *' },
         lifetime: { kind: 'custom', amount: 2, unit: 'weeks' },
       });
-      const { taken } = await runSnapshotTask(snapshotTask, this.#options.nas);
+      const { taken } = await runSnapshotTask(snapshotTask, this.#options.nas, { replicationTasks: store.listTasks() });
       write('info', `No snapshot of ${source.name} matched ${snapshotTask.namingSchema}: created a periodic snapshot task for it and took ${taken.snapshots.join(', ')}.`);
       created = true;
     }
