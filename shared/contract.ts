@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { DoctorReportSchema, PromoteReportSchema, RepairReportSchema, ReportErrorSchema, ResetReportSchema, RunReportSchema } from './replication-reports.ts';
 import type { Result } from './result.ts';
+import { NotificationSchema, UiCommandSchema } from './desktop-events.ts';
+import { ImportItemRefSchema, ImportPlanSchema, ImportResultSchema, PortableConfigSchema } from './portable-config.ts';
 import { RetentionDecisionSchema, RetentionRequestSchema } from './retention.ts';
 import { ConnectionInputSchema, ConnectionSchema, DatasetNameSchema, HostSchema, PortSchema, SettingsSchema } from './schemas.ts';
 import { PeriodicSnapshotTaskDraftSchema, PeriodicSnapshotTaskSchema, ReplicationTaskDraftSchema, ReplicationTaskSchema, RunRecordSchema, TaskStateSchema as StoredTaskStateSchema } from './task-schemas.ts';
@@ -313,6 +315,29 @@ export const verbs = {
     "Prune by a periodic snapshot task's lifetime only (never a held snapshot); dryRun lists what would go.",
   ),
 
+  // Export and import (shared/portable-config.ts): one file of connections (with their pinned host keys) and tasks,
+  // never a private key, a password or an encryption key. Conflicts by name are listed before anything is replaced.
+  exportConfig: verb(Empty, PortableConfigSchema, 'Connections (with their host-key pins) and tasks as one file; no keys, passwords or encryption keys.'),
+  planImport: verb(
+    z.object({ document: PortableConfigSchema }).strict(),
+    ImportPlanSchema,
+    'What importing the file would add, leave as it is, and where it conflicts by name with what is here. Changes nothing.',
+  ),
+  importConfig: verb(
+    z.object({ document: PortableConfigSchema, replace: z.array(ImportItemRefSchema).default([]), dryRun: z.boolean().default(false) }).strict(),
+    ImportResultSchema,
+    'Import the file: new entries are added, identical ones left, and a conflicting entry is replaced only when named in replace (else skipped).',
+  ),
+  schedulerStatus: verb(
+    Empty,
+    z.object({
+      /** running: this process runs the schedules; standby: another one does (holder); stopped: none started here. */
+      state: z.enum(['running', 'standby', 'stopped']),
+      holder: z.object({ pid: z.number(), program: z.string(), host: z.string(), since: z.string() }).nullable(),
+      paused: z.boolean(),
+    }),
+    'Who runs the schedules of this settings folder, and whether they are paused (settings.schedulesPaused).',
+  ),
   ...fleetVerbs,
 } as const;
 
@@ -345,6 +370,10 @@ export const events = {
   /** One step of a guided key exchange (a checklist in the UI). */
   keyExchangeStep: z.object({ connectionId: z.string(), step: z.string(), status: z.enum(['running', 'done', 'failed']), detail: z.string().optional() }),
   settingsChanged: SettingsSchema,
+  /** Something the user should hear about (electron/services/desktop/notifications.ts): a native notification in Electron, a toast in the window. */
+  notification: NotificationSchema,
+  /** A menu item, shortcut, tray item or notification click asks the window to do something (the command palette's commands). */
+  uiCommand: UiCommandSchema,
 
   ...fleetEvents,
 } as const;

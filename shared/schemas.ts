@@ -103,9 +103,20 @@ export const ThemeSchema = z.enum(['system', 'light', 'dark']);
 export const SettingsSchema = z.object({
   theme: ThemeSchema,
   connectTimeoutSeconds: z.number().int().min(3).max(300),
+  /** Closing the window hides it to the tray; schedules keep running (opt-in). */
+  closeToTray: z.boolean(),
+  /** Start the app (hidden, in the tray) when the user logs in (opt-in). */
+  startAtLogin: z.boolean(),
+  /** Desktop notifications: a run failed, the first success after a failure, a replica later than its schedule. */
+  notifications: z.boolean(),
+  /**
+   * No scheduled run starts while set, in whichever process runs the schedules (the app, the bridge or the daemon:
+   * they share this file); runs started by hand still start. Missed times are not made up when it is cleared.
+   */
+  schedulesPaused: z.boolean(),
 });
 
-export const defaultSettings: Settings = { theme: 'system', connectTimeoutSeconds: 20 };
+export const defaultSettings: Settings = { theme: 'system', connectTimeoutSeconds: 20, closeToTray: false, startAtLogin: false, notifications: true, schedulesPaused: false };
 
 export type ConnectionInput = z.input<typeof ConnectionInputSchema>;
 export type Connection = z.infer<typeof ConnectionSchema>;
