@@ -4,8 +4,8 @@ import type { Result } from './result.ts';
 import { NotificationSchema, UiCommandSchema } from './desktop-events.ts';
 import { ImportItemRefSchema, ImportPlanSchema, ImportResultSchema, PortableConfigSchema } from './portable-config.ts';
 import { RetentionDecisionSchema, RetentionRequestSchema } from './retention.ts';
-import { ConnectionInputSchema, ConnectionSchema, HostSchema, PortSchema, SettingsSchema } from './schemas.ts';
-import { PeriodicSnapshotTaskSchema, ReplicationTaskSchema, RunRecordSchema, TaskStateSchema as StoredTaskStateSchema } from './task-schemas.ts';
+import { ConnectionInputSchema, ConnectionSchema, DatasetNameSchema, HostSchema, PortSchema, SettingsSchema } from './schemas.ts';
+import { PeriodicSnapshotTaskDraftSchema, PeriodicSnapshotTaskSchema, ReplicationTaskDraftSchema, ReplicationTaskSchema, RunRecordSchema, TaskStateSchema as StoredTaskStateSchema } from './task-schemas.ts';
 
 // The one contract between the renderer and the main process. Electron IPC, the preload bridge and the
 // loopback WebSocket bridge are all generated from these two tables: adding a verb here is the whole job
@@ -267,12 +267,12 @@ export const verbs = {
     "The minimal `zfs allow` lines a task needs on each side, for connections using delegated privilege.",
   ),
   listPools: verb(ConnectionRef, z.array(PoolSummarySchema), 'Pools of a NAS with health and space.'),
-  listDatasets: verb(ConnectionRef.extend({ root: z.string().optional() }), z.array(DatasetSummarySchema), 'Filesystems and volumes of a NAS (under root).'),
-  listSnapshots: verb(ConnectionRef.extend({ dataset: z.string(), recursive: z.boolean().default(false) }), z.array(SnapshotSummarySchema), 'Snapshots and bookmarks of a dataset, oldest first.'),
+  listDatasets: verb(ConnectionRef.extend({ root: DatasetNameSchema.optional() }), z.array(DatasetSummarySchema), 'Filesystems and volumes of a NAS (under root).'),
+  listSnapshots: verb(ConnectionRef.extend({ dataset: DatasetNameSchema, recursive: z.boolean().default(false) }), z.array(SnapshotSummarySchema), 'Snapshots and bookmarks of a dataset, oldest first.'),
 
   // Replication tasks.
   listTasks: verb(Empty, z.array(z.object({ task: ReplicationTaskSchema, state: StoredTaskStateSchema, lastRun: RunRecordSchema.nullable() })), 'Replication tasks with their state and last run.'),
-  saveTask: verb(ReplicationTaskSchema.extend({ id: z.string().uuid().optional() }), ReplicationTaskSchema, 'Create a replication task, or update one when id is given.'),
+  saveTask: verb(ReplicationTaskDraftSchema, ReplicationTaskSchema, 'Create a replication task, or update one when id is given.'),
   removeTask: verb(z.object({ id: z.string().uuid() }).strict(), z.object({ removed: z.boolean() }), 'Delete a task and its history (nothing on the NAS is touched).'),
   runTask: verb(
     TaskRef.extend({ dryRun: z.boolean().default(false), confirmation: z.string().optional(), destinationKey: DestinationKey.optional() }),
@@ -302,7 +302,7 @@ export const verbs = {
 
   // Periodic snapshot tasks.
   listSnapshotTasks: verb(Empty, z.array(PeriodicSnapshotTaskSchema), 'Periodic snapshot tasks.'),
-  saveSnapshotTask: verb(PeriodicSnapshotTaskSchema.extend({ id: z.string().uuid().optional() }), PeriodicSnapshotTaskSchema, 'Create a periodic snapshot task, or update one when id is given.'),
+  saveSnapshotTask: verb(PeriodicSnapshotTaskDraftSchema, PeriodicSnapshotTaskSchema, 'Create a periodic snapshot task, or update one when id is given.'),
   removeSnapshotTask: verb(z.object({ id: z.string().uuid() }).strict(), z.object({ removed: z.boolean() }), 'Delete a periodic snapshot task (its snapshots stay on the NAS).'),
   runSnapshotTask: verb(
     TaskRef.extend({ dryRun: z.boolean().default(false) }),

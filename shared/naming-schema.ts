@@ -1,10 +1,18 @@
+import { AppFailure } from './result.ts';
 import { daysFromCivil, daysInMonth, zoneClock, type ZoneClock } from './time-zone.ts';
+import { describeCharacter, quoteName } from './zfs-names.ts';
 
 // Snapshot naming schemas, as TrueNAS (zettarepl) users know them: strftime-style patterns such as
 // `auto-%Y-%m-%d_%H-%M`. A schema both names new snapshots and selects existing ones for replication and
 // retention, so formatting and parsing are built from one token table and checked against each other.
 // Names are written on the wall clock of the schema's time zone (the NAS's, as TrueNAS does; UTC for tasks saved
 // before zones existed): in the hour a fall-back repeats, a name is read as the earlier of its two instants.
+
+/**
+ * Longer schemas are refused before anything is built from them (a 40,000-character schema once made the
+ * validator's RegExp throw "Regular expression too large"). A name it makes must fit ZFS's 255 with its dataset.
+ */
+export const maxNamingSchemaLength = 200;
 
 export interface NamingSchemaIssue {
   message: string;
@@ -55,7 +63,7 @@ function split(pattern: string): { parts: Part[]; issues: string[] } {
   for (let i = 0; i < pattern.length; i++) {
     const char = pattern[i]!;
     if (char !== '%') {
-      if (!literalCharacter.test(char)) issues.push(`"${char}" cannot appear in a ZFS snapshot name (use letters, digits, "_", "-", ".", ":" or space).`);
+      if (!literalCharacter.test(char)) issues.push(`${describeCharacter(char)} cannot appear in a ZFS snapshot name (use letters, digits, "_", "-", ".", ":" or space).`);
       literal += char;
       continue;
     }
@@ -80,6 +88,9 @@ function split(pattern: string): { parts: Part[]; issues: string[] } {
 /** Checks a schema the way the wizard does; an empty list means it is usable. */
 export function checkNamingSchema(pattern: string): NamingSchemaIssue[] {
   if (pattern.trim() === '') return [{ message: 'Enter a naming schema, e.g. auto-%Y-%m-%d_%H-%M.' }];
+  if (pattern.length > maxNamingSchemaLength) {
+    return [{ message: `The schema is ${pattern.length} characters long; at most ${maxNamingSchemaLength} are allowed.` }];
+  }
   const { parts, issues } = split(pattern);
   const used = parts.flatMap((p) => ('token' in p ? [p.token] : []));
   for (const token of requiredTokens) {
@@ -154,9 +165,11 @@ function build(pattern: string, parts: Part[], clock: ZoneClock): NamingSchema {
   return { pattern, timeZone: clock.zone, format, parse, parseTime, matches: (name) => parseTime(name) !== null };
 }
 
-/** A usable schema, or an Error listing every problem. `timeZone`: the IANA zone of the names' wall clock. */
+/** A usable schema; INVALID_REQUEST listing every problem otherwise. `timeZone`: the IANA zone of the names' wall clock. */
 export function namingSchema(pattern: string, timeZone: string = 'UTC'): NamingSchema {
   const issues = checkNamingSchema(pattern);
-  if (issues.length > 0) throw new Error(`Invalid naming schema "${pattern}": ${issues.map((i) => i.message).join(' ')}`);
+  if (issues.length > 0) {
+    throw new AppFailure('INVALID_REQUEST', `Invalid naming schema ${quoteName(pattern)}: ${issues.map((i) => i.message).join(' ')}`, 'Use a schema such as auto-%Y-%m-%d_%H-%M.', { pattern: pattern.slice(0, 300) });
+  }
   return build(pattern, split(pattern).parts, zoneClock(timeZone));
 }

@@ -2,7 +2,8 @@ import { namingSchema } from '../../../shared/naming-schema.ts';
 import type { DatasetReport, DestructionChange, DestructionItem, DestructionPlan, DestructiveOperation, RunRefusal, RunReport, SendStep } from '../../../shared/replication-reports.ts';
 import { AppFailure, toAppError } from '../../../shared/result.ts';
 import { decideRetention, describeReason, prunedNames, replicaRetentionRequest } from '../../../shared/retention.ts';
-import type { ReplicationTask } from '../../../shared/task-schemas.ts';
+import { compileSelectionRegex } from '../../../shared/selection-regex.ts';
+import { assertRunnableTask, encryptionKeyProblem, type ReplicationTask } from '../../../shared/task-schemas.ts';
 import { assertZfsName, assertZfsPropertyName, poolOfName } from '../../../shared/zfs-names.ts';
 import { buildCommandLine } from '../ssh/command-runner.ts';
 import type { Privilege } from '../ssh/ssh-command-runner.ts';
@@ -74,10 +75,9 @@ export function selector(task: ReplicationTask): (name: string) => boolean {
   switch (selection.kind) {
     case 'all':
       return () => true;
-    case 'regex': {
-      const regex = new RegExp(selection.pattern);
-      return (name) => regex.test(name);
-    }
+    case 'regex':
+      // RE2: linear time on any name a NAS lists, whatever the pattern.
+      return compileSelectionRegex(selection.pattern);
     case 'naming-schema': {
       const schemas = selection.schemas.map((pattern) => namingSchema(pattern, selection.timeZone));
       return (name) => schemas.some((schema) => schema.matches(name));
@@ -233,6 +233,9 @@ export async function runReplicationTask(task: ReplicationTask, deps: EngineDeps
   };
   let release: (() => Promise<void>) | null = null;
   try {
+    // The whole task is checked before any connection opens: a bad value (e.g. from a hand-edited settings file)
+    // fails here, named, with nothing changed on any NAS.
+    task = assertRunnableTask(task);
     // Both connections (handshake and capability probe) at once.
     const [source, destination] = await Promise.all([deps.nas(task.sourceConnectionId), deps.nas(task.destinationConnectionId)]);
     if (!options.dryRun) {
@@ -270,14 +273,10 @@ export function destinationKeyOf(task: ReplicationTask, given: string | undefine
       { needs: 'destinationKey' },
     );
   }
-  if (format === 'hex' && !/^[0-9a-fA-F]{64}$/.test(key)) {
-    throw new AppFailure('INVALID_REQUEST', 'A hex key is exactly 64 hexadecimal digits (32 bytes).', 'Generate one with: openssl rand -hex 32');
-  }
-  if (format === 'passphrase') {
-    const bytes = Buffer.byteLength(key);
-    if (/[\r\n]/.test(key) || bytes < 8 || bytes > 512) {
-      throw new AppFailure('INVALID_REQUEST', 'A ZFS passphrase is 8 to 512 bytes on one line.', 'Choose a passphrase of at least 8 characters without line breaks.');
-    }
+  // The rule the task schema applies to a stored key (shared/task-schemas.ts).
+  const problem = encryptionKeyProblem(format, key);
+  if (problem !== null) {
+    throw new AppFailure('INVALID_REQUEST', problem, format === 'hex' ? 'Generate one with: openssl rand -hex 32' : 'Choose a passphrase of at least 8 characters on one line.');
   }
   return { format, key };
 }

@@ -2,7 +2,7 @@ import { namingSchema } from '../../../shared/naming-schema.ts';
 import { AppFailure } from '../../../shared/result.ts';
 import { zoneClock } from '../../../shared/time-zone.ts';
 import { decideRetention, describeReason, periodicRetentionRequest, prunedNames, replicationNeedsOf, type RetentionDecision, type RetentionRequestData } from '../../../shared/retention.ts';
-import type { PeriodicSnapshotTask, ReplicationTask } from '../../../shared/task-schemas.ts';
+import { assertRunnableSnapshotTask, type PeriodicSnapshotTask, type ReplicationTask } from '../../../shared/task-schemas.ts';
 import { assertZfsName } from '../../../shared/zfs-names.ts';
 import { buildCommandLine } from '../ssh/command-runner.ts';
 import { failureFromStderr } from '../ssh/stderr-error-table.ts';
@@ -38,6 +38,7 @@ async function coveredDatasets(task: PeriodicSnapshotTask, host: ZfsHost, call: 
 }
 
 export async function takeSnapshots(task: PeriodicSnapshotTask, host: ZfsHost, now: Date, options: { dryRun?: boolean } & CallOptions = {}): Promise<TakeSnapshotsResult> {
+  task = assertRunnableSnapshotTask(task); // the whole task, before any command
   const { dryRun, ...call } = options;
   const dataset = assertZfsName('dataset', task.dataset);
   for (const excluded of task.exclude) {
@@ -135,6 +136,7 @@ export interface PruneResult {
  * since is left alone). A dry run asks zfs (-n) what would go and the space it would free.
  */
 export async function pruneSnapshots(task: PeriodicSnapshotTask, host: ZfsHost, now: Date, options: { dryRun?: boolean } & CallOptions & SourceRetentionOptions = {}): Promise<PruneResult> {
+  task = assertRunnableSnapshotTask(task); // the whole task, before any command
   const { dryRun, replicationTasks, ...call } = options;
   const plan = await planSourceRetention(task, host, now, call, replicationTasks ? { replicationTasks } : {});
   const result: PruneResult = { plan, dryRun: dryRun ?? false, destroyed: [], reclaimBytes: 0, commands: [] };

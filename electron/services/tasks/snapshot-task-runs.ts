@@ -1,4 +1,4 @@
-import type { PeriodicSnapshotTask, ReplicationTask } from '../../../shared/task-schemas.ts';
+import { assertRunnableSnapshotTask, type PeriodicSnapshotTask, type ReplicationTask } from '../../../shared/task-schemas.ts';
 import { pruneSnapshots, takeSnapshots, type PruneResult, type TakeSnapshotsResult } from '../snapshots/periodic-snapshots.ts';
 import type { NasRegistry } from './nas-registry.ts';
 
@@ -9,6 +9,7 @@ export async function runSnapshotTask(
   /** replicationTasks: the store's, so the prune keeps what they have not sent yet. */
   options: { dryRun?: boolean; now?: Date; signal?: AbortSignal; replicationTasks?: readonly ReplicationTask[] } = {},
 ): Promise<{ taken: TakeSnapshotsResult; pruned: PruneResult }> {
+  task = assertRunnableSnapshotTask(task); // the whole task, before any connection opens
   const host = await nas.host(task.connectionId);
   const now = options.now ?? new Date();
   const call = { ...(options.dryRun ? { dryRun: true } : {}), ...(options.signal ? { signal: options.signal } : {}) };

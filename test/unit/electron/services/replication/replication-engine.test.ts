@@ -86,8 +86,16 @@ describe('runReplicationTask (dry run)', () => {
     expect(report.result).toBe('FAILED');
     expect(report.error).toMatchObject({ code: 'INVALID_REQUEST', details: { needs: 'destinationKey' } });
     expect(source.calls).toEqual([]);
-    const short = await runReplicationTask(task({ encryption: { kind: 'encrypt-on-destination', keyFormat: 'hex', key: 'abcdefgh' } }), { nas }, { dryRun: true });
+    // A short hex key is refused when the task is saved, and by a run of a task that bypassed that (a hand-edited file).
+    const shortKey = { encryption: { kind: 'encrypt-on-destination', keyFormat: 'hex', key: 'abcdefgh' } } as const;
+    expect(() => task(shortKey)).toThrow('64 hexadecimal digits');
+    const short = await runReplicationTask({ ...task(), ...shortKey }, { nas }, { dryRun: true });
+    expect(short.error).toMatchObject({ code: 'INVALID_REQUEST', details: { issues: [{ field: 'encryption.key' }] } });
     expect(short.error?.message).toContain('64 hexadecimal digits');
+    expect(source.calls).toEqual([]);
+    // A key given for one run is checked by the same rule.
+    const given = await runReplicationTask(task({ encryption: { kind: 'encrypt-on-destination', keyFormat: 'hex' } }), { nas }, { dryRun: true, destinationKey: 'abcdefgh' });
+    expect(given.error?.message).toContain('64 hexadecimal digits');
   });
 
   it('an existing unencrypted parent is refused for encrypt-on-destination (the replicas would be plain text)', async () => {
@@ -98,8 +106,12 @@ describe('runReplicationTask (dry run)', () => {
 
   it('a property both excluded and overridden is refused before any command', async () => {
     const { nas, source } = sides(null);
-    const report = await runReplicationTask(task({ properties: { replicate: true, exclude: ['compression'], override: { compression: 'zstd' } } }), { nas }, { dryRun: true });
-    expect(report.error).toMatchObject({ code: 'INVALID_REQUEST', message: 'Property compression is both excluded and overridden.' });
+    const both = { properties: { replicate: true, exclude: ['compression'], override: { compression: 'zstd' } } };
+    // Refused when saved, and by a run of a task that was not (a hand-edited settings file).
+    expect(() => task(both)).toThrow('Property compression is both excluded and overridden');
+    const report = await runReplicationTask({ ...task(), ...both }, { nas }, { dryRun: true });
+    expect(report.error).toMatchObject({ code: 'INVALID_REQUEST', details: { issues: [{ field: 'properties.override.compression' }] } });
+    expect(report.error?.message).toContain('Property compression is both excluded and overridden');
     expect(source.calls).toEqual([]);
   });
 

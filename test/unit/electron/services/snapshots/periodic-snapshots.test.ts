@@ -46,7 +46,10 @@ describe('takeSnapshots', () => {
     const dry = await takeSnapshots(task({ recursive: false }), host, at, { dryRun: true });
     expect(dry).toEqual({ snapshots: ['tank/data@auto-2026-11-21_10-05'], command: '/usr/sbin/zfs snapshot tank/data@auto-2026-11-21_10-05', dryRun: true });
     expect(runner.calls).toEqual([]);
-    await expect(takeSnapshots(task({ exclude: ['tank/other'] }), host, at)).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
+    // Refused when saved; a task that bypassed the schema (a hand-edited file) is refused before any command.
+    expect(() => task({ exclude: ['tank/other'] })).toThrow('is not a child of');
+    await expect(takeSnapshots({ ...task(), exclude: ['tank/other'] }, host, at)).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
+    expect(runner.calls).toEqual([]);
   });
 
   it('names on the NAS wall clock; a name taken twice in the hour a fall-back repeats says why', async () => {
