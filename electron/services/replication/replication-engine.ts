@@ -16,6 +16,7 @@ import { buildAbortReceiveArgv, buildReceiveArgv, buildSendArgv, buildSendEstima
 import type { ZfsHost } from '../zfs/zfs-host.ts';
 import { planReplication, type DestinationState, type PlanOptions } from './replication-planner.ts';
 import { availableTools, openDirectConnection, requiredTools, transferStream, type DirectConnection, type TransferSide } from './stream-transfer.ts';
+import { holdTagOf } from './hold-tags.ts';
 import { acquireTaskLock } from './task-lock.ts';
 
 // Runs one replication task: lock, list both sides (one command each per source root), plan every dataset,
@@ -54,7 +55,7 @@ export interface EngineRunOptions {
 
 export type { DatasetReport, RunReport } from '../../../shared/replication-reports.ts';
 
-export const holdTagOf = (taskId: string) => `zfs-replication:${taskId}`;
+export { holdTagOf } from './hold-tags.ts';
 
 export { promotedProperty } from '../zfs/replication-listing.ts';
 

@@ -296,8 +296,9 @@ function heldNow(inventory: Inventory, snapshot: string): boolean {
 /** Checks the confirmation, then acts on the whole plan (the snapshot screens' path). */
 export async function executeDestruction(host: ZfsHost, plan: DestructionPlan, confirmation: string | undefined, options: ExecuteOptions = {}): Promise<DestructionOutcome> {
   assertConfirmed(plan, confirmation);
-  if (plan.refused.length > 0 && plan.operations.length === 0) {
-    throw new AppFailure('CONFIRMATION_REQUIRED', `Nothing can be destroyed: ${plan.refused.map((r) => `${r.name} (${r.reason})`).join('; ')}.`, 'Release the holds or pick other snapshots.');
+  // Held snapshots in a rollback's way make zfs refuse it; snapshots refused from a destroy are simply left out.
+  if (plan.refused.length > 0 && (plan.operations.length === 0 || plan.purpose === 'rollback')) {
+    throw new AppFailure('CONFIRMATION_REQUIRED', `This cannot go ahead: ${plan.refused.map((r) => `${r.name} (${r.reason})`).join('; ')}.`, 'Release those holds first (if they may go), or pick other snapshots.', { refused: plan.refused });
   }
   return executeOperations(host, plan, plan.operations, options);
 }
