@@ -6,7 +6,7 @@ import { PeriodicSnapshotTaskSchema, ReplicationTaskSchema, RunRecordSchema, Tas
 
 // The one contract between the renderer and the main process. Electron IPC, the preload bridge and the
 // loopback WebSocket bridge are all generated from these two tables: adding a verb here is the whole job
-// on the transport side (the handler lives in electron/services/app-services.ts).
+// on the transport side (the handler lives in electron/services/handlers/<feature>.ts, wired by createCore).
 
 interface VerbSpec {
   request: z.ZodType;
@@ -25,8 +25,9 @@ export const VersionInfoSchema = z.object({
   electron: z.string().nullable(),
   chrome: z.string().nullable(),
   platform: z.string(),
-  transport: z.enum(['electron', 'bridge']),
+  transport: z.enum(['electron', 'bridge', 'cli']),
 });
+export type VersionInfo = z.output<typeof VersionInfoSchema>;
 
 export const StoreStatusSchema = z.object({
   path: z.string(),
@@ -40,36 +41,66 @@ const TaskRef = z.object({ taskId: z.string().uuid() }).strict();
 export const HostKeyInfoSchema = z.object({ type: z.string(), sha256: z.string() });
 const Address = z.object({ host: HostSchema, port: PortSchema });
 
+// The zfs layer's rows (electron/services/zfs: pools.ts, datasets.ts, snapshots.ts) are exactly these types; a unit
+// test proves it, so a listing crosses the transports without a copy.
 export const PoolSummarySchema = z.object({
   name: z.string(),
+  guid: z.string(),
+  /** ONLINE, DEGRADED, FAULTED, OFFLINE, UNAVAIL, REMOVED, SUSPENDED. */
   health: z.string(),
   sizeBytes: z.number(),
   allocatedBytes: z.number(),
   freeBytes: z.number(),
+  /** Percent of space used, 0-100. */
+  capacityPercent: z.number(),
+  /** Percent; null when the pool cannot tell. */
+  fragmentationPercent: z.number().nullable(),
   readonly: z.boolean(),
 });
 export const DatasetSummarySchema = z.object({
   name: z.string(),
   type: z.enum(['filesystem', 'volume']),
+  guid: z.string(),
+  createtxg: z.number(),
+  /** Unix seconds. */
+  creation: z.number(),
   usedBytes: z.number(),
   availableBytes: z.number(),
   referencedBytes: z.number(),
+  /** "off" or the cipher, e.g. "aes-256-gcm". */
   encryption: z.string(),
-  keyStatus: z.string().nullable(),
+  /** The dataset whose key this one uses; null when not encrypted. */
+  encryptionRoot: z.string().nullable(),
+  keyStatus: z.enum(['available', 'unavailable']).nullable(),
   readonly: z.boolean(),
+  /** The snapshot this clone was created from; null when not a clone. */
+  origin: z.string().nullable(),
   receiveResumeToken: z.string().nullable(),
+  /** null for volumes. */
+  mounted: z.boolean().nullable(),
+  /** A path, "none" or "legacy"; null for volumes. */
   mountpoint: z.string().nullable(),
 });
 export const SnapshotSummarySchema = z.object({
   name: z.string(),
   type: z.enum(['snapshot', 'bookmark']),
+  /** Equal guids on two NAS mean the same snapshot, whatever its name. */
   guid: z.string(),
   createtxg: z.number(),
+  /** Unix seconds. */
   creation: z.number(),
   usedBytes: z.number().nullable(),
   referencedBytes: z.number().nullable(),
+  /** Number of holds; null for bookmarks. */
   userRefs: z.number().nullable(),
+  /** "tank/data" of "tank/data@daily-1". */
+  dataset: z.string(),
+  /** "daily-1" of "tank/data@daily-1" (or of "tank/data#daily-1"). */
+  shortName: z.string(),
 });
+export type PoolSummary = z.output<typeof PoolSummarySchema>;
+export type DatasetSummary = z.output<typeof DatasetSummarySchema>;
+export type SnapshotSummary = z.output<typeof SnapshotSummarySchema>;
 
 // The reports of the replication engine and its maintenance verbs: one definition, in shared/replication-reports.ts.
 export { DoctorReportSchema, PromoteReportSchema, RepairReportSchema, ResetReportSchema, RunReportSchema } from './replication-reports.ts';
@@ -131,7 +162,7 @@ export const verbs = {
   ),
   installAppKey: verb(
     ConnectionRef.extend({ password: z.string().min(1).max(1024) }),
-    z.object({ added: z.boolean(), keyLoginMs: z.number() }),
+    z.object({ added: z.boolean(), hostKey: HostKeyInfoSchema, keyLoginMs: z.number() }),
     "Use the password once to install the app's key, then verify a key-only login. The password is not stored.",
   ),
   establishNasTrust: verb(

@@ -7,10 +7,11 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createAppServices } from '../services/app-services.ts';
+import { createCore } from '../services/core.ts';
 import { appVersion } from '../services/runtime-versions.ts';
 import { resolveConfigDir } from '../services/store/config-dir.ts';
 import { openConfStore } from '../services/store/open-conf-store.ts';
+import { describeHolder } from '../services/schedules/scheduler-lock.ts';
 import { startBridge } from './bridge-server.ts';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
@@ -35,8 +36,8 @@ if (!existsSync(path.join(values.renderer, 'index.html'))) {
 
 const configDir = resolveConfigDir();
 const store = openConfStore(configDir);
-if (store.recovery) console.error(store.recovery.message);
-const services = createAppServices({
+for (const message of store.warnings) console.error(`warning: ${message}`);
+const core = createCore({
   store,
   configDir,
   by: 'bridge',
@@ -49,8 +50,11 @@ const services = createAppServices({
     transport: 'bridge',
   },
 });
-const bridge = await startBridge({ services, rendererDir: values.renderer, port });
-services.scheduler.start();
+const bridge = await startBridge({ core, rendererDir: values.renderer, port });
+const schedules = await core.scheduler.start();
+if (schedules.state === 'standby') {
+  console.error(`warning: scheduled runs do not start here: ${describeHolder(schedules.holder)} runs the schedules of this settings folder (they start here when it stops).`);
+}
 
 if (values.json) {
   console.log(JSON.stringify({ url: bridge.url, origin: bridge.origin, port: bridge.port, token: bridge.token, store: store.path }));
@@ -75,7 +79,7 @@ if (values.open) {
 }
 
 const shutdown = () => {
-  void Promise.all([bridge.close(), services.dispose()]).then(() => process.exit(0));
+  void Promise.all([bridge.close(), core.dispose()]).then(() => process.exit(0));
 };
 process.on('SIGINT', shutdown);
 process.on('SIGTERM', shutdown);

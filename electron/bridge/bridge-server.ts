@@ -6,15 +6,14 @@ import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { bridgeProtocol, bridgeTokenPrefix, type BridgeClientMessage, type BridgeServerMessage } from '../../shared/contract.ts';
 import { contentSecurityPolicy, headerOnlyDirectives } from '../../shared/content-security-policy.ts';
-import type { AppServices } from '../services/app-services.ts';
-import { dispatch } from '../services/rpc/dispatcher.ts';
+import type { Core } from '../services/core.ts';
 
 // The loopback bridge: the same services as the Electron main process, reachable from a plain browser.
 // It listens on 127.0.0.1 only; a WebSocket must carry the per-run token and come from our own origin, and
 // every HTTP request must name our host (a DNS-rebinding page cannot).
 
 export interface BridgeOptions {
-  services: AppServices;
+  core: Core;
   /** The built renderer (index.html and assets). */
   rendererDir: string;
   /** 0 (default) picks a free port. */
@@ -141,11 +140,11 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
         ws.close(1003, 'Malformed message');
         return;
       }
-      send(ws, { id: message.id, result: await dispatch(options.services.handlers, message.verb, message.request) });
+      send(ws, { id: message.id, result: await options.core.call(message.verb, message.request) });
     });
   });
 
-  const unsubscribe = options.services.bus.subscribe((event, payload) => {
+  const unsubscribe = options.core.bus.subscribe((event, payload) => {
     for (const client of sockets.clients) send(client, { event, payload });
   });
 

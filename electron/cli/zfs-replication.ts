@@ -6,17 +6,14 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatBytes } from '../../shared/format-bytes.ts';
 import { AppFailure, toAppError, type AppError } from '../../shared/result.ts';
+import type { EventPayload, VerbName, VerbRequest, VerbResponse } from '../../shared/contract.ts';
+import { createCore, type Core } from '../services/core.ts';
 import type { RunReport } from '../services/replication/replication-engine.ts';
-import { createSshServices } from '../services/ssh/ssh-services.ts';
-import { resolveConfigDir } from '../services/store/config-dir.ts';
+import { appVersion } from '../services/runtime-versions.ts';
+import { existingConfigDirProblem, resolveConfigDir } from '../services/store/config-dir.ts';
 import { openConfStore } from '../services/store/open-conf-store.ts';
-import { hostKeyTrustFromStore } from '../services/ssh/store-host-key-trust.ts';
-import { doctorTask, promoteTask, repairTask, resetTask } from '../services/replication/task-maintenance.ts';
+import { taskLogPath } from '../services/tasks/task-runs.ts';
 import { changeWords } from '../services/zfs/destruction.ts';
-import { pruneSnapshots } from '../services/snapshots/periodic-snapshots.ts';
-import { NasRegistry } from '../services/tasks/nas-registry.ts';
-import { runSnapshotTask } from '../services/tasks/snapshot-task-runs.ts';
-import { TaskRuns, taskLogPath } from '../services/tasks/task-runs.ts';
 import { liveTaskStatuses } from '../services/tasks/task-status.ts';
 
 export const exitCodes = {
@@ -106,33 +103,54 @@ function printReport(report: RunReport, output: Output): void {
   else if (output.verbose && report.result === 'FINISHED') console.log(`finished: ${report.snapshotsSent} snapshot(s), ${formatBytes(report.bytesSent)}`);
 }
 
+/** The CLI's one core (the same createCore as the app and the bridge), built on first use: `list` and `log` need none. */
+function coreOpener(configDir: string, store: ReturnType<typeof openConfStore>): { get(): Core; dispose(): Promise<void> } {
+  let core: Core | null = null;
+  return {
+    get: () =>
+      (core ??= createCore({
+        store,
+        configDir,
+        by: 'cli',
+        versions: { app: appVersion(path.join(import.meta.dirname, '..', '..', 'package.json')), node: process.versions.node, electron: null, chrome: null, platform: process.platform, transport: 'cli' },
+      })),
+    dispose: async () => {
+      await core?.dispose();
+    },
+  };
+}
+
+/** A verb through the core's dispatcher (request checked against the contract); a failure is thrown as it came. */
+async function invoke<K extends VerbName>(core: Core, verb: K, request: VerbRequest<K>): Promise<VerbResponse<K>> {
+  const result = await core.call(verb, request);
+  if (!result.ok) throw new AppFailure(result.error.code, result.error.message, result.error.hint, result.error.details);
+  return result.value as VerbResponse<K>;
+}
+
 interface MaintenanceContext {
-  configDir: string;
-  store: ReturnType<typeof openConfStore>;
+  core: Core;
   output: Output;
   dryRun: boolean;
   confirmation?: string;
 }
 
 async function maintenance(verb: string, target: string | undefined, context: MaintenanceContext): Promise<number> {
-  const { store, output } = context;
-  const ssh = createSshServices({ configDir: context.configDir, trust: hostKeyTrustFromStore(store), connectTimeoutMs: () => store.getSettings().connectTimeoutSeconds * 1000 });
-  const registry = new NasRegistry(store, ssh);
-  const deps = { nas: (id: string) => registry.nas(id), by: 'cli' };
+  const { core, output } = context;
+  const { store } = core;
   const options = { dryRun: context.dryRun, ...(context.confirmation ? { confirmation: context.confirmation } : {}) };
+  const taskId = () => store.getTask(target!).id;
   const print = (value: unknown, lines: string[]) => {
     if (output.json) console.log(JSON.stringify({ ok: true, ...(value as object) }, null, 2));
     else for (const line of lines) console.log(line);
   };
-  try {
-    switch (verb) {
+  switch (verb) {
       case 'doctor': {
-        const report = await doctorTask(store.getTask(target!), deps);
+        const report = await invoke(core, 'doctorTask', { taskId: taskId() });
         print(report, report.checks.map((c) => `${c.status.toUpperCase().padEnd(4)} ${c.title}: ${c.detail}${c.hint && c.status !== 'ok' ? `\n     hint: ${c.hint}` : ''}`));
         return report.status === 'fail' ? exitCodes.failed : exitCodes.ok;
       }
       case 'repair': {
-        const report = await repairTask(store.getTask(target!), deps, options);
+        const report = await invoke(core, 'repairTask', { taskId: taskId(), ...options });
         if (report.actions.length === 0) {
           print(report, ['nothing to repair: the task has a usable common base and its holds']);
           return exitCodes.ok;
@@ -150,7 +168,7 @@ async function maintenance(verb: string, target: string | undefined, context: Ma
         return report.error ? exitCodeOf(report.error) : exitCodes.ok;
       }
       case 'reset': {
-        const report = await resetTask(store.getTask(target!), deps, options);
+        const report = await invoke(core, 'resetTask', { taskId: taskId(), dryRun: options.dryRun });
         print(report, [
           `${report.dryRun ? 'would release' : 'released'} holds: ${[...report.released.source, ...report.released.destination].join(', ') || 'none'}`,
           `${report.dryRun ? 'would remove' : 'removed'} lock files: ${report.lockFiles.join(', ') || 'none'}`,
@@ -158,7 +176,7 @@ async function maintenance(verb: string, target: string | undefined, context: Ma
         return exitCodes.ok;
       }
       case 'promote': {
-        const report = await promoteTask(store.getTask(target!), deps, options);
+        const report = await invoke(core, 'promoteTask', { taskId: taskId(), dryRun: options.dryRun });
         print(report, [
           `${report.dryRun ? 'would promote' : 'promoted'}: ${report.promoted.join(', ') || 'nothing'}`,
           ...report.failback.map((f) => `failback ${f.from} -> ${f.to}: ${f.base ? `incremental from @${f.base}` : 'full resend'}${f.commands.length ? `\n  $ ${f.commands.join('\n  $ ')}` : ''}`),
@@ -169,25 +187,22 @@ async function maintenance(verb: string, target: string | undefined, context: Ma
       case 'prune': {
         const tasks = store.listSnapshotTasks().filter((t) => target === undefined || t.id === target);
         if (target !== undefined && tasks.length === 0) throw new AppFailure('NOT_FOUND', `There is no periodic snapshot task "${target}".`, 'Run "zfs-replication list --json" to see their ids.');
-        const results = [];
+        const results: Array<VerbResponse<'pruneSnapshotTask'> & Partial<Pick<VerbResponse<'runSnapshotTask'>, 'taken'>>> = [];
         for (const task of tasks) {
-          if (verb === 'snapshot') results.push({ taskId: task.id, ...(await runSnapshotTask(task, registry, { dryRun: context.dryRun })) });
-          else results.push({ taskId: task.id, pruned: await pruneSnapshots(task, await registry.host(task.connectionId), new Date(), { dryRun: context.dryRun }) });
+          const request = { taskId: task.id, dryRun: context.dryRun };
+          results.push(verb === 'snapshot' ? await invoke(core, 'runSnapshotTask', request) : await invoke(core, 'pruneSnapshotTask', request));
         }
         if (output.json) console.log(JSON.stringify({ ok: true, results }, null, 2));
         else if (context.dryRun || output.verbose) {
           for (const result of results) {
-            if ('taken' in result && result.taken) console.log(`${context.dryRun ? 'would take' : 'took'}: ${result.taken.snapshots.join(', ')}`);
+            if (result.taken) console.log(`${context.dryRun ? 'would take' : 'took'}: ${result.taken.snapshots.join(', ')}`);
             console.log(`${context.dryRun ? 'would prune' : 'pruned'}: ${result.pruned.destroyed.join(', ') || 'nothing'}`);
           }
         }
         return exitCodes.ok;
       }
-    }
-    return exitCodes.usage;
-  } finally {
-    await ssh.closeAll();
   }
+  return exitCodes.usage;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -221,10 +236,24 @@ export async function main(argv: string[]): Promise<number> {
     return exitCodes.usage;
   }
 
+  // The settings folder must exist (the CLI never creates settings by accident) and be usable: exit 2 naming it.
   const configDir = resolveConfigDir();
-  const store = openConfStore(configDir);
-  if (store.recovery) console.error(`warning: ${store.recovery.message}`);
+  const folderProblem = existingConfigDirProblem(configDir);
+  if (folderProblem) {
+    printError(folderProblem.appError, output);
+    return exitCodes.usage;
+  }
+  let store: ReturnType<typeof openConfStore>;
+  try {
+    store = openConfStore(configDir);
+  } catch (error) {
+    const appError = toAppError(error);
+    printError(appError, output);
+    return appError.code === 'STORE_CORRUPT' ? exitCodes.usage : exitCodeOf(appError);
+  }
+  for (const message of store.warnings) console.error(`warning: ${message}`);
   const logDir = path.join(configDir, 'logs');
+  const core = coreOpener(configDir, store);
 
   try {
     switch (verb) {
@@ -249,14 +278,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'status': {
         const tasks = target ? [store.getTask(target)] : store.listTasks();
         // The history knows finished runs only: a run in progress elsewhere (the app, cron) shows in the lock on its source NAS.
-        const ssh = createSshServices({ configDir, trust: hostKeyTrustFromStore(store), connectTimeoutMs: () => store.getSettings().connectTimeoutSeconds * 1000 });
-        const registry = new NasRegistry(store, ssh);
-        let statuses;
-        try {
-          statuses = await liveTaskStatuses(store, tasks, (id) => registry.runner(id));
-        } finally {
-          await ssh.closeAll();
-        }
+        const statuses = await liveTaskStatuses(store, tasks, (id) => core.get().nas.runner(id));
         const rows = statuses.map((s) => {
           const last = s.lastRun;
           return {
@@ -312,31 +334,32 @@ export async function main(argv: string[]): Promise<number> {
       case 'init':
       case 'run':
       case 'inc': {
-        const ssh = createSshServices({ configDir, trust: hostKeyTrustFromStore(store), connectTimeoutMs: () => store.getSettings().connectTimeoutSeconds * 1000 });
         const controller = new AbortController();
         process.once('SIGINT', () => controller.abort());
         process.once('SIGTERM', () => controller.abort());
+        const { runs, bus } = core.get();
+        const task = store.getTask(target!);
+        const unsubscribe = bus.subscribe((name, payload) => {
+          if (!output.verbose || output.json) return;
+          if (name === 'log') {
+            const event = payload as EventPayload<'log'>;
+            if (event.taskId === task.id) console.log(event.message);
+          } else if (name === 'progress') {
+            const event = payload as EventPayload<'progress'>;
+            if (event.taskId === task.id) {
+              process.stderr.write(`\r${event.dataset}: ${formatBytes(event.bytesSent)}${event.bytesTotal ? ` of ${formatBytes(event.bytesTotal)}` : ''} at ${formatBytes(event.bytesPerSecond)}/s${event.etaSeconds !== null ? `, ${Math.round(event.etaSeconds)} s left` : ''}   `);
+            }
+          }
+        });
         try {
-          const runs = new TaskRuns({
-            store,
-            nas: new NasRegistry(store, ssh),
-            logDir,
-            onEvent: (_taskId, event) => {
-              if (!output.verbose || output.json) return;
-              if (event.kind === 'log') console.log(event.message);
-              else if (event.kind === 'progress') {
-                process.stderr.write(`\r${event.dataset}: ${formatBytes(event.bytesSent)}${event.bytesTotal ? ` of ${formatBytes(event.bytesTotal)}` : ''} at ${formatBytes(event.bytesPerSecond)}/s${event.etaSeconds !== null ? `, ${Math.round(event.etaSeconds)} s left` : ''}   `);
-              }
-            },
-          });
-          const report = await runs.run(target!, { by: 'cli', dryRun: values['dry-run'], ...(values.confirm ? { confirmation: values.confirm } : {}), signal: controller.signal });
+          const report = await runs.run(task.id, { by: 'cli', dryRun: values['dry-run'], ...(values.confirm ? { confirmation: values.confirm } : {}), signal: controller.signal });
           if (verb === 'init' && report.result === 'FINISHED' && report.datasets.every((d) => d.plan.status === 'up-to-date') && !output.json) {
             console.log('already initialized: the destination has the newest snapshot (use "run" for incremental updates)');
           }
           printReport(report, output);
           return report.error ? exitCodeOf(report.error) : exitCodes.ok;
         } finally {
-          await ssh.closeAll();
+          unsubscribe();
         }
       }
       case 'doctor':
@@ -345,7 +368,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'promote':
       case 'snapshot':
       case 'prune':
-        return await maintenance(verb, target, { configDir, store, output, dryRun: values['dry-run'], ...(values.confirm ? { confirmation: values.confirm } : {}) });
+        return await maintenance(verb, target, { core: core.get(), output, dryRun: values['dry-run'], ...(values.confirm ? { confirmation: values.confirm } : {}) });
       default:
         console.error(`unknown verb "${verb}"\n\n${usage}`);
         return exitCodes.usage;
@@ -354,6 +377,8 @@ export async function main(argv: string[]): Promise<number> {
     const appError = toAppError(error);
     printError(appError, output);
     return exitCodeOf(appError);
+  } finally {
+    await core.dispose();
   }
 }
 
@@ -361,7 +386,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (error: unknown) => {
-      console.error(error instanceof AppFailure ? error.message : error);
+      // Never a stack trace for the admin (ZRD_DEBUG=1 shows it, for a bug report).
+      const message = error instanceof Error ? error.message : String(error);
+      console.error(error instanceof AppFailure ? `error: ${message}` : `error: unexpected: ${message}\nhint: this is a bug; run again with ZRD_DEBUG=1 and report the output.`);
+      if (process.env.ZRD_DEBUG && error instanceof Error) console.error(error.stack);
       process.exit(exitCodes.failed);
     },
   );

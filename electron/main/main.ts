@@ -1,11 +1,10 @@
 import path from 'node:path';
-import { app, BrowserWindow, ipcMain, nativeTheme, session, shell, type WebFrameMain } from 'electron';
-import ElectronStore from 'electron-store';
+import { app, BrowserWindow, ipcMain, nativeTheme, safeStorage, session, shell, type WebFrameMain } from 'electron';
 import { eventChannel, verbChannel, verbNames } from '../../shared/contract.ts';
 import { fail } from '../../shared/result.ts';
-import { createAppServices } from '../services/app-services.ts';
-import { dispatch } from '../services/rpc/dispatcher.ts';
-import { AppStore, openWithRecovery, storeOptions, type StoreData } from '../services/store/app-store.ts';
+import { createCore, type Core } from '../services/core.ts';
+import { openAppStore, type AppStore } from '../services/store/app-store.ts';
+import type { SecretSealer } from '../services/store/secrets.ts';
 import { isTrustedSenderUrl } from './trusted-sender.ts';
 
 // Defined by Electron Forge's Vite plugin at build time.
@@ -25,11 +24,19 @@ function isTrustedFrame(frame: WebFrameMain | null): boolean {
   return frame !== null && isTrustedSenderUrl(frame.url, frame.parent === null, { devServerUrl, indexFile: rendererIndex });
 }
 
+/**
+ * Stored secrets (task keys) sealed by the OS keychain through safeStorage. On Linux without a Secret Service or
+ * KWallet, Electron falls back to a hard-coded key ("basic_text"): that seals nothing, so the 0600 secrets file is used
+ * as it is instead, and says so in the README.
+ */
+const keychainSealer: SecretSealer = {
+  available: () => safeStorage.isEncryptionAvailable() && (process.platform !== 'linux' || safeStorage.getSelectedStorageBackend() !== 'basic_text'),
+  seal: (plain) => safeStorage.encryptString(plain),
+  unseal: (sealed) => safeStorage.decryptString(sealed),
+};
+
 function openStore(): AppStore {
-  const options = storeOptions(app.getPath('userData'));
-  const filePath = path.join(app.getPath('userData'), `${options.configName}.json`);
-  const { conf, recovery } = openWithRecovery(() => new ElectronStore<StoreData>(options), filePath);
-  return new AppStore(conf, recovery);
+  return openAppStore(app.getPath('userData'), { sealer: keychainSealer });
 }
 
 function hardenWebContents(): void {
@@ -70,7 +77,7 @@ function createWindow(): BrowserWindow {
   return window;
 }
 
-let servicesForQuit: ReturnType<typeof createAppServices> | null = null;
+let coreForQuit: Core | null = null;
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
@@ -81,7 +88,7 @@ if (!app.requestSingleInstanceLock()) {
 
     const store = openStore();
     nativeTheme.themeSource = store.getSettings().theme;
-    const services = createAppServices({
+    const core = createCore({
       store,
       configDir: app.getPath('userData'),
       by: 'app',
@@ -98,16 +105,16 @@ if (!app.requestSingleInstanceLock()) {
       },
     });
 
-    servicesForQuit = services;
-    services.scheduler.start();
+    coreForQuit = core;
+    void core.scheduler.start();
     for (const verb of verbNames) {
       ipcMain.handle(verbChannel(verb), (event, request: unknown) =>
         isTrustedFrame(event.senderFrame)
-          ? dispatch(services.handlers, verb, request)
+          ? core.call(verb, request)
           : fail('FORBIDDEN', 'This page is not allowed to control the app.', 'Only the app window itself may call the backend.'),
       );
     }
-    services.bus.subscribe((name, payload) => {
+    core.bus.subscribe((name, payload) => {
       for (const window of BrowserWindow.getAllWindows()) window.webContents.send(eventChannel(name), payload);
     });
 
@@ -124,7 +131,7 @@ if (!app.requestSingleInstanceLock()) {
 
   app.on('will-quit', () => {
     // Pooled SSH connections close with the app; a running transfer stops and resumes on the next run.
-    void servicesForQuit?.dispose();
+    void coreForQuit?.dispose();
   });
 
   app.on('window-all-closed', () => {

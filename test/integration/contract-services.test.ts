@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAppServices, type AppServices } from '../../electron/services/app-services.ts';
+import { createCore, type Core } from '../../electron/services/core.ts';
 import { dispatch } from '../../electron/services/rpc/dispatcher.ts';
 import { openConfStore } from '../../electron/services/store/open-conf-store.ts';
 import type { EventName } from '../../shared/contract.ts';
@@ -14,7 +14,7 @@ import { nasVm } from './support/zfs-hosts.ts';
 // The contract's NAS verbs end to end, as the renderer calls them (through the dispatcher every transport uses),
 // against the VMs: first contact, fingerprint confirm, key install by password, probing, listing, a task run.
 let configDir: string;
-let services: AppServices;
+let services: Core;
 const events: Array<{ name: EventName; payload: any }> = [];
 const call = async (verb: string, request: unknown): Promise<any> => dispatch(services.handlers, verb, request);
 const value = async (verb: string, request: unknown): Promise<any> => {
@@ -25,7 +25,7 @@ const value = async (verb: string, request: unknown): Promise<any> => {
 
 beforeAll(() => {
   configDir = mkdtempSync(path.join(tmpdir(), 'zrd-contract-it-'));
-  services = createAppServices({
+  services = createCore({
     store: openConfStore(configDir),
     configDir,
     versions: { app: 'test', node: process.versions.node, electron: null, chrome: null, platform: process.platform, transport: 'bridge' },

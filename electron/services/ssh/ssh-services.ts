@@ -10,7 +10,7 @@ import { SshConnectionPool, type PoolConnector, type PoolStats } from './ssh-con
 import { ensureAppKey, resolveCredentials, type CredentialOptions } from './ssh-credentials.ts';
 
 // Everything SSH the app needs, built once per process: the pool, runners per saved connection, the guided key
-// exchanges and host-key confirmation. app-services.ts wires its verbs to these.
+// exchanges and host-key confirmation. handlers/ssh.ts wires its verbs to these.
 
 export interface SshServicesOptions {
   configDir: string;

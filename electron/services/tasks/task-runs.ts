@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { appendFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { ReplicationTask, RunRecord, TaskState } from '../../../shared/task-schemas.ts';
+import type { ReplicationTask, TaskState } from '../../../shared/task-schemas.ts';
 import { runReplicationTask, type EngineEvent, type EngineRunOptions, type RunReport } from '../replication/replication-engine.ts';
 import type { AppStore } from '../store/app-store.ts';
+import type { RunHistoryInput } from '../store/run-history.ts';
 import type { NasRegistry } from './nas-registry.ts';
 import { runSnapshotTask } from './snapshot-task-runs.ts';
 
 // Runs a stored task the same way from the app, the scheduler and the CLI: engine run, a line per event in the
-// task's log file, a run record in the store (history), and events for whoever listens (the UI, `watch`).
+// task's log file, a run record in the task's run history (store.history), and events for whoever listens (the UI, `watch`).
 
 export interface TaskRunsOptions {
   store: AppStore;
@@ -24,7 +25,8 @@ export function taskLogPath(logDir: string, taskId: string): string {
 
 /** PENDING until a real run ends, then the result of the last one (REFUSED counts as FAILED: it needs the admin). */
 export function taskStateFromHistory(store: AppStore, taskId: string): TaskState {
-  const last = store.listRuns(taskId).filter((r) => r.result !== 'DRY_RUN').at(-1);
+  let last = store.history.last(taskId);
+  if (last?.result === 'DRY_RUN') last = store.history.list(taskId).filter((r) => r.result !== 'DRY_RUN').at(-1) ?? null;
   if (!last) return 'PENDING';
   return last.result === 'FINISHED' ? 'FINISHED' : 'FAILED';
 }
@@ -58,7 +60,7 @@ export class TaskRuns {
     const outer = options.signal;
     outer?.addEventListener('abort', () => controller.abort(), { once: true });
     if (!options.dryRun) this.#running.set(task.id, controller);
-    await mkdir(logDir, { recursive: true });
+    await mkdir(logDir, { recursive: true, mode: 0o700 });
     const logFile = taskLogPath(logDir, task.id);
     const lines: string[] = [];
     const flush = async () => {
@@ -81,7 +83,7 @@ export class TaskRuns {
       );
       let report = await runEngine();
       if (!options.dryRun && (await this.#autoCreateSnapshotTasks(task, report, write))) report = await runEngine();
-      const record: RunRecord = {
+      const record: RunHistoryInput = {
         id: randomUUID(),
         taskId: task.id,
         startedAt: report.startedAt,
@@ -93,7 +95,7 @@ export class TaskRuns {
         datasets: report.datasets.map((d) => ({ source: d.source, destination: d.destination, status: d.plan.status, bytesSent: d.bytesSent, snapshotsSent: d.snapshotsSent })),
         error: report.error ? { code: report.error.code, message: report.error.message, ...(report.error.hint ? { hint: report.error.hint } : {}) } : null,
       };
-      if (!options.dryRun) store.recordRun(record);
+      if (!options.dryRun) store.history.append(record);
       write(report.result === 'FINISHED' || report.result === 'DRY_RUN' ? 'info' : 'error', `Result: ${report.result}.`);
       return report;
     } finally {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startBridge, type RunningBridge } from '../../../../electron/bridge/bridge-server.ts';
-import { createAppServices } from '../../../../electron/services/app-services.ts';
+import { createCore } from '../../../../electron/services/core.ts';
 import { openConfStore } from '../../../../electron/services/store/open-conf-store.ts';
 import { bridgeProtocol, bridgeTokenPrefix } from '../../../../shared/contract.ts';
 
@@ -19,12 +19,12 @@ beforeAll(async () => {
   writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>t</title>');
   writeFileSync(path.join(rendererDir, 'assets', 'app.js'), 'console.log(1)');
   writeFileSync(path.join(root, 'secret.txt'), 'outside the renderer');
-  const services = createAppServices({
+  const core = createCore({
     store: openConfStore(path.join(root, 'config')),
     configDir: path.join(root, 'config'),
     versions: { app: '0.0.0-test', node: process.versions.node, electron: null, chrome: null, platform: process.platform, transport: 'bridge' },
   });
-  bridge = await startBridge({ services, rendererDir });
+  bridge = await startBridge({ core, rendererDir });
 });
 afterAll(async () => {
   await bridge.close();

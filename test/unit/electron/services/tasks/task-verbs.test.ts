@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from 'vitest';
 import type { z } from 'zod';
-import { createAppServices, type AppServices } from '../../../../../electron/services/app-services.ts';
+import { createCore, type Core } from '../../../../../electron/services/core.ts';
 import type { DoctorReport, PromoteReport, ResetReport } from '../../../../../electron/services/replication/task-maintenance.ts';
 import { dispatch, type Handlers } from '../../../../../electron/services/rpc/dispatcher.ts';
 import type { TakeSnapshotsResult } from '../../../../../electron/services/snapshots/periodic-snapshots.ts';
@@ -23,7 +23,7 @@ expectTypeOf<z.output<typeof PromoteReportSchema>>().toEqualTypeOf<PromoteReport
 expectTypeOf<z.output<typeof TakeSnapshotsResultSchema>>().toEqualTypeOf<TakeSnapshotsResult>();
 
 let configDir: string;
-let services: AppServices;
+let services: Core;
 let source: FakeNas;
 let destination: FakeNas;
 let connections: { source: Connection; destination: Connection };
@@ -40,7 +40,7 @@ beforeEach(() => {
     source: store.saveConnection({ name: 'src', host: 'src.example', username: 'root', privilege: 'root' }),
     destination: store.saveConnection({ name: 'dst', host: 'dst.example', username: 'root', privilege: 'root' }),
   };
-  services = createAppServices({
+  services = createCore({
     store,
     configDir,
     versions: { app: 'test', node: process.versions.node, electron: null, chrome: null, platform: process.platform, transport: 'bridge' },
@@ -332,6 +332,18 @@ describe('runTask with destinationKey', () => {
     };
     expect(JSON.stringify(everywhere)).not.toContain(key);
     expect(JSON.stringify(everywhere)).not.toContain(key.slice(0, 16));
+  });
+
+  it('a stored key is kept in the secrets file, never config.json, and reaches the engine from there', async () => {
+    const stored = await replicatedTask({ encryption: { kind: 'encrypt-on-destination', keyFormat: 'hex', key } });
+    Object.assign(destination.datasets.get('backup/r')!, { encryption: 'aes-256-gcm', encryptionRoot: 'backup/r', keyStatus: 'unavailable', key });
+    Object.assign(destination.datasets.get('backup/r/data')!, { encryption: 'aes-256-gcm', encryptionRoot: 'backup/r', keyStatus: 'unavailable' });
+    expect(readFileSync(services.store.path, 'utf8')).not.toContain(key);
+    expect(readFileSync(services.store.secrets.path, 'utf8')).toContain(key);
+    const report = await value('runTask', { taskId: stored.id });
+    expect(report).toMatchObject({ result: 'FINISHED', error: null });
+    expect(destination.calls.filter((c) => c.argv[1] === 'load-key')).toEqual([{ argv: ['/usr/sbin/zfs', 'load-key', '-L', 'prompt', 'backup/r'], stdin: `${key}\n` }]);
+    expect(readFileSync(path.join(configDir, 'history', `${stored.id}.jsonl`), 'utf8')).not.toContain(key);
   });
 
   it('a wrong key is refused by ZFS and named as such', async () => {
