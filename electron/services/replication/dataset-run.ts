@@ -47,7 +47,8 @@ export async function replicateDataset(run: PreparedRun, w: PlannedDataset): Pro
     run.log('info', `${w.report.source} -> ${w.report.destination}: ${plan.status === 'up-to-date' ? 'up to date' : plan.status === 'nothing-to-send' ? plan.reason : plan.status}.`);
     return;
   }
-  const startBase = plan.base;
+  // A replica destroyed with the one above it is sent again in full: its old base's hold on the source goes too.
+  const startBase = plan.base ?? w.supersededBase ?? null;
   run.emit({ kind: 'state', state: plan.base === null ? 'running_full' : 'running_inc' });
   await resolveDivergence(run, w);
   await sendSteps(run, w);

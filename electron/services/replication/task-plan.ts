@@ -18,6 +18,8 @@ export interface PlannedDataset {
   report: DatasetReport;
   sourceDataset: ListedDataset;
   destinationDataset: ListedDataset | null;
+  /** A replica destroyed with the one above it had this common base: its hold on the source goes once it is sent again. */
+  supersededBase?: string | null;
 }
 
 export interface TaskPlan {
@@ -192,6 +194,7 @@ export function confirmDestruction(task: ReplicationTask, work: PlannedDataset[]
   for (const w of work) {
     if (destroyed.some((d) => w.report.destination.startsWith(`${d}/`))) {
       // Sent again in full after the dataset above it is destroyed.
+      w.supersededBase = w.report.plan.status === 'refused' ? null : w.report.plan.base;
       w.destinationDataset = null;
       w.report.abortedResume = null;
       w.report.plan = planReplication(sourceStateOf(w.sourceDataset), destinationStateOf(w.report.destination, null), planOptions);
