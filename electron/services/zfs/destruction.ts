@@ -141,11 +141,14 @@ export function buildDestructionPlan(
   inventory: Inventory,
   options: { note?: (item: DestructionItem) => string | null; refused?: DestructionPlan['refused']; reclaimBytes?: number | null } = {},
 ): DestructionPlan {
-  const operations = specs.map((spec): DestructiveOperation => {
-    const items = operationItems(spec, inventory, options.note);
-    if (!items) throw missing(operationTarget(spec), scope);
+  const operations = specs.flatMap((asked): DestructiveOperation[] => {
+    const items = operationItems(asked, inventory, options.note);
+    if (!items) throw missing(operationTarget(asked), scope);
+    // Snapshots named but no longer there are not part of the command (nothing to destroy, nothing to confirm).
+    const spec = asked.kind === 'destroy-snapshots' ? { ...asked, snapshots: asked.snapshots.filter((name) => items.some((i) => i.name === `${asked.dataset}@${name}`)) } : asked;
+    if (spec.kind === 'destroy-snapshots' && spec.snapshots.length === 0) return [];
     const command = buildCommandLine(operationArgv(tools, spec));
-    return spec.kind === 'destroy-snapshots' ? { ...spec, snapshots: [...spec.snapshots], items, command } : { ...spec, items, command };
+    return [spec.kind === 'destroy-snapshots' ? { ...spec, snapshots: [...spec.snapshots], items, command } : { ...spec, items, command }];
   });
   const plan = { purpose: scope.purpose, taskId: scope.taskId, connectionId: scope.connectionId, host: scope.host, operations, refused: options.refused ?? [], reclaimBytes: options.reclaimBytes ?? null };
   return { ...plan, digest: digestOf(plan) };
