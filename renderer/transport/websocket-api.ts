@@ -8,25 +8,15 @@ import {
   type BridgeServerMessage,
   type EventName,
 } from '../../shared/contract.ts';
+import { oversizedMessage } from '../../shared/bridge-limits.ts';
 import { fail, type Result } from '../../shared/result.ts';
+import { bridgeSessionToken } from './bridge-session.ts';
 
 // The browser side of the loopback bridge: the same Api as window.api in Electron, over one WebSocket.
-// The per-run token arrives in the URL fragment (never sent to a server), is kept for this tab only, and
-// the fragment is removed from the address bar.
-
-const tokenKey = 'zrd.bridge-token';
-
-function takeToken(): string {
-  const match = /(?:^#|&)token=([^&]+)/.exec(window.location.hash);
-  if (match?.[1]) {
-    sessionStorage.setItem(tokenKey, decodeURIComponent(match[1]));
-    history.replaceState(null, '', window.location.pathname + window.location.search);
-  }
-  return sessionStorage.getItem(tokenKey) ?? '';
-}
+// The per-run token comes from bridge-session.ts (a one-time code in the address, traded once).
 
 export function createWebSocketApi(): Api {
-  const token = takeToken();
+  const session = bridgeSessionToken();
   const pending = new Map<number, (result: Result<unknown>) => void>();
   const listeners = new Map<EventName, Set<(payload: unknown) => void>>(eventNames.map((name) => [name, new Set()]));
   let nextId = 1;
@@ -38,9 +28,10 @@ export function createWebSocketApi(): Api {
 
   const connect = (): Promise<WebSocket> => {
     if (opened) return opened;
-    opened = new Promise((resolve, reject) => {
+    opened = session.then((token) => new Promise<WebSocket>((resolve, reject) => {
+      if (!token.ok) return reject(new Error(token.error.message));
       const url = `${window.location.protocol === 'https:' ? 'wss' : 'ws'}://${window.location.host}/rpc`;
-      const ws = new WebSocket(url, [bridgeProtocol, `${bridgeTokenPrefix}${token}`]);
+      const ws = new WebSocket(url, [bridgeProtocol, `${bridgeTokenPrefix}${token.value}`]);
       ws.onopen = () => {
         socket = ws;
         resolve(ws);
@@ -61,7 +52,7 @@ export function createWebSocketApi(): Api {
           for (const listener of listeners.get(data.event) ?? []) listener(data.payload);
         }
       };
-    });
+    }));
     opened.catch(() => {
       opened = null;
     });
@@ -73,14 +64,17 @@ export function createWebSocketApi(): Api {
     try {
       ws = socket ?? (await connect());
     } catch {
-      return token
-        ? closedResult()
-        : fail('FORBIDDEN', 'This page was opened without its access token.', 'Open the full address the app printed when it started (it ends with #token=...).');
+      const token = await session;
+      return token.ok ? closedResult() : token;
     }
     const id = nextId++;
+    const message = JSON.stringify({ id, verb, request });
+    // The bridge drops a connection that sends more than it accepts: refuse here, with a message that says why.
+    const tooLarge = oversizedMessage(message);
+    if (tooLarge) return tooLarge;
     return new Promise((resolve) => {
       pending.set(id, resolve);
-      ws.send(JSON.stringify({ id, verb, request }));
+      ws.send(message);
     });
   };
 

@@ -1,5 +1,5 @@
 import { AppFailure } from '../../../shared/result.ts';
-import type { ReplicationTask } from '../../../shared/task-schemas.ts';
+import { encryptionKeyProblem, type ReplicationTask } from '../../../shared/task-schemas.ts';
 import { assertZfsName, poolOfName } from '../../../shared/zfs-names.ts';
 import { failureFromStderr } from '../ssh/stderr-error-table.ts';
 import { listDatasets } from '../zfs/datasets.ts';
@@ -30,14 +30,10 @@ export function destinationKeyOf(task: ReplicationTask, given: string | undefine
       { needs: 'destinationKey' },
     );
   }
-  if (format === 'hex' && !/^[0-9a-fA-F]{64}$/.test(key)) {
-    throw new AppFailure('INVALID_REQUEST', 'A hex key is exactly 64 hexadecimal digits (32 bytes).', 'Generate one with: openssl rand -hex 32');
-  }
-  if (format === 'passphrase') {
-    const bytes = Buffer.byteLength(key);
-    if (/[\r\n]/.test(key) || bytes < 8 || bytes > 512) {
-      throw new AppFailure('INVALID_REQUEST', 'A ZFS passphrase is 8 to 512 bytes on one line.', 'Choose a passphrase of at least 8 characters without line breaks.');
-    }
+  // The rule the task schema applies to a stored key (shared/task-schemas.ts).
+  const problem = encryptionKeyProblem(format, key);
+  if (problem !== null) {
+    throw new AppFailure('INVALID_REQUEST', problem, format === 'hex' ? 'Generate one with: openssl rand -hex 32' : 'Choose a passphrase of at least 8 characters on one line.');
   }
   return { format, key };
 }

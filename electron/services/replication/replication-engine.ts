@@ -1,8 +1,7 @@
-import { namingSchema } from '../../../shared/naming-schema.ts';
 import type { DestructionChange, DestructionPlan, RunRefusal, RunReport } from '../../../shared/replication-reports.ts';
 import { AppFailure, toAppError } from '../../../shared/result.ts';
-import { planRetention } from '../../../shared/retention-plan.ts';
-import type { ReplicationTask } from '../../../shared/task-schemas.ts';
+import { decideRetention, describeReason, prunedNames, replicaRetentionRequest } from '../../../shared/retention.ts';
+import { assertRunnableTask, type ReplicationTask } from '../../../shared/task-schemas.ts';
 import { assertZfsPropertyName } from '../../../shared/zfs-names.ts';
 import { buildCommandLine } from '../ssh/command-runner.ts';
 import { buildDestructionPlan, changeWords, type OperationSpec } from '../zfs/destruction.ts';
@@ -18,15 +17,17 @@ import { confirmDestruction, planTask, type TaskPlan } from './task-plan.ts';
 
 // Runs one replication task: lock, list both sides (one command each per source root), plan every dataset,
 // refuse anything destructive that was not confirmed (one destruction plan, its digest), prune the destination by
-// its lifetime, send, hold the new common snapshot pair. A dry run stops after planning and returns the exact
+// its retention policy, send, hold the new common snapshot pair. A dry run stops after planning and returns the exact
 // commands it would run.
 //
 // The engine's public API (what the app, the CLI and task maintenance use) is this file's exports: running a task,
-// planning one without changing anything, and where a source dataset lands.
+// planning one without changing anything, where a source dataset lands, which snapshots a task selects and the
+// destination key it runs with (checked as a run checks them).
 
 export type { EngineDeps, EngineEvent, EngineNas, EngineRunOptions } from './engine-types.ts';
 export type { DatasetReport, RunReport } from '../../../shared/replication-reports.ts';
-export { destinationNameOf, planTask, type PlannedDataset, type TaskPlan } from './task-plan.ts';
+export { destinationNameOf, planTask, selector, type PlannedDataset, type TaskPlan } from './task-plan.ts';
+export { destinationKeyOf } from './destination-encryption.ts';
 export { holdTagOf } from './hold-tags.ts';
 
 interface Run {
@@ -58,6 +59,9 @@ export async function runReplicationTask(task: ReplicationTask, deps: EngineDeps
   };
   let release: (() => Promise<void>) | null = null;
   try {
+    // The whole task is checked before any connection opens: a bad value (e.g. from a hand-edited settings file)
+    // fails here, named, with nothing changed on any NAS.
+    task = assertRunnableTask(task);
     // Both connections (handshake and capability probe) at once.
     const [source, destination] = await Promise.all([deps.nas(task.sourceConnectionId), deps.nas(task.destinationConnectionId)]);
     if (!options.dryRun) {
@@ -104,8 +108,8 @@ async function planAndSend(run: Run, shared: PreparedRun['shared']): Promise<voi
   if (plan.refusal && options.confirmation !== plan.refusal.confirmation) return refuseRun(run, plan.refusal);
   if (plan.refusal) confirmDestruction(task, plan.datasets, plan.refusal);
   if (encryptionKey) await checkEncryptedParent(task, run.source, run.destination, plan, encryptionKey, { dryRun: options.dryRun ?? false, ...run.call });
-  decideDestinationPrune(run, plan);
-  const prepared: PreparedRun = { ...run, plan, refusal: plan.refusal, prunePlan: attachDestruction(run, plan), encryptionKey, streams: datasetStreams(task, encryptionKey), sourceHas, shared };
+  const pruneReasons = decideDestinationPrune(run, plan);
+  const prepared: PreparedRun = { ...run, plan, refusal: plan.refusal, prunePlan: attachDestruction(run, plan, pruneReasons), encryptionKey, streams: datasetStreams(task, encryptionKey), sourceHas, shared };
   const estimated = listCommands(prepared);
   const needsParent = !plan.parentExists && plan.datasets.some((w) => w.report.plan.status === 'ready');
   if (needsParent) listParentCommands(prepared);
@@ -198,41 +202,38 @@ function refuseRun(run: Run, refusal: RunRefusal | null, changes: DestructionCha
   run.log('warn', report.error.message);
 }
 
-/** Destination lifetime: what to prune before sending (naming-schema tasks; the common base and held snapshots stay). */
-function decideDestinationPrune(run: Run, plan: TaskPlan): void {
+/**
+ * Destination retention: what to prune before sending (naming-schema tasks; the common base and held snapshots stay).
+ * decideRetention is what the review screen shows for the same request; its reasons annotate the destruction plan.
+ */
+function decideDestinationPrune(run: Run, plan: TaskPlan): Map<string, string> {
   const { task } = run;
-  if (task.selection.kind !== 'naming-schema' || task.destinationLifetime.kind === 'forever') return;
-  const schemas = task.selection.schemas.map(namingSchema);
+  const reasons = new Map<string, string>();
+  if (task.selection.kind !== 'naming-schema' || task.destinationLifetime.kind === 'forever') return reasons;
   for (const w of plan.datasets) {
     if (!w.destinationDataset || w.report.plan.status === 'refused') continue;
-    const base = w.report.plan.base;
-    const sourceNames = new Set(w.sourceDataset.snapshots.map((s) => s.name));
     // A rollback or destroy removes some snapshots anyway; pruning those too would fail.
     const destructive = w.report.plan.status === 'ready' ? w.report.plan.destructive : null;
     if (destructive?.kind === 'destroy-dataset') continue;
     const goingAnyway = new Set(w.report.destruction.flatMap((op) => op.items.map((i) => i.name)));
-    const pruned = new Set<string>();
-    for (const schema of schemas) {
-      const decisions = planRetention({
-        snapshots: w.destinationDataset.snapshots.map((s) => ({ name: s.name, holds: s.userRefs })),
-        schema,
-        lifetime: task.destinationLifetime,
-        now: run.now(),
-        protectedNames: new Set(base ? [base] : []),
-        sourceNames,
-      });
-      for (const d of decisions) if (d.action === 'prune' && !goingAnyway.has(`${w.report.destination}@${d.name}`)) pruned.add(d.name);
-    }
-    w.report.prune.push(...pruned);
+    const request = replicaRetentionRequest(task, w.destinationDataset.snapshots.map((s) => ({ name: s.name, holds: s.userRefs })), {
+      now: run.now().getTime(),
+      commonBase: w.report.plan.base,
+      sourceNames: w.sourceDataset.snapshots.map((s) => s.name),
+    });
+    const decisions = request ? decideRetention(request) : [];
+    for (const d of decisions) if (d.fate === 'prune') reasons.set(`${w.report.destination}@${d.name}`, describeReason(d.reason, { timeZone: request?.timeZone ?? 'UTC' }));
+    w.report.prune.push(...prunedNames(decisions).filter((name) => !goingAnyway.has(`${w.report.destination}@${name}`)));
   }
+  return reasons;
 }
 
 /**
- * What each dataset's run destroys, in order: its prune (decided by the lifetime policy, as a destruction plan of
- * exactly the expired snapshots with GUIDs and sizes), then its confirmed rollback or destroy. Both come from the
+ * What each dataset's run destroys, in order: its prune (decided by the retention policy, as a destruction plan of
+ * exactly those snapshots with GUIDs, sizes and why), then its confirmed rollback or destroy. Both come from the
  * listing the plan was made from and are checked again against the destination right before they run.
  */
-function attachDestruction(run: Run, plan: TaskPlan): DestructionPlan | null {
+function attachDestruction(run: Run, plan: TaskPlan, reasons: ReadonlyMap<string, string>): DestructionPlan | null {
   const specs = plan.datasets.filter((w) => w.report.prune.length > 0).map((w): OperationSpec => ({ kind: 'destroy-snapshots', dataset: w.report.destination, snapshots: w.report.prune }));
   const prunePlan =
     specs.length === 0
@@ -242,7 +243,7 @@ function attachDestruction(run: Run, plan: TaskPlan): DestructionPlan | null {
           run.destination.host.capabilities.tools,
           specs,
           plan.parentListing ?? new Map(),
-          { note: () => 'expired (destination lifetime)' },
+          { note: (item) => reasons.get(item.name) ?? null },
         );
   for (const w of plan.datasets) {
     const prune = prunePlan?.operations.find((op) => op.kind === 'destroy-snapshots' && op.dataset === w.report.destination);

@@ -1,7 +1,7 @@
 import { formatBytes } from '../../../shared/format-bytes.ts';
 import type { CheckStatus, DoctorCheck, DoctorReport } from '../../../shared/replication-reports.ts';
 import { toAppError } from '../../../shared/result.ts';
-import type { ReplicationTask } from '../../../shared/task-schemas.ts';
+import { assertRunnableTask, type ReplicationTask } from '../../../shared/task-schemas.ts';
 import { poolOfName } from '../../../shared/zfs-names.ts';
 import { nasToNasSshArgv } from '../ssh/key-exchange.ts';
 import { destinationPermissions, sourcePermissions } from '../ssh/zfs-delegation.ts';
@@ -40,6 +40,7 @@ class Checks {
 }
 
 export async function doctorTask(task: ReplicationTask, deps: EngineDeps, options: Call = {}): Promise<DoctorReport> {
+  task = assertRunnableTask(task); // the whole task, before any connection opens
   const now = deps.now ?? (() => new Date());
   const call = callOf(options.signal);
   const checks = new Checks();

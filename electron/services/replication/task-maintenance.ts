@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { DestructionPlan, FailbackPlan, HoldChanges, PromoteReport, RepairDataset, RepairReport, ResetReport } from '../../../shared/replication-reports.ts';
 import { AppFailure, toAppError } from '../../../shared/result.ts';
-import type { ReplicationTask } from '../../../shared/task-schemas.ts';
+import { assertRunnableTask, type ReplicationTask } from '../../../shared/task-schemas.ts';
 import { buildCommandLine } from '../ssh/command-runner.ts';
 import { itemWords } from '../zfs/destruction.ts';
 import { listHolds } from '../zfs/holds.ts';
@@ -79,6 +79,7 @@ export interface MaintenanceOptions extends Call {
  * Without the matching confirmation nothing changes.
  */
 export async function repairTask(task: ReplicationTask, deps: EngineDeps, options: MaintenanceOptions = {}): Promise<RepairReport> {
+  task = assertRunnableTask(task); // the whole task, before any connection opens
   const call = callOf(options.signal);
   const source = await deps.nas(task.sourceConnectionId);
   const destination = await deps.nas(task.destinationConnectionId);
@@ -162,6 +163,7 @@ function repairDigest(task: ReplicationTask, actions: readonly string[], destruc
 
 /** Removes what the task left on the NAS for itself: its holds on both sides, its lock files, a promote mark. Never data. */
 export async function resetTask(task: ReplicationTask, deps: EngineDeps, options: MaintenanceOptions = {}): Promise<ResetReport> {
+  task = assertRunnableTask(task); // the whole task, before any connection opens
   const call = callOf(options.signal);
   const source = await deps.nas(task.sourceConnectionId);
   const destination = await deps.nas(task.destinationConnectionId);
@@ -203,6 +205,7 @@ export async function resetTask(task: ReplicationTask, deps: EngineDeps, options
  * snapshot) comes back with the report. Holds the task lock so no run is in the middle of a transfer.
  */
 export async function promoteTask(task: ReplicationTask, deps: EngineDeps, options: MaintenanceOptions = {}): Promise<PromoteReport> {
+  task = assertRunnableTask(task); // the whole task, before any connection opens
   const now = deps.now ?? (() => new Date());
   const call = callOf(options.signal);
   const destination = await deps.nas(task.destinationConnectionId);

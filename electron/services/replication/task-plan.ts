@@ -1,6 +1,7 @@
 import { namingSchema } from '../../../shared/naming-schema.ts';
 import type { DatasetReport, DestructionItem, DestructionPlan, DestructiveOperation, Refusal, RunRefusal } from '../../../shared/replication-reports.ts';
 import { AppFailure } from '../../../shared/result.ts';
+import { compileSelectionRegex } from '../../../shared/selection-regex.ts';
 import type { ReplicationTask } from '../../../shared/task-schemas.ts';
 import { buildCommandLine } from '../ssh/command-runner.ts';
 import { failureFromStderr } from '../ssh/stderr-error-table.ts';
@@ -47,12 +48,11 @@ export function selector(task: ReplicationTask): (name: string) => boolean {
   switch (selection.kind) {
     case 'all':
       return () => true;
-    case 'regex': {
-      const regex = new RegExp(selection.pattern);
-      return (name) => regex.test(name);
-    }
+    case 'regex':
+      // RE2: linear time on any name a NAS lists, whatever the pattern.
+      return compileSelectionRegex(selection.pattern);
     case 'naming-schema': {
-      const schemas = selection.schemas.map(namingSchema);
+      const schemas = selection.schemas.map((pattern) => namingSchema(pattern, selection.timeZone));
       return (name) => schemas.some((schema) => schema.matches(name));
     }
   }
