@@ -1,11 +1,12 @@
 import { AppFailure } from '../../../shared/result.ts';
-import { assertHoldTag, assertZfsName, isSameOrDescendant, quoteName, splitZfsName } from '../../../shared/zfs-names.ts';
+import { assertZfsName } from '../../../shared/zfs-names.ts';
 import { field, tabularFormat } from './tabular-output.ts';
-import type { CallOptions, ZfsHost, ZfsToolPaths } from './zfs-host.ts';
+import type { ZfsToolPaths } from './zfs-host.ts';
 
 // `zfs destroy -v -p [-n]` prints what it destroys ("destroy<TAB>name") and, for snapshots, the space it frees
 // ("reclaim<TAB>bytes"). The same parser reads the dry run (-n) the UI shows before anything goes, and the real
-// run's record of what went.
+// run's record of what went. What may be destroyed, and its confirmation, is a destruction plan (destruction.ts):
+// the only caller of this builder besides the dry runs.
 
 export const destroyOutputFields = {
   action: field.oneOf('action', ['destroy', 'reclaim']),
@@ -71,159 +72,4 @@ export function buildDestroyArgv(tools: ZfsToolPaths, target: string, flags: Des
     ...(flags.dependents ? ['-R'] : []),
     checkedDestroyTarget(target),
   ];
-}
-
-// ---- snapshots ---------------------------------------------------------------------------------------------
-
-/** Why a snapshot must not be destroyed without a forced, explained decision. */
-export interface SnapshotProtection {
-  /** Full name, "tank/data@daily-1". */
-  snapshot: string;
-  kind: 'hold' | 'last-common' | 'other';
-  /** For the admin, e.g. "last snapshot in common with nas-b:backup/data (task Nightly)". */
-  reason: string;
-  /** kind 'hold': the tags a forced destroy releases first (ZFS refuses to destroy a held snapshot). */
-  holdTags?: readonly string[];
-}
-
-export interface DestroySnapshotsRequest {
-  /** Full names, all of one dataset. */
-  snapshots: readonly string[];
-  recursive?: boolean;
-  dryRun?: boolean;
-  /** The snapshots the caller knows must be kept: held ones, each task's last common snapshot. */
-  protections?: readonly SnapshotProtection[];
-  /** Destroy protected snapshots anyway; the reason goes to the log. */
-  force?: { reason: string };
-}
-
-export interface DestroySnapshotsResult extends DestroyListing {
-  dryRun: boolean;
-  /** Protections that apply: a dry run reports them, a forced run overrode them. */
-  protections: SnapshotProtection[];
-  forceReason: string | null;
-}
-
-function snapshotTarget(snapshots: readonly string[]): { dataset: string; target: string } {
-  if (snapshots.length === 0) throw new AppFailure('INVALID_REQUEST', 'Name at least one snapshot to destroy.');
-  const parts = snapshots.map((snapshot) => splitZfsName(assertZfsName('snapshot', snapshot)));
-  const dataset = parts[0]!.dataset;
-  const other = parts.find((part) => part.dataset !== dataset);
-  if (other) {
-    throw new AppFailure(
-      'INVALID_REQUEST',
-      `Snapshots of ${quoteName(dataset)} and ${quoteName(other.dataset)} cannot be destroyed in one command.`,
-      'Destroy the snapshots of each dataset separately.',
-    );
-  }
-  return { dataset, target: `${dataset}@${parts.map((part) => part.shortName).join(',')}` };
-}
-
-/** The protections hit by destroying `snapshots` (with -r, also same-named snapshots of descendants). */
-export function protectionsHit(
-  snapshots: readonly string[],
-  protections: readonly SnapshotProtection[],
-  recursive: boolean,
-): SnapshotProtection[] {
-  const targets = snapshots.map((snapshot) => splitZfsName(snapshot));
-  return protections.filter((protection) => {
-    const protectedName = splitZfsName(protection.snapshot);
-    return targets.some(
-      (target) =>
-        target.shortName === protectedName.shortName &&
-        (recursive ? isSameOrDescendant(protectedName.dataset, target.dataset) : protectedName.dataset === target.dataset),
-    );
-  });
-}
-
-/**
- * Destroys snapshots of one dataset in one atomic command (or lists what would go, with dryRun). A protected
- * snapshot is refused with CONFIRMATION_REQUIRED unless `force` gives a reason; a forced destroy first releases
- * the holds the protections name.
- */
-export async function destroySnapshots(
-  host: ZfsHost,
-  request: DestroySnapshotsRequest,
-  call: CallOptions = {},
-): Promise<DestroySnapshotsResult> {
-  const { target } = snapshotTarget(request.snapshots);
-  const recursive = request.recursive ?? false;
-  const dryRun = request.dryRun ?? false;
-  const hit = protectionsHit(request.snapshots, request.protections ?? [], recursive);
-  const forceReason = request.force?.reason.trim() ?? '';
-  if (request.force && forceReason.length === 0) {
-    throw new AppFailure('INVALID_REQUEST', 'A forced destroy needs a reason.', 'Say why the protected snapshots may go; the reason is logged.');
-  }
-  if (hit.length > 0 && !dryRun && !request.force) {
-    throw new AppFailure(
-      'CONFIRMATION_REQUIRED',
-      `Refusing to destroy protected snapshots: ${hit.map((p) => `${p.snapshot} (${p.reason})`).join('; ')}.`,
-      'Keep them, or force the destroy with a reason. Destroying a task\'s last common snapshot makes its next run a full send.',
-      { protections: hit },
-    );
-  }
-  const tools = host.capabilities.tools;
-  if (!dryRun) {
-    for (const protection of hit) {
-      for (const tag of protection.holdTags ?? []) {
-        await host.runner.run([tools.zfs, 'release', assertHoldTag(tag), assertZfsName('snapshot', protection.snapshot)], call);
-      }
-    }
-  }
-  const { stdout } = await host.runner.run(buildDestroyArgv(tools, target, { recursive, dryRun }), call);
-  return { ...parseDestroyOutput(stdout), dryRun, protections: hit, forceReason: request.force ? forceReason : null };
-}
-
-// ---- datasets ----------------------------------------------------------------------------------------------
-
-export interface DestroyDatasetRequest {
-  dataset: string;
-  /** -r: children and snapshots too. */
-  recursive?: boolean;
-  /** -R: clones outside the tree too. */
-  dependents?: boolean;
-  /** What the admin agreed to lose: the `destroys` list of planDestroyDataset. Required to destroy. */
-  confirmation?: { destroys: readonly string[] };
-}
-
-function destroyDatasetTarget(request: DestroyDatasetRequest): string {
-  const dataset = assertZfsName('dataset', request.dataset);
-  if (!dataset.includes('/')) {
-    throw new AppFailure('INVALID_REQUEST', `"${dataset}" is a pool's root dataset; the app does not destroy pools.`, 'Destroy its child datasets instead.');
-  }
-  return dataset;
-}
-
-/** Lists what destroying the dataset would remove (zfs destroy -n). */
-export async function planDestroyDataset(host: ZfsHost, request: DestroyDatasetRequest, call: CallOptions = {}): Promise<DestroyListing> {
-  const dataset = destroyDatasetTarget(request);
-  const flags = { recursive: request.recursive ?? false, dependents: request.dependents ?? false, dryRun: true };
-  const { stdout } = await host.runner.run(buildDestroyArgv(host.capabilities.tools, dataset, flags), call);
-  return parseDestroyOutput(stdout);
-}
-
-const sameSet = (a: readonly string[], b: readonly string[]) => {
-  const left = new Set(a);
-  return left.size === new Set(b).size && b.every((name) => left.has(name));
-};
-
-/**
- * Destroys a dataset only when `confirmation` lists exactly what the dry run lists now; otherwise throws
- * CONFIRMATION_REQUIRED whose details.plan is the list to show the admin.
- */
-export async function destroyDataset(host: ZfsHost, request: DestroyDatasetRequest, call: CallOptions = {}): Promise<DestroyListing> {
-  const plan = await planDestroyDataset(host, request, call);
-  if (!request.confirmation || !sameSet(request.confirmation.destroys, plan.destroys)) {
-    throw new AppFailure(
-      'CONFIRMATION_REQUIRED',
-      request.confirmation
-        ? `What destroying ${quoteName(request.dataset)} removes has changed since it was confirmed: ${plan.destroys.length} item(s) now.`
-        : `Destroying ${quoteName(request.dataset)} removes ${plan.destroys.length} item(s): ${plan.destroys.join(', ')}.`,
-      'Review the list and confirm it to go ahead.',
-      { plan },
-    );
-  }
-  const flags = { recursive: request.recursive ?? false, dependents: request.dependents ?? false };
-  const { stdout } = await host.runner.run(buildDestroyArgv(host.capabilities.tools, request.dataset, flags), call);
-  return parseDestroyOutput(stdout);
 }
