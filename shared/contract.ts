@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import { DoctorReportSchema, PromoteReportSchema, RepairReportSchema, ReportErrorSchema, ResetReportSchema, RunReportSchema } from './replication-reports.ts';
 import type { Result } from './result.ts';
-import { ConnectionInputSchema, ConnectionSchema, HostSchema, PortSchema, SettingsSchema } from './schemas.ts';
-import { PeriodicSnapshotTaskSchema, ReplicationTaskSchema, RunRecordSchema, TaskStateSchema as StoredTaskStateSchema } from './task-schemas.ts';
+import { NotificationSchema, UiCommandSchema } from './desktop-events.ts';
+import { ImportItemRefSchema, ImportPlanSchema, ImportResultSchema, PortableConfigSchema } from './portable-config.ts';
+import { RetentionDecisionSchema, RetentionRequestSchema } from './retention.ts';
+import { ConnectionInputSchema, ConnectionSchema, DatasetNameSchema, HostSchema, PortSchema, SettingsSchema } from './schemas.ts';
+import { PeriodicSnapshotTaskDraftSchema, PeriodicSnapshotTaskSchema, ReplicationTaskDraftSchema, ReplicationTaskSchema, RunRecordSchema, TaskStateSchema as StoredTaskStateSchema } from './task-schemas.ts';
 
 // The one contract between the renderer and the main process. Electron IPC, the preload bridge and the
 // loopback WebSocket bridge are all generated from these two tables: adding a verb here is the whole job
@@ -34,6 +37,10 @@ export const StoreStatusSchema = z.object({
   /** Set when the store file was unreadable at start: where the damaged file was moved to. */
   recoveredFrom: z.string().nullable(),
   message: z.string().nullable(),
+  /** What the store had to say since start: entries of the settings file set aside (each named, with why), data migrated. */
+  warnings: z.array(z.string()),
+  /** Where stored task keys are kept: sealed by the OS keychain (desktop app) or in the 0600 secrets file. */
+  secrets: z.enum(['os-keychain', 'file']),
 });
 
 const ConnectionRef = z.object({ connectionId: z.string().uuid() }).strict();
@@ -115,7 +122,9 @@ export const PruneResultSchema = z.object({
     datasets: z.array(
       z.object({
         dataset: z.string(),
-        decisions: z.array(z.object({ name: z.string(), action: z.enum(['keep', 'prune']), reason: z.string(), expiresAt: z.string().nullable() })),
+        /** What was decided on (the review re-decides it with a policy being edited) and every snapshot's fate. */
+        request: RetentionRequestSchema,
+        decisions: z.array(RetentionDecisionSchema),
         prune: z.array(z.string()),
       }),
     ),
@@ -234,7 +243,7 @@ export const verbs = {
   ),
   testConnection: verb(
     ConnectionRef,
-    z.object({ handshakeMs: z.number(), cipher: z.string().nullable(), hostKey: HostKeyInfoSchema, os: z.string(), zfsVersion: z.string(), jsonOutput: z.boolean() }),
+    z.object({ handshakeMs: z.number(), cipher: z.string().nullable(), hostKey: HostKeyInfoSchema, os: z.string(), zfsVersion: z.string(), jsonOutput: z.boolean(), /** The NAS's IANA zone (schedules and names default to it); null: unknown. */ timeZone: z.string().nullable() }),
     'Log in with the key and probe what the NAS can do.',
   ),
   installAppKey: verb(
@@ -258,12 +267,12 @@ export const verbs = {
     "The minimal `zfs allow` lines a task needs on each side, for connections using delegated privilege.",
   ),
   listPools: verb(ConnectionRef, z.array(PoolSummarySchema), 'Pools of a NAS with health and space.'),
-  listDatasets: verb(ConnectionRef.extend({ root: z.string().optional() }), z.array(DatasetSummarySchema), 'Filesystems and volumes of a NAS (under root).'),
-  listSnapshots: verb(ConnectionRef.extend({ dataset: z.string(), recursive: z.boolean().default(false) }), z.array(SnapshotSummarySchema), 'Snapshots and bookmarks of a dataset, oldest first.'),
+  listDatasets: verb(ConnectionRef.extend({ root: DatasetNameSchema.optional() }), z.array(DatasetSummarySchema), 'Filesystems and volumes of a NAS (under root).'),
+  listSnapshots: verb(ConnectionRef.extend({ dataset: DatasetNameSchema, recursive: z.boolean().default(false) }), z.array(SnapshotSummarySchema), 'Snapshots and bookmarks of a dataset, oldest first.'),
 
   // Replication tasks.
   listTasks: verb(Empty, z.array(z.object({ task: ReplicationTaskSchema, state: StoredTaskStateSchema, lastRun: RunRecordSchema.nullable() })), 'Replication tasks with their state and last run.'),
-  saveTask: verb(ReplicationTaskSchema.extend({ id: z.string().uuid().optional() }), ReplicationTaskSchema, 'Create a replication task, or update one when id is given.'),
+  saveTask: verb(ReplicationTaskDraftSchema, ReplicationTaskSchema, 'Create a replication task, or update one when id is given.'),
   removeTask: verb(z.object({ id: z.string().uuid() }).strict(), z.object({ removed: z.boolean() }), 'Delete a task and its history (nothing on the NAS is touched).'),
   runTask: verb(
     TaskRef.extend({ dryRun: z.boolean().default(false), confirmation: z.string().optional(), destinationKey: DestinationKey.optional() }),
@@ -271,7 +280,11 @@ export const verbs = {
     'Run a task now (or plan it with dryRun). A diverged destination is refused until the returned confirmation is passed back. destinationKey: the key of an encrypt-on-destination task that does not store it (never stored or logged).',
   ),
   cancelTask: verb(TaskRef, z.object({ cancelled: z.boolean() }), 'Stop a running task; the next run resumes the transfer.'),
-  listRuns: verb(TaskRef, z.array(RunRecordSchema), 'Run history of a task, oldest first.'),
+  listRuns: verb(
+    TaskRef.extend({ limit: z.number().int().min(1).max(10_000).optional() }),
+    z.array(RunRecordSchema),
+    'Run history of a task, oldest first (with limit: the newest `limit` runs). Up to 1000 runs are kept per task.',
+  ),
 
   // Maintenance of a replication task (the CLI's doctor, repair, reset and promote).
   doctorTask: verb(TaskRef, DoctorReportSchema, 'Check ssh, privileges, versions, pools, read-only replicas, resume tokens, the common base, holds and the lock. Changes nothing.'),
@@ -289,7 +302,7 @@ export const verbs = {
 
   // Periodic snapshot tasks.
   listSnapshotTasks: verb(Empty, z.array(PeriodicSnapshotTaskSchema), 'Periodic snapshot tasks.'),
-  saveSnapshotTask: verb(PeriodicSnapshotTaskSchema.extend({ id: z.string().uuid().optional() }), PeriodicSnapshotTaskSchema, 'Create a periodic snapshot task, or update one when id is given.'),
+  saveSnapshotTask: verb(PeriodicSnapshotTaskDraftSchema, PeriodicSnapshotTaskSchema, 'Create a periodic snapshot task, or update one when id is given.'),
   removeSnapshotTask: verb(z.object({ id: z.string().uuid() }).strict(), z.object({ removed: z.boolean() }), 'Delete a periodic snapshot task (its snapshots stay on the NAS).'),
   runSnapshotTask: verb(
     TaskRef.extend({ dryRun: z.boolean().default(false) }),
@@ -302,6 +315,29 @@ export const verbs = {
     "Prune by a periodic snapshot task's lifetime only (never a held snapshot); dryRun lists what would go.",
   ),
 
+  // Export and import (shared/portable-config.ts): one file of connections (with their pinned host keys) and tasks,
+  // never a private key, a password or an encryption key. Conflicts by name are listed before anything is replaced.
+  exportConfig: verb(Empty, PortableConfigSchema, 'Connections (with their host-key pins) and tasks as one file; no keys, passwords or encryption keys.'),
+  planImport: verb(
+    z.object({ document: PortableConfigSchema }).strict(),
+    ImportPlanSchema,
+    'What importing the file would add, leave as it is, and where it conflicts by name with what is here. Changes nothing.',
+  ),
+  importConfig: verb(
+    z.object({ document: PortableConfigSchema, replace: z.array(ImportItemRefSchema).default([]), dryRun: z.boolean().default(false) }).strict(),
+    ImportResultSchema,
+    'Import the file: new entries are added, identical ones left, and a conflicting entry is replaced only when named in replace (else skipped).',
+  ),
+  schedulerStatus: verb(
+    Empty,
+    z.object({
+      /** running: this process runs the schedules; standby: another one does (holder); stopped: none started here. */
+      state: z.enum(['running', 'standby', 'stopped']),
+      holder: z.object({ pid: z.number(), program: z.string(), host: z.string(), since: z.string() }).nullable(),
+      paused: z.boolean(),
+    }),
+    'Who runs the schedules of this settings folder, and whether they are paused (settings.schedulesPaused).',
+  ),
   ...fleetVerbs,
 } as const;
 
@@ -334,6 +370,10 @@ export const events = {
   /** One step of a guided key exchange (a checklist in the UI). */
   keyExchangeStep: z.object({ connectionId: z.string(), step: z.string(), status: z.enum(['running', 'done', 'failed']), detail: z.string().optional() }),
   settingsChanged: SettingsSchema,
+  /** Something the user should hear about (electron/services/desktop/notifications.ts): a native notification in Electron, a toast in the window. */
+  notification: NotificationSchema,
+  /** A menu item, shortcut, tray item or notification click asks the window to do something (the command palette's commands). */
+  uiCommand: UiCommandSchema,
 
   ...fleetEvents,
 } as const;

@@ -9,19 +9,22 @@ import type { CoreContext } from './handlers/context.ts';
 import { datasetHandlers } from './handlers/datasets.ts';
 import { fleetHandlers } from './handlers/fleet.ts';
 import { maintenanceHandlers } from './handlers/maintenance.ts';
+import { portabilityHandlers } from './handlers/portability.ts';
+import { schedulerHandlers } from './handlers/scheduler.ts';
 import { runHandlers } from './handlers/runs.ts';
 import { snapshotTaskHandlers } from './handlers/snapshot-tasks.ts';
 import { sshHandlers } from './handlers/ssh.ts';
 import { taskHandlers } from './handlers/tasks.ts';
 import { dispatch, type Handlers } from './rpc/dispatcher.ts';
 import { SchedulerLock, describeHolder } from './schedules/scheduler-lock.ts';
-import { TaskScheduler } from './schedules/task-scheduler.ts';
+import { fileLastTickStore } from './schedules/last-tick.ts';
+import { TaskScheduler, describeMissedTimes, type ScheduledRun } from './schedules/task-scheduler.ts';
 import type { CommandRunner } from './ssh/command-runner.ts';
 import { createSshServices, type SshServices } from './ssh/ssh-services.ts';
 import { hostKeyTrustFromStore } from './ssh/store-host-key-trust.ts';
 import type { AppStore } from './store/app-store.ts';
 import { NasRegistry } from './tasks/nas-registry.ts';
-import { TaskRuns } from './tasks/task-runs.ts';
+import { TaskRuns, appendTaskLogLine } from './tasks/task-runs.ts';
 
 // The composition root: the Electron main process, the loopback bridge and the CLI each build exactly one core
 // with createCore() and reach the domain only through it (verbs through `call`/`handlers`, events through `bus`).
@@ -106,21 +109,36 @@ export function createCore(options: CoreOptions): Core {
     ...maintenanceHandlers(ctx),
     ...snapshotTaskHandlers(ctx),
     ...fleetHandlers(ctx),
+    ...portabilityHandlers(ctx),
+    ...schedulerHandlers(ctx, () => scheduler),
   };
 
+  const logDir = path.join(options.configDir, 'logs');
   const scheduler = new TaskScheduler({
     jobs: () => [
       ...store.listTasks().map((task) => ({
         key: `replication:${task.id}`,
         schedule: task.schedule,
-        run: () => handlers.runTask({ taskId: task.id, dryRun: false }) as Promise<unknown>,
+        run: async ({ missed }: ScheduledRun) => {
+          // A catch-up says so in the task's log, before the run's own lines.
+          if (missed) {
+            log('info', `${task.name}: ${describeMissedTimes(missed)}`, task.id);
+            await appendTaskLogLine(logDir, task.id, 'info', describeMissedTimes(missed));
+          }
+          return handlers.runTask({ taskId: task.id, dryRun: false }) as Promise<unknown>;
+        },
       })),
       ...store.listSnapshotTasks().map((task) => ({
         key: `snapshot:${task.id}`,
         schedule: task.schedule,
-        run: () => handlers.runSnapshotTask({ taskId: task.id, dryRun: false }) as Promise<unknown>,
+        run: ({ missed }: ScheduledRun) => {
+          if (missed) log('info', `Periodic snapshots of ${task.dataset}: ${describeMissedTimes(missed)}`);
+          return handlers.runSnapshotTask({ taskId: task.id, dryRun: false }) as Promise<unknown>;
+        },
       })),
     ],
+    lastTick: fileLastTickStore(options.configDir),
+    paused: () => store.getSettings().schedulesPaused,
     onError: (key, error) => log('error', `Scheduled ${key} failed: ${error instanceof Error ? error.message : String(error)}`),
     // One scheduler per settings folder: the app, the bridge and the daemon do not run the same schedules twice.
     lock: new SchedulerLock(options.configDir, { program: by }),

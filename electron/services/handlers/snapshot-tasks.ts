@@ -4,10 +4,9 @@ import { pruneSnapshots, type PruneResult } from '../snapshots/periodic-snapshot
 import { runSnapshotTask } from '../tasks/snapshot-task-runs.ts';
 import type { CoreContext, HandlerGroup } from './context.ts';
 
-/** Retention decisions carry Dates, which cross the transports as ISO strings (shared/retention-plan.ts decides them). */
+/** A prune result is plain data already (shared/retention.ts decides; times are epoch milliseconds). */
 function plainPruneResult(result: PruneResult): z.output<typeof PruneResultSchema> {
-  const datasets = result.plan.datasets.map((d) => ({ ...d, decisions: d.decisions.map((decision) => ({ ...decision, expiresAt: decision.expiresAt?.toISOString() ?? null })) }));
-  return { ...result, plan: { ...result.plan, datasets } };
+  return result;
 }
 
 type SnapshotTaskVerbs = 'listSnapshotTasks' | 'saveSnapshotTask' | 'removeSnapshotTask' | 'runSnapshotTask' | 'pruneSnapshotTask';
@@ -20,13 +19,14 @@ export function snapshotTaskHandlers(ctx: CoreContext): HandlerGroup<SnapshotTas
     saveSnapshotTask: (input) => store.saveSnapshotTask(input),
     removeSnapshotTask: ({ id }) => ({ removed: store.removeSnapshotTask(id) }),
     runSnapshotTask: async ({ taskId, dryRun }) => {
-      const { taken, pruned } = await runSnapshotTask(store.getSnapshotTask(taskId), nas, { dryRun });
+      // The replication tasks tell the prune what they have not sent yet.
+      const { taken, pruned } = await runSnapshotTask(store.getSnapshotTask(taskId), nas, { dryRun, replicationTasks: store.listTasks() });
       if (!dryRun) ctx.log('info', `Periodic snapshot ${taken.snapshots.join(', ')}${pruned.destroyed.length > 0 ? `; pruned ${pruned.destroyed.join(', ')}` : ''}.`);
       return { taskId, taken, pruned: plainPruneResult(pruned) };
     },
     pruneSnapshotTask: async ({ taskId, dryRun }) => {
       const task = store.getSnapshotTask(taskId);
-      const pruned = await pruneSnapshots(task, await nas.host(task.connectionId), new Date(), { dryRun });
+      const pruned = await pruneSnapshots(task, await nas.host(task.connectionId), new Date(), { dryRun, replicationTasks: store.listTasks() });
       if (!dryRun && pruned.destroyed.length > 0) ctx.log('info', `Pruned ${pruned.destroyed.join(', ')}.`);
       return { taskId, pruned: plainPruneResult(pruned) };
     },

@@ -38,6 +38,41 @@ echo added
 `;
 
 /**
+ * The NAS-to-NAS key line on the destination. $1 marker (the line's last field), $2 the key's base64 blob, $3 mode;
+ * the whole line on stdin ("restrict,from=\"10.0.2.2\" ssh-ed25519 AAAA... zrd-nas-trust:from=<id>").
+ * - add: appends the line unless some line already holds the key (ours from an earlier run, or the admin's).
+ *   Prints "added" or "present".
+ * - set: our marked line becomes exactly the given one (its options tightened or changed), in one atomic rename;
+ *   a line holding the key without our marker is the admin's own and is left alone. Prints "updated", "present"
+ *   (already exactly so) or "foreign" (only the admin's line holds the key).
+ * The line travels in the environment to awk (awk -v would interpret backslashes).
+ */
+export const setNasTrustKeyScript = `${prelude}IFS= read -r line || [ -n "$line" ]
+if [ -z "$line" ] || [ -z "$2" ]; then echo "zrd: no key line" >&2; exit 2; fi
+file="$dir/authorized_keys"
+ensure_file "$file"
+if [ "$3" = add ]; then
+  if awk -v b="$2" '!/^[[:space:]]*#/ { for (i = 1; i <= NF; i++) if ($i == b) found = 1 } END { exit found ? 0 : 1 }' "$file"; then echo present; exit 0; fi
+  end_with_newline "$file"
+  printf '%s\n' "$line" >> "$file"
+  echo added
+  exit 0
+fi
+if awk -v b="$2" -v m="$1" '!/^[[:space:]]*#/ && $NF != m { for (i = 1; i <= NF; i++) if ($i == b) found = 1 } END { exit found ? 0 : 1 }' "$file"; then echo foreign; exit 0; fi
+if ZRD_LINE="$line" awk '$0 == ENVIRON["ZRD_LINE"] { found = 1 } END { exit found ? 0 : 1 }' "$file" && [ "$(awk -v m="$1" '$NF == m { n++ } END { print n + 0 }' "$file")" = 1 ]; then
+  echo present
+  exit 0
+fi
+tmp="$file.zrd.$$"
+awk -v m="$1" '$NF != m' "$file" > "$tmp"
+end_with_newline "$tmp"
+printf '%s\n' "$line" >> "$tmp"
+chmod 600 "$tmp"
+mv -f "$tmp" "$file"
+echo updated
+`;
+
+/**
  * $1 file name under ~/.ssh, $2 marker: removes the lines whose last field is exactly the marker (the lines we
  * added), keeps everything else byte for byte. Prints how many lines went.
  */

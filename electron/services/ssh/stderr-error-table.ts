@@ -1,5 +1,6 @@
 import { AppFailure, type AppErrorCode } from '../../../shared/result.ts';
 import { sudoersLine } from '../../../shared/sudoers.ts';
+import { sanitizeTerminalText } from '../../../shared/terminal-text.ts';
 
 // What a failed remote command's stderr means, as a typed error with a hint an admin can act on. The table
 // is ordered: the first row whose pattern matches wins, so specific rows (sudo's password prompt) come before
@@ -171,7 +172,9 @@ export function shortCommand(command: string, limit = 300): string {
 
 /** Maps a failed remote command to a typed failure. Never throws; falls back to REMOTE_COMMAND_FAILED. */
 export function failureFromStderr(failed: FailedCommand): AppFailure {
-  const stderr = failed.stderr.replaceAll('\r\n', '\n');
+  // What the NAS printed reaches terminals, logs and the UI: never its escape sequences (the runner already
+  // cleaned what it collected; other callers pass stderr they read themselves).
+  const stderr = sanitizeTerminalText(failed.stderr);
   const details = {
     command: failed.command,
     exitCode: failed.exitCode,

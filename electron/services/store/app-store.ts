@@ -3,7 +3,7 @@ import { readFileSync, readdirSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { AppFailure } from '../../../shared/result.ts';
 import { ConnectionInputSchema, SettingsSchema, type Connection, type ConnectionInput, type Settings } from '../../../shared/schemas.ts';
-import { PeriodicSnapshotTaskSchema, ReplicationTaskSchema, type PeriodicSnapshotTask, type ReplicationTask, type ReplicationTaskInput } from '../../../shared/task-schemas.ts';
+import { assertRunnableTask, PeriodicSnapshotTaskSchema, ReplicationTaskSchema, type PeriodicSnapshotTask, type ReplicationTask, type ReplicationTaskInput } from '../../../shared/task-schemas.ts';
 import { withFileLockSync } from './file-lock.ts';
 import { ensurePrivateDir, narrowMode, privateDirMode, privateFileMode, writePrivateFileAtomic } from './private-files.ts';
 import { RunHistory, type RunHistoryInput } from './run-history.ts';
@@ -116,11 +116,19 @@ export class AppStore {
 
   /** Called once by openAppStore: migrates, sets aside, fixes modes; writes only when something changed. */
   open(): void {
-    withFileLockSync(this.path, () => {
-      const { data, extra, changed } = this.#loadForWrite();
-      if (changed) this.#write(data, extra);
-      else this.#good = { stamp: fileStamp(this.path), data, extra };
-    }, { what: 'The settings file' });
+    try {
+      withFileLockSync(this.path, () => {
+        const { data, extra, changed } = this.#loadForWrite();
+        if (changed) this.#write(data, extra);
+        else this.#good = { stamp: fileStamp(this.path), data, extra };
+      }, { what: 'The settings file' });
+    } catch (error) {
+      if (!isPermissionError(error)) throw error;
+      // Another user's settings, readable but not writable (a monitoring account): read them, change nothing.
+      this.#read();
+      this.#warn(`The settings folder ${this.configDir} is read-only for this user: settings can be read but not saved.`);
+      return;
+    }
     this.#fixModes();
   }
 
@@ -182,7 +190,13 @@ export class AppStore {
     for (const task of read.data.tasks) {
       if (task.encryption.kind === 'encrypt-on-destination' && task.encryption.key !== undefined) {
         // A key in the settings file (layout 1.x, or written there by hand) moves to the secrets store.
-        this.secrets.set(taskKeySecretName(task.id), task.encryption.key);
+        try {
+          this.secrets.set(taskKeySecretName(task.id), task.encryption.key);
+        } catch (error) {
+          // The secrets file cannot take it now: the key stays where it was rather than being lost.
+          this.#warn(`The key of task "${task.name}" is still in the settings file: ${(error as Error).message}`);
+          continue;
+        }
         delete task.encryption.key;
         changed = true;
       }
@@ -201,12 +215,16 @@ export class AppStore {
 
   /** Runs `change` on the current content under the cross-process lock and writes the result. */
   #update<T>(change: (data: StoreData) => T): T {
-    return withFileLockSync(this.path, () => {
-      const { data, extra } = this.#loadForWrite();
-      const result = change(data);
-      this.#write(data, extra);
-      return result;
-    }, { what: 'The settings file' });
+    try {
+      return withFileLockSync(this.path, () => {
+        const { data, extra } = this.#loadForWrite();
+        const result = change(data);
+        this.#write(data, extra);
+        return result;
+      }, { what: 'The settings file' });
+    } catch (error) {
+      throw isPermissionError(error) ? storeFileError(this.configDir, error, 'settings folder') : error;
+    }
   }
 
   #moveCorruptAside(reason: string): void {
@@ -382,8 +400,40 @@ export class AppStore {
   getTask(idOrName: string): ReplicationTask {
     const tasks = this.#read().tasks;
     const task = tasks.find((t) => t.id === idOrName) ?? tasks.find((t) => t.name.toLowerCase() === idOrName.toLowerCase());
-    if (!task) throw new AppFailure('NOT_FOUND', `There is no replication task "${idOrName}".`, 'List the tasks (zfs-replication list) and use a name or id from there.');
+    if (!task) {
+      // A task the file holds but that cannot be used (edited by hand into bad values): refused by field and value.
+      this.#refuseUnusableTask(idOrName);
+      throw new AppFailure('NOT_FOUND', `There is no replication task "${idOrName}".`, 'List the tasks (zfs-replication list) and use a name or id from there.');
+    }
     return this.#withKey(structuredClone(task));
+  }
+
+  /**
+   * Throws INVALID_REQUEST naming each bad field when this task is one of the entries that could not be used (still
+   * in config.json, or already set aside): "there is no task" would send the admin looking for the wrong thing.
+   */
+  #refuseUnusableTask(idOrName: string): void {
+    const candidates: unknown[] = [];
+    // Oldest first: what was set aside earlier, then what config.json holds now.
+    try {
+      const aside: unknown = JSON.parse(readFileSync(path.join(this.configDir, setAsideFileName), 'utf8'));
+      const entries = (aside as { entries?: unknown } | null)?.entries;
+      if (Array.isArray(entries)) candidates.push(...entries.filter((e) => (e as { from?: unknown } | null)?.from === 'tasks').map((e) => (e as { value: unknown }).value));
+    } catch {
+      // No side file.
+    }
+    try {
+      const read = readStoreFile(this.path);
+      if (read.kind === 'ok') candidates.push(...read.rejected.filter((r) => r.key === 'tasks').map((r) => r.value));
+    } catch {
+      // Unreadable now: nothing more to say than "not found".
+    }
+    const field = (value: unknown, key: 'id' | 'name') => (value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined);
+    const newestFirst = candidates.reverse();
+    const entry =
+      newestFirst.find((value) => field(value, 'id') === idOrName) ??
+      newestFirst.find((value) => typeof field(value, 'name') === 'string' && (field(value, 'name') as string).trim().toLowerCase() === idOrName.toLowerCase());
+    if (entry !== undefined) assertRunnableTask(entry);
   }
 
   saveTask(input: Omit<ReplicationTaskInput, 'id'> & { id?: string }): ReplicationTask {
@@ -409,7 +459,12 @@ export class AppStore {
       const before = data.tasks.length;
       data.tasks = data.tasks.filter((t) => t.id !== id);
       if (data.tasks.length === before) return false;
-      this.secrets.delete(taskKeySecretName(id));
+      try {
+        this.secrets.delete(taskKeySecretName(id));
+      } catch (error) {
+        // An unreadable secrets file must not keep a task from being deleted; its key stays in that file.
+        this.#warn(`The stored key of the deleted task could not be removed: ${(error as Error).message}`);
+      }
       return true;
     });
     if (removed) this.history.remove(id);
@@ -449,6 +504,11 @@ export class AppStore {
       return data.snapshotTasks.length !== before;
     });
   }
+}
+
+function isPermissionError(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return code === 'EACCES' || code === 'EPERM' || code === 'EROFS';
 }
 
 function safeReaddir(dir: string): string[] {

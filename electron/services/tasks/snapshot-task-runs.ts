@@ -1,4 +1,4 @@
-import type { PeriodicSnapshotTask } from '../../../shared/task-schemas.ts';
+import { assertRunnableSnapshotTask, type PeriodicSnapshotTask, type ReplicationTask } from '../../../shared/task-schemas.ts';
 import { pruneSnapshots, takeSnapshots, type PruneResult, type TakeSnapshotsResult } from '../snapshots/periodic-snapshots.ts';
 import type { NasRegistry } from './nas-registry.ts';
 
@@ -6,12 +6,14 @@ import type { NasRegistry } from './nas-registry.ts';
 export async function runSnapshotTask(
   task: PeriodicSnapshotTask,
   nas: NasRegistry,
-  options: { dryRun?: boolean; now?: Date; signal?: AbortSignal } = {},
+  /** replicationTasks: the store's, so the prune keeps what they have not sent yet. */
+  options: { dryRun?: boolean; now?: Date; signal?: AbortSignal; replicationTasks?: readonly ReplicationTask[] } = {},
 ): Promise<{ taken: TakeSnapshotsResult; pruned: PruneResult }> {
+  task = assertRunnableSnapshotTask(task); // the whole task, before any connection opens
   const host = await nas.host(task.connectionId);
   const now = options.now ?? new Date();
   const call = { ...(options.dryRun ? { dryRun: true } : {}), ...(options.signal ? { signal: options.signal } : {}) };
   const taken = await takeSnapshots(task, host, now, call);
-  const pruned = await pruneSnapshots(task, host, now, call);
+  const pruned = await pruneSnapshots(task, host, now, { ...call, ...(options.replicationTasks ? { replicationTasks: options.replicationTasks } : {}) });
   return { taken, pruned };
 }

@@ -23,6 +23,12 @@ export function taskLogPath(logDir: string, taskId: string): string {
   return path.join(logDir, `${taskId}.log`);
 }
 
+/** One line in a task's log, in the format of the run's own lines (the scheduler's catch-up note). */
+export async function appendTaskLogLine(logDir: string, taskId: string, level: string, message: string, at: Date = new Date()): Promise<void> {
+  await mkdir(logDir, { recursive: true, mode: 0o700 });
+  await appendFile(taskLogPath(logDir, taskId), `${at.toISOString()} ${level.toUpperCase().padEnd(5)} ${message}\n`, { mode: 0o600 });
+}
+
 /** PENDING until a real run ends, then the result of the last one (REFUSED counts as FAILED: it needs the admin). */
 export function taskStateFromHistory(store: AppStore, taskId: string): TaskState {
   let last = store.history.last(taskId);
@@ -122,10 +128,12 @@ export class TaskRuns {
         recursive: source.recursive,
         exclude: source.exclude,
         namingSchema: task.selection.schemas[0]!,
+        // Names on the wall clock the replication task reads them in.
+        ...(task.selection.timeZone ? { timeZone: task.selection.timeZone } : {}),
         schedule: task.schedule.kind === 'cron' ? task.schedule : { kind: 'cron', expression: '0 * * * *' },
         lifetime: { kind: 'custom', amount: 2, unit: 'weeks' },
       });
-      const { taken } = await runSnapshotTask(snapshotTask, this.#options.nas);
+      const { taken } = await runSnapshotTask(snapshotTask, this.#options.nas, { replicationTasks: store.listTasks() });
       write('info', `No snapshot of ${source.name} matched ${snapshotTask.namingSchema}: created a periodic snapshot task for it and took ${taken.snapshots.join(', ')}.`);
       created = true;
     }

@@ -16,9 +16,10 @@ describe('plain-words validation messages', () => {
     const issues = issuesOf(connection, { name: '', host: '192.0.2.10; rm -rf /', port: Number.NaN, username: '-x' });
     expect(issues).toEqual({
       name: 'Give the connection a name.',
-      host: 'Host must be a DNS name or an IP address (letters, digits, ".", "-", ":"), not starting with "-".',
+      // The rules of shared/zfs-names.ts name the value and what is wrong with it.
+      host: 'Host must be a DNS name or an IP address (letters, digits, ".", "-", ":"); "192.0.2.10; rm -rf /" contains ";".',
       port: 'Enter a number (digits only).',
-      username: 'User name must start with a letter or "_" and hold only letters, digits, "_", "." or "-".',
+      username: 'User name "-x" starts with "-"; it must start with a letter or "_".',
     });
     for (const message of Object.values(issues)) expect(message).not.toMatch(/Invalid input|expected|received/);
   });
