@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DoctorReportSchema, PromoteReportSchema, RepairReportSchema, ReportErrorSchema, ResetReportSchema, RunReportSchema } from './replication-reports.ts';
+import { DestructionOutcomeSchema, DestructionPlanSchema, DoctorReportSchema, PromoteReportSchema, RepairReportSchema, ReportErrorSchema, ResetReportSchema, RunReportSchema } from './replication-reports.ts';
 import type { Result } from './result.ts';
 import { NotificationSchema, UiCommandSchema } from './desktop-events.ts';
 import { ImportItemRefSchema, ImportPlanSchema, ImportResultSchema, PortableConfigSchema } from './portable-config.ts';
@@ -216,6 +216,68 @@ const fleetEvents = {
 
 // ---- end of the fleet block ------------------------------------------------------------------------------------
 
+// ---- the snapshot screens' block (renderer/features/snapshots, retention, snapshot-tasks, calendar) -------------
+// Handlers: electron/services/handlers/snapshots.ts. Every destroy and rollback is a DestructionPlan (planned, shown
+// in the one confirmation, confirmed by its digest, re-checked on the NAS right before acting).
+
+const SnapshotNameList = z.array(z.string().min(1).max(1024)).min(1, 'Choose at least one snapshot.').max(100_000);
+
+export const NasSnapshotListingSchema = z.object({
+  /** "root@nas-a:22", for messages. */
+  host: z.string(),
+  /** The dataset listed (recursively), or null: every pool of the NAS. */
+  dataset: z.string().nullable(),
+  /** Snapshots only (no bookmarks), oldest first per dataset. */
+  snapshots: z.array(SnapshotSummarySchema),
+  /** Tags of the holds on each held snapshot ("zfs-replication:<task id>" marks a task's common base). */
+  holdTags: z.record(z.string(), z.array(z.string())),
+  listedAt: z.string(),
+});
+export type NasSnapshotListing = z.output<typeof NasSnapshotListingSchema>;
+
+/** A periodic snapshot task's retention, as its prune decides it now (the review re-decides it with an edited policy). */
+export const SnapshotTaskReviewSchema = PruneResultSchema.shape.plan;
+
+const snapshotScreenVerbs = {
+  listNasSnapshots: verb(
+    ConnectionRef.extend({ dataset: DatasetNameSchema.optional() }).strict(),
+    NasSnapshotListingSchema,
+    'Every snapshot of a dataset and its descendants (or of the whole NAS), with used, referenced, holds and the hold tags.',
+  ),
+  planSnapshotDestroy: verb(
+    ConnectionRef.extend({ snapshots: SnapshotNameList }).strict(),
+    DestructionPlanSchema,
+    'What destroying these snapshots would destroy (one atomic command per dataset) and the space zfs destroy -nv says it frees; held snapshots and common bases are refused with the reason. Changes nothing.',
+  ),
+  planSnapshotRollback: verb(
+    ConnectionRef.extend({ snapshot: z.string().min(1).max(1024) }).strict(),
+    DestructionPlanSchema,
+    'What rolling a dataset back to this snapshot destroys: every newer snapshot and bookmark, and what was written since. Changes nothing.',
+  ),
+  executeSnapshotDestruction: verb(
+    ConnectionRef.extend({ plan: DestructionPlanSchema, confirmation: z.string().min(1) }).strict(),
+    DestructionOutcomeSchema,
+    'Carry out a destroy or rollback plan the admin confirmed (its digest): the NAS is listed again first and any difference refuses it.',
+  ),
+  setSnapshotHolds: verb(
+    ConnectionRef.extend({ action: z.enum(['hold', 'release']), tag: z.string().min(1).max(200), snapshots: SnapshotNameList }).strict(),
+    z.object({ snapshots: z.array(z.string()) }),
+    'Put a user hold (zfs hold TAG …) on snapshots, or release one. A held snapshot cannot be destroyed by anyone.',
+  ),
+  reviewSnapshotTask: verb(
+    TaskRef,
+    SnapshotTaskReviewSchema,
+    "The fate of every snapshot a periodic snapshot task's policy governs, with the reason, as its prune would decide it now. Changes nothing.",
+  ),
+  planSnapshotTaskPrune: verb(
+    TaskRef,
+    z.object({ plan: DestructionPlanSchema.nullable(), review: SnapshotTaskReviewSchema }),
+    "The destruction plan of a periodic snapshot task's prune: exactly the snapshots its review shows as pruned (null: nothing to prune). Changes nothing.",
+  ),
+} as const;
+
+// ---- end of the snapshot screens' block --------------------------------------------------------------------------
+
 export const verbs = {
   ping: verb(
     z.object({ message: z.string().max(1000) }),
@@ -339,6 +401,7 @@ export const verbs = {
     'Who runs the schedules of this settings folder, and whether they are paused (settings.schedulesPaused).',
   ),
   ...fleetVerbs,
+  ...snapshotScreenVerbs,
 } as const;
 
 export const LogLevelSchema = z.enum(['debug', 'info', 'warn', 'error']);

@@ -13,6 +13,7 @@ import { portabilityHandlers } from './handlers/portability.ts';
 import { schedulerHandlers } from './handlers/scheduler.ts';
 import { runHandlers } from './handlers/runs.ts';
 import { snapshotTaskHandlers } from './handlers/snapshot-tasks.ts';
+import { snapshotHandlers } from './handlers/snapshots.ts';
 import { sshHandlers } from './handlers/ssh.ts';
 import { taskHandlers } from './handlers/tasks.ts';
 import { dispatch, type Handlers } from './rpc/dispatcher.ts';
@@ -108,6 +109,7 @@ export function createCore(options: CoreOptions): Core {
     ...runHandlers(ctx),
     ...maintenanceHandlers(ctx),
     ...snapshotTaskHandlers(ctx),
+    ...snapshotHandlers(ctx),
     ...fleetHandlers(ctx),
     ...portabilityHandlers(ctx),
     ...schedulerHandlers(ctx, () => scheduler),

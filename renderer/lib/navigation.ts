@@ -8,7 +8,7 @@ export type Route =
   | { view: 'fleet' }
   | { view: 'datasets'; connectionId?: string; filter?: string }
   | { view: 'tasks' }
-  | { view: 'snapshots' }
+  | { view: 'snapshots'; tab?: 'list' | 'tasks' | 'retention'; connectionId?: string; dataset?: string; taskId?: string }
   | { view: 'schedule' }
   | { view: 'settings' };
 

@@ -1,23 +1,109 @@
-import { EmptyState } from '../../components/EmptyState.tsx';
+import { useEffect } from 'react';
+import { Tab, TabList, TabPanel, Tabs } from 'react-aria-components';
 import { Button } from '../../components/Button.tsx';
-import { navigate } from '../../lib/navigation.ts';
+import { EmptyState } from '../../components/EmptyState.tsx';
+import { Picker } from '../../components/Picker.tsx';
+import { navigate, type Route } from '../../lib/navigation.ts';
+import { useFleet } from '../fleet/fleet-store.ts';
+import { RetentionReview } from '../retention/RetentionReview.tsx';
+import { SnapshotTasksPanel } from '../snapshot-tasks/SnapshotTasksPanel.tsx';
+import { SnapshotList } from './SnapshotList.tsx';
+import './snapshots.css';
 
-export function SnapshotsView() {
+// Snapshots: the table of a dataset's (or a whole NAS's) snapshots with their fate, the periodic snapshot tasks,
+// and the retention review of a task. Tabs keep one sidebar entry; the route says which tab, NAS and task.
+
+type SnapshotsRoute = Extract<Route, { view: 'snapshots' }>;
+
+export function SnapshotsView({ route = { view: 'snapshots' } }: { route?: SnapshotsRoute }) {
+  const connections = useFleet((s) => s.connections);
+  const loaded = useFleet((s) => s.loaded);
+  const loadFleet = useFleet((s) => s.load);
+  useEffect(() => {
+    if (!loaded) void loadFleet();
+  }, [loaded, loadFleet]);
+
+  if (connections.length === 0) {
+    return (
+      <div className="view">
+        <EmptyState
+          title="No NAS to browse"
+          action={
+            <Button variant="primary" onPress={() => navigate({ view: 'fleet' })}>
+              Go to the fleet
+            </Button>
+          }
+        >
+          <p>
+            Snapshots of every dataset on your saved NAS boxes appear here, with what each retention policy keeps and
+            prunes. Add a NAS to begin.
+          </p>
+        </EmptyState>
+      </div>
+    );
+  }
+  const tab = route.tab ?? 'list';
+  const connectionId = route.connectionId ?? connections[0]!.id;
+  const go = (patch: Partial<SnapshotsRoute>) => {
+    const next: SnapshotsRoute = { view: 'snapshots', tab, connectionId, ...(route.dataset ? { dataset: route.dataset } : {}), ...(route.taskId ? { taskId: route.taskId } : {}), ...patch };
+    navigate(next);
+  };
   return (
-    <div className="view">
-      <EmptyState
-        title="No NAS to browse"
-        action={
-          <Button variant="primary" onPress={() => navigate({ view: 'fleet' })}>
-            Go to the fleet
-          </Button>
-        }
-      >
-        <p>
-          Snapshots of every dataset on your saved NAS boxes appear here, with what each retention policy keeps and
-          prunes. Add a NAS to begin.
-        </p>
-      </EmptyState>
+    <div className="view view-wide snapshots-view">
+      <Tabs selectedKey={tab} onSelectionChange={(key) => go({ tab: key as SnapshotsRoute['tab'] & string })}>
+        <TabList className="tab-list" aria-label="Snapshot screens">
+          <Tab id="list" className="tab">
+            Snapshots
+          </Tab>
+          <Tab id="tasks" className="tab">
+            Periodic tasks
+          </Tab>
+          <Tab id="retention" className="tab">
+            Retention review
+          </Tab>
+        </TabList>
+        <TabPanel id="list" className="tab-panel">
+          <div className="toolbar">
+            <Picker
+              label="NAS"
+              className="toolbar-picker"
+              options={connections.map((c) => ({ id: c.id, label: c.name, description: `${c.username}@${c.host}:${c.port}` }))}
+              value={connectionId}
+              onChange={(id) => navigate({ view: 'snapshots', tab: 'list', connectionId: id })}
+            />
+            <DatasetScope dataset={route.dataset ?? null} onChange={(dataset) => navigate({ view: 'snapshots', tab: 'list', connectionId, ...(dataset ? { dataset } : {}) })} />
+          </div>
+          <SnapshotList connections={connections} connectionId={connectionId} dataset={route.dataset ?? null} />
+        </TabPanel>
+        <TabPanel id="tasks" className="tab-panel">
+          <SnapshotTasksPanel connections={connections} />
+        </TabPanel>
+        <TabPanel id="retention" className="tab-panel">
+          <RetentionReview taskId={route.taskId ?? null} onPickTask={(taskId) => go({ tab: 'retention', taskId })} />
+        </TabPanel>
+      </Tabs>
     </div>
+  );
+}
+
+/** Which dataset to list (and below): typed, applied on Enter; empty lists the whole NAS. */
+function DatasetScope({ dataset, onChange }: { dataset: string | null; onChange(dataset: string | null): void }) {
+  return (
+    <form
+      className="field dataset-scope"
+      onSubmit={(event) => {
+        event.preventDefault();
+        const value = String(new FormData(event.currentTarget).get('dataset') ?? '').trim();
+        onChange(value === '' ? null : value);
+      }}
+    >
+      <label className="field-label" htmlFor="snapshot-scope">
+        Dataset (and below; empty: the whole NAS)
+      </label>
+      <div className="input-row">
+        <input id="snapshot-scope" name="dataset" className="input" defaultValue={dataset ?? ''} key={dataset ?? ''} placeholder="tank/docs" />
+        <Button type="submit">List</Button>
+      </div>
+    </form>
   );
 }

@@ -1,0 +1,95 @@
+import { create } from 'zustand';
+import type { NasSnapshotListing, VerbResponse } from '../../../shared/contract.ts';
+import type { AppError } from '../../../shared/result.ts';
+import { snapshotFates, type SnapshotFate } from '../../../shared/snapshot-fates.ts';
+import type { PeriodicSnapshotTask, ReplicationTask } from '../../../shared/task-schemas.ts';
+import { request } from '../../lib/request.ts';
+
+// The snapshot screens' slice: one NAS listing (a dataset and its descendants, or every pool) with each snapshot's
+// fate decided by the shared retention function (shared/snapshot-fates.ts), and the periodic snapshot tasks.
+
+export interface SnapshotRow {
+  name: string;
+  dataset: string;
+  shortName: string;
+  /** ms since the epoch. */
+  created: number;
+  usedBytes: number | null;
+  referencedBytes: number | null;
+  holds: number;
+  holdTags: readonly string[];
+  fate: SnapshotFate;
+}
+
+export interface SnapshotListing {
+  connectionId: string;
+  dataset: string | null;
+  loading: boolean;
+  error: AppError | null;
+  listing: NasSnapshotListing | null;
+  rows: SnapshotRow[];
+}
+
+interface SnapshotsState {
+  current: SnapshotListing | null;
+  snapshotTasks: PeriodicSnapshotTask[];
+  replicationTasks: ReplicationTask[];
+  tasksLoaded: boolean;
+  loadTasks(): Promise<void>;
+  load(connectionId: string, dataset: string | null): Promise<void>;
+  reload(): Promise<void>;
+}
+
+/** Rows of the table: the listing joined with the fates (computed once per load, not per render). */
+export function snapshotRows(connectionId: string, listing: NasSnapshotListing, snapshotTasks: readonly PeriodicSnapshotTask[], replicationTasks: readonly ReplicationTask[], now = Date.now()): SnapshotRow[] {
+  const fates = snapshotFates({ connectionId, snapshots: listing.snapshots, holdTags: listing.holdTags, snapshotTasks, replicationTasks, now });
+  return listing.snapshots.map((s) => ({
+    name: s.name,
+    dataset: s.dataset,
+    shortName: s.shortName,
+    created: s.creation * 1000,
+    usedBytes: s.usedBytes,
+    referencedBytes: s.referencedBytes,
+    holds: s.userRefs ?? 0,
+    holdTags: listing.holdTags[s.name] ?? [],
+    fate: fates.get(s.name)!,
+  }));
+}
+
+export const useSnapshots = create<SnapshotsState>((set, get) => ({
+  current: null,
+  snapshotTasks: [],
+  replicationTasks: [],
+  tasksLoaded: false,
+
+  loadTasks: async () => {
+    const [snapshotTasks, tasks] = await Promise.all([request('listSnapshotTasks', {}, { quiet: true }), request('listTasks', {}, { quiet: true })]);
+    set({
+      snapshotTasks: snapshotTasks.ok ? snapshotTasks.value : get().snapshotTasks,
+      replicationTasks: tasks.ok ? tasks.value.map((t: VerbResponse<'listTasks'>[number]) => t.task) : get().replicationTasks,
+      tasksLoaded: true,
+    });
+    const current = get().current;
+    if (current?.listing) set({ current: { ...current, rows: snapshotRows(current.connectionId, current.listing, get().snapshotTasks, get().replicationTasks) } });
+  },
+
+  load: async (connectionId, dataset) => {
+    const previous = get().current;
+    const same = previous?.connectionId === connectionId && previous.dataset === dataset;
+    set({ current: { connectionId, dataset, loading: true, error: null, listing: same ? previous.listing : null, rows: same ? previous.rows : [] } });
+    if (!get().tasksLoaded) await get().loadTasks();
+    const result = await request('listNasSnapshots', { connectionId, ...(dataset ? { dataset } : {}) }, { quiet: true, connectionId });
+    const now = get().current;
+    if (now?.connectionId !== connectionId || now.dataset !== dataset) return; // another listing was asked for since
+    if (!result.ok) {
+      set({ current: { ...now, loading: false, error: result.error } });
+      return;
+    }
+    set({ current: { connectionId, dataset, loading: false, error: null, listing: result.value, rows: snapshotRows(connectionId, result.value, get().snapshotTasks, get().replicationTasks) } });
+  },
+
+  reload: async () => {
+    const current = get().current;
+    if (current) await get().load(current.connectionId, current.dataset);
+  },
+}));

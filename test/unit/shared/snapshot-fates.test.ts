@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { snapshotFates, taskCovers, type FateSnapshot } from '../../../shared/snapshot-fates.ts';
+import type { PeriodicSnapshotTask, ReplicationTask } from '../../../shared/task-schemas.ts';
+
+const connectionId = '11111111-1111-4111-8111-111111111111';
+const task: PeriodicSnapshotTask = {
+  id: '22222222-2222-4222-8222-222222222222',
+  connectionId,
+  dataset: 'tank/docs',
+  recursive: true,
+  exclude: ['tank/docs/scratch'],
+  namingSchema: 'auto-%Y-%m-%d_%H-%M',
+  timeZone: 'UTC',
+  schedule: { kind: 'cron', expression: '0 0 * * *', timeZone: 'UTC' },
+  lifetime: { kind: 'grid', last: 0, hourly: 0, daily: 2, weekly: 0, monthly: 0, yearly: 0 },
+};
+const replication = { id: '33333333-3333-4333-8333-333333333333', name: 'Docs to backup' } as ReplicationTask;
+const now = Date.UTC(2026, 10, 10, 12, 0);
+
+const snap = (dataset: string, shortName: string, userRefs = 0): FateSnapshot => ({ name: `${dataset}@${shortName}`, dataset, shortName, userRefs, usedBytes: 1000 });
+
+describe('snapshotFates: the fate column, from the same decision the prune runs', () => {
+  it('covers the task dataset and its children, not excluded ones', () => {
+    expect(taskCovers(task, 'tank/docs')).toBe(true);
+    expect(taskCovers(task, 'tank/docs/a')).toBe(true);
+    expect(taskCovers(task, 'tank/docs/scratch/x')).toBe(false);
+    expect(taskCovers(task, 'tank/docsx')).toBe(false);
+  });
+
+  it('says kept by which rule, pruned when, held, common base of which task, and no policy', () => {
+    const snapshots = [
+      snap('tank/docs', 'auto-2026-11-05_00-00'),
+      snap('tank/docs', 'auto-2026-11-06_00-00', 1),
+      snap('tank/docs', 'auto-2026-11-07_00-00', 1),
+      snap('tank/docs', 'auto-2026-11-08_00-00'),
+      snap('tank/docs', 'manual-before-upgrade'),
+      snap('tank/docs', 'auto-2026-11-09_00-00'),
+      snap('tank/docs', 'auto-2026-11-10_00-00'),
+      snap('tank/other', 'auto-2026-11-10_00-00'),
+    ];
+    const fates = snapshotFates({
+      connectionId,
+      snapshots,
+      holdTags: { 'tank/docs@auto-2026-11-06_00-00': ['keep'], 'tank/docs@auto-2026-11-07_00-00': [`zfs-replication:${replication.id}`] },
+      snapshotTasks: [task],
+      replicationTasks: [],
+      now,
+    });
+    const of = (name: string) => fates.get(name)!;
+    expect(of('tank/docs@auto-2026-11-10_00-00')).toMatchObject({ kind: 'keep', taskId: task.id, reason: { kind: 'rule', rule: 'daily', n: 1 } });
+    expect(of('tank/docs@auto-2026-11-09_00-00')).toMatchObject({ kind: 'keep', reason: { kind: 'rule', rule: 'daily', n: 2 } });
+    expect(of('tank/docs@auto-2026-11-08_00-00')).toMatchObject({ kind: 'prune', pruneAt: Date.UTC(2026, 10, 11, 0, 0) });
+    expect(of('tank/docs@auto-2026-11-08_00-00').text).toContain('pruned at the next run, 2026-11-11 00:00');
+    expect(of('tank/docs@auto-2026-11-06_00-00')).toMatchObject({ kind: 'held', reason: { kind: 'held' } });
+    expect(of('tank/docs@auto-2026-11-07_00-00')).toMatchObject({ kind: 'base', reason: { kind: 'common-base', taskIds: [replication.id] } });
+    expect(of('tank/docs@manual-before-upgrade')).toMatchObject({ kind: 'none' });
+    expect(of('tank/other@auto-2026-11-10_00-00')).toMatchObject({ kind: 'none' });
+    expect(of('tank/docs@auto-2026-11-05_00-00').kind).toBe('prune');
+  });
+
+  it('names the replication task of a common base on a dataset without a periodic task', () => {
+    const fates = snapshotFates({
+      connectionId,
+      snapshots: [snap('tank/media', 'x', 1)],
+      holdTags: { 'tank/media@x': [`zfs-replication:${replication.id}`] },
+      snapshotTasks: [],
+      replicationTasks: [replication],
+      now,
+    });
+    expect(fates.get('tank/media@x')!.text).toContain('common base of Docs to backup');
+  });
+});
