@@ -22,13 +22,39 @@ export type FateKind = 'keep' | 'prune' | 'held' | 'base' | 'none';
 export interface SnapshotFate {
   /** keep: a policy keeps it; prune: a policy prunes it; held / base: a guard keeps it; none: no policy governs it. */
   kind: FateKind;
-  /** One short line: "daily #3 of Hourly docs", "pruned at the next run of Hourly docs (2026-12-02 10:00)". */
-  text: string;
   /** The periodic snapshot task whose policy decided it, if any. */
   taskId: string | null;
   /** When it goes: the next run of the task that prunes it (or a lifetime's end); null when not planned. */
   pruneAt: number | null;
   reason: RetentionReason | null;
+  /** The zone of the task's names (dates in the text). */
+  timeZone: string;
+  /** "auto-%Y-%m-%d_%H-%M (tank/docs)": which task, in the text. */
+  policyLabel: string | null;
+  /** Hold tags, for a snapshot held outside any policy. */
+  holdTags: readonly string[];
+}
+
+/**
+ * One short line, made only when shown (a table draws a screenful of 100,000 rows: formatting every date up front
+ * would cost seconds): "daily #3: newest of its day (auto-… (tank/docs))", "pruned at the next run, 2026-12-02 10:00: …".
+ */
+export function fateText(fate: SnapshotFate, taskName: (id: string) => string = (id) => id): string {
+  const zone = fate.timeZone;
+  const why = fate.reason ? describeReason(fate.reason, { timeZone: zone, taskName }) : '';
+  const label = fate.policyLabel ? ` (${fate.policyLabel})` : '';
+  switch (fate.kind) {
+    case 'prune':
+      return `pruned ${fate.pruneAt === null ? 'when the task runs' : `at the next run, ${formatInZone(fate.pruneAt, zone)}`}: ${why}${label}`;
+    case 'keep':
+      return `${why}${label}`;
+    case 'held':
+      return `${why}${fate.holdTags.length > 0 ? ` — ${fate.holdTags.map((t) => `"${t}"`).join(', ')}` : ''}`;
+    case 'base':
+      return why;
+    default:
+      return 'no retention policy: kept until destroyed by hand';
+  }
 }
 
 export interface FateInput {
@@ -57,41 +83,28 @@ export function nextRunOf(task: Pick<PeriodicSnapshotTask, 'schedule' | 'timeZon
   }
 }
 
-function fateOfDecision(decision: RetentionDecision, task: PeriodicSnapshotTask, taskName: (id: string) => string, nextRun: number | null): SnapshotFate {
-  const zone = task.timeZone ?? 'UTC';
+function fateOfDecision(decision: RetentionDecision, task: PeriodicSnapshotTask, nextRun: number | null, holdTags: readonly string[]): SnapshotFate {
   const reason = decision.reason;
-  const label = `${task.namingSchema} (${task.dataset})`;
-  const base = { taskId: task.id, reason };
-  if (decision.fate === 'prune') {
-    const when = nextRun === null ? 'when the task runs' : `at the next run, ${formatInZone(nextRun, zone)}`;
-    return { ...base, kind: 'prune', pruneAt: nextRun, text: `pruned ${when}: ${describeReason(reason, { timeZone: zone, taskName })} (${label})` };
-  }
-  if (reason.kind === 'held') return { ...base, kind: 'held', pruneAt: null, text: describeReason(reason, { timeZone: zone, taskName }) };
-  if (reason.kind === 'common-base' || reason.kind === 'not-yet-replicated') return { ...base, kind: 'base', pruneAt: null, text: describeReason(reason, { timeZone: zone, taskName }) };
-  const pruneAt = reason.kind === 'within-lifetime' ? reason.until : null;
-  return { ...base, kind: 'keep', pruneAt, text: `${describeReason(reason, { timeZone: zone, taskName })} (${label})` };
+  const base = { taskId: task.id, reason, timeZone: task.timeZone ?? 'UTC', policyLabel: `${task.namingSchema} on ${task.dataset}`, holdTags };
+  if (decision.fate === 'prune') return { ...base, kind: 'prune', pruneAt: nextRun };
+  if (reason.kind === 'held') return { ...base, kind: 'held', pruneAt: null, policyLabel: null };
+  if (reason.kind === 'common-base' || reason.kind === 'not-yet-replicated') return { ...base, kind: 'base', pruneAt: null, policyLabel: null };
+  return { ...base, kind: 'keep', pruneAt: reason.kind === 'within-lifetime' ? reason.until : null };
 }
 
 /** Guards alone, for a snapshot no policy governs: its holds say whether a replication task needs it. */
-function unmanagedFate(snapshot: FateSnapshot, tags: readonly string[] | undefined, taskName: (id: string) => string): SnapshotFate {
-  const bases = (tags ?? []).filter((t) => t.startsWith(replicationHoldTagPrefix)).map((t) => t.slice(replicationHoldTagPrefix.length));
-  if (bases.length > 0) {
-    const reason: RetentionReason = { kind: 'common-base', taskIds: bases };
-    return { kind: 'base', text: describeReason(reason, { taskName }), taskId: null, pruneAt: null, reason };
-  }
-  if ((snapshot.userRefs ?? 0) > 0) {
-    const reason: RetentionReason = { kind: 'held', holds: snapshot.userRefs ?? 0 };
-    return { kind: 'held', text: `${describeReason(reason)}${tags && tags.length > 0 ? ` — ${tags.map((t) => `"${t}"`).join(', ')}` : ''}`, taskId: null, pruneAt: null, reason };
-  }
-  return { kind: 'none', text: 'no retention policy: kept until destroyed by hand', taskId: null, pruneAt: null, reason: null };
+function unmanagedFate(snapshot: FateSnapshot, tags: readonly string[] = []): SnapshotFate {
+  const base = { taskId: null, pruneAt: null, timeZone: 'UTC', policyLabel: null, holdTags: tags };
+  const bases = tags.filter((t) => t.startsWith(replicationHoldTagPrefix)).map((t) => t.slice(replicationHoldTagPrefix.length));
+  if (bases.length > 0) return { ...base, kind: 'base', reason: { kind: 'common-base', taskIds: bases } };
+  if ((snapshot.userRefs ?? 0) > 0) return { ...base, kind: 'held', reason: { kind: 'held', holds: snapshot.userRefs ?? 0 } };
+  return { ...base, kind: 'none', reason: null };
 }
 
 const rank: Record<FateKind, number> = { base: 4, held: 3, prune: 2, keep: 1, none: 0 };
 
 /** The fate of every snapshot of the listing, by full name. */
 export function snapshotFates(input: FateInput): Map<string, SnapshotFate> {
-  const names = new Map<string, string>([...input.replicationTasks.map((t) => [t.id, t.name] as const), ...input.snapshotTasks.map((t) => [t.id, `${t.namingSchema} on ${t.dataset}`] as const)]);
-  const taskName = (id: string) => names.get(id) ?? id;
   const byDataset = new Map<string, FateSnapshot[]>();
   for (const s of input.snapshots) {
     let list = byDataset.get(s.dataset);
@@ -112,14 +125,14 @@ export function snapshotFates(input: FateInput): Map<string, SnapshotFate> {
       decisions.forEach((decision, i) => {
         if (decision.reason.kind === 'not-in-schema') return;
         const name = list[i]!.name;
-        const fate = fateOfDecision(decision, task, taskName, nextRuns.get(task.id) ?? null);
+        const fate = fateOfDecision(decision, task, nextRuns.get(task.id) ?? null, input.holdTags[name] ?? []);
         const before = fates.get(name);
         // Two tasks naming the same snapshot: if either prunes it, it goes (each prune acts alone), so "pruned"
         // beats "kept"; the guards (held, common base) are the same in every task's decision.
         if (!before || rank[fate.kind] > rank[before.kind]) fates.set(name, fate);
       });
     }
-    for (const s of list) if (!fates.has(s.name)) fates.set(s.name, unmanagedFate(s, input.holdTags[s.name], taskName));
+    for (const s of list) if (!fates.has(s.name)) fates.set(s.name, unmanagedFate(s, input.holdTags[s.name]));
   }
   return fates;
 }

@@ -151,7 +151,10 @@ export function Timeline({ series, timeZone, taskName, onDrawn, testId }: Timeli
         ctx.strokeRect(x - 6, top, 12, 3 * LANE_H + 4);
       }
     }
-    onDrawn?.(performance.now() - started);
+    const drawMs = performance.now() - started;
+    // For the benchmark (bench/ui.bench.ts) and curious admins: how long the last redraw took.
+    canvas.dataset.drawMs = drawMs.toFixed(2);
+    onDrawn?.(drawMs);
   }, [series, width, height, range, cursor, timeZone, onDrawn]);
 
   const describe = (d: RetentionDecision) => `${d.name}${d.time === null ? '' : `, ${formatInZone(d.time, timeZone)}`}: ${d.fate === 'prune' ? 'pruned' : 'kept'} — ${describeReason(d.reason, { timeZone, ...(taskName ? { taskName } : {}) })}`;

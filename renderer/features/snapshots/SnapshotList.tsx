@@ -14,7 +14,7 @@ import { navigate } from '../../lib/navigation.ts';
 import type { Connection } from '../../../shared/schemas.ts';
 import { FateBadge } from './fate-badge.tsx';
 import { destroySnapshots, editHolds, rollbackTo } from './snapshot-actions.tsx';
-import { useSnapshots, type SnapshotRow } from './snapshots-store.ts';
+import { fateLine, useSnapshots, type SnapshotRow } from './snapshots-store.ts';
 
 // Snapshots of a dataset (and below) or of a whole NAS in the app's one virtualized table: 100,000 rows scroll as
 // smoothly as 100. Filters (search, dataset, naming schema, age) run before the table sees the rows.
@@ -36,10 +36,11 @@ const columns = [
     sortFn: 'alphanumeric',
     cell: (info) => {
       const fate = info.row.original.fate;
+      const text = fateLine(fate);
       return (
-        <span className="fate-cell" title={fate.text}>
+        <span className="fate-cell" title={text}>
           <FateBadge kind={fate.kind} />
-          <span className="fate-text">{fate.text}</span>
+          <span className="fate-text">{text}</span>
         </span>
       );
     },
@@ -173,7 +174,7 @@ export function SnapshotList({ connections, connectionId, dataset }: { connectio
       </div>
       {active ? (
         <p className="muted table-summary" data-testid="active-snapshot">
-          <code>{active.name}</code> — {active.fate.text}
+          <code>{active.name}</code> — {fateLine(active.fate)}
           {active.fate.taskId ? (
             <>
               {' '}

@@ -44,13 +44,15 @@ export function SnapshotsView({ route = { view: 'snapshots' } }: { route?: Snaps
   }
   const tab = route.tab ?? 'list';
   const connectionId = route.connectionId ?? connections[0]!.id;
-  const go = (patch: Partial<SnapshotsRoute>) => {
-    const next: SnapshotsRoute = { view: 'snapshots', tab, connectionId, ...(route.dataset ? { dataset: route.dataset } : {}), ...(route.taskId ? { taskId: route.taskId } : {}), ...patch };
-    navigate(next);
+  // Every move keeps what the other tabs had open (the NAS and dataset listed, the task reviewed).
+  const go = (patch: { tab?: SnapshotsRoute['tab']; connectionId?: string; dataset?: string | null; taskId?: string }) => {
+    const dataset = patch.dataset === undefined ? route.dataset : (patch.dataset ?? undefined);
+    const taskId = patch.taskId ?? route.taskId;
+    navigate({ view: 'snapshots', tab: patch.tab ?? tab, connectionId: patch.connectionId ?? connectionId, ...(dataset ? { dataset } : {}), ...(taskId ? { taskId } : {}) });
   };
   return (
     <div className="view view-wide snapshots-view">
-      <Tabs selectedKey={tab} onSelectionChange={(key) => go({ tab: key as SnapshotsRoute['tab'] & string })}>
+      <Tabs selectedKey={tab} onSelectionChange={(key) => go({ tab: key as 'list' | 'tasks' | 'retention' })}>
         <TabList className="tab-list" aria-label="Snapshot screens">
           <Tab id="list" className="tab">
             Snapshots
@@ -69,9 +71,9 @@ export function SnapshotsView({ route = { view: 'snapshots' } }: { route?: Snaps
               className="toolbar-picker"
               options={connections.map((c) => ({ id: c.id, label: c.name, description: `${c.username}@${c.host}:${c.port}` }))}
               value={connectionId}
-              onChange={(id) => navigate({ view: 'snapshots', tab: 'list', connectionId: id })}
+              onChange={(id) => go({ connectionId: id, dataset: null })}
             />
-            <DatasetScope dataset={route.dataset ?? null} onChange={(dataset) => navigate({ view: 'snapshots', tab: 'list', connectionId, ...(dataset ? { dataset } : {}) })} />
+            <DatasetScope dataset={route.dataset ?? null} onChange={(dataset) => go({ dataset })} />
           </div>
           <SnapshotList connections={connections} connectionId={connectionId} dataset={route.dataset ?? null} />
         </TabPanel>

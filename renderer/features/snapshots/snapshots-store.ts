@@ -1,7 +1,7 @@
 import { create } from 'zustand';
 import type { NasSnapshotListing, VerbResponse } from '../../../shared/contract.ts';
 import type { AppError } from '../../../shared/result.ts';
-import { snapshotFates, type SnapshotFate } from '../../../shared/snapshot-fates.ts';
+import { fateText, snapshotFates, type SnapshotFate } from '../../../shared/snapshot-fates.ts';
 import type { PeriodicSnapshotTask, ReplicationTask } from '../../../shared/task-schemas.ts';
 import { request } from '../../lib/request.ts';
 
@@ -93,3 +93,9 @@ export const useSnapshots = create<SnapshotsState>((set, get) => ({
     if (current) await get().load(current.connectionId, current.dataset);
   },
 }));
+
+/** A fate's line, with replication task names from the store (made only for the rows drawn). */
+export function fateLine(fate: SnapshotFate): string {
+  const tasks = useSnapshots.getState().replicationTasks;
+  return fateText(fate, (id) => tasks.find((t) => t.id === id)?.name ?? id);
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { snapshotFates, taskCovers, type FateSnapshot } from '../../../shared/snapshot-fates.ts';
+import { fateText, snapshotFates, taskCovers, type FateSnapshot } from '../../../shared/snapshot-fates.ts';
 import type { PeriodicSnapshotTask, ReplicationTask } from '../../../shared/task-schemas.ts';
 
 const connectionId = '11111111-1111-4111-8111-111111111111';
@@ -50,7 +50,8 @@ describe('snapshotFates: the fate column, from the same decision the prune runs'
     expect(of('tank/docs@auto-2026-11-10_00-00')).toMatchObject({ kind: 'keep', taskId: task.id, reason: { kind: 'rule', rule: 'daily', n: 1 } });
     expect(of('tank/docs@auto-2026-11-09_00-00')).toMatchObject({ kind: 'keep', reason: { kind: 'rule', rule: 'daily', n: 2 } });
     expect(of('tank/docs@auto-2026-11-08_00-00')).toMatchObject({ kind: 'prune', pruneAt: Date.UTC(2026, 10, 11, 0, 0) });
-    expect(of('tank/docs@auto-2026-11-08_00-00').text).toContain('pruned at the next run, 2026-11-11 00:00');
+    expect(fateText(of('tank/docs@auto-2026-11-08_00-00'))).toContain('pruned at the next run, 2026-11-11 00:00');
+    expect(fateText(of('tank/docs@auto-2026-11-06_00-00'))).toContain('held (1 hold): ZFS will not destroy it — "keep"');
     expect(of('tank/docs@auto-2026-11-06_00-00')).toMatchObject({ kind: 'held', reason: { kind: 'held' } });
     expect(of('tank/docs@auto-2026-11-07_00-00')).toMatchObject({ kind: 'base', reason: { kind: 'common-base', taskIds: [replication.id] } });
     expect(of('tank/docs@manual-before-upgrade')).toMatchObject({ kind: 'none' });
@@ -67,6 +68,6 @@ describe('snapshotFates: the fate column, from the same decision the prune runs'
       replicationTasks: [replication],
       now,
     });
-    expect(fates.get('tank/media@x')!.text).toContain('common base of Docs to backup');
+    expect(fateText(fates.get('tank/media@x')!, (id) => (id === replication.id ? replication.name : id))).toContain('common base of Docs to backup');
   });
 });
