@@ -56,7 +56,9 @@ const ages = [
   { id: 'older-year', label: 'Older than a year', test: (age: number) => age > 365 * 86_400_000 },
 ] as const;
 
-export function SnapshotList({ connections, connectionId, dataset }: { connections: Connection[]; connectionId: string | null; dataset: string | null }) {
+/** scope: the dataset listed with everything below it; '' the whole NAS; undefined nothing yet. */
+export function SnapshotList({ connections, connectionId, scope }: { connections: Connection[]; connectionId: string | null; scope: string | undefined }) {
+  const dataset = scope === undefined || scope === '' ? null : scope;
   const current = useSnapshots((s) => s.current);
   const load = useSnapshots((s) => s.load);
   const reload = useSnapshots((s) => s.reload);
@@ -70,9 +72,9 @@ export function SnapshotList({ connections, connectionId, dataset }: { connectio
   const connection = connections.find((c) => c.id === connectionId) ?? null;
 
   useEffect(() => {
-    if (connectionId) void load(connectionId, dataset);
+    if (connectionId && scope !== undefined) void load(connectionId, dataset);
     setSelected(new Set());
-  }, [connectionId, dataset, load]);
+  }, [connectionId, scope, dataset, load]);
 
   const rows = useMemo(() => (current && current.connectionId === connectionId && current.dataset === dataset ? current.rows : []), [current, connectionId, dataset]);
   const datasets = useMemo(() => [...new Set(rows.map((r) => r.dataset))].sort(), [rows]);
@@ -99,6 +101,13 @@ export function SnapshotList({ connections, connectionId, dataset }: { connectio
     return (
       <EmptyState title="Choose a NAS">
         <p>Pick a NAS above to see its snapshots.</p>
+      </EmptyState>
+    );
+  }
+  if (scope === undefined) {
+    return (
+      <EmptyState title="Which snapshots?">
+        <p>Type a dataset above and press List to see its snapshots and those of every dataset below it, or press List with the field empty for every snapshot of {connection.name}.</p>
       </EmptyState>
     );
   }

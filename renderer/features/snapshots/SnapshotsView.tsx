@@ -45,10 +45,12 @@ export function SnapshotsView({ route = { view: 'snapshots' } }: { route?: Snaps
   const tab = route.tab ?? 'list';
   const connectionId = route.connectionId ?? connections[0]!.id;
   // Every move keeps what the other tabs had open (the NAS and dataset listed, the task reviewed).
+  // dataset: what is listed ('' = the whole NAS; absent = nothing yet: a NAS with 100,000 snapshots is listed only
+  // when asked). null in a patch clears it.
   const go = (patch: { tab?: SnapshotsRoute['tab']; connectionId?: string; dataset?: string | null; taskId?: string }) => {
     const dataset = patch.dataset === undefined ? route.dataset : (patch.dataset ?? undefined);
     const taskId = patch.taskId ?? route.taskId;
-    navigate({ view: 'snapshots', tab: patch.tab ?? tab, connectionId: patch.connectionId ?? connectionId, ...(dataset ? { dataset } : {}), ...(taskId ? { taskId } : {}) });
+    navigate({ view: 'snapshots', tab: patch.tab ?? tab, connectionId: patch.connectionId ?? connectionId, ...(dataset !== undefined ? { dataset } : {}), ...(taskId ? { taskId } : {}) });
   };
   return (
     <div className="view view-wide snapshots-view">
@@ -73,9 +75,9 @@ export function SnapshotsView({ route = { view: 'snapshots' } }: { route?: Snaps
               value={connectionId}
               onChange={(id) => go({ connectionId: id, dataset: null })}
             />
-            <DatasetScope dataset={route.dataset ?? null} onChange={(dataset) => go({ dataset })} />
+            <DatasetScope dataset={route.dataset ?? ''} onChange={(dataset) => go({ dataset })} />
           </div>
-          <SnapshotList connections={connections} connectionId={connectionId} dataset={route.dataset ?? null} />
+          <SnapshotList connections={connections} connectionId={connectionId} scope={route.dataset} />
         </TabPanel>
         <TabPanel id="tasks" className="tab-panel">
           <SnapshotTasksPanel connections={connections} />
@@ -88,22 +90,22 @@ export function SnapshotsView({ route = { view: 'snapshots' } }: { route?: Snaps
   );
 }
 
-/** Which dataset to list (and below): typed, applied on Enter; empty lists the whole NAS. */
-function DatasetScope({ dataset, onChange }: { dataset: string | null; onChange(dataset: string | null): void }) {
+/** Which dataset to list (and below): typed, applied on Enter or List; empty lists the whole NAS. */
+function DatasetScope({ dataset, onChange }: { dataset: string; onChange(dataset: string): void }) {
   return (
     <form
       className="field dataset-scope"
       onSubmit={(event) => {
         event.preventDefault();
         const value = String(new FormData(event.currentTarget).get('dataset') ?? '').trim();
-        onChange(value === '' ? null : value);
+        onChange(value);
       }}
     >
       <label className="field-label" htmlFor="snapshot-scope">
         Dataset (and below; empty: the whole NAS)
       </label>
       <div className="input-row">
-        <input id="snapshot-scope" name="dataset" className="input" defaultValue={dataset ?? ''} key={dataset ?? ''} placeholder="tank/docs" />
+        <input id="snapshot-scope" name="dataset" className="input" defaultValue={dataset} key={dataset} placeholder="tank/docs" />
         <Button type="submit">List</Button>
       </div>
     </form>
