@@ -63,7 +63,9 @@ const stats = (values: number[]) => {
 };
 const ms = (v: number) => `${v.toFixed(1)} ms`;
 
+const step = (what: string) => process.stderr.write(`[bench] ${what}\n`);
 try {
+  step('open the app');
   await page.goto(`${bridge.origin}/#token=${bridge.token}`);
   await page.getByTestId('nav-snapshots').click();
   await page.getByLabel('Dataset (and below; empty: the whole NAS)').fill('tank/bench');
@@ -72,6 +74,7 @@ try {
   await page.getByTestId('snapshot-count').filter({ hasText: `${COUNT} snapshots` }).waitFor({ timeout: 600_000 });
   await page.locator('[data-testid=snapshot-table] [role=row][data-row-id]').first().waitFor();
   const listMs = Date.now() - listStarted;
+  step(`listed in ${listMs} ms; first paints`);
 
   // First paint of the table alone: leave the view, come back (the listing stays in the store), time the click to
   // the frame after the first row exists.
@@ -95,6 +98,7 @@ try {
     );
   }
 
+  step('scrolling');
   // Scrolling: 400 px per frame, 150 frames, each frame's duration.
   const frames = await page.evaluate(
     () =>
@@ -115,6 +119,7 @@ try {
       }),
   );
 
+  step('retention review');
   // The retention review of the task: 100,000 marks; redraws by moving the keyboard cursor.
   const reviewStarted = Date.now();
   await page.getByRole('tab', { name: 'Periodic tasks' }).click();
@@ -129,6 +134,35 @@ try {
     // The redraw runs in the effect after React commits: two frames later it has reported.
     await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
     draws.push(Number(await canvas.getAttribute('data-draw-ms')));
+  }
+  // BENCH_SCREENSHOTS=DIR: every snapshot screen on the fake NAS, light and dark (for looking at, and README pictures).
+  const shots = process.env.BENCH_SCREENSHOTS;
+  if (shots) {
+    await page.mouse.click(5, 5);
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      await page.screenshot({ path: path.join(shots, `retention-review-${scheme}.png`) });
+      await page.getByRole('tab', { name: 'Periodic tasks' }).click();
+      await page.screenshot({ path: path.join(shots, `snapshot-tasks-${scheme}.png`) });
+      await page.getByRole('button', { name: 'Edit…' }).click();
+      await page.screenshot({ path: path.join(shots, `snapshot-task-dialog-${scheme}.png`) });
+      await page.getByRole('button', { name: 'Cancel' }).click();
+      await page.getByRole('tab', { name: 'Snapshots' }).click();
+      await page.getByTestId('snapshot-table').locator('[role=row][data-row-id]').nth(1).click();
+      await page.screenshot({ path: path.join(shots, `snapshots-table-${scheme}.png`) });
+      await page.getByTestId('snapshot-table').locator('input[type=checkbox]').nth(200).check().catch(() => undefined);
+      await page.getByTestId('snapshot-table').locator('input[type=checkbox]').nth(3).check();
+      await page.getByTestId('snapshot-table').locator('input[type=checkbox]').nth(4).check();
+      await page.getByRole('button', { name: /^Destroy 2 snapshots/ }).click();
+      await page.getByTestId('confirm-dialog').waitFor();
+      await page.screenshot({ path: path.join(shots, `destroy-confirm-${scheme}.png`) });
+      await page.getByTestId('confirm-dialog').getByRole('button', { name: 'Cancel' }).click();
+      await page.getByTestId('nav-schedule').click();
+      await page.screenshot({ path: path.join(shots, `schedule-calendar-${scheme}.png`), fullPage: true });
+      await page.getByTestId('nav-snapshots').click();
+      await page.getByRole('tab', { name: 'Retention review' }).click();
+      await page.getByTestId('prune-count').waitFor();
+    }
   }
   const scroll = stats(frames);
   const draw = stats(draws);

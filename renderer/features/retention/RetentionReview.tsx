@@ -28,6 +28,24 @@ type Row = RetentionDecision & { index: number };
 
 const col = dataTableColumns<Row>();
 
+/** The summary's counts by reason, in words. */
+const reasonWords: Record<string, string> = {
+  'common-base': 'common base',
+  held: 'held',
+  'not-yet-replicated': 'not yet replicated',
+  'not-in-schema': 'not named by the schema',
+  newest: 'newest',
+  rule: 'kept by a rule',
+  'within-lifetime': 'within lifetime',
+  forever: 'kept forever',
+  'on-source': 'still on the source',
+  'source-unknown': 'source unknown',
+  expired: 'expired',
+  'gone-from-source': 'gone from the source',
+  superseded: 'superseded',
+  'outside-grid': 'outside the grid',
+};
+
 export function RetentionReview({ taskId, onPickTask }: { taskId: string | null; onPickTask(taskId: string): void }) {
   const tasks = useSnapshots((s) => s.snapshotTasks);
   const replicationTasks = useSnapshots((s) => s.replicationTasks);
@@ -182,7 +200,7 @@ export function RetentionReview({ taskId, onPickTask }: { taskId: string | null;
                 </p>
                 <p className="muted">
                   {Object.entries(summary.byReason)
-                    .map(([reason, n]) => `${reason}: ${n}`)
+                    .map(([reason, n]) => `${reasonWords[reason] ?? reason}: ${n}`)
                     .join(' · ')}
                   {summary.nextPruneAt ? ` · next lifetime ends ${formatInZone(summary.nextPruneAt, zone)}` : ''}
                 </p>

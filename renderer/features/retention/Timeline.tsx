@@ -137,9 +137,11 @@ export function Timeline({ series, timeZone, taskName, onDrawn, testId }: Timeli
       const ticks = Math.max(2, Math.floor((width - LEFT) / 160));
       for (let i = 0; i <= ticks; i++) {
         const t = range.min + ((range.max - range.min) * i) / ticks;
-        const x = xOf(t);
-        ctx.fillText(formatInZone(t, timeZone).slice(0, 16), Math.min(x, width - 110), height - 8);
+        // The first label starts at its tick, the last ends at it, the others are centred: none overlaps.
+        ctx.textAlign = i === 0 ? 'left' : i === ticks ? 'right' : 'center';
+        ctx.fillText(formatInZone(t, timeZone).slice(0, 16), xOf(t), height - 8);
       }
+      ctx.textAlign = 'left';
     }
     if (cursor) {
       const d = series[cursor.series]?.decisions[cursor.index];

@@ -8,6 +8,7 @@ import { useFleet } from '../fleet/fleet-store.ts';
 import { RetentionReview } from '../retention/RetentionReview.tsx';
 import { SnapshotTasksPanel } from '../snapshot-tasks/SnapshotTasksPanel.tsx';
 import { SnapshotList } from './SnapshotList.tsx';
+import { useSnapshots } from './snapshots-store.ts';
 import './snapshots.css';
 
 // Snapshots: the table of a dataset's (or a whole NAS's) snapshots with their fate, the periodic snapshot tasks,
@@ -19,6 +20,7 @@ export function SnapshotsView({ route = { view: 'snapshots' } }: { route?: Snaps
   const connections = useFleet((s) => s.connections);
   const loaded = useFleet((s) => s.loaded);
   const loadFleet = useFleet((s) => s.load);
+  const current = useSnapshots((s) => s.current);
   useEffect(() => {
     if (!loaded) void loadFleet();
   }, [loaded, loadFleet]);
@@ -43,7 +45,9 @@ export function SnapshotsView({ route = { view: 'snapshots' } }: { route?: Snaps
     );
   }
   const tab = route.tab ?? 'list';
-  const connectionId = route.connectionId ?? connections[0]!.id;
+  const connectionId = route.connectionId ?? current?.connectionId ?? connections[0]!.id;
+  // Coming back to the screen shows what was listed last (the store keeps it) unless the route names a dataset.
+  const scope = route.dataset ?? (current && current.connectionId === connectionId ? (current.dataset ?? '') : undefined);
   // Every move keeps what the other tabs had open (the NAS and dataset listed, the task reviewed).
   // dataset: what is listed ('' = the whole NAS; absent = nothing yet: a NAS with 100,000 snapshots is listed only
   // when asked). null in a patch clears it.
@@ -75,9 +79,9 @@ export function SnapshotsView({ route = { view: 'snapshots' } }: { route?: Snaps
               value={connectionId}
               onChange={(id) => go({ connectionId: id, dataset: null })}
             />
-            <DatasetScope dataset={route.dataset ?? ''} onChange={(dataset) => go({ dataset })} />
+            <DatasetScope dataset={scope ?? ''} onChange={(dataset) => go({ dataset })} />
           </div>
-          <SnapshotList connections={connections} connectionId={connectionId} scope={route.dataset} />
+          <SnapshotList connections={connections} connectionId={connectionId} scope={scope} />
         </TabPanel>
         <TabPanel id="tasks" className="tab-panel">
           <SnapshotTasksPanel connections={connections} />

@@ -183,7 +183,7 @@ test('the retention review: counts, held and common base kept with their reason,
   await page.getByRole('button', { name: 'Review retention' }).click();
   const summary = page.getByTestId('retention-summary');
   await expect(summary).toContainText('held: 1', { timeout: 120_000 });
-  await expect(summary).toContainText('common-base: 1');
+  await expect(summary).toContainText('common base: 1');
   const pruneText = (await page.getByTestId('prune-count').textContent())!;
   const keepText = (await page.getByTestId('keep-count').textContent())!;
   const pruned = Number(/Prunes (\d+)/.exec(pruneText)![1]);
