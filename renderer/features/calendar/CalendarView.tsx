@@ -4,7 +4,7 @@ import { checkCronExpression, cronSchedule, describeCron } from '../../../shared
 import { formatInZone, isTimeZone, localTimeZone, zoneClock, DAY_MS } from '../../../shared/time-zone.ts';
 import { Button, IconButton } from '../../components/Button.tsx';
 import { EmptyState } from '../../components/EmptyState.tsx';
-import { formatMs } from '../../lib/format.ts';
+import { formatMs, plural } from '../../lib/format.ts';
 import { navigate } from '../../lib/navigation.ts';
 import { request } from '../../lib/request.ts';
 import { useFleet } from '../fleet/fleet-store.ts';
@@ -64,7 +64,8 @@ export function CalendarView() {
   const monday = today - ((((today + 3) % 7) + 7) % 7) + weekOffset * 7;
   const from = clock.instant(monday * DAY_MS);
   const to = clock.instant((monday + 7) * DAY_MS);
-  const runs = useMemo(() => weekRuns(calendarTasks, from - 1, to), [calendarTasks, from, to]);
+  // [Monday 00:00, next Monday 00:00): runsBetween takes (from, to].
+  const runs = useMemo(() => weekRuns(calendarTasks, from - 1, to - 1), [calendarTasks, from, to]);
   const byTask = new Map(calendarTasks.map((t) => [t.id, t]));
   const flagged = runs.filter((r) => r.overlaps.length > 0 || r.overruns);
 
@@ -91,7 +92,7 @@ export function CalendarView() {
         {weekOffset !== 0 ? <Button onPress={() => setWeekOffset(0)}>This week</Button> : null}
         <span className="toolbar-spacer" />
         <span className="muted" data-testid="calendar-counts">
-          {runs.length} runs of {calendarTasks.length} tasks{flagged.length > 0 ? `, ${flagged.length} flagged` : ''}
+          {plural(runs.length, 'run')} of {plural(calendarTasks.length, 'task')}{flagged.length > 0 ? `, ${flagged.length} flagged` : ''}
         </span>
       </div>
       <ul className="calendar-legend" aria-label="Tasks">

@@ -25,7 +25,7 @@ const stamp = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: '2-di
 const columns = [
   col.accessor('dataset', { header: 'Dataset', meta: { width: 'minmax(140px, 1.2fr)' }, sortFn: 'alphanumeric' }),
   col.accessor('shortName', { header: 'Snapshot', meta: { width: 'minmax(180px, 1.6fr)' }, sortFn: 'alphanumeric', cell: (info) => <span title={info.row.original.name}>{info.getValue()}</span> }),
-  col.accessor('created', { header: 'Created', meta: { width: '150px' }, sortFn: 'basic', cell: (info) => stamp.format(info.getValue()) }),
+  col.accessor('created', { header: 'Created', meta: { width: '176px' }, sortFn: 'basic', cell: (info) => stamp.format(info.getValue()) }),
   col.accessor('usedBytes', { header: 'Used', meta: { width: '84px', align: 'end' }, sortFn: 'basic', cell: (info) => bytesOrDash(info.getValue()) }),
   col.accessor('referencedBytes', { header: 'Referenced', meta: { width: '96px', align: 'end' }, sortFn: 'basic', cell: (info) => bytesOrDash(info.getValue()) }),
   col.accessor('holds', { header: 'Holds', meta: { width: '64px', align: 'end' }, sortFn: 'basic', cell: (info) => (info.getValue() > 0 ? <span title={info.row.original.holdTags.join(', ')}>{info.getValue()}</span> : '') }),
