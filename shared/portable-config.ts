@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConnectionInputSchema, PinnedHostKeySchema } from './schemas.ts';
-import { PeriodicSnapshotTaskSchema, ReplicationTaskSchema } from './task-schemas.ts';
+import { checkPropertyOptions, checkSnapshotTaskExcludes, periodicSnapshotTaskFields, replicationTaskFields } from './task-schemas.ts';
 
 // Connections and tasks as a person writes them in a file and as one installation hands them to another: tasks name
 // their NAS connections by name (ids differ between installations), nothing secret is in them (no private key, no
@@ -12,19 +12,25 @@ import { PeriodicSnapshotTaskSchema, ReplicationTaskSchema } from './task-schema
 const ConnectionName = z.string().trim().min(1, 'Name a saved connection, e.g. "nas-a".').max(64);
 
 /** A replication task in a file: the stored task without its id, its connections by name, and never its key. */
-export const TaskFileSchema = ReplicationTaskSchema.omit({ id: true, sourceConnectionId: true, destinationConnectionId: true })
-  .extend({
+const { id: _taskId, sourceConnectionId: _sourceId, destinationConnectionId: _destinationId, ...taskFileFields } = replicationTaskFields;
+const { id: _snapshotTaskId, connectionId: _connectionId, ...snapshotTaskFileFields } = periodicSnapshotTaskFields;
+
+export const TaskFileSchema = z
+  .object({
+    ...taskFileFields,
     /** The source NAS: a saved connection's name (or id). */
     sourceConnection: ConnectionName,
     /** The destination NAS: a saved connection's name (or id). */
     destinationConnection: ConnectionName,
   })
-  .strict();
+  .strict()
+  .superRefine(checkPropertyOptions);
 
 /** A periodic snapshot task in a file: its NAS by connection name. */
-export const SnapshotTaskFileSchema = PeriodicSnapshotTaskSchema.omit({ id: true, connectionId: true })
-  .extend({ connection: ConnectionName })
-  .strict();
+export const SnapshotTaskFileSchema = z
+  .object({ ...snapshotTaskFileFields, connection: ConnectionName })
+  .strict()
+  .superRefine(checkSnapshotTaskExcludes);
 
 /** A connection in an export: what the app needs to reach the NAS again, with its pinned host key, without secrets. */
 export const PortableConnectionSchema = ConnectionInputSchema.omit({ id: true })

@@ -86,7 +86,7 @@ export const EncryptionSchema = z.discriminatedUnion('kind', [
 export const encryptionProperties = ['encryption', 'keyformat', 'keylocation', 'pbkdf2iters'] as const;
 
 /** Property lists zfs receive would refuse together, and encryption properties an encrypting task cannot set. */
-function checkPropertyOptions(task: { properties: { exclude: string[]; override: Record<string, string> }; encryption: { kind: string } }, context: z.RefinementCtx): void {
+export function checkPropertyOptions(task: { properties: { exclude: string[]; override: Record<string, string> }; encryption: { kind: string } }, context: z.RefinementCtx): void {
   const { exclude, override } = task.properties;
   const both = exclude.filter((name) => Object.hasOwn(override, name));
   if (both.length > 0) {
@@ -100,7 +100,8 @@ function checkPropertyOptions(task: { properties: { exclude: string[]; override:
   }
 }
 
-const replicationTaskFields = {
+/** The fields of a stored replication task (exported so file formats can re-key them: zod cannot .omit() after a refinement). */
+export const replicationTaskFields = {
   id: z.string().uuid(),
   name: displayNameSchema('Task name', 'Give the task a name.'),
   sourceConnectionId: z.string().uuid(),
@@ -150,7 +151,8 @@ export const ReplicationTaskSchema = z.object(replicationTaskFields).superRefine
  */
 export const ReplicationTaskDraftSchema = z.object({ ...replicationTaskFields, id: z.string().uuid().optional() }).superRefine(checkPropertyOptions);
 
-const periodicSnapshotTaskFields = {
+/** The fields of a stored periodic snapshot task (exported for file formats, as above). */
+export const periodicSnapshotTaskFields = {
   id: z.string().uuid(),
   connectionId: z.string().uuid(),
   dataset: DatasetNameSchema,
@@ -164,7 +166,7 @@ const periodicSnapshotTaskFields = {
   lifetime: RetentionPolicySchema,
 };
 
-const checkSnapshotTaskExcludes = (task: { dataset: string; exclude: string[] }, context: z.RefinementCtx) => checkExcludes(task.dataset, task.exclude, context, ['exclude']);
+export const checkSnapshotTaskExcludes = (task: { dataset: string; exclude: string[] }, context: z.RefinementCtx) => checkExcludes(task.dataset, task.exclude, context, ['exclude']);
 
 export const PeriodicSnapshotTaskSchema = z.object(periodicSnapshotTaskFields).superRefine(checkSnapshotTaskExcludes);
 

@@ -9,6 +9,8 @@ import { startEventStream } from '../lib/event-stream.ts';
 import { useNavigation } from '../lib/navigation.ts';
 import { applyTheme } from '../lib/theme.ts';
 import { installErrorHandlers } from './error-handlers.ts';
+import { CommandPalette } from './palette/CommandPalette.tsx';
+import { installUiCommands } from './palette/ui-commands.ts';
 import { viewEntries, viewEntryOf } from './routes.tsx';
 import { useShellStore } from './shell-store.ts';
 
@@ -25,9 +27,14 @@ export function App() {
 
   useEffect(() => {
     const stop = startEventStream();
+    // Ctrl/Cmd+K and the other shortcuts, menu/tray commands (uiCommand events), notifications as toasts.
+    const stopUiCommands = installUiCommands();
     void loadShell();
     void loadSettings();
-    return stop;
+    return () => {
+      stopUiCommands();
+      stop();
+    };
   }, [loadShell, loadSettings]);
   useEffect(() => applyTheme(theme), [theme]);
 
@@ -78,6 +85,7 @@ export function App() {
       </div>
       {/* Outside the shell's grid: overlays, not grid cells. */}
       <DialogHost />
+      <CommandPalette />
       <Toaster theme={theme} position="bottom-right" richColors closeButton />
     </>
   );

@@ -6,7 +6,7 @@ import { create } from 'zustand';
 
 export type Route =
   | { view: 'fleet' }
-  | { view: 'datasets'; connectionId?: string }
+  | { view: 'datasets'; connectionId?: string; filter?: string }
   | { view: 'tasks' }
   | { view: 'snapshots' }
   | { view: 'schedule' }

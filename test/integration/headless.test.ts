@@ -152,6 +152,7 @@ describe('headless: from an empty settings folder to a monitored daemon', () => 
   it('the daemon runs two scheduled times without overlap; a second daemon stands by (one scheduler per folder)', async () => {
     const daemon = startDaemon();
     const before = runs().length;
+    await until('the daemon to run the schedules', () => /running the schedules/.test(daemon.output()), 60_000, 500);
     const second = startDaemon();
     await until('the second daemon to stand by', () => /standing by/.test(second.output()), 60_000, 500);
     second.kill('SIGTERM');
@@ -164,7 +165,6 @@ describe('headless: from an empty settings folder to a monitored daemon', () => 
     expect(scheduled.map((r) => r.result)).toEqual(['FINISHED', 'FINISHED']);
     expect(Date.parse(scheduled[0]!.finishedAt)).toBeLessThanOrEqual(Date.parse(scheduled[1]!.startedAt));
     expect(new Date(scheduled[0]!.startedAt).getUTCMinutes()).not.toBe(new Date(scheduled[1]!.startedAt).getUTCMinutes());
-    expect(daemon.output()).toContain('running the schedules');
 
     // SIGTERM mid-transfer: new data, slowed down so the next scheduled run is still sending when the signal comes.
     await ok(['task', 'edit', name, '--bandwidth-limit', '256']);
@@ -206,6 +206,6 @@ describe('headless: from an empty settings folder to a monitored daemon', () => 
       return result.code === 2 && result;
     }, 120_000, 5000);
     expect(stale.stdout.split('\n').filter(Boolean)).toHaveLength(1);
-    expect(stale.stdout).toMatch(/^CRITICAL: headless missed 1 scheduled run, last replicated \d+ s ago/);
+    expect(stale.stdout).toMatch(/^CRITICAL: headless missed \d+ scheduled runs?, last replicated \d+ (s|min) ago/);
   });
 });

@@ -35,8 +35,11 @@ commands:
   status                          who runs the schedules, whether they are paused, each task's next time
   pause | resume                  stop / start scheduled runs in whichever process runs them (runs by hand still work)`;
 
-function logLine(event: EventPayload<'log'>): string {
-  return `${event.at} ${event.level.toUpperCase().padEnd(5)} ${event.message}`;
+/** One line per message (a remote command's full script is for --verbose). */
+function logLine(event: EventPayload<'log'>, verbose: boolean): string {
+  const lines = event.message.split('\n');
+  const message = verbose || lines.length === 1 ? event.message : `${lines[0]} … ${lines.at(-1)}`;
+  return `${event.at} ${event.level.toUpperCase().padEnd(5)} ${message}`;
 }
 
 export async function daemonCommand(argv: string[], env: CliEnvironment): Promise<number> {
@@ -64,7 +67,7 @@ export async function daemonCommand(argv: string[], env: CliEnvironment): Promis
       if (name !== 'log') return;
       const event = payload as EventPayload<'log'>;
       if (event.taskId && !values.verbose && event.level !== 'error' && !event.message.includes('Catch-up')) return;
-      io.out(logLine(event));
+      io.out(logLine(event, values.verbose));
     });
     try {
       return values.once ? await runOnce(core, io) : await runUntilSignalled(core, io);
@@ -112,7 +115,10 @@ async function runUntilSignalled(core: Core, io: CliIo): Promise<number> {
   const status = await core.scheduler.start();
   const tasks = core.store.listTasks().filter((t) => t.schedule.kind === 'cron').length + core.store.listSnapshotTasks().filter((t) => t.schedule.kind === 'cron').length;
   io.out(`${new Date().toISOString()} INFO  zfs-replication daemon (pid ${process.pid}) for ${core.store.configDir}: ${tasks} scheduled task(s); ${status.state === 'running' ? 'running the schedules' : 'standing by'}.`);
+  // The scheduler's timers do not keep a process alive (the app's and the bridge's have other reasons to live): this does.
+  const keepAlive = setInterval(() => undefined, 3_600_000);
   const signal = await signalled;
+  clearInterval(keepAlive);
   await shutDown(core, io, `${signal} received`);
   io.out(`${new Date().toISOString()} INFO  zfs-replication daemon stopped.`);
   return exitCodes.ok;

@@ -68,6 +68,8 @@ export const probeScript = [
   'tz=$(readlink /etc/localtime 2>/dev/null) && case $tz in *zoneinfo/*) tz=${tz#*zoneinfo/} ;; *) tz= ;; esac',
   '[ -n "$tz" ] || tz=$(cat /etc/timezone 2>/dev/null)',
   '[ -n "$tz" ] || tz=$(cat /var/db/zoneinfo 2>/dev/null)',
+  // No /etc/localtime at all: the C library runs on UTC (a minimal Debian without tzdata, say).
+  '[ -n "$tz" ] || [ -e /etc/localtime ] || tz=UTC',
   '[ -z "$tz" ] || line timezone "$tz"',
   'zfs=$(command -v zfs) && line zfs "$zfs"',
   'zpool=$(command -v zpool) && line zpool "$zpool"',

@@ -73,12 +73,13 @@ const columns = [
   }),
 ];
 
-export function DatasetsView({ connectionId }: { connectionId: string | null }) {
+/** initialFilter: the command palette jumps to a dataset by opening its NAS filtered to its name. */
+export function DatasetsView({ connectionId, initialFilter = '' }: { connectionId: string | null; initialFilter?: string }) {
   const connections = useFleet((s) => s.connections);
   const loadFleet = useFleet((s) => s.load);
   const listing = useDatasets(useShallow((s) => (connectionId ? s.byConnection[connectionId] : undefined)));
   const load = useDatasets((s) => s.load);
-  const [filter, setFilter] = useState('');
+  const [filter, setFilter] = useState(initialFilter);
   const [active, setActive] = useState<DatasetNode | null>(null);
   const connection = connections.find((c) => c.id === connectionId) ?? null;
 

@@ -1,10 +1,18 @@
 import { Monitor, Moon, Sun } from 'lucide-react';
 import { useEffect, useState } from 'react';
-import { Input, Label, Radio, RadioGroup, Text, TextField, FieldError } from 'react-aria-components';
+import { Checkbox, Input, Label, Radio, RadioGroup, Text, TextField, FieldError } from 'react-aria-components';
 import { SettingsSchema, type Theme } from '../../../shared/schemas.ts';
 import { plainErrorMap } from '../../../shared/validation-messages.ts';
 import { Button } from '../../components/Button.tsx';
 import { useSettings } from './settings-store.ts';
+
+/** The desktop's opt-in behaviours and the shared pause of schedules, each a checkbox with what it does. */
+const desktopChoices: ReadonlyArray<{ key: 'closeToTray' | 'startAtLogin' | 'notifications' | 'schedulesPaused'; label: string; description: string }> = [
+  { key: 'notifications', label: 'Notifications', description: 'Say when a run fails (with what to do), when a task works again, and when a replica is later than its schedule allows.' },
+  { key: 'closeToTray', label: 'Keep running in the tray when the window is closed', description: 'Schedules go on; the tray shows running tasks and opens the window again. (Desktop app.)' },
+  { key: 'startAtLogin', label: 'Start at login', description: 'The app starts in the tray, without a window, when you log in. (Desktop app.)' },
+  { key: 'schedulesPaused', label: 'Pause schedules', description: 'No scheduled run starts, in this app or in a zfs-replication daemon using these settings; runs by hand still do. Missed times are not made up.' },
+];
 
 const themeChoices: { value: Theme; label: string; icon: React.ReactNode }[] = [
   { value: 'system', label: 'Same as the system', icon: <Monitor size={16} aria-hidden="true" /> },
@@ -74,6 +82,18 @@ export function SettingsView() {
             <FieldError className="field-error">{timeoutError}</FieldError>
           </TextField>
         </form>
+      </section>
+      <section className="panel" aria-labelledby="desktop-heading">
+        <h2 id="desktop-heading">Desktop and schedules</h2>
+        {desktopChoices.map((choice) => (
+          <div key={choice.key} className="field">
+            <Checkbox className="checkbox" isSelected={settings[choice.key]} onChange={(selected) => void update({ [choice.key]: selected })} data-testid={`setting-${choice.key}`}>
+              <span className="checkbox-box" aria-hidden="true" />
+              <span>{choice.label}</span>
+            </Checkbox>
+            <p className="field-description">{choice.description}</p>
+          </div>
+        ))}
       </section>
     </div>
   );

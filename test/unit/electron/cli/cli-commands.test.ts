@@ -133,7 +133,7 @@ describe('task and snapshot-task', () => {
     expect(await cli(taskCommand, ['add', '--file', taskFile])).toBe(2);
     const text = err.join('\n');
     expect(text).toContain('sources: Pick at least one source dataset.');
-    expect(text).toContain('destinationParent: A dataset is written pool/path');
+    expect(text).toContain('destinationParent: Dataset name "/backup" starts with "/"');
     expect(text).toMatch(/colour/);
     writeFileSync(taskFile, JSON.stringify({ name: 'orphan', sourceConnection: 'nas-z', sources: [{ name: 'tank/x' }], destinationConnection: 'nas-b', destinationParent: 'backup', transport: { kind: 'relay' }, selection: { kind: 'all' } }));
     expect(await cli(taskCommand, ['add', '--file', taskFile])).toBe(2);

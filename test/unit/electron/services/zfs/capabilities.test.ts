@@ -39,6 +39,8 @@ describe('capability probe', () => {
     expect(parseProbeOutput(`${root}timezone\tEurope/Paris\n`, 'nas').timeZone).toBe('Europe/Paris');
     expect(parseProbeOutput(`${root}timezone\tlocaltime\n`, 'nas').timeZone).toBeNull();
     expect(parseProbeOutput(`${root}timezone\t\n`, 'nas').timeZone).toBeNull();
+    expect(parseProbeOutput(`${root}timezone\tUTC\n`, 'nas').timeZone).toBe('UTC');
+    expect(buildProbeArgv()[2]).toContain('[ -e /etc/localtime ] || tz=UTC');
   });
 
   it('finds the absolute paths for admin and delegate too, whose PATH lacks /usr/sbin', () => {
