@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { appErrorCodes, type Result } from './result.ts';
+import { AppErrorSchema, HostKeyInfoSchema, type Result } from './result.ts';
+
+export { HostKeyInfoSchema };
 import { ConnectionInputSchema, ConnectionSchema, HostSchema, PortSchema, SettingsSchema } from './schemas.ts';
 import { PeriodicSnapshotTaskSchema, ReplicationTaskSchema, RunRecordSchema, TaskStateSchema as StoredTaskStateSchema } from './task-schemas.ts';
 
@@ -37,7 +39,6 @@ export const StoreStatusSchema = z.object({
 
 const ConnectionRef = z.object({ connectionId: z.string().uuid() }).strict();
 const TaskRef = z.object({ taskId: z.string().uuid() }).strict();
-export const HostKeyInfoSchema = z.object({ type: z.string(), sha256: z.string() });
 const Address = z.object({ host: HostSchema, port: PortSchema });
 
 // The zfs layer's rows (electron/services/zfs: pools.ts, datasets.ts, snapshots.ts) are exactly these types; a unit
@@ -101,8 +102,8 @@ export type PoolSummary = z.output<typeof PoolSummarySchema>;
 export type DatasetSummary = z.output<typeof DatasetSummarySchema>;
 export type SnapshotSummary = z.output<typeof SnapshotSummarySchema>;
 
-/** An AppError carried inside a report (shared/result.ts), as plain data. */
-const ReportErrorSchema = z.object({ code: z.enum(appErrorCodes), message: z.string(), hint: z.string().optional(), details: z.record(z.string(), z.unknown()).optional() });
+/** An AppError carried inside a report (shared/result.ts): typed details per code. */
+const ReportErrorSchema = AppErrorSchema;
 
 /** ReplicationPlan: status plus its steps, base, refusal... */
 const ReplicationPlanSchema = z.object({ status: z.string() }).passthrough();

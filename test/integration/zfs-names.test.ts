@@ -47,7 +47,7 @@ describe.each<TestUser>(['root', 'admin'])('names as %s', (user) => {
     expect([...plan.destroys].sort()).toEqual([renamed, `${renamed}@first snap`].sort());
     await expect(destroyDataset(host, { dataset: renamed, recursive: true })).rejects.toMatchObject({
       code: 'CONFIRMATION_REQUIRED',
-      appError: { details: { plan } },
+      appError: { details: { destroys: plan.destroys } },
     });
     await destroyDataset(host, { dataset: renamed, recursive: true, confirmation: plan });
     expect((await listDatasets(host, { root: pool, depth: 1 })).map((d) => d.name)).not.toContain(renamed);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { destroyDataset, planDestroyDataset } from '../../electron/services/zfs/destroy.ts';
 import { createBookmark, createDataset, createSnapshots, loadKey } from '../../electron/services/zfs/operations.ts';
 import { listDatasets } from '../../electron/services/zfs/datasets.ts';
-import { planRollback, rollback, type RollbackPlan } from '../../electron/services/zfs/rollback.ts';
+import { destroysOf, planRollback, rollback, type RollbackPlan } from '../../electron/services/zfs/rollback.ts';
 import { listSnapshots } from '../../electron/services/zfs/snapshots.ts';
 import type { ZfsHost } from '../../electron/services/zfs/zfs-host.ts';
 import { AppFailure } from '../../shared/result.ts';
@@ -48,7 +48,7 @@ describe.each<TestUser>(['root', 'admin'])('rollback as %s', (user) => {
     const refused = await rollback(host, { snapshot: target }).then(() => null, (e: unknown) => e);
     expect(refused).toBeInstanceOf(AppFailure);
     expect((refused as AppFailure).code).toBe('CONFIRMATION_REQUIRED');
-    expect((refused as AppFailure).appError.details?.plan).toEqual(plan);
+    expect((refused as AppFailure).appError.details).toMatchObject({ destroys: destroysOf(plan), reclaimBytes: plan.discardsWrittenBytes });
 
     const stale: RollbackPlan = { ...plan, destroysSnapshots: [] };
     await expect(rollback(host, { snapshot: target, confirmation: stale })).rejects.toMatchObject({ code: 'CONFIRMATION_REQUIRED' });

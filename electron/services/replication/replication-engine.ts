@@ -1,5 +1,5 @@
 import { namingSchema } from '../../../shared/naming-schema.ts';
-import { AppFailure, toAppError, type AppError } from '../../../shared/result.ts';
+import { AppFailure, stderrOf, toAppError, type AppError } from '../../../shared/result.ts';
 import { planRetention } from '../../../shared/retention-plan.ts';
 import type { ReplicationTask } from '../../../shared/task-schemas.ts';
 import { assertZfsName, assertZfsPropertyName, poolOfName } from '../../../shared/zfs-names.ts';
@@ -354,13 +354,14 @@ async function planAndSend(
     if (options.confirmation !== refusal.confirmation) {
       report.result = 'REFUSED';
       report.refusal = refusal;
+      const message = `The destination has diverged; replicating would destroy: ${refusal.wouldLose.join('; ')}.`;
       report.error = {
         code: 'CONFIRMATION_REQUIRED',
-        message: `The destination has diverged; replicating would destroy: ${refusal.wouldLose.join('; ')}.`,
+        message,
         hint: 'Nothing was changed. Review the list; to proceed, run again with this confirmation (it covers exactly this list).',
-        details: { confirmation: refusal.confirmation, wouldLose: refusal.wouldLose },
+        details: { confirmation: refusal.confirmation, destroys: refusal.divergence.flatMap((d) => d.resolution.destroys), actions: refusal.wouldLose },
       };
-      log('warn', report.error.message);
+      log('warn', message);
       return;
     }
     // Confirmed: plan those datasets again with their own digests.
@@ -582,7 +583,7 @@ async function planAndSend(
         if (encryptionKey && step.kind === 'full') await assertEncryptedReplica(destination, w.report.destination, call);
         log('info', `${step.kind === 'full' ? 'Full' : step.kind === 'resume' ? 'Resumed' : 'Incremental'} send ${step.kind === 'incremental' ? `${step.from} -> ${step.to}` : step.kind === 'full' ? step.snapshot : ''} of ${w.report.source}: ${result.bytes} bytes in ${result.seconds.toFixed(1)} s.`);
       } catch (error) {
-        if (step.kind === 'resume' && error instanceof AppFailure && unresumablePattern.test(`${error.message}\n${String(error.appError.details?.stderr ?? '')}`)) {
+        if (step.kind === 'resume' && error instanceof AppFailure && unresumablePattern.test(`${error.message}\n${stderrOf(error)}`)) {
           // The snapshot went away between planning and sending: drop the partial state, plan again.
           log('warn', `The interrupted receive into ${w.report.destination} cannot be resumed (${error.message}); aborting it and planning again.`);
           await destination.host.runner.run(buildAbortReceiveArgv(destinationTools, w.report.destination), call);
@@ -635,11 +636,10 @@ async function explainInterruption(error: unknown, destination: EngineNas, targe
   } catch {
     return error;
   }
-  return new AppFailure(
-    error.code,
+  return error.reworded(
     `${error.message} The transfer into ${target} was interrupted${bytesBefore > 0 ? ` after ${bytesBefore} bytes of earlier steps` : ''}; ZFS kept what arrived.`,
     'Run the task again: it resumes from where the stream stopped (zfs send -t), nothing is sent twice.',
-    { ...error.appError.details, resumable: true },
+    { resumable: true },
   );
 }
 

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { formatBytes } from '../../../shared/format-bytes.ts';
+import { confirmationDigest } from '../zfs/confirmation.ts';
 
 // Decides what one dataset's replication run must do, from one listing of each side. Pure: the engine lists,
 // this plans, the engine (or --dry-run) executes or prints exactly this plan. Anything that would lose data on
@@ -77,9 +77,7 @@ export interface PlanOptions {
   splitLongIncremental?: boolean;
 }
 
-export function confirmationDigest(wouldLose: readonly string[]): string {
-  return createHash('sha256').update(JSON.stringify(wouldLose)).digest('hex').slice(0, 16);
-}
+export { confirmationDigest };
 
 /**
  * An `-I` stream of at least this many snapshots ends in its own one-snapshot `-i` step. Only the last step of a

@@ -383,7 +383,7 @@ export async function repairTask(task: ReplicationTask, deps: EngineDeps, option
       code: 'CONFIRMATION_REQUIRED',
       message: `Repairing "${task.name}" would: ${actions.join('; ')}.`,
       hint: 'Nothing was changed. Review the list; to apply it, repair again with this confirmation (it covers exactly this list).',
-      details: { confirmation, actions },
+      details: { confirmation, destroys: datasets.flatMap((d) => (d.plan.status === 'ready' && d.plan.destructive ? d.plan.destructive.destroys : [])), actions },
     };
     return report;
   }

@@ -1,10 +1,30 @@
 import { z } from 'zod';
 import { isVerbName, verbs, type VerbName, type VerbParsedRequest, type VerbResponse } from '../../../shared/contract.ts';
-import { fail, ok, toAppError, type Result } from '../../../shared/result.ts';
+import { AppErrorSchema, fail, ok, toAppError, type AppError, type FieldIssue, type Result } from '../../../shared/result.ts';
 
 export type Handlers = {
   [K in VerbName]: (request: VerbParsedRequest<K>) => Promise<VerbResponse<K>> | VerbResponse<K>;
 };
+
+/** zod's issues as the contract's field issues: the path the UI marks, in plain words. */
+export function fieldIssues(error: z.ZodError): FieldIssue[] {
+  return error.issues.map((issue) => ({ path: issue.path.filter((p): p is string | number => typeof p !== 'symbol'), message: issue.message }));
+}
+
+/** One sentence naming every field at fault, e.g. "port: Too big: expected number to be <=65535". */
+export function describeIssues(issues: readonly FieldIssue[]): string {
+  return issues.map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message)).join('; ');
+}
+
+/**
+ * An error whose details do not match its code's schema is a bug in the service that built it: the admin still
+ * gets its message and hint, without the malformed details (the UI reads details by their typed shape).
+ */
+function conforming(error: AppError): AppError {
+  if (AppErrorSchema.safeParse(error).success) return error;
+  const { details: _dropped, ...rest } = error as AppError & { details?: unknown };
+  return rest as AppError;
+}
 
 /**
  * The single entry point every transport calls: validates the verb name and the request against the contract,
@@ -17,7 +37,8 @@ export async function dispatch(handlers: Handlers, verb: unknown, rawRequest: un
   const spec = verbs[verb];
   const parsed = spec.request.safeParse(rawRequest ?? {});
   if (!parsed.success) {
-    return fail('INVALID_REQUEST', z.prettifyError(parsed.error), 'Correct the highlighted values and try again.');
+    const issues = fieldIssues(parsed.error);
+    return fail('INVALID_REQUEST', describeIssues(issues), 'Correct the highlighted values and try again.', { issues });
   }
   try {
     const handler = handlers[verb] as (request: unknown) => unknown;
@@ -28,6 +49,6 @@ export async function dispatch(handlers: Handlers, verb: unknown, rawRequest: un
     }
     return ok(checked.data);
   } catch (error) {
-    return { ok: false, error: toAppError(error) };
+    return { ok: false, error: conforming(toAppError(error)) };
   }
 }

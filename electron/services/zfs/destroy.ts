@@ -1,5 +1,6 @@
 import { AppFailure } from '../../../shared/result.ts';
 import { assertHoldTag, assertZfsName, isSameOrDescendant, quoteName, splitZfsName } from '../../../shared/zfs-names.ts';
+import { confirmationDigest } from './confirmation.ts';
 import { field, tabularFormat } from './tabular-output.ts';
 import type { CallOptions, ZfsHost, ZfsToolPaths } from './zfs-host.ts';
 
@@ -141,7 +142,12 @@ export async function destroySnapshots(
       'CONFIRMATION_REQUIRED',
       `Refusing to destroy protected snapshots: ${hit.map((p) => `${p.snapshot} (${p.reason})`).join('; ')}.`,
       'Keep them, or force the destroy with a reason. Destroying a task\'s last common snapshot makes its next run a full send.',
-      { protections: hit },
+      {
+        confirmation: confirmationDigest(hit.map((p) => p.snapshot)),
+        destroys: hit.map((p) => p.snapshot),
+        actions: hit.map((p) => `destroy ${p.snapshot} (${p.reason})`),
+        protections: hit.map((p) => ({ snapshot: p.snapshot, kind: p.kind, reason: p.reason, ...(p.holdTags ? { holdTags: [...p.holdTags] } : {}) })),
+      },
     );
   }
   const tools = host.capabilities.tools;
@@ -202,7 +208,7 @@ export async function destroyDataset(host: ZfsHost, request: DestroyDatasetReque
         ? `What destroying ${quoteName(request.dataset)} removes has changed since it was confirmed: ${plan.destroys.length} item(s) now.`
         : `Destroying ${quoteName(request.dataset)} removes ${plan.destroys.length} item(s): ${plan.destroys.join(', ')}.`,
       'Review the list and confirm it to go ahead.',
-      { plan },
+      { confirmation: confirmationDigest(plan.destroys), destroys: plan.destroys, actions: [`destroy ${request.dataset}${request.recursive ? ' and everything below it' : ''}`], reclaimBytes: plan.reclaimBytes },
     );
   }
   const flags = { recursive: request.recursive ?? false, dependents: request.dependents ?? false };

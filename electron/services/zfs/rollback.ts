@@ -1,5 +1,6 @@
 import { AppFailure } from '../../../shared/result.ts';
 import { assertZfsName, quoteName, splitZfsName } from '../../../shared/zfs-names.ts';
+import { confirmationDigest } from './confirmation.ts';
 import { field, tabularFormat } from './tabular-output.ts';
 import type { CallOptions, ZfsHost, ZfsToolPaths } from './zfs-host.ts';
 
@@ -104,6 +105,11 @@ export function confirmationMismatch(plan: RollbackPlan, confirmation: RollbackC
   return null;
 }
 
+/** Everything the rollback destroys, by full name: newer snapshots, then bookmarks, then clones. */
+export function destroysOf(plan: RollbackPlan): string[] {
+  return [...plan.destroysSnapshots, ...plan.destroysBookmarks, ...plan.destroysClones];
+}
+
 function describePlan(plan: RollbackPlan): string {
   const parts = [`discards ${plan.discardsWrittenBytes} bytes written since ${plan.snapshot}`];
   if (plan.destroysSnapshots.length > 0) parts.push(`destroys ${plan.destroysSnapshots.length} newer snapshot(s)`);
@@ -130,7 +136,7 @@ export async function rollback(
         ? `Rolling back to ${plan.snapshot} ${describePlan(plan)}.`
         : `The rollback confirmation is out of date (${mismatch}). Rolling back now ${describePlan(plan)}.`,
       'Review what will be lost and confirm it to go ahead.',
-      { plan },
+      { confirmation: confirmationDigest(destroysOf(plan)), destroys: destroysOf(plan), actions: [`roll back to ${plan.snapshot}: ${describePlan(plan)}`], reclaimBytes: plan.discardsWrittenBytes },
     );
   }
   await host.runner.run(buildRollbackArgv(host.capabilities.tools, plan), call);

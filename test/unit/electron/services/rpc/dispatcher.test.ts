@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dispatch, type Handlers } from '../../../../../electron/services/rpc/dispatcher.ts';
-import { AppFailure } from '../../../../../shared/result.ts';
+import { AppErrorSchema, AppFailure } from '../../../../../shared/result.ts';
 import { verbNames } from '../../../../../shared/contract.ts';
 
 const notUsed = () => {
@@ -39,14 +39,33 @@ describe('dispatch', () => {
       expect(result.error.message).toContain('host');
       expect(result.error.message).toContain('port');
       expect(result.error.hint).toBeTruthy();
+      // Each field at fault, by its path, so the UI marks it in place.
+      const paths = result.error.code === 'INVALID_REQUEST' ? result.error.details.issues.map((i) => i.path) : [];
+      expect(paths).toEqual(expect.arrayContaining([['host'], ['port']]));
+      expect(AppErrorSchema.parse(result.error)).toEqual(result.error);
     }
   });
 
+  it('an error whose details do not fit its code keeps its message and hint, without the details', async () => {
+    const result = await dispatch(
+      handlers({
+        getSettings: () => {
+          throw new AppFailure('HOST_KEY_MISMATCH', 'changed', 'Re-trust it.', { expected: 'SHA256:a' } as never);
+        },
+      }),
+      'getSettings',
+      {},
+    );
+    expect(result).toEqual({ ok: false, error: { code: 'HOST_KEY_MISMATCH', message: 'changed', hint: 'Re-trust it.' } });
+  });
+
   it('passes an AppFailure through with its code, hint and details', async () => {
+    const key = (sha256: string) => ({ type: 'ssh-ed25519', sha256 });
+    const details = { via: 'app' as const, host: 'nas-a', port: 22, connectionId: null, expected: key('SHA256:a'), presented: key('SHA256:b') };
     const result = await dispatch(
       handlers({
         removeConnection: () => {
-          throw new AppFailure('HOST_KEY_MISMATCH', 'changed', 'Re-trust it.', { expected: 'SHA256:a', presented: 'SHA256:b' });
+          throw new AppFailure('HOST_KEY_MISMATCH', 'changed', 'Re-trust it.', details);
         },
       }),
       'removeConnection',
@@ -54,7 +73,7 @@ describe('dispatch', () => {
     );
     expect(result).toEqual({
       ok: false,
-      error: { code: 'HOST_KEY_MISMATCH', message: 'changed', hint: 'Re-trust it.', details: { expected: 'SHA256:a', presented: 'SHA256:b' } },
+      error: { code: 'HOST_KEY_MISMATCH', message: 'changed', hint: 'Re-trust it.', details },
     });
   });
 

@@ -116,7 +116,7 @@ describe('destroying a dataset', () => {
     runner.reply(listing);
     const failure = await failureOf(destroyDataset(host, { dataset, recursive: true }));
     expect(failure.code).toBe('CONFIRMATION_REQUIRED');
-    expect(failure.appError.details?.plan).toEqual(parseDestroyOutput(listing));
+    expect(failure.appError.details).toMatchObject({ destroys: parseDestroyOutput(listing).destroys, reclaimBytes: parseDestroyOutput(listing).reclaimBytes });
     expect(runner.calls.map((c) => c.argv)).toEqual([['/usr/sbin/zfs', 'destroy', '-n', '-v', '-p', '-r', dataset]]);
   });
 

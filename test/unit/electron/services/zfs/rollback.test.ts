@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   buildRollbackArgv,
   buildRollbackListingArgv,
+  destroysOf,
   parseRollbackListing,
   rollback,
   type RollbackPlan,
@@ -55,7 +56,7 @@ describe('rollback', () => {
     const { host, runner } = fakeHost();
     runner.reply(listing);
     const failure = await failureOf(rollback(host, { snapshot: `${plain}@s1` }));
-    expect(failure.appError).toMatchObject({ code: 'CONFIRMATION_REQUIRED', details: { plan: expectedPlan } });
+    expect(failure.appError).toMatchObject({ code: 'CONFIRMATION_REQUIRED', details: { destroys: destroysOf(expectedPlan), reclaimBytes: expectedPlan.discardsWrittenBytes } });
     expect(failure.message).toBe(`Rolling back to ${plain}@s1 discards 1531904 bytes written since ${plain}@s1, destroys 3 newer snapshot(s), 1 newer bookmark(s), 1 clone(s).`);
     expect(runner.calls).toHaveLength(1);
   });
