@@ -131,6 +131,9 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
   };
 
   sockets.on('connection', (ws: WebSocket) => {
+    // This connection's events: app events, and the runs and log tails it subscribed to.
+    const client = options.core.connectClient((event, payload) => send(ws, { event, payload }));
+    ws.once('close', () => client.close());
     ws.on('message', async (data) => {
       let message: BridgeClientMessage;
       try {
@@ -140,12 +143,8 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
         ws.close(1003, 'Malformed message');
         return;
       }
-      send(ws, { id: message.id, result: await options.core.call(message.verb, message.request) });
+      send(ws, { id: message.id, result: await options.core.call(message.verb, message.request, { client }) });
     });
-  });
-
-  const unsubscribe = options.core.bus.subscribe((event, payload) => {
-    for (const client of sockets.clients) send(client, { event, payload });
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -161,7 +160,6 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     token,
     url: `${origin}/#token=${token}`,
     close: async () => {
-      unsubscribe();
       for (const client of sockets.clients) client.terminate();
       sockets.close();
       server.closeAllConnections();

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // zfs-replication: the replication engine and the app's own settings file from a terminal, for cron and
 // headless use. Verbs follow OviOS retadm where they overlap. Quiet unless something fails (cron mails output).
-import { existsSync, readFileSync, statSync, watch as watchFile } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatBytes } from '../../shared/format-bytes.ts';
@@ -12,7 +12,7 @@ import type { RunReport } from '../services/replication/replication-engine.ts';
 import { appVersion } from '../services/runtime-versions.ts';
 import { resolveConfigDir } from '../services/store/config-dir.ts';
 import { openConfStore } from '../services/store/open-conf-store.ts';
-import { taskLogPath } from '../services/tasks/task-runs.ts';
+import { TaskLog } from '../services/logs/task-log.ts';
 import { liveTaskStatuses } from '../services/tasks/task-status.ts';
 
 export const exitCodes = {
@@ -233,7 +233,7 @@ export async function main(argv: string[]): Promise<number> {
   const configDir = resolveConfigDir();
   const store = openConfStore(configDir);
   if (store.recovery) console.error(`warning: ${store.recovery.message}`);
-  const logDir = path.join(configDir, 'logs');
+  const taskLog = new TaskLog(path.join(configDir, 'logs'));
   const core = coreOpener(configDir, store);
 
   try {
@@ -286,30 +286,26 @@ export async function main(argv: string[]): Promise<number> {
         return rows.some((r) => r.state === 'FAILED') ? exitCodes.failed : exitCodes.ok;
       }
       case 'log': {
+        // The rotated files first (oldest first), then the current one.
         const task = store.getTask(target!);
-        const file = taskLogPath(logDir, task.id);
-        if (existsSync(file)) process.stdout.write(readFileSync(file, 'utf8'));
+        for (const file of taskLog.files(task.id).reverse()) process.stdout.write(readFileSync(file, 'utf8'));
         return exitCodes.ok;
       }
       case 'watch': {
+        // Lines appear as the run writes them, whoever runs it (this machine's app, the daemon, another CLI).
         const task = store.getTask(target!);
-        const file = taskLogPath(logDir, task.id);
-        let offset = existsSync(file) ? statSync(file).size : 0;
+        const file = taskLog.path(task.id);
         console.log(`watching ${task.name} (${file}); Ctrl-C to stop`);
-        const show = () => {
-          if (!existsSync(file)) return;
-          const size = statSync(file).size;
-          if (size < offset) offset = 0;
-          if (size > offset) {
-            process.stdout.write(readFileSync(file).subarray(offset, size).toString('utf8'));
-            offset = size;
-          }
-        };
-        const watcher = watchFile(path.dirname(file), () => show());
-        const timer = setInterval(show, 1000);
-        await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
-        watcher.close();
-        clearInterval(timer);
+        const from = taskLog.read(task.id, Number.MAX_SAFE_INTEGER, 1024).size;
+        const stop = taskLog.follow(task.id, from, (chunk) => {
+          if (chunk.restarted) console.log('(the log was rotated: following the new file)');
+          process.stdout.write(chunk.text);
+        });
+        await new Promise<void>((resolve) => {
+          process.once('SIGINT', () => resolve());
+          process.once('SIGTERM', () => resolve());
+        });
+        stop();
         return exitCodes.ok;
       }
       case 'init':
@@ -322,11 +318,11 @@ export async function main(argv: string[]): Promise<number> {
         const task = store.getTask(target!);
         const unsubscribe = bus.subscribe((name, payload) => {
           if (!output.verbose || output.json) return;
-          if (name === 'log') {
-            const event = payload as EventPayload<'log'>;
+          if (name === 'runLog') {
+            const event = payload as EventPayload<'runLog'>;
             if (event.taskId === task.id) console.log(event.message);
-          } else if (name === 'progress') {
-            const event = payload as EventPayload<'progress'>;
+          } else if (name === 'runProgress') {
+            const event = payload as EventPayload<'runProgress'>;
             if (event.taskId === task.id) {
               process.stderr.write(`\r${event.dataset}: ${formatBytes(event.bytesSent)}${event.bytesTotal ? ` of ${formatBytes(event.bytesTotal)}` : ''} at ${formatBytes(event.bytesPerSecond)}/s${event.etaSeconds !== null ? `, ${Math.round(event.etaSeconds)} s left` : ''}   `);
             }

@@ -1,9 +1,10 @@
 import path from 'node:path';
-import { app, BrowserWindow, ipcMain, nativeTheme, session, shell, type WebFrameMain } from 'electron';
+import { app, BrowserWindow, ipcMain, nativeTheme, session, shell, type WebContents, type WebFrameMain } from 'electron';
 import ElectronStore from 'electron-store';
 import { eventChannel, verbChannel, verbNames } from '../../shared/contract.ts';
 import { fail } from '../../shared/result.ts';
 import { createCore, type Core } from '../services/core.ts';
+import type { EventClient } from '../services/events/event-hub.ts';
 import { AppStore, openWithRecovery, storeOptions, type StoreData } from '../services/store/app-store.ts';
 import { isTrustedSenderUrl } from './trusted-sender.ts';
 
@@ -99,16 +100,32 @@ if (!app.requestSingleInstanceLock()) {
 
     coreForQuit = core;
     core.scheduler.start();
+    // One event client per window: app events go to every window, a run's events only to the windows that
+    // subscribed to it (or to all runs), a log tail only to the window that follows it.
+    const clients = new Map<number, EventClient>();
+    const clientOf = (contents: WebContents): EventClient => {
+      let client = clients.get(contents.id);
+      if (!client) {
+        const created = core.connectClient((name, payload) => {
+          if (!contents.isDestroyed()) contents.send(eventChannel(name), payload);
+        });
+        clients.set(contents.id, created);
+        contents.once('destroyed', () => {
+          created.close();
+          clients.delete(contents.id);
+        });
+        client = created;
+      }
+      return client;
+    };
+    app.on('browser-window-created', (_event, window) => void clientOf(window.webContents));
     for (const verb of verbNames) {
       ipcMain.handle(verbChannel(verb), (event, request: unknown) =>
         isTrustedFrame(event.senderFrame)
-          ? core.call(verb, request)
+          ? core.call(verb, request, { client: clientOf(event.sender) })
           : fail('FORBIDDEN', 'This page is not allowed to control the app.', 'Only the app window itself may call the backend.'),
       );
     }
-    core.bus.subscribe((name, payload) => {
-      for (const window of BrowserWindow.getAllWindows()) window.webContents.send(eventChannel(name), payload);
-    });
 
     let mainWindow = createWindow();
     app.on('second-instance', () => {

@@ -2,17 +2,20 @@ import path from 'node:path';
 import type { VersionInfo } from '../../shared/contract.ts';
 import type { Connection, Settings } from '../../shared/schemas.ts';
 import { EventBus } from './events/event-bus.ts';
-import type { EngineEvent } from './replication/replication-engine.ts';
+import { EventHub, type EventClient, type EventSender } from './events/event-hub.ts';
 import { appHandlers } from './handlers/app.ts';
 import { connectionHandlers } from './handlers/connections.ts';
 import type { CoreContext } from './handlers/context.ts';
 import { datasetHandlers } from './handlers/datasets.ts';
+import { logHandlers } from './handlers/logs.ts';
 import { maintenanceHandlers } from './handlers/maintenance.ts';
 import { runHandlers } from './handlers/runs.ts';
 import { snapshotTaskHandlers } from './handlers/snapshot-tasks.ts';
 import { sshHandlers } from './handlers/ssh.ts';
 import { taskHandlers } from './handlers/tasks.ts';
-import { dispatch, type Handlers } from './rpc/dispatcher.ts';
+import { TaskLog } from './logs/task-log.ts';
+import { dispatch, noCaller, type Caller, type Handlers } from './rpc/dispatcher.ts';
+import { RunRegistry } from './runs/run-registry.ts';
 import { TaskScheduler } from './schedules/task-scheduler.ts';
 import type { CommandRunner } from './ssh/command-runner.ts';
 import { createSshServices, type SshServices } from './ssh/ssh-services.ts';
@@ -40,13 +43,20 @@ export interface CoreOptions {
 
 export interface Core {
   handlers: Handlers;
-  /** A verb through the dispatcher: the request and the response checked against the contract, errors as a Result. */
-  call(verb: string, request: unknown): ReturnType<typeof dispatch>;
+  /**
+   * A verb through the dispatcher: the request and the response checked against the contract, errors as a Result.
+   * `caller`: the transport client it comes from (its run subscriptions and log tails); none for the CLI.
+   */
+  call(verb: string, request: unknown, caller?: Caller): ReturnType<typeof dispatch>;
+  /** Every event, unfiltered (the CLI, tests). Transports connect clients instead. */
   bus: EventBus;
+  /** A transport client (a window, a bridge WebSocket): gets app events, and run events it subscribed to. */
+  connectClient(send: EventSender): EventClient;
   store: AppStore;
   ssh: SshServices;
   nas: NasRegistry;
   runs: TaskRuns;
+  taskLog: TaskLog;
   /** Runs scheduled replication and snapshot tasks; started by the host process (Electron main, the bridge, the daemon). */
   scheduler: TaskScheduler;
   /** Closes pooled SSH connections and stops running tasks. */
@@ -69,12 +79,10 @@ export function createCore(options: CoreOptions): Core {
     },
   });
   const nas = new NasRegistry(store, options.runnerFor ? { runnerFor: options.runnerFor } : ssh);
-  const engineEvent = (taskId: string, event: EngineEvent) => {
-    if (event.kind === 'log') log(event.level, event.message, taskId);
-    else if (event.kind === 'progress') bus.emit('progress', { taskId, dataset: event.dataset, bytesSent: event.bytesSent, bytesTotal: event.bytesTotal, bytesPerSecond: event.bytesPerSecond, etaSeconds: event.etaSeconds });
-    else if (event.kind === 'state') bus.emit('status', { taskId, state: 'RUNNING', detail: event.state });
-  };
-  const runs = new TaskRuns({ store, nas, logDir: path.join(options.configDir, 'logs'), onEvent: engineEvent });
+  const hub = new EventHub(bus);
+  const registry = new RunRegistry({ emit: (event) => bus.emit(event.name, event.payload as never) });
+  const taskLog = new TaskLog(path.join(options.configDir, 'logs'));
+  const runs = new TaskRuns({ store, nas, registry, taskLog, onStatus: (status) => bus.emit('status', status) });
 
   const ctx: CoreContext = {
     store,
@@ -82,10 +90,11 @@ export function createCore(options: CoreOptions): Core {
     ssh,
     nas,
     runs,
+    taskLog,
     versions: options.versions,
     by,
     log,
-    engineDeps: (taskId) => ({ nas: (id) => nas.nas(id), by, emit: (event) => engineEvent(taskId, event) }),
+    engineDeps: () => ({ nas: (id) => nas.nas(id), by }),
     connection: (id) => store.getConnection(id),
     onSettingsChanged: options.onSettingsChanged,
   };
@@ -98,6 +107,7 @@ export function createCore(options: CoreOptions): Core {
     ...runHandlers(ctx),
     ...maintenanceHandlers(ctx),
     ...snapshotTaskHandlers(ctx),
+    ...logHandlers(ctx),
   };
 
   const scheduler = new TaskScheduler({
@@ -105,12 +115,12 @@ export function createCore(options: CoreOptions): Core {
       ...store.listTasks().map((task) => ({
         key: `replication:${task.id}`,
         schedule: task.schedule,
-        run: () => handlers.runTask({ taskId: task.id, dryRun: false }) as Promise<unknown>,
+        run: () => runs.startReplication(task.id, { by: 'scheduler' }).done,
       })),
       ...store.listSnapshotTasks().map((task) => ({
         key: `snapshot:${task.id}`,
         schedule: task.schedule,
-        run: () => handlers.runSnapshotTask({ taskId: task.id, dryRun: false }) as Promise<unknown>,
+        run: () => runs.startSnapshot(task.id, { by: 'scheduler' }).done,
       })),
     ],
     onError: (key, error) => log('error', `Scheduled ${key} failed: ${error instanceof Error ? error.message : String(error)}`),
@@ -119,16 +129,20 @@ export function createCore(options: CoreOptions): Core {
   if (store.recovery) log('warn', store.recovery.message);
   return {
     handlers,
-    call: (verb, request) => dispatch(handlers, verb, request),
+    call: (verb, request, caller = noCaller) => dispatch(handlers, verb, request, caller),
     bus,
+    connectClient: (send) => hub.connect(send),
     store,
     ssh,
     nas,
     runs,
+    taskLog,
     scheduler,
     dispose: async () => {
       scheduler.stop();
-      for (const task of store.listTasks()) runs.cancel(task.id);
+      // Runs stop (a transfer stays resumable) and write their reports before the connections close.
+      await registry.dispose();
+      hub.dispose();
       await ssh.closeAll();
     },
   };

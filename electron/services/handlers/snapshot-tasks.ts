@@ -1,28 +1,23 @@
-import type { PruneResultSchema } from '../../../shared/contract.ts';
-import type { z } from 'zod';
-import { pruneSnapshots, type PruneResult } from '../snapshots/periodic-snapshots.ts';
-import { runSnapshotTask } from '../tasks/snapshot-task-runs.ts';
+import { pruneSnapshots } from '../snapshots/periodic-snapshots.ts';
+import { plainPruneResult } from '../tasks/snapshot-task-runs.ts';
 import type { CoreContext, HandlerGroup } from './context.ts';
-
-/** Retention decisions carry Dates, which cross the transports as ISO strings (shared/retention-plan.ts decides them). */
-function plainPruneResult(result: PruneResult): z.output<typeof PruneResultSchema> {
-  const datasets = result.plan.datasets.map((d) => ({ ...d, decisions: d.decisions.map((decision) => ({ ...decision, expiresAt: decision.expiresAt?.toISOString() ?? null })) }));
-  return { ...result, plan: { ...result.plan, datasets } };
-}
 
 type SnapshotTaskVerbs = 'listSnapshotTasks' | 'saveSnapshotTask' | 'removeSnapshotTask' | 'runSnapshotTask' | 'pruneSnapshotTask';
 
-/** Periodic snapshot tasks: saved, run now, pruned by their lifetime. */
+/** Periodic snapshot tasks: saved, run now (a run object, waited for here), pruned by their lifetime. */
 export function snapshotTaskHandlers(ctx: CoreContext): HandlerGroup<SnapshotTaskVerbs> {
-  const { store, nas } = ctx;
+  const { store, nas, runs } = ctx;
   return {
     listSnapshotTasks: () => store.listSnapshotTasks(),
     saveSnapshotTask: (input) => store.saveSnapshotTask(input),
-    removeSnapshotTask: ({ id }) => ({ removed: store.removeSnapshotTask(id) }),
+    removeSnapshotTask: ({ id }) => {
+      runs.cancel(id);
+      return { removed: store.removeSnapshotTask(id) };
+    },
     runSnapshotTask: async ({ taskId, dryRun }) => {
-      const { taken, pruned } = await runSnapshotTask(store.getSnapshotTask(taskId), nas, { dryRun });
-      if (!dryRun) ctx.log('info', `Periodic snapshot ${taken.snapshots.join(', ')}${pruned.destroyed.length > 0 ? `; pruned ${pruned.destroyed.join(', ')}` : ''}.`);
-      return { taskId, taken, pruned: plainPruneResult(pruned) };
+      const result = await runs.startSnapshot(taskId, { by: ctx.by, dryRun }).done;
+      if (!dryRun) ctx.log('info', `Periodic snapshot ${result.taken.snapshots.join(', ')}${result.pruned.destroyed.length > 0 ? `; pruned ${result.pruned.destroyed.join(', ')}` : ''}.`);
+      return result;
     },
     pruneSnapshotTask: async ({ taskId, dryRun }) => {
       const task = store.getSnapshotTask(taskId);

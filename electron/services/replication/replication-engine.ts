@@ -1,4 +1,5 @@
 import { namingSchema } from '../../../shared/naming-schema.ts';
+import type { DatasetStep } from '../../../shared/contract.ts';
 import { AppFailure, stderrOf, toAppError, type AppError } from '../../../shared/result.ts';
 import { planRetention } from '../../../shared/retention-plan.ts';
 import type { ReplicationTask } from '../../../shared/task-schemas.ts';
@@ -30,7 +31,8 @@ export interface EngineNas {
 export type EngineEvent =
   | { kind: 'log'; level: 'info' | 'warn' | 'error'; message: string }
   | { kind: 'progress'; dataset: string; bytesSent: number; bytesTotal: number | null; bytesPerSecond: number; etaSeconds: number | null }
-  | { kind: 'state'; state: 'running_full' | 'running_inc' };
+  /** One dataset moved on: planned, pruning, destroying (confirmed), sending, holding, done or skipped. */
+  | { kind: 'step'; dataset: string; destination: string; step: DatasetStep; detail: string | null };
 
 export interface EngineDeps {
   /** A ready host (runner + probed capabilities) for a saved connection. */
@@ -346,6 +348,7 @@ async function planAndSend(
   // Every dataset is planned first: nothing runs until every plan is known and allowed.
   const work = taskPlan.datasets;
   report.datasets = work.map((w) => w.report);
+  for (const w of work) context.emit({ kind: 'step', dataset: w.report.source, destination: w.report.destination, step: 'planned', detail: planSummary(w.report.plan) });
   refusePromoted(task, destination, taskPlan);
 
   // Refusals: all of them at once, confirmed as one list.
@@ -499,22 +502,25 @@ async function planAndSend(
   const tag = holdTagOf(task.id);
   let sharedReported = false;
   for (const w of work) {
+    const step = (step: DatasetStep, detail: string | null = null) => context.emit({ kind: 'step', dataset: w.report.source, destination: w.report.destination, step, detail });
     if (w.report.abortedResume) {
       log('warn', `The interrupted receive into ${w.report.destination} cannot be resumed (${w.report.abortedResume}); aborting it (zfs receive -A) and starting from the last common snapshot.`);
       await destination.host.runner.run(buildAbortReceiveArgv(destinationTools, w.report.destination), call);
     }
     if (w.report.prune.length > 0) {
+      step('pruning', `${w.report.prune.length} expired snapshot(s)`);
       log('info', `Pruning ${w.report.prune.length} expired snapshot(s) of ${w.report.destination}: ${w.report.prune.join(', ')}.`);
       await destination.host.runner.run(pruneArgvOf(w), call);
     }
     let plan = w.report.plan;
     if (plan.status !== 'ready') {
       log('info', `${w.report.source} -> ${w.report.destination}: ${plan.status === 'up-to-date' ? 'up to date' : plan.status === 'nothing-to-send' ? plan.reason : plan.status}.`);
+      step('skipped', planSummary(plan));
       continue;
     }
     const startBase = plan.base;
-    context.emit({ kind: 'state', state: plan.base === null ? 'running_full' : 'running_inc' });
     if (plan.destructive) {
+      step('destroying', plan.destructive.destroys.join('; '));
       log('warn', `Confirmed: ${plan.destructive.kind === 'rollback' ? `rolling back ${plan.destructive.to}` : `destroying ${w.report.destination}`}; this destroys ${plan.destructive.destroys.join('; ')}.`);
       // Our own holds would block the confirmed destroy; anyone else's still does.
       const destroys = plan.destructive.destroys;
@@ -538,6 +544,7 @@ async function planAndSend(
     const started = Date.now();
     let lastEmit = 0;
     let sentBefore = 0;
+    step('sending', planSummary(plan));
     for (let index = 0; index < plan.steps.length; index++) {
       const step = plan.steps[index]!;
       const sendSource = sendSourceOf(w, step);
@@ -610,6 +617,7 @@ async function planAndSend(
     // plan was made again and may be up to date: its base is then the new common snapshot.
     const newest = plan.status === 'ready' ? plan.newest || null : plan.status === 'up-to-date' ? plan.base : null;
     if (newest && w.sourceDataset.snapshots.some((s) => s.name === newest)) {
+      step('holding', `@${newest}`);
       // Both sides at once; the old pair is released only once the new pair is held.
       await Promise.all([holdOrRelease(source, 'hold', tag, `${w.sourceDataset.name}@${newest}`, call), holdOrRelease(destination, 'hold', tag, `${w.report.destination}@${newest}`, call)]);
       const base = startBase;
@@ -621,9 +629,27 @@ async function planAndSend(
         ]);
       }
     }
+    step('done', `${w.report.snapshotsSent} snapshot(s), ${w.report.bytesSent} bytes`);
   }
   await estimated;
   log('info', `Task "${task.name}" finished: ${report.snapshotsSent} snapshot(s), ${report.bytesSent} bytes.`);
+}
+
+/** A plan in a few words, for a dataset's step: "full @s1", "incremental @a -> @b (3 steps)", "up to date". */
+function planSummary(plan: ReplicationPlan): string {
+  switch (plan.status) {
+    case 'ready': {
+      const first = plan.steps[0];
+      const what = first?.kind === 'full' ? `full @${first.snapshot}` : first?.kind === 'resume' ? 'resume the interrupted transfer' : `incremental ${plan.base ?? ''} -> @${plan.newest}`;
+      return plan.steps.length > 1 ? `${what} (${plan.steps.length} streams)` : what;
+    }
+    case 'up-to-date':
+      return 'up to date';
+    case 'nothing-to-send':
+      return plan.reason;
+    case 'refused':
+      return `refused: ${plan.refusal.wouldLose.join('; ')}`;
+  }
 }
 
 /** A failed transfer that left a resumable receive says so: the next run continues it instead of starting over. */

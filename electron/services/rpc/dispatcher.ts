@@ -1,9 +1,17 @@
 import { z } from 'zod';
 import { isVerbName, verbs, type VerbName, type VerbParsedRequest, type VerbResponse } from '../../../shared/contract.ts';
+import type { EventClient } from '../events/event-hub.ts';
 import { AppErrorSchema, fail, ok, toAppError, type AppError, type FieldIssue, type Result } from '../../../shared/result.ts';
 
+/** Who calls: the transport client (a window, a bridge WebSocket) whose events subscriptions apply to; null for the CLI. */
+export interface Caller {
+  client: EventClient | null;
+}
+
+export const noCaller: Caller = { client: null };
+
 export type Handlers = {
-  [K in VerbName]: (request: VerbParsedRequest<K>) => Promise<VerbResponse<K>> | VerbResponse<K>;
+  [K in VerbName]: (request: VerbParsedRequest<K>, caller: Caller) => Promise<VerbResponse<K>> | VerbResponse<K>;
 };
 
 /** zod's issues as the contract's field issues: the path the UI marks, in plain words. */
@@ -30,7 +38,7 @@ function conforming(error: AppError): AppError {
  * The single entry point every transport calls: validates the verb name and the request against the contract,
  * runs the handler, checks the response, and turns anything thrown into a Result with a code.
  */
-export async function dispatch(handlers: Handlers, verb: unknown, rawRequest: unknown): Promise<Result<unknown>> {
+export async function dispatch(handlers: Handlers, verb: unknown, rawRequest: unknown, caller: Caller = noCaller): Promise<Result<unknown>> {
   if (!isVerbName(verb)) {
     return fail('UNKNOWN_VERB', `There is no operation called "${String(verb)}".`, 'The app and its backend are out of step: restart the app.');
   }
@@ -41,8 +49,8 @@ export async function dispatch(handlers: Handlers, verb: unknown, rawRequest: un
     return fail('INVALID_REQUEST', describeIssues(issues), 'Correct the highlighted values and try again.', { issues });
   }
   try {
-    const handler = handlers[verb] as (request: unknown) => unknown;
-    const value = await handler(parsed.data);
+    const handler = handlers[verb] as (request: unknown, caller: Caller) => unknown;
+    const value = await handler(parsed.data, caller);
     const checked = spec.response.safeParse(value);
     if (!checked.success) {
       return fail('INTERNAL', `The "${verb}" operation returned malformed data: ${z.prettifyError(checked.error)}`, 'This is a bug; please report it.');
