@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DoctorReportSchema, PromoteReportSchema, RepairReportSchema, ResetReportSchema, RunReportSchema } from './replication-reports.ts';
 import { AppErrorSchema, HostKeyInfoSchema, type Result } from './result.ts';
 
 export { HostKeyInfoSchema };
@@ -102,102 +103,8 @@ export type PoolSummary = z.output<typeof PoolSummarySchema>;
 export type DatasetSummary = z.output<typeof DatasetSummarySchema>;
 export type SnapshotSummary = z.output<typeof SnapshotSummarySchema>;
 
-/** An AppError carried inside a report (shared/result.ts): typed details per code. */
-const ReportErrorSchema = AppErrorSchema;
-
-/** ReplicationPlan: status plus its steps, base, refusal... */
-const ReplicationPlanSchema = z.object({ status: z.string() }).passthrough();
-
-/** A replication run's report (electron/services/replication RunReport), as plain data. */
-export const RunReportSchema = z.object({
-  taskId: z.string(),
-  startedAt: z.string(),
-  finishedAt: z.string(),
-  result: z.enum(['FINISHED', 'FAILED', 'REFUSED', 'DRY_RUN']),
-  bytesSent: z.number(),
-  snapshotsSent: z.number(),
-  datasets: z.array(
-    z.object({
-      source: z.string(),
-      destination: z.string(),
-      plan: ReplicationPlanSchema,
-      prune: z.array(z.string()),
-      /** An interrupted receive that could not be resumed and was (or, dry run, will be) aborted first: why. */
-      abortedResume: z.string().nullable(),
-      estimatedBytes: z.number().nullable(),
-      bytesSent: z.number(),
-      snapshotsSent: z.number(),
-      commands: z.array(z.string()),
-    }),
-  ),
-  refusal: z.object({ wouldLose: z.array(z.string()), confirmation: z.string() }).passthrough().nullable(),
-  error: ReportErrorSchema.nullable(),
-});
-
-// The maintenance reports of electron/services/replication/task-maintenance.ts, as plain data.
-const CheckStatusSchema = z.enum(['ok', 'warn', 'fail']);
-
-export const DoctorReportSchema = z.object({
-  taskId: z.string(),
-  checkedAt: z.string(),
-  /** The worst of the checks. */
-  status: CheckStatusSchema,
-  checks: z.array(z.object({ id: z.string(), title: z.string(), status: CheckStatusSchema, detail: z.string(), hint: z.string().nullable() })),
-});
-
-const HoldChangesSchema = z.object({ hold: z.array(z.string()), release: z.array(z.string()) });
-
-export const RepairReportSchema = z.object({
-  taskId: z.string(),
-  datasets: z.array(
-    z.object({
-      source: z.string(),
-      destination: z.string(),
-      /** The newest usable common snapshot or bookmark; null: a full resend. */
-      base: z.object({ name: z.string(), kind: z.enum(['snapshot', 'bookmark']) }).nullable(),
-      plan: ReplicationPlanSchema,
-      abortedResume: z.string().nullable(),
-    }),
-  ),
-  holds: z.object({ source: HoldChangesSchema, destination: HoldChangesSchema }),
-  /** Everything applying the repair does, in order; empty when the task is healthy. */
-  actions: z.array(z.string()),
-  /** Digest of `actions`: pass it back to apply exactly this repair. */
-  confirmation: z.string(),
-  applied: z.boolean(),
-  /** The replication run that applied the repair. */
-  run: RunReportSchema.nullable(),
-  error: ReportErrorSchema.nullable(),
-});
-
-export const ResetReportSchema = z.object({
-  taskId: z.string(),
-  dryRun: z.boolean(),
-  released: z.object({ source: z.array(z.string()), destination: z.array(z.string()) }),
-  lockFiles: z.array(z.string()),
-  unmarked: z.array(z.string()),
-  commands: z.array(z.string()),
-});
-
-export const PromoteReportSchema = z.object({
-  taskId: z.string(),
-  dryRun: z.boolean(),
-  promotedAt: z.string(),
-  promoted: z.array(z.string()),
-  mounted: z.array(z.string()),
-  notes: z.array(z.string()),
-  commands: z.array(z.string()),
-  failback: z.array(
-    z.object({
-      from: z.string(),
-      to: z.string(),
-      /** Newest snapshot both sides have; null: the old source needs a full resend. */
-      base: z.string().nullable(),
-      rollbackDestroys: z.array(z.string()),
-      commands: z.array(z.string()),
-    }),
-  ),
-});
+// The reports of the replication engine and its maintenance verbs: one definition, in shared/replication-reports.ts.
+export { DoctorReportSchema, PromoteReportSchema, RepairReportSchema, ResetReportSchema, RunReportSchema } from './replication-reports.ts';
 
 // Periodic snapshot tasks (electron/services/snapshots/periodic-snapshots.ts), as plain data.
 export const TakeSnapshotsResultSchema = z.object({ snapshots: z.array(z.string()), command: z.string(), dryRun: z.boolean() });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DestructionChangeSchema, DestructionPlanSchema } from './destruction-plan.ts';
 
 // Errors cross every transport (IPC, preload, WebSocket bridge) as plain data, never as thrown Error objects:
 // structured clone and JSON both drop an Error's class and fields. Each code has its own `details` shape
@@ -117,6 +118,9 @@ const HostKeyUnconfirmedDetailsSchema = z.discriminatedUnion('via', [
 
 const command = RemoteCommandDetailsSchema.optional();
 
+/** A file or folder of the app's own (settings, secrets, logs) at fault, and why (e.g. "missing", "not-a-folder", an errno). */
+const FileDetailsSchema = z.object({ path: z.string(), reason: z.string().optional() });
+
 /** The details each error code carries. `undefined`: none. */
 export const errorDetailSchemas = {
   /** Always set (the dispatcher and AppFailure fill it): the UI marks these fields in place. */
@@ -124,13 +128,16 @@ export const errorDetailSchemas = {
     issues: z.array(FieldIssueSchema),
     /** The run needs this value, asked for this run only (never stored): the UI asks for it and runs again. */
     needs: z.enum(['destinationKey']).optional(),
+    /** A file or folder of the app's own at fault (not a field of the request). */
+    path: z.string().optional(),
+    reason: z.string().optional(),
   }),
   UNKNOWN_VERB: z.undefined(),
   FORBIDDEN: z.undefined(),
-  NOT_FOUND: z.undefined(),
+  NOT_FOUND: FileDetailsSchema.optional(),
   /** `promoted`: the replica that was promoted (failover), which replication must not overwrite. */
   CONFLICT: z.union([RemoteCommandDetailsSchema, z.object({ promoted: z.string() })]).optional(),
-  STORE_CORRUPT: z.undefined(),
+  STORE_CORRUPT: FileDetailsSchema.optional(),
   TRANSPORT_CLOSED: z.undefined(),
   TIMEOUT: command,
   INTERNAL: z.undefined(),
@@ -140,7 +147,7 @@ export const errorDetailSchemas = {
   HOST_KEY_MISMATCH: HostKeyMismatchDetailsSchema,
   /** The line to add to sudoers (on the NAS) so the login user may run zfs and zpool without a password. */
   SUDO_PASSWORD_REQUIRED: RemoteCommandDetailsSchema.extend({ username: z.string().nullable(), sudoersLine: z.string() }),
-  PERMISSION_DENIED: command,
+  PERMISSION_DENIED: z.union([RemoteCommandDetailsSchema, FileDetailsSchema]).optional(),
   /** `os`: the NAS's uname, when zfs/zpool were looked for and not found. */
   COMMAND_NOT_FOUND: z.union([RemoteCommandDetailsSchema, z.object({ os: z.string() })]).optional(),
   DATASET_NOT_FOUND: command,
@@ -157,7 +164,8 @@ export const errorDetailSchemas = {
    * `actions` everything the operation does in order; pass `confirmation` back to proceed with exactly this.
    */
   CONFIRMATION_REQUIRED: z.object({
-    confirmation: z.string(),
+    /** null: what was confirmed is gone or changed beyond a new list; plan the action again. */
+    confirmation: z.string().nullable(),
     destroys: z.array(z.string()),
     actions: z.array(z.string()),
     /** Bytes freed (or written data discarded), when ZFS says. */
@@ -166,6 +174,10 @@ export const errorDetailSchemas = {
     protections: z
       .array(z.object({ snapshot: z.string(), kind: z.enum(['hold', 'last-common', 'other']), reason: z.string(), holdTags: z.array(z.string()).optional() }))
       .optional(),
+    /** The engine's destruction plan: every operation and item with its GUID, size and why it goes. */
+    plan: DestructionPlanSchema.optional(),
+    /** What changed on the NAS since the confirmation was given (checked right before acting). */
+    changes: z.array(DestructionChangeSchema).optional(),
   }),
   REMOTE_COMMAND_FAILED: z.union([RemoteCommandDetailsSchema, UnexpectedOutputDetailsSchema]).optional(),
   CANCELLED: command,

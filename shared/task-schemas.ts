@@ -126,7 +126,7 @@ export type PeriodicSnapshotTask = z.infer<typeof PeriodicSnapshotTaskSchema>;
 export type Schedule = z.infer<typeof ScheduleSchema>;
 export type SnapshotSelection = z.infer<typeof SnapshotSelectionSchema>;
 
-/** One run of a replication task, as kept in the store for history (the full report goes to the task's log file). */
+/** One run of a replication task, as kept in its run history (the full report goes to the task's log file). */
 export const RunRecordSchema = z.object({
   id: z.string().uuid(),
   taskId: z.string().uuid(),
@@ -137,6 +137,10 @@ export const RunRecordSchema = z.object({
   by: z.string(),
   bytesSent: z.number().nonnegative(),
   snapshotsSent: z.number().int().nonnegative(),
+  /** finishedAt - startedAt; filled in by the run history (the dashboard charts it). */
+  durationMs: z.number().nonnegative(),
+  /** bytesSent over the duration (0 for a run under a millisecond); filled in by the run history. */
+  bytesPerSecond: z.number().nonnegative(),
   datasets: z.array(
     z.object({
       source: z.string(),

@@ -11,6 +11,7 @@ import { createCore } from '../services/core.ts';
 import { appVersion } from '../services/runtime-versions.ts';
 import { resolveConfigDir } from '../services/store/config-dir.ts';
 import { openConfStore } from '../services/store/open-conf-store.ts';
+import { describeHolder } from '../services/schedules/scheduler-lock.ts';
 import { startBridge } from './bridge-server.ts';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
@@ -35,7 +36,7 @@ if (!existsSync(path.join(values.renderer, 'index.html'))) {
 
 const configDir = resolveConfigDir();
 const store = openConfStore(configDir);
-if (store.recovery) console.error(store.recovery.message);
+for (const message of store.warnings) console.error(`warning: ${message}`);
 const core = createCore({
   store,
   configDir,
@@ -50,7 +51,10 @@ const core = createCore({
   },
 });
 const bridge = await startBridge({ core, rendererDir: values.renderer, port });
-core.scheduler.start();
+const schedules = await core.scheduler.start();
+if (schedules.state === 'standby') {
+  console.error(`warning: scheduled runs do not start here: ${describeHolder(schedules.holder)} runs the schedules of this settings folder (they start here when it stops).`);
+}
 
 if (values.json) {
   console.log(JSON.stringify({ url: bridge.url, origin: bridge.origin, port: bridge.port, token: bridge.token, store: store.path }));

@@ -10,9 +10,10 @@ import type { EventPayload, VerbName, VerbRequest, VerbResponse } from '../../sh
 import { createCore, type Core } from '../services/core.ts';
 import type { RunReport } from '../services/replication/replication-engine.ts';
 import { appVersion } from '../services/runtime-versions.ts';
-import { resolveConfigDir } from '../services/store/config-dir.ts';
+import { existingConfigDirProblem, resolveConfigDir } from '../services/store/config-dir.ts';
 import { openConfStore } from '../services/store/open-conf-store.ts';
 import { TaskLog } from '../services/logs/task-log.ts';
+import { changeWords } from '../services/zfs/destruction.ts';
 import { liveTaskStatuses } from '../services/tasks/task-status.ts';
 
 export const exitCodes = {
@@ -88,9 +89,14 @@ function printReport(report: RunReport, output: Output): void {
     }
   }
   if (report.result === 'REFUSED' && report.refusal) {
-    console.error('refused: the destination has diverged. Proceeding would destroy:');
+    const { changes } = report.refusal;
+    console.error(`refused: the destination has diverged. Proceeding would destroy on ${report.refusal.destruction.host}:`);
     for (const item of report.refusal.wouldLose) console.error(`  - ${item}`);
-    console.error(`Nothing was changed. To proceed with exactly this list: --confirm ${report.refusal.confirmation}`);
+    if (changes.length > 0) {
+      console.error('The destination changed since the confirmation was given (checked right before acting):');
+      for (const change of changes) console.error(`  ~ ${changeWords(change)}`);
+    }
+    console.error(`${changes.length > 0 ? 'Nothing that was not listed was destroyed.' : 'Nothing was changed.'} To proceed with exactly this list: --confirm ${report.refusal.confirmation}`);
     return;
   }
   if (report.error) printError(report.error, output);
@@ -230,9 +236,22 @@ export async function main(argv: string[]): Promise<number> {
     return exitCodes.usage;
   }
 
+  // The settings folder must exist (the CLI never creates settings by accident) and be usable: exit 2 naming it.
   const configDir = resolveConfigDir();
-  const store = openConfStore(configDir);
-  if (store.recovery) console.error(`warning: ${store.recovery.message}`);
+  const folderProblem = existingConfigDirProblem(configDir);
+  if (folderProblem) {
+    printError(folderProblem.appError, output);
+    return exitCodes.usage;
+  }
+  let store: ReturnType<typeof openConfStore>;
+  try {
+    store = openConfStore(configDir);
+  } catch (error) {
+    const appError = toAppError(error);
+    printError(appError, output);
+    return appError.code === 'STORE_CORRUPT' ? exitCodes.usage : exitCodeOf(appError);
+  }
+  for (const message of store.warnings) console.error(`warning: ${message}`);
   const taskLog = new TaskLog(path.join(configDir, 'logs'));
   const core = coreOpener(configDir, store);
 
@@ -363,7 +382,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (error: unknown) => {
-      console.error(error instanceof AppFailure ? error.message : error);
+      // Never a stack trace for the admin (ZRD_DEBUG=1 shows it, for a bug report).
+      const message = error instanceof Error ? error.message : String(error);
+      console.error(error instanceof AppFailure ? `error: ${message}` : `error: unexpected: ${message}\nhint: this is a bug; run again with ZRD_DEBUG=1 and report the output.`);
+      if (process.env.ZRD_DEBUG && error instanceof Error) console.error(error.stack);
       process.exit(exitCodes.failed);
     },
   );

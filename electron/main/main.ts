@@ -1,11 +1,11 @@
 import path from 'node:path';
-import { app, BrowserWindow, ipcMain, nativeTheme, session, shell, type WebContents, type WebFrameMain } from 'electron';
-import ElectronStore from 'electron-store';
+import { app, BrowserWindow, ipcMain, nativeTheme, safeStorage, session, shell, type WebContents, type WebFrameMain } from 'electron';
 import { eventChannel, verbChannel, verbNames } from '../../shared/contract.ts';
 import { fail } from '../../shared/result.ts';
 import { createCore, type Core } from '../services/core.ts';
 import type { EventClient } from '../services/events/event-hub.ts';
-import { AppStore, openWithRecovery, storeOptions, type StoreData } from '../services/store/app-store.ts';
+import { openAppStore, type AppStore } from '../services/store/app-store.ts';
+import type { SecretSealer } from '../services/store/secrets.ts';
 import { isTrustedSenderUrl } from './trusted-sender.ts';
 
 // Defined by Electron Forge's Vite plugin at build time.
@@ -25,11 +25,19 @@ function isTrustedFrame(frame: WebFrameMain | null): boolean {
   return frame !== null && isTrustedSenderUrl(frame.url, frame.parent === null, { devServerUrl, indexFile: rendererIndex });
 }
 
+/**
+ * Stored secrets (task keys) sealed by the OS keychain through safeStorage. On Linux without a Secret Service or
+ * KWallet, Electron falls back to a hard-coded key ("basic_text"): that seals nothing, so the 0600 secrets file is used
+ * as it is instead, and says so in the README.
+ */
+const keychainSealer: SecretSealer = {
+  available: () => safeStorage.isEncryptionAvailable() && (process.platform !== 'linux' || safeStorage.getSelectedStorageBackend() !== 'basic_text'),
+  seal: (plain) => safeStorage.encryptString(plain),
+  unseal: (sealed) => safeStorage.decryptString(sealed),
+};
+
 function openStore(): AppStore {
-  const options = storeOptions(app.getPath('userData'));
-  const filePath = path.join(app.getPath('userData'), `${options.configName}.json`);
-  const { conf, recovery } = openWithRecovery(() => new ElectronStore<StoreData>(options), filePath);
-  return new AppStore(conf, recovery);
+  return openAppStore(app.getPath('userData'), { sealer: keychainSealer });
 }
 
 function hardenWebContents(): void {
@@ -99,7 +107,7 @@ if (!app.requestSingleInstanceLock()) {
     });
 
     coreForQuit = core;
-    core.scheduler.start();
+    void core.scheduler.start();
     // One event client per window: app events go to every window, a run's events only to the windows that
     // subscribed to it (or to all runs), a log tail only to the window that follows it.
     const clients = new Map<number, EventClient>();

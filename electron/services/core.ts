@@ -16,6 +16,7 @@ import { taskHandlers } from './handlers/tasks.ts';
 import { TaskLog } from './logs/task-log.ts';
 import { dispatch, noCaller, type Caller, type Handlers } from './rpc/dispatcher.ts';
 import { RunRegistry } from './runs/run-registry.ts';
+import { SchedulerLock, describeHolder } from './schedules/scheduler-lock.ts';
 import { TaskScheduler } from './schedules/task-scheduler.ts';
 import type { CommandRunner } from './ssh/command-runner.ts';
 import { createSshServices, type SshServices } from './ssh/ssh-services.ts';
@@ -124,9 +125,14 @@ export function createCore(options: CoreOptions): Core {
       })),
     ],
     onError: (key, error) => log('error', `Scheduled ${key} failed: ${error instanceof Error ? error.message : String(error)}`),
+    // One scheduler per settings folder: the app, the bridge and the daemon do not run the same schedules twice.
+    lock: new SchedulerLock(options.configDir, { program: by }),
+    onStandby: (holder) => log('warn', `Scheduled runs do not start here: ${describeHolder(holder)} runs the schedules of this settings folder. They start here when it stops.`),
+    onActive: () => log('info', 'This process now runs the scheduled tasks of this settings folder.'),
   });
 
-  if (store.recovery) log('warn', store.recovery.message);
+  for (const message of store.warnings) log('warn', message);
+  store.onWarning((message) => log('warn', message));
   return {
     handlers,
     call: (verb, request, caller = noCaller) => dispatch(handlers, verb, request, caller),
@@ -139,7 +145,7 @@ export function createCore(options: CoreOptions): Core {
     taskLog,
     scheduler,
     dispose: async () => {
-      scheduler.stop();
+      await scheduler.stop();
       // Runs stop (a transfer stays resumable) and write their reports before the connections close.
       await registry.dispose();
       hub.dispose();

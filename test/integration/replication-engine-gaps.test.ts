@@ -235,8 +235,9 @@ describe('divergence', () => {
     expect(refused.result).toBe('REFUSED');
     const lost = `${formatBytes(written)} written to ${replica} since @s1`;
     expect(refused.refusal?.wouldLose).toEqual([lost]);
-    expect(refused.refusal?.divergence).toEqual([
-      { dataset: replica, divergence: [{ reason: 'written-since-base', base: 's1', bytes: written }], resolution: { kind: 'rollback', to: `${replica}@s1`, destroys: [lost] } },
+    expect(refused.refusal?.divergence).toEqual([{ dataset: replica, divergence: [{ reason: 'written-since-base', base: 's1', bytes: written }], resolution: { kind: 'rollback', to: `${replica}@s1` } }]);
+    expect(refused.refusal?.destruction.operations.map((op) => [op.command, op.items.map((i) => [i.kind, i.name, i.bytes])])).toEqual([
+      [`/usr/sbin/zfs rollback -r ${replica}@s1`, [['written-data', replica, written]]],
     ]);
     expect(await snapshotsOf(b(), replica)).toEqual(['s1']);
 
@@ -256,10 +257,12 @@ describe('divergence', () => {
 
     const refused = await runReplicationTask(task, root());
     expect(refused.result).toBe('REFUSED');
-    const wouldLose = [`${replica}@own-1`, `${replica}@own-2`, `all data in ${replica}`];
-    expect(refused.refusal?.wouldLose).toEqual(wouldLose);
+    expect(refused.refusal?.destruction.operations.map((op) => [op.command, op.items.map((i) => [i.kind, i.name])])).toEqual([
+      [`/usr/sbin/zfs destroy -v -p -r ${replica}`, [['filesystem', replica], ['snapshot', `${replica}@own-1`], ['snapshot', `${replica}@own-2`]]],
+    ]);
+    expect(refused.refusal?.wouldLose).toHaveLength(3);
     expect(refused.refusal?.divergence).toEqual([
-      { dataset: replica, divergence: [{ reason: 'no-common-snapshot', snapshots: [`${replica}@own-1`, `${replica}@own-2`] }], resolution: { kind: 'destroy-dataset', dataset: replica, destroys: wouldLose } },
+      { dataset: replica, divergence: [{ reason: 'no-common-snapshot', snapshots: [`${replica}@own-1`, `${replica}@own-2`] }], resolution: { kind: 'destroy-dataset', dataset: replica } },
     ]);
     expect(await snapshotsOf(b(), replica)).toEqual(['own-1', 'own-2']);
 
@@ -285,7 +288,7 @@ it('destination lifetime prunes expired snapshots before sending, never the held
   expect(second.error).toBeNull();
   // Both older snapshots expired; the held base (the last common one) stays, so the incremental still applies.
   expect(second.datasets[0]!.prune).toEqual(['auto-2020-01-01_00-00']);
-  expect(second.datasets[0]!.commands[0]).toBe(`/usr/sbin/zfs destroy ${replica}@auto-2020-01-01_00-00`);
+  expect(second.datasets[0]!.commands[0]).toBe(`/usr/sbin/zfs destroy -v -p ${replica}@auto-2020-01-01_00-00`);
   expect(await snapshotsOf(b(), replica)).toEqual(['auto-2020-01-02_00-00', 'auto-2020-01-03_00-00']);
   expect(await holdsOf(b(), `${replica}@auto-2020-01-03_00-00`)).toContain(task.id);
 });

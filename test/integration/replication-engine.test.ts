@@ -156,7 +156,10 @@ describe('safety', () => {
     const refused = await runReplicationTask(current, { nas: nasFor('root') });
     expect(refused.result).toBe('REFUSED');
     expect(refused.error?.code).toBe('CONFIRMATION_REQUIRED');
-    expect(refused.refusal?.wouldLose).toEqual([`${replica}@local-1`, `${replica}@local-2`]);
+    expect(refused.refusal?.destruction.operations.map((op) => [op.command, op.items.map((i) => [i.kind, i.name])])).toEqual([
+      [`/usr/sbin/zfs rollback -r ${replica}@s1`, [['snapshot', `${replica}@local-1`], ['snapshot', `${replica}@local-2`]]],
+    ]);
+    expect(refused.refusal?.wouldLose.map((line) => line.split(' ')[0])).toEqual([`${replica}@local-1`, `${replica}@local-2`]);
     expect(await snapshotsOf(b(), replica)).toEqual(['s1', 'local-1', 'local-2']);
 
     const confirmed = await runReplicationTask(current, { nas: nasFor('root') }, { confirmation: refused.refusal!.confirmation });

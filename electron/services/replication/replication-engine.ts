@@ -1,6 +1,7 @@
 import { namingSchema } from '../../../shared/naming-schema.ts';
+import type { DatasetReport, DestructionChange, DestructionItem, DestructionPlan, DestructiveOperation, ReplicationPlan, RunRefusal, RunReport, SendStep } from '../../../shared/replication-reports.ts';
 import type { DatasetStep } from '../../../shared/contract.ts';
-import { AppFailure, stderrOf, toAppError, type AppError } from '../../../shared/result.ts';
+import { AppFailure, stderrOf, toAppError } from '../../../shared/result.ts';
 import { planRetention } from '../../../shared/retention-plan.ts';
 import type { ReplicationTask } from '../../../shared/task-schemas.ts';
 import { assertZfsName, assertZfsPropertyName, poolOfName } from '../../../shared/zfs-names.ts';
@@ -8,12 +9,13 @@ import { buildCommandLine } from '../ssh/command-runner.ts';
 import type { Privilege } from '../ssh/ssh-command-runner.ts';
 import { failureFromStderr } from '../ssh/stderr-error-table.ts';
 import { listDatasets } from '../zfs/datasets.ts';
-import { listHolds } from '../zfs/holds.ts';
+import { buildDestructionPlan, changeWords, confirmationDetails, executeOperations, itemWords, planWords, type OperationSpec } from '../zfs/destruction.ts';
+import { buildCreateDatasetArgv, buildLoadKeyArgv, createDataset, settleHolds, type CreateDatasetRequest } from '../zfs/operations.ts';
 import { getProperties } from '../zfs/properties.ts';
 import { listForReplication, type ListedDataset } from '../zfs/replication-listing.ts';
 import { buildAbortReceiveArgv, buildReceiveArgv, buildSendArgv, buildSendEstimateArgv, parseSendEstimate, type ReceiveOptions, type SendFlags, type SendSource } from '../zfs/send-receive.ts';
 import type { ZfsHost } from '../zfs/zfs-host.ts';
-import { confirmationDigest, planReplication, type DestinationState, type DestructiveStep, type Divergence, type PlanOptions, type ReplicationPlan, type SendStep } from './replication-planner.ts';
+import { planReplication, type DestinationState, type PlanOptions } from './replication-planner.ts';
 import { availableTools, openDirectConnection, requiredTools, transferStream, type DirectConnection, type TransferSide } from './stream-transfer.ts';
 import { acquireTaskLock } from './task-lock.ts';
 
@@ -52,33 +54,7 @@ export interface EngineRunOptions {
   destinationKey?: string;
 }
 
-export interface DatasetReport {
-  source: string;
-  destination: string;
-  plan: ReplicationPlan;
-  /** Snapshots on the destination the lifetime policy prunes before sending. */
-  prune: string[];
-  /** An interrupted receive that cannot be resumed (its source snapshot is gone) and is aborted first: why. */
-  abortedResume: string | null;
-  estimatedBytes: number | null;
-  bytesSent: number;
-  snapshotsSent: number;
-  /** Shell-quoted commands, in order (as run, or as a dry run would run them). */
-  commands: string[];
-}
-
-export interface RunReport {
-  taskId: string;
-  startedAt: string;
-  finishedAt: string;
-  result: 'FINISHED' | 'FAILED' | 'REFUSED' | 'DRY_RUN';
-  datasets: DatasetReport[];
-  bytesSent: number;
-  snapshotsSent: number;
-  /** For REFUSED: every dataset's divergence and what proceeding would destroy, and the digest confirming it. */
-  refusal: { wouldLose: string[]; divergence: Array<{ dataset: string; divergence: Divergence[]; resolution: DestructiveStep }>; confirmation: string } | null;
-  error: AppError | null;
-}
+export type { DatasetReport, RunReport } from '../../../shared/replication-reports.ts';
 
 export const holdTagOf = (taskId: string) => `zfs-replication:${taskId}`;
 
@@ -151,13 +127,15 @@ export interface TaskPlan {
   parentListing: Map<string, ListedDataset> | null;
   parentExists: boolean;
   datasets: PlannedDataset[];
+  /** The refused datasets, and the one destruction plan that resolves them all; null when nothing diverged. */
+  refusal: RunRefusal | null;
 }
 
 /**
  * Lists both sides and plans every dataset of the task (no change anywhere). Resume tokens whose source snapshot
  * is gone are found here (`zfs send -n -t`), so the plan already starts over from the last common snapshot.
  */
-export async function planTask(task: ReplicationTask, source: EngineNas, destination: EngineNas, call: { signal?: AbortSignal } = {}, confirmation?: string): Promise<TaskPlan> {
+export async function planTask(task: ReplicationTask, source: EngineNas, destination: EngineNas, call: { signal?: AbortSignal } = {}): Promise<TaskPlan> {
   const planOptions = planOptionsOf(task);
   // Both sides at once: every command costs a round trip and a process start on the NAS.
   const [parentListing, sourceListings] = await Promise.all([
@@ -189,29 +167,54 @@ export async function planTask(task: ReplicationTask, source: EngineNas, destina
         }
       }
       const destinationState = destinationStateOf(destinationName, destinationDataset, { ignoreResumeToken: abortedResume !== null });
-      const plan = planReplication(sourceStateOf(sourceDataset), destinationState, { ...planOptions, ...(confirmation === undefined ? {} : { confirmation }) });
+      const plan = planReplication(sourceStateOf(sourceDataset), destinationState, planOptions);
       datasets.push({
         sourceDataset,
         destinationDataset,
-        report: { source: sourceDataset.name, destination: destinationName, plan, prune: [], abortedResume, estimatedBytes: null, bytesSent: 0, snapshotsSent: 0, commands: [] },
+        report: { source: sourceDataset.name, destination: destinationName, plan, prune: [], destruction: [], abortedResume, estimatedBytes: null, bytesSent: 0, snapshotsSent: 0, commands: [] },
       });
     }
   }
-  return { parentListing, parentExists: parent !== undefined, datasets };
+  return { parentListing, parentExists: parent !== undefined, datasets, refusal: refusalOf(task, destination, parentListing, datasets) };
 }
 
-/** The refusals of a task plan, as one list confirmed by one digest. */
-export function refusalOf(plan: TaskPlan): RunReport['refusal'] {
-  const refused = plan.datasets.filter((w) => w.report.plan.status === 'refused');
+const refusalPlanOf = (w: PlannedDataset) => (w.report.plan.status === 'refused' ? w.report.plan.refusal : null);
+
+/**
+ * The refusals of a task plan as ONE destruction plan (purpose "divergence"): for each refused dataset the command
+ * that resolves it and exactly what that destroys on the destination, descendants included (a `destroy -r` of a
+ * replica takes every dataset below it, replicas of this task or not), confirmed by one digest bound to the task.
+ */
+function refusalOf(task: ReplicationTask, destination: EngineNas, listing: Map<string, ListedDataset> | null, datasets: readonly PlannedDataset[]): RunRefusal | null {
+  const refused = datasets.filter((w) => refusalPlanOf(w) !== null);
   if (refused.length === 0) return null;
-  const wouldLose = refused.flatMap((w) => (w.report.plan.status === 'refused' ? w.report.plan.refusal.wouldLose : []));
+  const destroyed = refused.flatMap((w) => (refusalPlanOf(w)!.resolution.kind === 'destroy-dataset' ? [w.report.destination] : []));
+  // A dataset below one that is destroyed goes with it: its own rollback would have nothing left to act on.
+  const specs = refused
+    .filter((w) => !destroyed.some((d) => w.report.destination.startsWith(`${d}/`)))
+    .map((w): OperationSpec => {
+      const resolution = refusalPlanOf(w)!.resolution;
+      return resolution.kind === 'rollback' ? { kind: 'rollback', to: resolution.to } : { kind: 'destroy-dataset', dataset: resolution.dataset };
+    });
+  const replicas = new Map(datasets.map((w) => [w.report.destination, w.report.source]));
+  const note = (item: DestructionItem) => {
+    if (item.kind !== 'filesystem' && item.kind !== 'volume') return null;
+    const source = replicas.get(item.name);
+    return source === undefined ? 'not on the source: not replicated by this task' : `replica of ${source}, sent again in full`;
+  };
+  const destruction = buildDestructionPlan(
+    { purpose: 'divergence', taskId: task.id, connectionId: task.destinationConnectionId, host: destination.label },
+    destination.host.capabilities.tools,
+    specs,
+    listing ?? new Map(),
+    { note },
+  );
   return {
-    wouldLose,
-    confirmation: confirmationDigest(wouldLose),
-    divergence: refused.map((w) => {
-      const refusal = (w.report.plan as Extract<ReplicationPlan, { status: 'refused' }>).refusal;
-      return { dataset: w.report.destination, divergence: refusal.divergence, resolution: refusal.resolution };
-    }),
+    divergence: refused.map((w) => ({ dataset: w.report.destination, ...refusalPlanOf(w)! })),
+    destruction,
+    wouldLose: planWords(destruction),
+    confirmation: destruction.digest,
+    changes: [],
   };
 }
 
@@ -298,9 +301,76 @@ async function execute(task: ReplicationTask, source: EngineNas, destination: En
   const shared: SharedDirectConnection = { connection: null };
   try {
     await planAndSend(task, source, destination, options, report, context, shared);
+  } catch (error) {
+    const changes = destructionChangesOf(error);
+    if (!changes) throw error;
+    // Refused right before acting: the destination is planned again (read-only) and the run reports what would be
+    // destroyed now, with how it differs from what was confirmed.
+    const again = await planTask(task, source, destination, options.signal ? { signal: options.signal } : {});
+    refuseRun(report, again.refusal, options.confirmation, context.log, changes);
   } finally {
     await (await shared.connection)?.close();
   }
+}
+
+/** The differences a destruction's re-check found (executeOperations), or null for any other error. */
+function destructionChangesOf(error: unknown): DestructionChange[] | null {
+  if (!(error instanceof AppFailure) || error.code !== 'CONFIRMATION_REQUIRED') return null;
+  return error.appError.code === 'CONFIRMATION_REQUIRED' ? (error.appError.details.changes ?? null) : null;
+}
+
+/** A REFUSED run: what replicating would destroy now, and why the confirmation given (if any) does not cover it. */
+function refuseRun(report: RunReport, refusal: RunRefusal | null, given: string | undefined, log: Context['log'], changes: DestructionChange[] = []): void {
+  report.result = 'REFUSED';
+  report.refusal = refusal ? { ...refusal, changes } : null;
+  const why =
+    changes.length > 0
+      ? `What would be destroyed changed since it was confirmed (${changes.map(changeWords).join('; ')}). `
+      : given !== undefined
+        ? 'The confirmation given does not cover what is on the destination now (it was for another task or list, or the destination changed since). '
+        : '';
+  const lose = refusal ? ` The destination has diverged; replicating would destroy: ${refusal.wouldLose.join('; ')}.` : ' Run the task again to plan it anew.';
+  report.error = {
+    code: 'CONFIRMATION_REQUIRED',
+    message: `${why}${lose}`.trim(),
+    hint: `${changes.length > 0 ? 'Nothing that was not listed was destroyed.' : 'Nothing was changed.'} Review the list; to proceed, run again with this confirmation (it covers exactly this list, on this destination, for this task).`,
+    details: { ...confirmationDetails(refusal?.destruction ?? null, { changes, actions: refusal?.wouldLose ?? [] }), confirmation: refusal?.confirmation ?? null },
+  };
+  log('warn', report.error.message);
+}
+
+/** Confirmed: the refused datasets are planned again with their destruction; those below a destroyed replica go with it. */
+export function confirmDestruction(task: ReplicationTask, work: PlannedDataset[], refusal: RunRefusal): void {
+  const planOptions = { ...planOptionsOf(task), destructionConfirmed: true };
+  const destroyed = refusal.destruction.operations.flatMap((op) => (op.kind === 'destroy-dataset' ? [op.dataset] : []));
+  for (const w of work) {
+    if (destroyed.some((d) => w.report.destination.startsWith(`${d}/`))) {
+      // Sent again in full after the dataset above it is destroyed.
+      w.destinationDataset = null;
+      w.report.abortedResume = null;
+      w.report.plan = planReplication(sourceStateOf(w.sourceDataset), destinationStateOf(w.report.destination, null), planOptions);
+    } else if (w.report.plan.status === 'refused') {
+      w.report.plan = planReplication(sourceStateOf(w.sourceDataset), destinationStateOf(w.report.destination, w.destinationDataset, { ignoreResumeToken: w.report.abortedResume !== null }), planOptions);
+    }
+  }
+}
+
+/** The operation of a divergence plan that resolves this dataset, if any. */
+export function resolutionOf(destruction: DestructionPlan, w: PlannedDataset): DestructiveOperation | undefined {
+  return destruction.operations.find((op) => (op.kind === 'rollback' ? op.to.slice(0, op.to.indexOf('@')) : op.kind === 'destroy-dataset' ? op.dataset : null) === w.report.destination);
+}
+
+/** The destination lifetime's prune as a destruction plan: exactly the expired snapshots, with GUIDs and sizes. */
+function prunePlanOf(task: ReplicationTask, destination: EngineNas, plan: TaskPlan): DestructionPlan | null {
+  const specs = plan.datasets.filter((w) => w.report.prune.length > 0).map((w): OperationSpec => ({ kind: 'destroy-snapshots', dataset: w.report.destination, snapshots: w.report.prune }));
+  if (specs.length === 0) return null;
+  return buildDestructionPlan(
+    { purpose: 'prune', taskId: task.id, connectionId: task.destinationConnectionId, host: destination.label },
+    destination.host.capabilities.tools,
+    specs,
+    plan.parentListing ?? new Map(),
+    { note: () => 'expired (destination lifetime)' },
+  );
 }
 
 /**
@@ -351,28 +421,14 @@ async function planAndSend(
   for (const w of work) context.emit({ kind: 'step', dataset: w.report.source, destination: w.report.destination, step: 'planned', detail: planSummary(w.report.plan) });
   refusePromoted(task, destination, taskPlan);
 
-  // Refusals: all of them at once, confirmed as one list.
-  const refusal = refusalOf(taskPlan);
+  // Refusals: all of them at once, one destruction plan confirmed by one digest.
+  const refusal = taskPlan.refusal;
   if (refusal) {
     if (options.confirmation !== refusal.confirmation) {
-      report.result = 'REFUSED';
-      report.refusal = refusal;
-      const message = `The destination has diverged; replicating would destroy: ${refusal.wouldLose.join('; ')}.`;
-      report.error = {
-        code: 'CONFIRMATION_REQUIRED',
-        message,
-        hint: 'Nothing was changed. Review the list; to proceed, run again with this confirmation (it covers exactly this list).',
-        details: { confirmation: refusal.confirmation, destroys: refusal.divergence.flatMap((d) => d.resolution.destroys), actions: refusal.wouldLose },
-      };
-      log('warn', message);
+      refuseRun(report, refusal, options.confirmation, log);
       return;
     }
-    // Confirmed: plan those datasets again with their own digests.
-    for (const w of work) {
-      if (w.report.plan.status !== 'refused') continue;
-      const own = w.report.plan.refusal.confirmation;
-      w.report.plan = planReplication(sourceStateOf(w.sourceDataset), destinationStateOf(w.report.destination, w.destinationDataset, { ignoreResumeToken: w.report.abortedResume !== null }), { ...planOptions, confirmation: own });
-    }
+    confirmDestruction(task, work, refusal);
   }
 
   if (encryptionKey) await checkEncryptedParent(task, source, destination, taskPlan, encryptionKey, { dryRun: options.dryRun ?? false, ...call });
@@ -386,8 +442,9 @@ async function planAndSend(
       const sourceNames = new Set(w.sourceDataset.snapshots.map((s) => s.name));
       // A rollback or destroy removes some snapshots anyway; pruning those too would fail.
       const destructive = w.report.plan.status === 'ready' ? w.report.plan.destructive : null;
-      const goingAnyway = new Set(destructive?.kind === 'rollback' ? destructive.destroys : []);
       if (destructive?.kind === 'destroy-dataset') continue;
+      const resolution = refusal?.destruction.operations.find((op) => op.kind === 'rollback' && destructive?.kind === 'rollback' && op.to === destructive.to);
+      const goingAnyway = new Set(resolution?.items.map((i) => i.name) ?? []);
       const pruned = new Set<string>();
       for (const schema of schemas) {
         const decisions = planRetention({
@@ -402,6 +459,15 @@ async function planAndSend(
       }
       w.report.prune.push(...pruned);
     }
+  }
+  // What each dataset's run destroys, in order: its prune (decided by the lifetime policy), then its confirmed
+  // rollback or destroy. Both come from the listing the plan was made from, with GUIDs, and are checked again
+  // against the destination right before they run.
+  const prunePlan = prunePlanOf(task, destination, taskPlan);
+  for (const w of work) {
+    const prune = prunePlan?.operations.find((op) => op.kind === 'destroy-snapshots' && op.dataset === w.report.destination);
+    const resolution = refusal ? resolutionOf(refusal.destruction, w) : undefined;
+    w.report.destruction = [...(prune ? [prune] : []), ...(resolution ? [resolution] : [])];
   }
 
   const flagsFor = (w: PlannedDataset, index: number): SendFlags => {
@@ -448,10 +514,7 @@ async function planAndSend(
   };
   const sourceTools = source.host.capabilities.tools;
   const destinationTools = destination.host.capabilities.tools;
-  const destroyArgvOf = (w: PlannedDataset, step: DestructiveStep) =>
-    step.kind === 'rollback' ? [destinationTools.zfs, 'rollback', '-r', step.to] : [destinationTools.zfs, 'destroy', '-r', w.report.destination];
-  const pruneArgvOf = (w: PlannedDataset) => [destinationTools.zfs, 'destroy', `${w.report.destination}@${w.report.prune.join(',')}`];
-  const parentCommands = createParentArgv(task, destination, encryptionKey);
+  const parentRequests = createParentRequests(task, encryptionKey);
 
   // The command list (what a dry run shows and what a real run will do) and the size estimates. The estimates
   // (`zfs send -n -P`) run one after another on one channel; a real run does not wait for them: they arrive while
@@ -460,9 +523,9 @@ async function planAndSend(
   for (const w of work) {
     const plan = w.report.plan;
     if (w.report.abortedResume) w.report.commands.push(buildCommandLine(buildAbortReceiveArgv(destinationTools, w.report.destination)));
-    if (w.report.prune.length > 0) w.report.commands.push(buildCommandLine(pruneArgvOf(w)));
+    // The prune, then the confirmed rollback or destroy: the commands of the destruction plan(s), as they will run.
+    w.report.commands.push(...w.report.destruction.map((op) => op.command));
     if (plan.status !== 'ready') continue;
-    if (plan.destructive) w.report.commands.push(buildCommandLine(destroyArgvOf(w, plan.destructive)));
     const sendSources = plan.steps.map((step) => sendSourceOf(w, step));
     sendSources.forEach((sendSource, index) => {
       w.report.commands.push(`${buildCommandLine(buildSendArgv(sourceTools, sendSource, flagsFor(w, index)))} | ${buildCommandLine(buildReceiveArgv(destinationTools, receiveFor(w, index)))}`);
@@ -481,7 +544,7 @@ async function planAndSend(
   const estimated = estimates.catch((error: unknown) => log('warn', `Could not estimate the stream size: ${toAppError(error).message}`));
   const anyReady = work.some((w) => w.report.plan.status === 'ready');
   const needsParent = !taskPlan.parentExists && anyReady;
-  if (needsParent) work[0]?.report.commands.unshift(...parentCommands.map((c) => buildCommandLine(c.argv)));
+  if (needsParent) work[0]?.report.commands.unshift(...parentRequests.map((request) => buildCommandLine(buildCreateDatasetArgv(destinationTools, request))));
 
   if (options.dryRun) {
     log('info', `Dry run of "${task.name}": ${work.map((w) => `${w.report.source} -> ${w.report.destination}: ${w.report.plan.status}`).join('; ')}. Nothing was changed.`);
@@ -496,7 +559,7 @@ async function planAndSend(
 
   if (needsParent) {
     log('info', `Creating destination parent ${task.destinationParent} on ${destination.label}${encryptionKey ? ` as an encryption root (keyformat=${encryptionKey.format})` : ''}.`);
-    for (const command of parentCommands) await destination.host.runner.run(command.argv, { ...call, ...(command.stdin ? { stdin: command.stdin } : {}) });
+    for (const request of parentRequests) await createDataset(destination.host, request, call);
   }
 
   const tag = holdTagOf(task.id);
@@ -507,10 +570,13 @@ async function planAndSend(
       log('warn', `The interrupted receive into ${w.report.destination} cannot be resumed (${w.report.abortedResume}); aborting it (zfs receive -A) and starting from the last common snapshot.`);
       await destination.host.runner.run(buildAbortReceiveArgv(destinationTools, w.report.destination), call);
     }
-    if (w.report.prune.length > 0) {
+    const prune = w.report.destruction.find((op) => op.kind === 'destroy-snapshots');
+    if (prune && prunePlan) {
       step('pruning', `${w.report.prune.length} expired snapshot(s)`);
       log('info', `Pruning ${w.report.prune.length} expired snapshot(s) of ${w.report.destination}: ${w.report.prune.join(', ')}.`);
-      await destination.host.runner.run(pruneArgvOf(w), call);
+      const outcome = await executeOperations(destination.host, prunePlan, [prune], { call, onChange: 'skip-changed' });
+      if (outcome.skipped.length > 0) log('warn', `Left alone (changed since the plan): ${outcome.skipped.map(changeWords).join('; ')}.`);
+      log('info', `Destroyed on ${destination.label}: ${outcome.destroyed.join(', ') || 'nothing'}.`);
     }
     let plan = w.report.plan;
     if (plan.status !== 'ready') {
@@ -519,20 +585,14 @@ async function planAndSend(
       continue;
     }
     const startBase = plan.base;
-    if (plan.destructive) {
-      step('destroying', plan.destructive.destroys.join('; '));
-      log('warn', `Confirmed: ${plan.destructive.kind === 'rollback' ? `rolling back ${plan.destructive.to}` : `destroying ${w.report.destination}`}; this destroys ${plan.destructive.destroys.join('; ')}.`);
-      // Our own holds would block the confirmed destroy; anyone else's still does.
-      const destroys = plan.destructive.destroys;
-      const going =
-        plan.destructive.kind === 'rollback'
-          ? (w.destinationDataset?.snapshots ?? []).filter((s) => s.userRefs > 0 && destroys.includes(`${w.report.destination}@${s.name}`)).map((s) => `${w.report.destination}@${s.name}`)
-          : [...(taskPlan.parentListing?.values() ?? [])]
-              .filter((d) => d.name === w.report.destination || d.name.startsWith(`${w.report.destination}/`))
-              .flatMap((d) => d.snapshots.filter((s) => s.userRefs > 0).map((s) => `${d.name}@${s.name}`));
-      await releaseOwnHolds(destination, tag, going, call);
-      // After a rollback the incremental applies cleanly; after a destroy the full send creates the dataset again.
-      await destination.host.runner.run(destroyArgvOf(w, plan.destructive), call);
+    const resolution = w.report.destruction.find((op) => op.kind !== 'destroy-snapshots');
+    if (plan.destructive && resolution && refusal) {
+      step('destroying', resolution.items.map((i) => i.name).join('; '));
+      log('warn', `Confirmed: ${resolution.command}; this destroys ${resolution.items.map(itemWords).join('; ')}.`);
+      // Listed again first: anything new or different refuses the run. Our own holds would block it; anyone
+      // else's still do. After a rollback the incremental applies; after a destroy the full send recreates it.
+      const outcome = await executeOperations(destination.host, refusal.destruction, [resolution], { call, releaseTag: tag });
+      log('info', `Destroyed on ${destination.label}: ${outcome.destroyed.join(', ')}.`);
     }
 
     const transferSide = (nas: EngineNas): TransferSide => ({ runner: nas.host.runner, tools: nas.host.capabilities.tools, privilege: nas.privilege });
@@ -541,10 +601,10 @@ async function planAndSend(
       sharedReported = true;
       log('info', connection.controlPath ? `${source.label} keeps one ssh connection to the destination for this run's incremental streams.` : `Each stream opens its own ssh connection to the destination (${connection.unavailable}).`);
     }
+    step('sending', planSummary(plan));
     const started = Date.now();
     let lastEmit = 0;
     let sentBefore = 0;
-    step('sending', planSummary(plan));
     for (let index = 0; index < plan.steps.length; index++) {
       const step = plan.steps[index]!;
       const sendSource = sendSourceOf(w, step);
@@ -619,13 +679,13 @@ async function planAndSend(
     if (newest && w.sourceDataset.snapshots.some((s) => s.name === newest)) {
       step('holding', `@${newest}`);
       // Both sides at once; the old pair is released only once the new pair is held.
-      await Promise.all([holdOrRelease(source, 'hold', tag, `${w.sourceDataset.name}@${newest}`, call), holdOrRelease(destination, 'hold', tag, `${w.report.destination}@${newest}`, call)]);
+      await Promise.all([settleHolds(source.host, 'hold', { tag, snapshots: [`${w.sourceDataset.name}@${newest}`] }, call), settleHolds(destination.host, 'hold', { tag, snapshots: [`${w.report.destination}@${newest}`] }, call)]);
       const base = startBase;
       if (base && base !== newest) {
         // A bookmark base has no hold on the source; its destination snapshot had one.
         await Promise.all([
-          w.sourceDataset.snapshots.some((s) => s.name === base) ? holdOrRelease(source, 'release', tag, `${w.sourceDataset.name}@${base}`, call) : null,
-          holdOrRelease(destination, 'release', tag, `${w.report.destination}@${base}`, call),
+          w.sourceDataset.snapshots.some((s) => s.name === base) ? settleHolds(source.host, 'release', { tag, snapshots: [`${w.sourceDataset.name}@${base}`] }, call) : null,
+          settleHolds(destination.host, 'release', { tag, snapshots: [`${w.report.destination}@${base}`] }, call),
         ]);
       }
     }
@@ -635,12 +695,12 @@ async function planAndSend(
   log('info', `Task "${task.name}" finished: ${report.snapshotsSent} snapshot(s), ${report.bytesSent} bytes.`);
 }
 
-/** A plan in a few words, for a dataset's step: "full @s1", "incremental @a -> @b (3 steps)", "up to date". */
+/** A plan in a few words, for a dataset's step: "full @s1", "incremental @a -> @b (3 streams)", "up to date". */
 function planSummary(plan: ReplicationPlan): string {
   switch (plan.status) {
     case 'ready': {
       const first = plan.steps[0];
-      const what = first?.kind === 'full' ? `full @${first.snapshot}` : first?.kind === 'resume' ? 'resume the interrupted transfer' : `incremental ${plan.base ?? ''} -> @${plan.newest}`;
+      const what = first?.kind === 'full' ? `full @${first.snapshot}` : first?.kind === 'resume' ? 'resume the interrupted transfer' : `incremental @${plan.base ?? ''} -> @${plan.newest}`;
       return plan.steps.length > 1 ? `${what} (${plan.steps.length} streams)` : what;
     }
     case 'up-to-date':
@@ -648,7 +708,7 @@ function planSummary(plan: ReplicationPlan): string {
     case 'nothing-to-send':
       return plan.reason;
     case 'refused':
-      return `refused: ${plan.refusal.wouldLose.join('; ')}`;
+      return `refused: ${plan.refusal.divergence.map((d) => d.reason).join(', ')}`;
   }
 }
 
@@ -669,17 +729,16 @@ async function explainInterruption(error: unknown, destination: EngineNas, targe
   );
 }
 
-/** The commands that create a missing destination parent: encrypted when the task encrypts on the destination. */
-function createParentArgv(task: ReplicationTask, destination: EngineNas, key: { format: 'hex' | 'passphrase'; key: string } | null): Array<{ argv: string[]; stdin?: string }> {
-  const zfs = destination.host.capabilities.tools.zfs;
+/** What creates a missing destination parent: an encryption root made with the task's key when the destination encrypts. */
+function createParentRequests(task: ReplicationTask, key: { format: 'hex' | 'passphrase'; key: string } | null): CreateDatasetRequest[] {
   const parent = assertZfsName('dataset', task.destinationParent);
-  if (!key) return [{ argv: [zfs, 'create', '-p', parent] }];
+  if (!key) return [{ dataset: parent, createParents: true }];
   // No -p on the parent itself: with -p an existing unencrypted dataset would count as success.
   const above = parent.includes('/') ? parent.slice(0, parent.lastIndexOf('/')) : null;
-  const commands: Array<{ argv: string[]; stdin?: string }> = above && above.includes('/') ? [{ argv: [zfs, 'create', '-p', above] }] : [];
+  const requests: CreateDatasetRequest[] = above && above.includes('/') ? [{ dataset: above, createParents: true }] : [];
   // keylocation=prompt: zfs reads the key from stdin, so it is never written to the NAS's disk or shown in ps.
-  commands.push({ argv: [zfs, 'create', '-o', 'encryption=on', '-o', `keyformat=${key.format}`, '-o', 'keylocation=prompt', parent], stdin: `${key.key}\n` });
-  return commands;
+  requests.push({ dataset: parent, encryptionKey: key });
+  return requests;
 }
 
 /**
@@ -711,7 +770,7 @@ async function checkEncryptedParent(task: ReplicationTask, source: EngineNas, de
   }
   // A dry run changes nothing, not even the key status; the real run loads it.
   if (parent.keyStatus === 'unavailable' && parent.encryptionRoot && !dryRun) {
-    const { exitCode, stderr } = await destination.host.runner.run([destination.host.capabilities.tools.zfs, 'load-key', '-L', 'prompt', assertZfsName('dataset', parent.encryptionRoot)], {
+    const { exitCode, stderr } = await destination.host.runner.run(buildLoadKeyArgv(destination.host.capabilities.tools, { dataset: parent.encryptionRoot, passphrase: key.key }), {
       ...call,
       stdin: `${key.key}\n`,
       expectedExitCodes: [0, 1, 255],
@@ -746,18 +805,3 @@ function refusePromoted(task: ReplicationTask, destination: EngineNas, plan: Tas
   }
 }
 
-/** Releases our tag on the given snapshots where it is set; other tags stay (and zfs still refuses to destroy those). */
-export async function releaseOwnHolds(nas: EngineNas, tag: string, snapshots: readonly string[], call: { signal?: AbortSignal } = {}): Promise<string[]> {
-  if (snapshots.length === 0) return [];
-  const ours = (await listHolds(nas.host, snapshots, {}, call)).filter((h) => h.tag === tag).map((h) => h.snapshot);
-  for (const snapshot of ours) await holdOrRelease(nas, 'release', tag, snapshot, call);
-  return ours;
-}
-
-/** Hold or release one snapshot; "already held" and "no such hold" are fine (a re-run after a crash). */
-export async function holdOrRelease(nas: EngineNas, verb: 'hold' | 'release', tag: string, snapshot: string, call: { signal?: AbortSignal }): Promise<void> {
-  const argv = [nas.host.capabilities.tools.zfs, verb, tag, snapshot];
-  const { exitCode, stderr } = await nas.host.runner.run(argv, { ...call, expectedExitCodes: [0, 1] });
-  if (exitCode === 0 || /tag already exists|no such tag|does not exist/.test(stderr)) return;
-  throw failureFromStderr({ label: nas.label, command: buildCommandLine(argv), exitCode, stderr });
-}

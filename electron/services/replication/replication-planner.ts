@@ -1,10 +1,10 @@
-import { formatBytes } from '../../../shared/format-bytes.ts';
-import { confirmationDigest } from '../zfs/confirmation.ts';
+import type { DestructiveStep, Divergence, ReplicationPlan, SendStep } from '../../../shared/replication-reports.ts';
 
 // Decides what one dataset's replication run must do, from one listing of each side. Pure: the engine lists,
 // this plans, the engine (or --dry-run) executes or prints exactly this plan. Anything that would lose data on
-// the destination is not a step but a refusal that names what would be lost; only a confirmation carrying the
-// same list (its digest) turns it into steps.
+// the destination is not a step but a refusal that says why and what would resolve it; the engine turns the
+// resolutions of a task into one destruction plan (exactly what goes, with GUIDs) and only a confirmation of that
+// plan's digest turns them into steps (destructionConfirmed).
 
 export interface PlannerSnapshot {
   /** The part after '@' (or '#' for a bookmark). */
@@ -33,51 +33,17 @@ export interface DestinationState {
   receiveResumeToken: string | null;
 }
 
-export type SendStep =
-  | { kind: 'full'; snapshot: string }
-  /** `-i from to` (from may be a bookmark, written `#name`) or `-I from to` with intermediates. */
-  | { kind: 'incremental'; from: string; to: string; intermediates: boolean }
-  | { kind: 'resume'; token: string };
-
-export type DestructiveStep =
-  | { kind: 'rollback'; to: string; destroys: string[] }
-  | { kind: 'destroy-dataset'; dataset: string; destroys: string[] };
-
-export type Divergence =
-  | { reason: 'newer-snapshots'; base: string; snapshots: string[] }
-  | { reason: 'written-since-base'; base: string; bytes: number }
-  | { reason: 'no-common-snapshot'; snapshots: string[] }
-  | { reason: 'data-without-snapshots'; usedBytes: number };
-
-export interface Refusal {
-  divergence: Divergence[];
-  /** In words: what proceeding would destroy or discard. */
-  wouldLose: string[];
-  /** What proceeding would do instead of refusing. */
-  resolution: DestructiveStep;
-  /** Digest of `wouldLose`: a confirmation must carry it, so it confirms exactly this list. */
-  confirmation: string;
-}
-
-export type ReplicationPlan =
-  | { status: 'nothing-to-send'; reason: string; steps: []; base: string | null }
-  | { status: 'up-to-date'; base: string; steps: [] }
-  | { status: 'ready'; base: string | null; destructive: DestructiveStep | null; steps: SendStep[]; newest: string }
-  | { status: 'refused'; refusal: Refusal; steps: [] };
-
 export interface PlanOptions {
   /** Which source snapshots this task replicates (naming schema, regex or all). */
   select(name: string): boolean;
-  /** The digest of a refusal the user confirmed for this run. */
-  confirmation?: string;
+  /** The admin confirmed the destruction plan that resolves this dataset's divergence (the engine checked its digest). */
+  destructionConfirmed?: boolean;
   /**
    * The engine sends properties (-p) with the last step only: a long -I tail then ends in its own one-snapshot -i,
    * so the receive applies them once instead of once per snapshot. Off when properties are not replicated.
    */
   splitLongIncremental?: boolean;
 }
-
-export { confirmationDigest };
 
 /**
  * An `-I` stream of at least this many snapshots ends in its own one-snapshot `-i` step. Only the last step of a
@@ -133,8 +99,8 @@ function contiguousOrChainedSteps(source: SourceState, base: { name: string; isB
   return steps;
 }
 
-function refuse(divergence: Divergence[], wouldLose: string[], resolution: DestructiveStep): ReplicationPlan {
-  return { status: 'refused', steps: [], refusal: { divergence, wouldLose, resolution, confirmation: confirmationDigest(wouldLose) } };
+function refuse(divergence: Divergence[], resolution: DestructiveStep): ReplicationPlan {
+  return { status: 'refused', steps: [], refusal: { divergence, resolution } };
 }
 
 export function planReplication(source: SourceState, destination: DestinationState, options: PlanOptions): ReplicationPlan {
@@ -167,38 +133,28 @@ export function planReplication(source: SourceState, destination: DestinationSta
   if (!destination.exists) return { status: 'ready', base: null, destructive: null, steps: fullSteps(), newest: newest.name };
 
   if (!common) {
-    const names = destination.snapshots.map((s) => `${destination.dataset}@${s.name}`);
     const divergence: Divergence[] =
       destination.snapshots.length > 0
-        ? [{ reason: 'no-common-snapshot', snapshots: names }]
+        ? [{ reason: 'no-common-snapshot', snapshots: destination.snapshots.map((s) => `${destination.dataset}@${s.name}`) }]
         : [{ reason: 'data-without-snapshots', usedBytes: destination.usedBytes }];
-    const wouldLose =
-      destination.snapshots.length > 0
-        ? [...names, `all data in ${destination.dataset}`]
-        : [`all data in ${destination.dataset} (${formatBytes(destination.usedBytes)} used, no snapshots)`];
-    const resolution: DestructiveStep = { kind: 'destroy-dataset', dataset: destination.dataset, destroys: wouldLose };
-    if (options.confirmation !== confirmationDigest(wouldLose)) return refuse(divergence, wouldLose, resolution);
+    const resolution: DestructiveStep = { kind: 'destroy-dataset', dataset: destination.dataset };
+    if (!options.destructionConfirmed) return refuse(divergence, resolution);
     return { status: 'ready', base: null, destructive: resolution, steps: fullSteps(), newest: newest.name };
   }
 
   const destinationBase = destinationGuids.get(common.guid)!;
   const newer = destination.snapshots.filter((s) => s.createtxg > destinationBase.createtxg);
   const divergence: Divergence[] = [];
-  const wouldLose: string[] = [];
-  if (newer.length > 0) {
-    divergence.push({ reason: 'newer-snapshots', base: destinationBase.name, snapshots: newer.map((s) => s.name) });
-    wouldLose.push(...newer.map((s) => `${destination.dataset}@${s.name}`));
-  }
-  // `written` counts from the newest destination snapshot: it is the base only when nothing newer exists,
-  // and if newer snapshots exist the rollback discards their data anyway.
+  if (newer.length > 0) divergence.push({ reason: 'newer-snapshots', base: destinationBase.name, snapshots: newer.map((s) => s.name) });
+  // `written` counts from the newest destination snapshot: it is the base only when nothing newer exists.
+  // (With newer snapshots the rollback discards those writes too; the destruction plan lists them as data.)
   if (newer.length === 0 && destination.writtenSinceNewestSnapshot > 0) {
     divergence.push({ reason: 'written-since-base', base: destinationBase.name, bytes: destination.writtenSinceNewestSnapshot });
-    wouldLose.push(`${formatBytes(destination.writtenSinceNewestSnapshot)} written to ${destination.dataset} since @${destinationBase.name}`);
   }
   let destructive: DestructiveStep | null = null;
   if (divergence.length > 0) {
-    const resolution: DestructiveStep = { kind: 'rollback', to: `${destination.dataset}@${destinationBase.name}`, destroys: wouldLose };
-    if (options.confirmation !== confirmationDigest(wouldLose)) return refuse(divergence, wouldLose, resolution);
+    const resolution: DestructiveStep = { kind: 'rollback', to: `${destination.dataset}@${destinationBase.name}` };
+    if (!options.destructionConfirmed) return refuse(divergence, resolution);
     destructive = resolution;
   }
 

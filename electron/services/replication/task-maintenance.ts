@@ -1,4 +1,6 @@
-import { AppFailure, toAppError, type AppError } from '../../../shared/result.ts';
+import { createHash } from 'node:crypto';
+import type { CheckStatus, DestructionPlan, DoctorCheck, DoctorReport, FailbackPlan, HoldChanges, PromoteReport, RepairDataset, RepairReport, ResetReport } from '../../../shared/replication-reports.ts';
+import { AppFailure, toAppError } from '../../../shared/result.ts';
 import { formatBytes } from '../../../shared/format-bytes.ts';
 import type { ReplicationTask } from '../../../shared/task-schemas.ts';
 import { poolOfName } from '../../../shared/zfs-names.ts';
@@ -9,11 +11,13 @@ import { isAtLeast } from '../zfs/capabilities.ts';
 import { listDatasets } from '../zfs/datasets.ts';
 import { listHolds } from '../zfs/holds.ts';
 import { listPools } from '../zfs/pools.ts';
+import { buildHoldArgv, buildInheritArgv, buildMountArgv, buildSetPropertiesArgv, inheritProperty, settleHolds } from '../zfs/operations.ts';
+import { destroyedNames, itemWords } from '../zfs/destruction.ts';
 import { getProperties } from '../zfs/properties.ts';
+import { buildRollbackArgv } from '../zfs/rollback.ts';
 import { listForReplication, type ListedDataset } from '../zfs/replication-listing.ts';
 import { buildAbortReceiveArgv } from '../zfs/send-receive.ts';
-import { destinationNameOf, holdOrRelease, holdTagOf, planTask, planOptionsOf, promotedProperty, refusalOf, runReplicationTask, type EngineDeps, type EngineNas, type PlannedDataset, type RunReport, type TaskPlan } from './replication-engine.ts';
-import { confirmationDigest, planReplication, type ReplicationPlan } from './replication-planner.ts';
+import { confirmDestruction, destinationNameOf, holdTagOf, planTask, promotedProperty, resolutionOf, runReplicationTask, type EngineDeps, type EngineNas, type PlannedDataset, type TaskPlan } from './replication-engine.ts';
 import { acquireTaskLock, inspectTaskLock, removeTaskLockFiles } from './task-lock.ts';
 
 // The admin's tools around a replication task, like OviOS retadm: doctor (diagnose, change nothing), repair
@@ -22,23 +26,7 @@ import { acquireTaskLock, inspectTaskLock, removeTaskLockFiles } from './task-lo
 // the replica becomes writable, the relationship is marked broken, and the failback plan comes back).
 // Every result is plain data: the app stores and shows it, the CLI prints it with --json.
 
-export type CheckStatus = 'ok' | 'warn' | 'fail';
-
-export interface DoctorCheck {
-  id: string;
-  title: string;
-  status: CheckStatus;
-  detail: string;
-  hint: string | null;
-}
-
-export interface DoctorReport {
-  taskId: string;
-  checkedAt: string;
-  /** The worst of the checks. */
-  status: CheckStatus;
-  checks: DoctorCheck[];
-}
+export type { DoctorReport, PromoteReport, RepairReport, ResetReport } from '../../../shared/replication-reports.ts';
 
 interface Call {
   signal?: AbortSignal;
@@ -215,7 +203,9 @@ export async function doctorTask(task: ReplicationTask, deps: EngineDeps, option
     const title = `Common base of ${w.report.source}`;
     const p = w.report.plan;
     if (p.status === 'refused') {
-      add(id, title, 'fail', `${w.report.destination} has diverged: ${p.refusal.wouldLose.join('; ')}.`, 'Run repair: it shows the minimal plan, applied only after you confirm it.');
+      const resolution = plan.refusal ? resolutionOf(plan.refusal.destruction, w) : undefined;
+      const loses = resolution ? resolution.items.map(itemWords).join('; ') : 'it goes with the replica above it';
+      add(id, title, 'fail', `${w.report.destination} has diverged; resolving it would destroy: ${loses}.`, 'Run repair: it shows the minimal plan, applied only after you confirm it.');
       continue;
     }
     if (!w.destinationDataset || p.base === null) {
@@ -257,12 +247,6 @@ async function nearestExisting(nas: EngineNas, dataset: string, call: Call): Pro
 
 // ---- holds of a task -------------------------------------------------------------------------------------
 
-interface HoldChanges {
-  /** Full snapshot names. */
-  hold: string[];
-  release: string[];
-}
-
 /** Our tag on every snapshot of the planned datasets that has any hold, per side. */
 async function ourHolds(nas: EngineNas, tag: string, datasets: ReadonlyArray<{ name: string; snapshots: ListedDataset['snapshots'] }>, call: Call): Promise<string[]> {
   const held = datasets.flatMap((d) => d.snapshots.filter((s) => s.userRefs > 0).map((s) => `${d.name}@${s.name}`));
@@ -301,30 +285,6 @@ function baseOf(w: PlannedDataset): { name: string; onSource: boolean } | null {
 
 // ---- repair ----------------------------------------------------------------------------------------------
 
-export interface RepairDataset {
-  source: string;
-  destination: string;
-  /** The newest usable common snapshot or bookmark; null when there is none (a full resend). */
-  base: { name: string; kind: 'snapshot' | 'bookmark' } | null;
-  /** What the engine will do, after the confirmed destruction (if any). */
-  plan: ReplicationPlan;
-  abortedResume: string | null;
-}
-
-export interface RepairReport {
-  taskId: string;
-  datasets: RepairDataset[];
-  holds: { source: HoldChanges; destination: HoldChanges };
-  /** In words, in order: everything applying the repair does. Empty when the task is healthy. */
-  actions: string[];
-  /** Digest of `actions`: pass it back to apply exactly this repair. */
-  confirmation: string;
-  applied: boolean;
-  /** The replication run that applied the repair. */
-  run: RunReport | null;
-  error: AppError | null;
-}
-
 export interface MaintenanceOptions extends Call {
   dryRun?: boolean;
   confirmation?: string;
@@ -341,10 +301,11 @@ export async function repairTask(task: ReplicationTask, deps: EngineDeps, option
   const source = await deps.nas(task.sourceConnectionId);
   const destination = await deps.nas(task.destinationConnectionId);
   const plan = await planTask(task, source, destination, call);
-  const refusal = refusalOf(plan);
-  // Shown as it will run: refused datasets replanned as if confirmed.
+  const refusal = plan.refusal;
+  // Shown as it will run: refused datasets replanned as if their destruction was confirmed.
+  if (refusal) confirmDestruction(task, plan.datasets, refusal);
   const datasets: RepairDataset[] = plan.datasets.map((w) => {
-    const p = w.report.plan.status === 'refused' ? replanConfirmed(task, w) : w.report.plan;
+    const p = w.report.plan;
     const baseName = p.status === 'refused' ? null : p.base;
     const destructive = p.status === 'ready' ? p.destructive : null;
     const base = baseName === null || destructive?.kind === 'destroy-dataset' ? null : { name: baseName, kind: isSnapshotOf(w.sourceDataset, baseName) ? ('snapshot' as const) : ('bookmark' as const) };
@@ -353,11 +314,10 @@ export async function repairTask(task: ReplicationTask, deps: EngineDeps, option
   const holds = await holdRepairs(task, source, destination, plan, call);
 
   const actions: string[] = [];
-  for (const d of datasets) {
-    if (d.abortedResume) actions.push(`abort the interrupted receive into ${d.destination} (${d.abortedResume})`);
-    if (d.plan.status === 'ready' && d.plan.destructive) {
-      actions.push(d.plan.destructive.kind === 'rollback' ? `roll back ${d.plan.destructive.to}, destroying ${d.plan.destructive.destroys.join('; ')}` : `destroy ${d.destination} (${d.plan.destructive.destroys.join('; ')}) and send it again in full`);
-    }
+  for (const d of datasets) if (d.abortedResume) actions.push(`abort the interrupted receive into ${d.destination} (${d.abortedResume})`);
+  for (const op of refusal?.destruction.operations ?? []) {
+    const lost = op.items.map(itemWords).join('; ');
+    actions.push(op.kind === 'rollback' ? `roll back ${op.to}, destroying ${lost}` : `destroy ${op.kind === 'destroy-dataset' ? op.dataset : op.command}, which destroys ${lost}, and send it again in full`);
   }
   for (const s of holds.source.hold) actions.push(`hold ${source.label}:${s}`);
   for (const s of holds.destination.hold) actions.push(`hold ${destination.label}:${s}`);
@@ -375,25 +335,24 @@ export async function repairTask(task: ReplicationTask, deps: EngineDeps, option
       );
     }
   }
-  const confirmation = confirmationDigest(actions);
-  const report: RepairReport = { taskId: task.id, datasets, holds, actions, confirmation, applied: false, run: null, error: null };
+  const destruction = refusal?.destruction ?? null;
+  const confirmation = repairDigest(task, actions, destruction);
+  const report: RepairReport = { taskId: task.id, datasets, holds, destruction, actions, confirmation, applied: false, run: null, error: null };
   if (options.dryRun || actions.length === 0) return report;
   if (options.confirmation !== confirmation) {
     report.error = {
       code: 'CONFIRMATION_REQUIRED',
       message: `Repairing "${task.name}" would: ${actions.join('; ')}.`,
-      hint: 'Nothing was changed. Review the list; to apply it, repair again with this confirmation (it covers exactly this list).',
-      details: { confirmation, destroys: datasets.flatMap((d) => (d.plan.status === 'ready' && d.plan.destructive ? d.plan.destructive.destroys : [])), actions },
+      hint: 'Nothing was changed. Review the list; to apply it, repair again with this confirmation (it covers exactly this list, for this task, on these NAS).',
+      details: { confirmation, destroys: destroyedNames(destruction), actions, ...(destruction ? { plan: destruction } : {}) },
     };
     return report;
   }
 
   const tag = holdTagOf(task.id);
-  // Holds first: from now on no prune can take the base away.
-  for (const s of holds.source.hold) await holdOrRelease(source, 'hold', tag, s, call);
-  for (const s of holds.destination.hold) await holdOrRelease(destination, 'hold', tag, s, call);
-  for (const s of holds.source.release) await holdOrRelease(source, 'release', tag, s, call);
-  for (const s of holds.destination.release) await holdOrRelease(destination, 'release', tag, s, call);
+  // Holds first: from now on no prune can take the base away. One command per side and verb.
+  await Promise.all([settleHolds(source.host, 'hold', { tag, snapshots: holds.source.hold }, call), settleHolds(destination.host, 'hold', { tag, snapshots: holds.destination.hold }, call)]);
+  await Promise.all([settleHolds(source.host, 'release', { tag, snapshots: holds.source.release }, call), settleHolds(destination.host, 'release', { tag, snapshots: holds.destination.release }, call)]);
   report.applied = true;
   const sends = datasets.some((d) => d.plan.status === 'ready' || d.abortedResume);
   if (sends) {
@@ -403,30 +362,13 @@ export async function repairTask(task: ReplicationTask, deps: EngineDeps, option
   return report;
 }
 
-function replanConfirmed(task: ReplicationTask, w: PlannedDataset): ReplicationPlan {
-  const plan = w.report.plan;
-  if (plan.status !== 'refused') return plan;
-  const d = w.destinationDataset;
-  return planReplication(
-    { dataset: w.sourceDataset.name, snapshots: w.sourceDataset.snapshots, bookmarks: w.sourceDataset.bookmarks },
-    { dataset: w.report.destination, exists: d !== null, snapshots: d?.snapshots ?? [], writtenSinceNewestSnapshot: d?.writtenBytes ?? 0, usedBytes: d?.usedBytes ?? 0, receiveResumeToken: null },
-    { ...planOptionsOf(task), confirmation: plan.refusal.confirmation },
-  );
+/** Binds a repair's confirmation to the task, its actions and the GUIDs its destruction lists (via the plan's digest). */
+function repairDigest(task: ReplicationTask, actions: readonly string[], destruction: DestructionPlan | null): string {
+  const canonical = { v: 1, taskId: task.id, source: task.sourceConnectionId, destination: task.destinationConnectionId, actions, destruction: destruction?.digest ?? null };
+  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex').slice(0, 16);
 }
 
 // ---- reset -----------------------------------------------------------------------------------------------
-
-export interface ResetReport {
-  taskId: string;
-  dryRun: boolean;
-  /** Snapshots whose hold by this task was (or, dry run, would be) released. */
-  released: { source: string[]; destination: string[] };
-  /** Lock files removed on the source. */
-  lockFiles: string[];
-  /** Replicas whose promoted mark was cleared (the relationship can replicate again). */
-  unmarked: string[];
-  commands: string[];
-}
 
 /** Removes what the task left on the NAS for itself: its holds on both sides, its lock files, a promote mark. Never data. */
 export async function resetTask(task: ReplicationTask, deps: EngineDeps, options: MaintenanceOptions = {}): Promise<ResetReport> {
@@ -445,50 +387,25 @@ export async function resetTask(task: ReplicationTask, deps: EngineDeps, options
   const existing = plan.datasets.filter((w) => w.destinationDataset).map((w) => w.report.destination);
   const marks = existing.length > 0 ? await getProperties(destination.host, existing, [promotedProperty], {}, call) : [];
   const unmarked = marks.filter((m) => m.source.kind === 'local' && m.value?.startsWith(`${task.id} `)).map((m) => m.name);
-  const zfs = (nas: EngineNas) => nas.host.capabilities.tools.zfs;
+  const tools = (nas: EngineNas) => nas.host.capabilities.tools;
+  const unmark = (dataset: string) => ({ name: dataset, property: promotedProperty });
   const commands = [
-    ...released.source.map((s) => buildCommandLine([zfs(source), 'release', tag, s])),
-    ...released.destination.map((s) => buildCommandLine([zfs(destination), 'release', tag, s])),
-    ...unmarked.map((d) => buildCommandLine([zfs(destination), 'inherit', promotedProperty, d])),
+    ...(released.source.length > 0 ? [buildCommandLine(buildHoldArgv(tools(source), 'release', { tag, snapshots: released.source }))] : []),
+    ...(released.destination.length > 0 ? [buildCommandLine(buildHoldArgv(tools(destination), 'release', { tag, snapshots: released.destination }))] : []),
+    ...unmarked.map((d) => buildCommandLine(buildInheritArgv(tools(destination), unmark(d)))),
   ];
   if (options.dryRun) {
     const files = await removeTaskLockFiles(source.host.runner, task.id, { dryRun: true, ...(options.signal ? { signal: options.signal } : {}) });
     return { taskId: task.id, dryRun: true, released, lockFiles: files.removed, unmarked, commands };
   }
-  for (const s of released.source) await holdOrRelease(source, 'release', tag, s, call);
-  for (const s of released.destination) await holdOrRelease(destination, 'release', tag, s, call);
-  for (const d of unmarked) await destination.host.runner.run([zfs(destination), 'inherit', promotedProperty, d], call);
+  await Promise.all([settleHolds(source.host, 'release', { tag, snapshots: released.source }, call), settleHolds(destination.host, 'release', { tag, snapshots: released.destination }, call)]);
+  for (const d of unmarked) await inheritProperty(destination.host, unmark(d), call);
   const files = await removeTaskLockFiles(source.host.runner, task.id, options.signal ? { signal: options.signal } : {});
   if (files.heldBy) throw new AppFailure('BUSY', `A run of "${task.name}" started during the reset (${files.heldBy}); its lock was left alone.`, 'Holds were released; the running task sets its own again when it finishes.');
   return { taskId: task.id, dryRun: false, released, lockFiles: files.removed, unmarked, commands };
 }
 
 // ---- promote ---------------------------------------------------------------------------------------------
-
-export interface FailbackPlan {
-  /** The promoted replica, now the primary. */
-  from: string;
-  /** The old source, which receives the changes back. */
-  to: string;
-  /** Newest snapshot both sides have (by GUID); null: no incremental failback, the old source needs a full resend. */
-  base: string | null;
-  /** Old-source snapshots newer than the base, destroyed by the failback's rollback. */
-  rollbackDestroys: string[];
-  /** The commands of the failback, in order (the snapshot name is chosen when it runs). */
-  commands: string[];
-}
-
-export interface PromoteReport {
-  taskId: string;
-  dryRun: boolean;
-  promotedAt: string;
-  /** Replicas made writable (readonly=off) and marked as promoted. */
-  promoted: string[];
-  mounted: string[];
-  notes: string[];
-  commands: string[];
-  failback: FailbackPlan[];
-}
 
 /**
  * Failover: every replica of the task becomes writable (readonly=off, mounted where it can be), and is marked
@@ -518,16 +435,16 @@ export async function promoteTask(task: ReplicationTask, deps: EngineDeps, optio
       : await replicasWithoutSource(task, destination, call);
     const promotedAt = now().toISOString();
     const mark = `${task.id} promoted ${promotedAt} by ${deps.by ?? 'app'}`;
-    const zfs = destination.host.capabilities.tools.zfs;
+    const tools = destination.host.capabilities.tools;
     if (replicas.length === 0) throw new AppFailure('NOT_FOUND', `Task "${task.name}" has no replica on ${destination.label} yet: there is nothing to promote.`, 'Run the task first.');
     const commands: string[] = [];
     const promoted: string[] = [];
     const mounted: string[] = [];
     for (const replica of replicas) {
-      const argv = [zfs, 'set', 'readonly=off', `${promotedProperty}=${mark}`, replica.name];
+      const argv = buildSetPropertiesArgv(tools, replica.name, { readonly: 'off', [promotedProperty]: mark });
       if (replica.receiveResumeToken) {
         notes.push(`${replica.name} had an interrupted receive; it is promoted as of its last complete snapshot and the partial state is aborted.`);
-        const abort = buildAbortReceiveArgv(destination.host.capabilities.tools, replica.name);
+        const abort = buildAbortReceiveArgv(tools, replica.name);
         commands.push(buildCommandLine(abort));
         if (!options.dryRun) await destination.host.runner.run(abort, call);
       }
@@ -544,7 +461,7 @@ export async function promoteTask(task: ReplicationTask, deps: EngineDeps, optio
         notes.push(`${replica.name} is encrypted and its key is not loaded: load it (zfs load-key) and mount it to serve data.`);
         continue;
       }
-      const argv = [zfs, 'mount', replica.name];
+      const argv = buildMountArgv(tools, replica.name);
       commands.push(buildCommandLine(argv));
       if (options.dryRun) continue;
       const { exitCode, stderr } = await destination.host.runner.run(argv, { ...call, expectedExitCodes: [0, 1] });
@@ -588,7 +505,7 @@ function failbackOf(w: PlannedDataset, source: EngineNas, destination: EngineNas
     rollbackDestroys,
     commands: [
       buildCommandLine([zfsB, 'snapshot', snapshot]),
-      ...(rollbackDestroys.length > 0 || w.sourceDataset.writtenBytes > 0 ? [buildCommandLine([zfsA, 'rollback', '-r', `${to}@${common.name}`])] : []),
+      ...(rollbackDestroys.length > 0 || w.sourceDataset.writtenBytes > 0 ? [buildCommandLine(buildRollbackArgv(source.host.capabilities.tools, `${to}@${common.name}`, { destroyNewer: true }))] : []),
       `${buildCommandLine([zfsB, 'send', '-I', `${from}@${common.name}`, snapshot])} | ${buildCommandLine([zfsA, 'receive', '-s', '-u', to])}`,
     ],
   };

@@ -25,11 +25,12 @@ export function describeIssues(issues: readonly FieldIssue[]): string {
 }
 
 /**
- * An error whose details do not match its code's schema is a bug in the service that built it: the admin still
+ * Errors cross as their code's schema says (unknown detail keys dropped). An error whose details do not match is a bug in the service that built it: the admin still
  * gets its message and hint, without the malformed details (the UI reads details by their typed shape).
  */
 function conforming(error: AppError): AppError {
-  if (AppErrorSchema.safeParse(error).success) return error;
+  const checked = AppErrorSchema.safeParse(error);
+  if (checked.success) return checked.data;
   const { details: _dropped, ...rest } = error as AppError & { details?: unknown };
   return rest as AppError;
 }

@@ -7,6 +7,7 @@ import { buildCommandLine } from '../ssh/command-runner.ts';
 import { failureFromStderr } from '../ssh/stderr-error-table.ts';
 import { listDatasets } from '../zfs/datasets.ts';
 import { buildDestroyArgv, parseDestroyOutput } from '../zfs/destroy.ts';
+import { buildDestructionPlan, executeOperations, listInventory, type OperationSpec } from '../zfs/destruction.ts';
 import { buildCreateSnapshotsArgv } from '../zfs/operations.ts';
 import { listSnapshots } from '../zfs/snapshots.ts';
 import type { CallOptions, ZfsHost } from '../zfs/zfs-host.ts';
@@ -100,21 +101,36 @@ export interface PruneResult {
   commands: string[];
 }
 
-/** Prunes by the plan: one atomic `zfs destroy ds@a,b,...` per dataset. A dry run asks zfs (-n) what would go. */
+/**
+ * Prunes by the plan: one atomic `zfs destroy ds@a,b,...` per dataset, through the guarded path (a destruction plan
+ * of exactly those snapshots, with their GUIDs, listed again right before the destroy; a snapshot replaced or gone
+ * since is left alone). A dry run asks zfs (-n) what would go and the space it would free.
+ */
 export async function pruneSnapshots(task: PeriodicSnapshotTask, host: ZfsHost, now: Date, options: { dryRun?: boolean } & CallOptions = {}): Promise<PruneResult> {
   const { dryRun, ...call } = options;
   const plan = await planSourceRetention(task, host, now, call);
   const result: PruneResult = { plan, dryRun: dryRun ?? false, destroyed: [], reclaimBytes: 0, commands: [] };
-  for (const d of plan.datasets) {
-    if (d.prune.length === 0) continue;
-    const target = `${assertZfsName('dataset', d.dataset)}@${d.prune.join(',')}`;
-    const argv = buildDestroyArgv(host.capabilities.tools, target, { dryRun: dryRun ?? false });
-    result.commands.push(buildCommandLine(argv));
-    // A hold placed since the listing makes zfs refuse the whole command: nothing of this dataset goes then.
-    const { stdout } = await host.runner.run(argv, call);
-    const listing = parseDestroyOutput(stdout);
-    result.destroyed.push(...listing.destroys);
-    result.reclaimBytes += listing.reclaimBytes ?? 0;
+  const specs = plan.datasets
+    .filter((d) => d.prune.length > 0)
+    .map((d): OperationSpec => ({ kind: 'destroy-snapshots', dataset: assertZfsName('dataset', d.dataset), snapshots: d.prune }));
+  if (specs.length === 0) return result;
+  if (dryRun) {
+    for (const spec of specs) {
+      if (spec.kind !== 'destroy-snapshots') continue;
+      const argv = buildDestroyArgv(host.capabilities.tools, `${spec.dataset}@${spec.snapshots.join(',')}`, { dryRun: true });
+      result.commands.push(buildCommandLine(argv));
+      const listing = parseDestroyOutput((await host.runner.run(argv, call)).stdout);
+      result.destroyed.push(...listing.destroys);
+      result.reclaimBytes += listing.reclaimBytes ?? 0;
+    }
+    return result;
   }
+  const scope = { purpose: 'prune' as const, taskId: task.id, connectionId: task.connectionId, host: host.runner.label };
+  const destruction = buildDestructionPlan(scope, host.capabilities.tools, specs, await listInventory(host, specs, call), { note: () => 'expired (lifetime of the periodic snapshot task)' });
+  // A hold placed since the listing makes zfs refuse that dataset's command: nothing of it goes then.
+  const outcome = await executeOperations(host, destruction, destruction.operations, { call, onChange: 'skip-changed' });
+  result.commands.push(...outcome.commands);
+  result.destroyed.push(...outcome.destroyed);
+  result.reclaimBytes += outcome.reclaimBytes ?? 0;
   return result;
 }

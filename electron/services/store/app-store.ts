@@ -1,88 +1,29 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, renameSync } from 'node:fs';
+import { readFileSync, readdirSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type Conf from 'conf';
-import type { Options } from 'conf';
-import { z } from 'zod';
 import { AppFailure } from '../../../shared/result.ts';
-import {
-  ConnectionInputSchema,
-  ConnectionSchema,
-  SettingsSchema,
-  defaultSettings,
-  type Connection,
-  type ConnectionInput,
-  type Settings,
-} from '../../../shared/schemas.ts';
-import {
-  PeriodicSnapshotTaskSchema,
-  ReplicationTaskSchema,
-  RunRecordSchema,
-  type PeriodicSnapshotTask,
-  type ReplicationTask,
-  type ReplicationTaskInput,
-  type RunRecord,
-} from '../../../shared/task-schemas.ts';
+import { ConnectionInputSchema, SettingsSchema, type Connection, type ConnectionInput, type Settings } from '../../../shared/schemas.ts';
+import { PeriodicSnapshotTaskSchema, ReplicationTaskSchema, type PeriodicSnapshotTask, type ReplicationTask, type ReplicationTaskInput } from '../../../shared/task-schemas.ts';
+import { withFileLockSync } from './file-lock.ts';
+import { ensurePrivateDir, narrowMode, privateDirMode, privateFileMode, writePrivateFileAtomic } from './private-files.ts';
+import { RunHistory, type RunHistoryInput } from './run-history.ts';
+import { SecretStore, taskKeySecretName, type SecretSealer } from './secrets.ts';
+import { emptyStoreData, readStoreFile, serializeStore, storeFileError, type RejectedEntry, type StoreData, type StoreFileRead } from './settings-file.ts';
 
-// One JSON file holds settings and saved connections. The desktop app opens it through electron-store, the
-// CLI and the loopback bridge through conf (the library electron-store wraps), all with the options below,
-// so the schema and the migrations are the same whoever opens it. conf writes atomically (temp file + rename).
+// The app's settings folder, shared by the desktop app, the loopback bridge and the CLI (and, later, the daemon):
+//   config.json             settings, connections, replication and periodic snapshot tasks (no secrets, no history)
+//   secrets.json            stored task keys (sealed by the OS keychain in the desktop app): see secrets.ts
+//   history/<task>.jsonl    run history per task: see run-history.ts
+//   logs/, keys/            task logs, the app's SSH key
+//   config.set-aside.json   entries of config.json that could not be used, kept with why
+//   config.corrupt-*.json   a config.json that was not a JSON object at all, moved aside whole
+// Folders are 0700 and files 0600. Every read-modify-write of config.json (and secrets.json) runs under one
+// cross-process lock and re-reads the file inside it, so writers in different processes never lose each other's
+// changes. Reads take no lock (writes replace the file by rename) and fall back to the last good content when the
+// file is being edited into something unreadable.
 
-export interface StoreData {
-  settings: Settings;
-  connections: Connection[];
-  tasks: ReplicationTask[];
-  snapshotTasks: PeriodicSnapshotTask[];
-  /** Newest last; at most runsKeptPerTask per task. */
-  runs: RunRecord[];
-}
-
-/** Version of the store file's layout (not of the app): bump it and add a migration when the layout changes. */
-export const storeLayoutVersion = '1.1.0';
-
-export const runsKeptPerTask = 50;
-
-/** JSON Schema for conf's validator. Defaults are zod's business (applied when reading), and ajv's strict mode
- * refuses a `default` inside oneOf, so they are left out. */
-function jsonSchemaOf(schema: z.ZodType): Record<string, unknown> {
-  const withoutDefaults = (node: unknown): unknown => {
-    if (Array.isArray(node)) return node.map(withoutDefaults);
-    if (node === null || typeof node !== 'object') return node;
-    return Object.fromEntries(Object.entries(node).filter(([key]) => key !== 'default' && key !== '$schema').map(([key, value]) => [key, withoutDefaults(value)]));
-  };
-  return withoutDefaults(z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' })) as Record<string, unknown>;
-}
-
-export function storeOptions(cwd: string): Options<StoreData> {
-  return {
-    cwd,
-    configName: 'config',
-    projectName: 'zfs-replication-desktop',
-    projectVersion: storeLayoutVersion,
-    defaults: { settings: defaultSettings, connections: [], tasks: [], snapshotTasks: [], runs: [] },
-    schema: {
-      settings: jsonSchemaOf(SettingsSchema),
-      connections: jsonSchemaOf(z.array(ConnectionSchema)),
-      tasks: jsonSchemaOf(z.array(ReplicationTaskSchema)),
-      snapshotTasks: jsonSchemaOf(z.array(PeriodicSnapshotTaskSchema)),
-      runs: jsonSchemaOf(z.array(RunRecordSchema)),
-    } as Options<StoreData>['schema'],
-    migrations: {
-      // Each step is keyed by the layout version it produces.
-      '1.0.0': (store) => {
-        if (!Array.isArray(store.get('connections'))) store.set('connections', []);
-      },
-      '1.1.0': (store) => {
-        // Replication tasks, periodic snapshot tasks and run history arrive.
-        for (const key of ['tasks', 'snapshotTasks', 'runs'] as const) if (!Array.isArray(store.get(key))) store.set(key, []);
-      },
-    },
-    // Never wipe a file we cannot read: openAppStore moves it aside and says so.
-    clearInvalidConfig: false,
-    accessPropertiesByDotNotation: false,
-    watch: false,
-  };
-}
+export type { StoreData } from './settings-file.ts';
+export { storeLayoutVersion } from './settings-file.ts';
 
 export interface StoreRecovery {
   /** Where the unreadable file was moved. */
@@ -90,182 +31,430 @@ export interface StoreRecovery {
   message: string;
 }
 
-/**
- * Opens the store with `open` (conf or electron-store); a file that is not valid JSON or breaks the schema is
- * renamed to `config.corrupt-<time>.json` beside it and a fresh store is opened, with a message for the user.
- */
-export function openWithRecovery(
-  open: () => Conf<StoreData>,
-  filePath: string,
-  now: () => Date = () => new Date(),
-): { conf: Conf<StoreData>; recovery: StoreRecovery | null } {
+export interface OpenAppStoreOptions {
+  /** Electron's safeStorage, adapted (the desktop app only): stored secrets are sealed by the OS keychain. */
+  sealer?: SecretSealer | null;
+  now?: () => Date;
+  /** Runs kept per task in the history. */
+  historyKeep?: number;
+}
+
+type WarningListener = (message: string) => void;
+
+const configFileName = 'config.json';
+const setAsideFileName = 'config.set-aside.json';
+
+function stampOf(date: Date): string {
+  return date.toISOString().replace(/[:.]/g, '-');
+}
+
+/** Identity of the file's current content without reading it: a write replaces the file (new inode). */
+function fileStamp(file: string): string | null {
   try {
-    return { conf: open(), recovery: null };
-  } catch (error) {
-    if (!existsSync(filePath)) throw error;
-    const stamp = now().toISOString().replace(/[:.]/g, '-');
-    const movedTo = path.join(path.dirname(filePath), `${path.basename(filePath, '.json')}.corrupt-${stamp}.json`);
-    renameSync(filePath, movedTo);
-    const reason = error instanceof Error ? error.message : String(error);
-    const message =
-      `The settings file could not be read (${reason}). It was moved to ${movedTo} and the app started with ` +
-      'empty settings. Nothing was deleted: to recover saved connections, fix that file and move it back while the app is closed.';
-    return { conf: open(), recovery: { movedTo, message } };
+    const info = statSync(file);
+    return `${info.ino}:${info.size}:${info.mtimeMs}`;
+  } catch {
+    return null;
   }
 }
 
+/** Opens (creating it when missing) the settings folder: fixes modes, migrates older layouts, sets bad entries aside. */
+export function openAppStore(configDir: string, options: OpenAppStoreOptions = {}): AppStore {
+  try {
+    ensurePrivateDir(configDir);
+  } catch (error) {
+    throw storeFileError(configDir, error, 'settings folder');
+  }
+  const store = new AppStore(configDir, options);
+  store.open();
+  return store;
+}
+
 export class AppStore {
-  readonly conf: Conf<StoreData>;
-  readonly recovery: StoreRecovery | null;
-  constructor(conf: Conf<StoreData>, recovery: StoreRecovery | null = null) {
-    this.conf = conf;
-    this.recovery = recovery;
+  readonly configDir: string;
+  /** config.json */
+  readonly path: string;
+  readonly history: RunHistory;
+  readonly secrets: SecretStore;
+  readonly #now: () => Date;
+  readonly #warnings: string[] = [];
+  readonly #listeners = new Set<WarningListener>();
+  #recovery: StoreRecovery | null = null;
+  /** The last content read or written that was usable: what reads fall back to while the file is unreadable. */
+  #good: { stamp: string | null; data: StoreData; extra: Record<string, unknown> } = { stamp: null, data: emptyStoreData(), extra: {} };
+  /** The file version a warning was last given for, so a broken file is reported once, not at every read. */
+  #warnedStamp: string | null = null;
+
+  constructor(configDir: string, options: OpenAppStoreOptions = {}) {
+    this.configDir = configDir;
+    this.path = path.join(configDir, configFileName);
+    this.history = new RunHistory(path.join(configDir, 'history'), options.historyKeep === undefined ? {} : { keep: options.historyKeep });
+    this.secrets = new SecretStore(path.join(configDir, 'secrets.json'), options.sealer ?? null);
+    this.#now = options.now ?? (() => new Date());
   }
 
-  get path(): string {
-    return this.conf.path;
+  /** The file that was unreadable and moved aside (at open or later), or null. */
+  get recovery(): StoreRecovery | null {
+    return this.#recovery;
   }
+
+  /** What opening the store had to say (a corrupt file moved aside, entries set aside, data migrated). */
+  get warnings(): readonly string[] {
+    return this.#warnings;
+  }
+
+  /** Warnings that arise later (the file edited into something unreadable while the app runs). */
+  onWarning(listener: WarningListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #warn(message: string): void {
+    this.#warnings.push(message);
+    for (const listener of this.#listeners) listener(message);
+  }
+
+  /** Called once by openAppStore: migrates, sets aside, fixes modes; writes only when something changed. */
+  open(): void {
+    withFileLockSync(this.path, () => {
+      const { data, extra, changed } = this.#loadForWrite();
+      if (changed) this.#write(data, extra);
+      else this.#good = { stamp: fileStamp(this.path), data, extra };
+    }, { what: 'The settings file' });
+    this.#fixModes();
+  }
+
+  // ---- reading and writing the file --------------------------------------------------------------------------
+
+  /** The current content, read without a lock (cached while the file is unchanged). */
+  #read(): StoreData {
+    const stamp = fileStamp(this.path);
+    if (stamp !== null && stamp === this.#good.stamp) return this.#good.data;
+    let read: StoreFileRead;
+    try {
+      read = readStoreFile(this.path);
+    } catch (error) {
+      this.#warnOnce(stamp, `${(error as Error).message} The app keeps using the settings it last read.`);
+      return this.#good.data;
+    }
+    if (read.kind === 'missing') return emptyStoreData();
+    if (read.kind === 'corrupt') {
+      this.#warnOnce(
+        stamp,
+        `The settings file ${this.path} cannot be read (${read.reason}). The app keeps using the settings it last read; ` +
+          'fix the file, or save a change in the app to move the broken file aside and write the last good settings.',
+      );
+      return this.#good.data;
+    }
+    if (read.rejected.length > 0) {
+      this.#warnOnce(stamp, `${read.rejected.map((r) => `${r.label} in the settings file cannot be used (${r.reason})`).join('; ')}. It is left out, and set aside in ${path.join(this.configDir, setAsideFileName)} at the next save.`);
+    }
+    this.#good = { stamp, data: read.data, extra: read.extra };
+    return read.data;
+  }
+
+  #warnOnce(stamp: string | null, message: string): void {
+    if (stamp !== null && stamp === this.#warnedStamp) return;
+    this.#warnedStamp = stamp;
+    this.#warn(message);
+  }
+
+  /**
+   * With the lock held: the file's content to change and write back. A file that is not a JSON object is moved aside
+   * (the last good content carries on); unusable entries go to the side file; history and keys left in the file by
+   * an older version move out to their own files.
+   */
+  #loadForWrite(): { data: StoreData; extra: Record<string, unknown>; changed: boolean } {
+    let read = readStoreFile(this.path);
+    if (read.kind === 'corrupt') {
+      // An editor may be writing the file this instant (truncate, then write): look again before acting.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 150);
+      read = readStoreFile(this.path);
+    }
+    if (read.kind === 'missing') return { data: emptyStoreData(), extra: {}, changed: true };
+    if (read.kind === 'corrupt') {
+      this.#moveCorruptAside(read.reason);
+      return { data: structuredClone(this.#good.data), extra: this.#good.extra, changed: true };
+    }
+    let changed = read.differsFromFile;
+    if (read.rejected.length > 0) this.#setAside(read.rejected);
+    if (read.legacyRuns.length > 0) this.#migrateRuns(read.legacyRuns);
+    for (const task of read.data.tasks) {
+      if (task.encryption.kind === 'encrypt-on-destination' && task.encryption.key !== undefined) {
+        // A key in the settings file (layout 1.x, or written there by hand) moves to the secrets store.
+        this.secrets.set(taskKeySecretName(task.id), task.encryption.key);
+        delete task.encryption.key;
+        changed = true;
+      }
+    }
+    return { data: read.data, extra: read.extra, changed };
+  }
+
+  #write(data: StoreData, extra: Record<string, unknown>): void {
+    try {
+      writePrivateFileAtomic(this.path, serializeStore(data, extra));
+    } catch (error) {
+      throw storeFileError(this.path, error);
+    }
+    this.#good = { stamp: fileStamp(this.path), data, extra };
+  }
+
+  /** Runs `change` on the current content under the cross-process lock and writes the result. */
+  #update<T>(change: (data: StoreData) => T): T {
+    return withFileLockSync(this.path, () => {
+      const { data, extra } = this.#loadForWrite();
+      const result = change(data);
+      this.#write(data, extra);
+      return result;
+    }, { what: 'The settings file' });
+  }
+
+  #moveCorruptAside(reason: string): void {
+    const movedTo = path.join(this.configDir, `config.corrupt-${stampOf(this.#now())}.json`);
+    renameSync(this.path, movedTo);
+    narrowMode(movedTo, privateFileMode);
+    const hadSettings = this.#good.stamp !== null;
+    const message =
+      `The settings file could not be read (${reason}). It was moved to ${movedTo} and the app carried on with ` +
+      `${hadSettings ? 'the settings it last read' : 'empty settings'}. Nothing was deleted: to recover what it held, fix that file and move it back while the app is closed.`;
+    this.#recovery = { movedTo, message };
+    this.#warn(message);
+  }
+
+  #setAside(rejected: RejectedEntry[]): void {
+    const file = path.join(this.configDir, setAsideFileName);
+    const at = this.#now().toISOString();
+    let kept: unknown[] = [];
+    let target = file;
+    try {
+      const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
+      if (parsed !== null && typeof parsed === 'object' && Array.isArray((parsed as { entries?: unknown }).entries)) kept = (parsed as { entries: unknown[] }).entries;
+      else target = path.join(this.configDir, `config.set-aside-${stampOf(this.#now())}.json`);
+    } catch (error) {
+      // Missing: start it. Unreadable: never overwrite what it holds; write a new one beside it.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') target = path.join(this.configDir, `config.set-aside-${stampOf(this.#now())}.json`);
+    }
+    const entries = [...kept, ...rejected.map((r) => ({ setAsideAt: at, from: r.key, label: r.label, reason: r.reason, value: r.value }))];
+    writePrivateFileAtomic(
+      target,
+      `${JSON.stringify({ note: 'Entries of config.json that could not be used, with why. Fix one and put it back into config.json while the app is closed.', entries }, null, '\t')}\n`,
+    );
+    for (const entry of rejected) {
+      this.#warn(
+        entry.key.startsWith('settings')
+          ? `${entry.label} in the settings file was not valid (${entry.reason}); its value was kept in ${target}.`
+          : `${entry.label} in the settings file cannot be used (${entry.reason}). It was set aside in ${target}; everything else loaded. Fix it there and put it back into config.json while the app is closed, or create it again.`,
+      );
+    }
+  }
+
+  #migrateRuns(legacy: unknown[]): void {
+    const byTask = new Map<string, RunHistoryInput[]>();
+    for (const run of legacy) {
+      const taskId = (run as { taskId?: unknown } | null)?.taskId;
+      if (typeof taskId !== 'string') continue;
+      byTask.set(taskId, [...(byTask.get(taskId) ?? []), run as RunHistoryInput]);
+    }
+    let moved = 0;
+    for (const [taskId, runs] of byTask) {
+      try {
+        moved += this.history.merge(taskId, runs);
+      } catch {
+        // A run record the history cannot take (not a task id, a broken record) is dropped with the old layout.
+      }
+    }
+    if (moved > 0) this.#warnings.push(`Moved ${moved} run(s) of history from the settings file to ${this.history.dir}.`);
+  }
+
+  #fixModes(): void {
+    narrowMode(this.configDir, privateDirMode);
+    narrowMode(this.path, privateFileMode);
+    this.secrets.fixMode();
+    this.history.fixModes();
+    for (const sub of ['logs', 'keys']) {
+      const dir = path.join(this.configDir, sub);
+      if (!narrowMode(dir, privateDirMode)) continue;
+      for (const name of safeReaddir(dir)) narrowMode(path.join(dir, name), privateFileMode);
+    }
+    for (const name of safeReaddir(this.configDir)) {
+      if (/^config\.(corrupt|set-aside)[-.]/.test(name)) narrowMode(path.join(this.configDir, name), privateFileMode);
+    }
+  }
+
+  // ---- secrets -----------------------------------------------------------------------------------------------
+
+  /** The task as the engine needs it: with its stored key, when it has one this program can open. */
+  #withKey(task: ReplicationTask): ReplicationTask {
+    if (task.encryption.kind !== 'encrypt-on-destination' || task.encryption.key !== undefined) return task;
+    const secret = this.secrets.get(taskKeySecretName(task.id));
+    return secret.state === 'found' ? { ...task, encryption: { ...task.encryption, key: secret.value } } : task;
+  }
+
+  /** Keeps the key of a saved task in the secrets store (or forgets it); the task itself is stored without it. */
+  #storeKeyOf(task: ReplicationTask): ReplicationTask {
+    const name = taskKeySecretName(task.id);
+    if (task.encryption.kind !== 'encrypt-on-destination') {
+      this.secrets.delete(name);
+      return task;
+    }
+    const { key, ...encryption } = task.encryption;
+    if (key !== undefined) this.secrets.set(name, key);
+    // A key this program cannot open (sealed by the desktop app's keychain) is kept: the form here could not show it.
+    else if (this.secrets.get(name).state !== 'unavailable') this.secrets.delete(name);
+    return { ...task, encryption };
+  }
+
+  // ---- settings and connections ------------------------------------------------------------------------------
 
   getSettings(): Settings {
-    return SettingsSchema.parse(this.conf.get('settings'));
+    return { ...this.#read().settings };
   }
 
   updateSettings(patch: Partial<Settings>): Settings {
-    const next = SettingsSchema.parse({ ...this.getSettings(), ...patch });
-    this.conf.set('settings', next);
-    return next;
+    return this.#update((data) => {
+      data.settings = SettingsSchema.parse({ ...data.settings, ...patch });
+      return { ...data.settings };
+    });
   }
 
   listConnections(): Connection[] {
-    return z.array(ConnectionSchema).parse(this.conf.get('connections'));
+    return structuredClone(this.#read().connections);
   }
 
   saveConnection(input: ConnectionInput, now: Date = new Date()): Connection {
     const parsed = ConnectionInputSchema.parse(input);
-    const connections = this.listConnections();
-    const clash = connections.find((c) => c.name.toLowerCase() === parsed.name.toLowerCase() && c.id !== parsed.id);
-    if (clash) {
-      throw new AppFailure('CONFLICT', `A connection named "${clash.name}" already exists.`, 'Pick another name, or edit the existing connection.');
-    }
-    const stamp = now.toISOString();
-    let saved: Connection;
-    if (parsed.id !== undefined) {
-      const index = connections.findIndex((c) => c.id === parsed.id);
-      const existing = connections[index];
-      if (!existing) throw new AppFailure('NOT_FOUND', 'That connection no longer exists.', 'Reload the list of connections.');
-      // A new address is a new machine as far as trust goes: the pinned host key no longer applies.
-      const sameEndpoint = existing.host === parsed.host && existing.port === parsed.port;
-      saved = { ...existing, ...parsed, id: existing.id, hostKey: sameEndpoint ? existing.hostKey : null, updatedAt: stamp };
-      connections[index] = saved;
-    } else {
-      saved = { ...parsed, id: randomUUID(), hostKey: null, createdAt: stamp, updatedAt: stamp };
-      connections.push(saved);
-    }
-    this.conf.set('connections', connections);
-    return saved;
+    return this.#update((data) => {
+      const connections = data.connections;
+      const clash = connections.find((c) => c.name.toLowerCase() === parsed.name.toLowerCase() && c.id !== parsed.id);
+      if (clash) {
+        throw new AppFailure('CONFLICT', `A connection named "${clash.name}" already exists.`, 'Pick another name, or edit the existing connection.');
+      }
+      const stamp = now.toISOString();
+      let saved: Connection;
+      if (parsed.id !== undefined) {
+        const index = connections.findIndex((c) => c.id === parsed.id);
+        const existing = connections[index];
+        if (!existing) throw new AppFailure('NOT_FOUND', 'That connection no longer exists.', 'Reload the list of connections.');
+        // A new address is a new machine as far as trust goes: the pinned host key no longer applies.
+        const sameEndpoint = existing.host === parsed.host && existing.port === parsed.port;
+        saved = { ...existing, ...parsed, id: existing.id, hostKey: sameEndpoint ? existing.hostKey : null, updatedAt: stamp };
+        connections[index] = saved;
+      } else {
+        saved = { ...parsed, id: randomUUID(), hostKey: null, createdAt: stamp, updatedAt: stamp };
+        connections.push(saved);
+      }
+      return structuredClone(saved);
+    });
   }
 
   getConnection(id: string): Connection {
-    const connection = this.listConnections().find((c) => c.id === id);
+    const connection = this.#read().connections.find((c) => c.id === id);
     if (!connection) throw new AppFailure('NOT_FOUND', 'That NAS connection does not exist (any more).', 'Pick a saved connection, or add it under Connections.');
-    return connection;
+    return structuredClone(connection);
   }
 
   /** Records the host key the admin confirmed (see electron/services/ssh host-key trust). */
   pinHostKey(id: string, key: { type: string; sha256: string }, now: Date = new Date()): void {
-    const connections = this.listConnections();
-    const connection = connections.find((c) => c.id === id);
-    if (!connection) throw new AppFailure('NOT_FOUND', 'That NAS connection does not exist (any more).');
-    connection.hostKey = { type: key.type, sha256: key.sha256, pinnedAt: now.toISOString() };
-    this.conf.set('connections', connections);
+    this.#update((data) => {
+      const connection = data.connections.find((c) => c.id === id);
+      if (!connection) throw new AppFailure('NOT_FOUND', 'That NAS connection does not exist (any more).');
+      connection.hostKey = { type: key.type, sha256: key.sha256, pinnedAt: now.toISOString() };
+    });
   }
 
+  removeConnection(id: string): boolean {
+    return this.#update((data) => {
+      const inUse = data.tasks.find((t) => t.sourceConnectionId === id || t.destinationConnectionId === id);
+      if (inUse) throw new AppFailure('CONFLICT', `Replication task "${inUse.name}" uses this connection.`, 'Delete or change that task first.');
+      const before = data.connections.length;
+      data.connections = data.connections.filter((c) => c.id !== id);
+      return data.connections.length !== before;
+    });
+  }
+
+  // ---- replication tasks ---------------------------------------------------------------------------------------
+
+  /** Tasks with their stored keys (the engine and the task form need them; they never reach config.json). */
   listTasks(): ReplicationTask[] {
-    return z.array(ReplicationTaskSchema).parse(this.conf.get('tasks'));
+    return this.#read().tasks.map((task) => this.#withKey(structuredClone(task)));
   }
 
   getTask(idOrName: string): ReplicationTask {
-    const tasks = this.listTasks();
+    const tasks = this.#read().tasks;
     const task = tasks.find((t) => t.id === idOrName) ?? tasks.find((t) => t.name.toLowerCase() === idOrName.toLowerCase());
     if (!task) throw new AppFailure('NOT_FOUND', `There is no replication task "${idOrName}".`, 'List the tasks (zfs-replication list) and use a name or id from there.');
-    return task;
+    return this.#withKey(structuredClone(task));
   }
 
   saveTask(input: Omit<ReplicationTaskInput, 'id'> & { id?: string }): ReplicationTask {
     const task = ReplicationTaskSchema.parse({ ...input, id: input.id ?? randomUUID() });
-    const connections = new Set(this.listConnections().map((c) => c.id));
-    for (const id of [task.sourceConnectionId, task.destinationConnectionId]) {
-      if (!connections.has(id)) throw new AppFailure('NOT_FOUND', 'The task names a NAS connection that does not exist.', 'Pick saved connections for the source and the destination.');
-    }
-    const tasks = this.listTasks();
-    const clash = tasks.find((t) => t.name.toLowerCase() === task.name.toLowerCase() && t.id !== task.id);
-    if (clash) throw new AppFailure('CONFLICT', `A task named "${clash.name}" already exists.`, 'Pick another name.');
-    const index = tasks.findIndex((t) => t.id === task.id);
-    if (index >= 0) tasks[index] = task;
-    else tasks.push(task);
-    this.conf.set('tasks', tasks);
-    return task;
+    return this.#update((data) => {
+      const connections = new Set(data.connections.map((c) => c.id));
+      for (const id of [task.sourceConnectionId, task.destinationConnectionId]) {
+        if (!connections.has(id)) throw new AppFailure('NOT_FOUND', 'The task names a NAS connection that does not exist.', 'Pick saved connections for the source and the destination.');
+      }
+      const clash = data.tasks.find((t) => t.name.toLowerCase() === task.name.toLowerCase() && t.id !== task.id);
+      if (clash) throw new AppFailure('CONFLICT', `A task named "${clash.name}" already exists.`, 'Pick another name.');
+      const stored = this.#storeKeyOf(task);
+      const index = data.tasks.findIndex((t) => t.id === task.id);
+      if (index >= 0) data.tasks[index] = stored;
+      else data.tasks.push(stored);
+      return task;
+    });
   }
 
+  /** Deletes a task with its stored key and its run history (its log file stays, for the record). */
   removeTask(id: string): boolean {
-    const tasks = this.listTasks();
-    const remaining = tasks.filter((t) => t.id !== id);
-    if (remaining.length === tasks.length) return false;
-    this.conf.set('tasks', remaining);
-    this.conf.set('runs', this.listRuns().filter((r) => r.taskId !== id));
-    return true;
+    const removed = this.#update((data) => {
+      const before = data.tasks.length;
+      data.tasks = data.tasks.filter((t) => t.id !== id);
+      if (data.tasks.length === before) return false;
+      this.secrets.delete(taskKeySecretName(id));
+      return true;
+    });
+    if (removed) this.history.remove(id);
+    return removed;
   }
+
+  // ---- periodic snapshot tasks ---------------------------------------------------------------------------------
 
   listSnapshotTasks(): PeriodicSnapshotTask[] {
-    return z.array(PeriodicSnapshotTaskSchema).parse(this.conf.get('snapshotTasks'));
+    return structuredClone(this.#read().snapshotTasks);
   }
 
   getSnapshotTask(id: string): PeriodicSnapshotTask {
-    const task = this.listSnapshotTasks().find((t) => t.id === id);
+    const task = this.#read().snapshotTasks.find((t) => t.id === id);
     if (!task) throw new AppFailure('NOT_FOUND', `There is no periodic snapshot task "${id}".`, 'List the periodic snapshot tasks and use an id from there.');
-    return task;
+    return structuredClone(task);
   }
 
   saveSnapshotTask(input: Omit<PeriodicSnapshotTask, 'id'> & { id?: string }): PeriodicSnapshotTask {
     const task = PeriodicSnapshotTaskSchema.parse({ ...input, id: input.id ?? randomUUID() });
-    this.getConnection(task.connectionId);
-    const tasks = this.listSnapshotTasks();
-    // An update keeps its place in the list.
-    const index = tasks.findIndex((t) => t.id === task.id);
-    if (index >= 0) tasks[index] = task;
-    else tasks.push(task);
-    this.conf.set('snapshotTasks', tasks);
-    return task;
+    return this.#update((data) => {
+      if (!data.connections.some((c) => c.id === task.connectionId)) {
+        throw new AppFailure('NOT_FOUND', 'That NAS connection does not exist (any more).', 'Pick a saved connection, or add it under Connections.');
+      }
+      // An update keeps its place in the list.
+      const index = data.snapshotTasks.findIndex((t) => t.id === task.id);
+      if (index >= 0) data.snapshotTasks[index] = task;
+      else data.snapshotTasks.push(task);
+      return task;
+    });
   }
 
   removeSnapshotTask(id: string): boolean {
-    const tasks = this.listSnapshotTasks();
-    const remaining = tasks.filter((t) => t.id !== id);
-    this.conf.set('snapshotTasks', remaining);
-    return remaining.length !== tasks.length;
+    return this.#update((data) => {
+      const before = data.snapshotTasks.length;
+      data.snapshotTasks = data.snapshotTasks.filter((t) => t.id !== id);
+      return data.snapshotTasks.length !== before;
+    });
   }
+}
 
-  listRuns(taskId?: string): RunRecord[] {
-    const runs = z.array(RunRecordSchema).parse(this.conf.get('runs'));
-    return taskId === undefined ? runs : runs.filter((r) => r.taskId === taskId);
-  }
-
-  /** Appends a run, keeping the newest runsKeptPerTask of its task. */
-  recordRun(run: RunRecord): void {
-    const checked = RunRecordSchema.parse(run);
-    const runs = [...this.listRuns(), checked];
-    const ofTask = runs.filter((r) => r.taskId === checked.taskId);
-    const drop = new Set(ofTask.slice(0, Math.max(0, ofTask.length - runsKeptPerTask)).map((r) => r.id));
-    this.conf.set('runs', runs.filter((r) => !drop.has(r.id)));
-  }
-
-  removeConnection(id: string): boolean {
-    const inUse = this.listTasks().find((t) => t.sourceConnectionId === id || t.destinationConnectionId === id);
-    if (inUse) throw new AppFailure('CONFLICT', `Replication task "${inUse.name}" uses this connection.`, 'Delete or change that task first.');
-    const connections = this.listConnections();
-    const remaining = connections.filter((c) => c.id !== id);
-    if (remaining.length === connections.length) return false;
-    this.conf.set('connections', remaining);
-    return true;
+function safeReaddir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
   }
 }

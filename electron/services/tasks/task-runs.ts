@@ -2,18 +2,19 @@ import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import type { RunInfo, SnapshotRunResultSchema } from '../../../shared/contract.ts';
 import type { AppError } from '../../../shared/result.ts';
-import type { ReplicationTask, RunRecord, TaskState } from '../../../shared/task-schemas.ts';
+import type { ReplicationTask, TaskState } from '../../../shared/task-schemas.ts';
 import type { TaskLog } from '../logs/task-log.ts';
 import { runReplicationTask, type EngineDeps, type EngineEvent, type EngineRunOptions, type RunReport } from '../replication/replication-engine.ts';
 import { repairTask, type RepairReport } from '../replication/task-maintenance.ts';
 import type { Run, RunContext, RunOutcome, RunRegistry } from '../runs/run-registry.ts';
 import type { AppStore } from '../store/app-store.ts';
+import type { RunHistoryInput } from '../store/run-history.ts';
 import type { NasRegistry } from './nas-registry.ts';
 import { runSnapshotTask } from './snapshot-task-runs.ts';
 
 // Runs a stored task the same way from the app, the bridge, the scheduler and the CLI: a run object in the
 // registry (id, events, cancel), a line per event appended to the task's log as it happens, a run record in the
-// history, and the task's state (one place: the registry while it runs, the history after).
+// history (store.history, one file per task), and the task's state (one place: the registry while it runs, the history after).
 
 export type SnapshotRunResult = z.output<typeof SnapshotRunResultSchema>;
 
@@ -28,7 +29,8 @@ export interface TaskRunsOptions {
 
 /** PENDING until a real run ends, then the result of the last one (REFUSED counts as FAILED: it needs the admin). */
 export function taskStateFromHistory(store: AppStore, taskId: string): TaskState {
-  const last = store.listRuns(taskId).filter((r) => r.result !== 'DRY_RUN').at(-1);
+  let last = store.history.last(taskId);
+  if (last?.result === 'DRY_RUN') last = store.history.list(taskId).filter((r) => r.result !== 'DRY_RUN').at(-1) ?? null;
   if (!last) return 'PENDING';
   return last.result === 'FINISHED' ? 'FINISHED' : 'FAILED';
 }
@@ -199,7 +201,7 @@ export class TaskRuns {
   }
 
   #record(taskId: string, report: RunReport, by: string): void {
-    const record: RunRecord = {
+    const record: RunHistoryInput = {
       id: randomUUID(),
       taskId,
       startedAt: report.startedAt,
@@ -211,7 +213,7 @@ export class TaskRuns {
       datasets: report.datasets.map((d) => ({ source: d.source, destination: d.destination, status: d.plan.status, bytesSent: d.bytesSent, snapshotsSent: d.snapshotsSent })),
       error: report.error ? recordError(report.error) : null,
     };
-    this.#options.store.recordRun(record);
+    this.#options.store.history.append(record);
   }
 
   /**
@@ -243,6 +245,6 @@ export class TaskRuns {
   }
 }
 
-function recordError(error: AppError): RunRecord['error'] {
+function recordError(error: AppError): RunHistoryInput['error'] {
   return { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) };
 }

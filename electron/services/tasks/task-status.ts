@@ -26,7 +26,7 @@ export async function liveTaskStatuses(store: AppStore, tasks: readonly Replicat
   return Promise.all(
     tasks.map(async (task): Promise<LiveTaskStatus> => {
       const fromHistory = taskStateFromHistory(store, task.id);
-      const lastRun = store.listRuns(task.id).at(-1) ?? null;
+      const lastRun = store.history.last(task.id);
       try {
         const lock = await inspectTaskLock(runnerOf(task.sourceConnectionId), task.id, signal);
         const held = lock.state === 'held';

@@ -44,7 +44,25 @@ export interface DestroyFlags {
   dryRun?: boolean;
 }
 
-/** `target` is a dataset, or "dataset@snap1,snap2" (several snapshots of one dataset in one atomic command). */
+/** Every name checked: a dataset below a pool (the app never destroys a pool), or "dataset@snap1,snap2". */
+function checkedDestroyTarget(target: string): string {
+  const at = target.indexOf('@');
+  if (at < 0) {
+    const dataset = assertZfsName('dataset', target);
+    if (!dataset.includes('/')) throw new AppFailure('INVALID_REQUEST', `"${dataset}" is a pool's root dataset; the app does not destroy pools.`, 'Destroy its child datasets instead.');
+    return dataset;
+  }
+  const dataset = assertZfsName('dataset', target.slice(0, at));
+  // Snapshot names cannot contain ",": the list splits cleanly, and each name is checked as a snapshot of the dataset.
+  for (const name of target.slice(at + 1).split(',')) assertZfsName('snapshot', `${dataset}@${name}`);
+  return target;
+}
+
+/**
+ * The one builder of `zfs destroy`: every destroy the app runs or shows is built here. `target` is a dataset, or
+ * "dataset@snap1,snap2" (several snapshots of one dataset in one atomic command). -v -p: zfs lists what it
+ * destroys, so a run records exactly what went and a dry run (-n) shows exactly what would.
+ */
 export function buildDestroyArgv(tools: ZfsToolPaths, target: string, flags: DestroyFlags = {}): string[] {
   return [
     tools.zfs, 'destroy',
@@ -52,7 +70,7 @@ export function buildDestroyArgv(tools: ZfsToolPaths, target: string, flags: Des
     '-v', '-p',
     ...(flags.recursive ? ['-r'] : []),
     ...(flags.dependents ? ['-R'] : []),
-    target,
+    checkedDestroyTarget(target),
   ];
 }
 

@@ -8,6 +8,8 @@ import {
   quoteName,
   splitZfsName,
 } from '../../../shared/zfs-names.ts';
+import { buildCommandLine } from '../ssh/command-runner.ts';
+import { failureFromStderr } from '../ssh/stderr-error-table.ts';
 import type { CallOptions, ZfsHost, ZfsToolPaths } from './zfs-host.ts';
 
 // The changes the app makes besides send/receive and destroy/rollback: every name checked first, one remote
@@ -120,6 +122,24 @@ export async function releaseSnapshots(host: ZfsHost, request: HoldRequest, call
   await host.runner.run(buildHoldArgv(host.capabilities.tools, 'release', request), call);
 }
 
+/** What zfs says when the hold is already there (hold), not there (release), or its snapshot is gone. */
+const holdAlreadySettled = /tag already exists|no such tag|does not exist|could not find/;
+
+/**
+ * Holds or releases many snapshots in ONE command (a task's holds on every dataset of a tree). A re-run after a
+ * crash finds some holds already in place (or already gone): zfs then refuses the whole batch, so each snapshot is
+ * retried alone and the ones already settled are skipped. Any other failure is an error.
+ */
+export async function settleHolds(host: ZfsHost, verb: 'hold' | 'release', request: HoldRequest, call: CallOptions = {}): Promise<void> {
+  if (request.snapshots.length === 0) return;
+  const argv = buildHoldArgv(host.capabilities.tools, verb, request);
+  const { exitCode, stderr } = await host.runner.run(argv, { ...call, expectedExitCodes: [0, 1] });
+  if (exitCode === 0) return;
+  if (!holdAlreadySettled.test(stderr)) throw failureFromStderr({ label: host.runner.label, command: buildCommandLine(argv), exitCode, stderr });
+  if (request.snapshots.length === 1) return;
+  for (const snapshot of request.snapshots) await settleHolds(host, verb, { ...request, snapshots: [snapshot] }, call);
+}
+
 // ---- bookmark --------------------------------------------------------------------------------------------
 
 export interface CreateBookmarkRequest {
@@ -153,6 +173,11 @@ export interface CreateDatasetRequest {
   /** -p: create missing parents. */
   createParents?: boolean;
   properties?: PropertyAssignments;
+  /**
+   * A new encryption root: encryption=on, this keyformat, keylocation=prompt. The key goes on stdin (createDataset),
+   * never on the command line (ps would show it) nor on the NAS's disk.
+   */
+  encryptionKey?: { format: 'hex' | 'passphrase'; key: string };
 }
 
 export function buildCreateDatasetArgv(tools: ZfsToolPaths, request: CreateDatasetRequest): string[] {
@@ -167,17 +192,19 @@ export function buildCreateDatasetArgv(tools: ZfsToolPaths, request: CreateDatas
   } else if (request.sparse) {
     throw new AppFailure('INVALID_REQUEST', 'Only a volume can be sparse.');
   }
+  const encryption: PropertyAssignments = request.encryptionKey ? { encryption: 'on', keyformat: request.encryptionKey.format, keylocation: 'prompt' } : {};
   return [
     tools.zfs, 'create',
     ...(request.createParents ? ['-p'] : []),
     ...volume,
-    ...propertyArguments(request.properties).flatMap((assignment) => ['-o', assignment]),
+    ...propertyArguments({ ...encryption, ...request.properties }).flatMap((assignment) => ['-o', assignment]),
     dataset,
   ];
 }
 
 export async function createDataset(host: ZfsHost, request: CreateDatasetRequest, call: CallOptions = {}): Promise<void> {
-  await host.runner.run(buildCreateDatasetArgv(host.capabilities.tools, request), call);
+  const key = request.encryptionKey?.key;
+  await host.runner.run(buildCreateDatasetArgv(host.capabilities.tools, request), { ...call, ...(key === undefined ? {} : { stdin: `${key}\n` }) });
 }
 
 // ---- rename ----------------------------------------------------------------------------------------------
@@ -253,6 +280,12 @@ export function buildInheritArgv(tools: ZfsToolPaths, request: InheritRequest): 
 
 export async function inheritProperty(host: ZfsHost, request: InheritRequest, call: CallOptions = {}): Promise<void> {
   await host.runner.run(buildInheritArgv(host.capabilities.tools, request), call);
+}
+
+// ---- mount ----------------------------------------------------------------------------------------------
+
+export function buildMountArgv(tools: ZfsToolPaths, dataset: string): string[] {
+  return [tools.zfs, 'mount', assertZfsName('dataset', dataset)];
 }
 
 // ---- encryption keys -------------------------------------------------------------------------------------

@@ -50,12 +50,17 @@ export interface ListedDataset {
   /** The failover mark of \`promote\` (the user property zfs-replication:promoted), null when unset. */
   promoted: string | null;
   /** Oldest first. */
-  snapshots: Array<{ name: string; guid: string; createtxg: number; userRefs: number }>;
+  snapshots: Array<{ name: string; guid: string; createtxg: number; usedBytes: number; userRefs: number }>;
   bookmarks: Array<{ name: string; guid: string; createtxg: number }>;
 }
 
-export function buildReplicationListingArgv(tools: ZfsToolPaths, root: string): string[] {
-  return [tools.zfs, 'list', '-H', '-p', '-t', 'all', '-o', replicationListingFormat.outputList, '-s', 'createtxg', '-r', assertZfsName('dataset', root)];
+export interface ListingScope {
+  /** 1: the dataset with its own snapshots and bookmarks only; absent: the whole tree (-r). */
+  depth?: 1;
+}
+
+export function buildReplicationListingArgv(tools: ZfsToolPaths, root: string, scope: ListingScope = {}): string[] {
+  return [tools.zfs, 'list', '-H', '-p', '-t', 'all', '-o', replicationListingFormat.outputList, '-s', 'createtxg', ...(scope.depth === 1 ? ['-d', '1'] : ['-r']), assertZfsName('dataset', root)];
 }
 
 /** Datasets in parent-before-child order, each with its snapshots and bookmarks (short names). */
@@ -86,7 +91,7 @@ export function parseReplicationListing(stdout: string): Map<string, ListedDatas
     const dataset = datasets.get(row.name.slice(0, cut));
     if (!dataset) continue;
     const entry = { name: row.name.slice(cut + 1), guid: row.guid, createtxg: row.createtxg };
-    if (row.type === 'snapshot') dataset.snapshots.push({ ...entry, userRefs: row.userRefs ?? 0 });
+    if (row.type === 'snapshot') dataset.snapshots.push({ ...entry, usedBytes: row.usedBytes ?? 0, userRefs: row.userRefs ?? 0 });
     else dataset.bookmarks.push(entry);
   }
   // -s createtxg sorts the datasets by creation too; a child always comes after its parent's creation, but a
@@ -95,8 +100,8 @@ export function parseReplicationListing(stdout: string): Map<string, ListedDatas
 }
 
 /** The listing under root, or null when root does not exist. */
-export async function listForReplication(host: ZfsHost, root: string, call: CallOptions = {}): Promise<Map<string, ListedDataset> | null> {
-  const argv = buildReplicationListingArgv(host.capabilities.tools, root);
+export async function listForReplication(host: ZfsHost, root: string, call: CallOptions = {}, scope: ListingScope = {}): Promise<Map<string, ListedDataset> | null> {
+  const argv = buildReplicationListingArgv(host.capabilities.tools, root, scope);
   const { exitCode, stdout, stderr } = await host.runner.run(argv, { ...call, expectedExitCodes: [0, 1] });
   if (exitCode === 1) {
     if (/dataset does not exist/.test(stderr)) return null;

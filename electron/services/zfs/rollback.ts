@@ -81,14 +81,26 @@ export async function planRollback(host: ZfsHost, snapshot: string, call: CallOp
   return parseRollbackListing(stdout, snapshot);
 }
 
-export function buildRollbackArgv(tools: ZfsToolPaths, plan: RollbackPlan): string[] {
-  const needsRecursive = plan.destroysSnapshots.length > 0 || plan.destroysBookmarks.length > 0;
+export interface RollbackFlags {
+  /** -r: destroy the snapshots and bookmarks newer than the target (zfs refuses the rollback otherwise). */
+  destroyNewer?: boolean;
+  /** -R: also the clones of those snapshots. */
+  destroyClones?: boolean;
+}
+
+/** The one builder of `zfs rollback`: every rollback the app runs or shows is built here. */
+export function buildRollbackArgv(tools: ZfsToolPaths, snapshot: string, flags: RollbackFlags = {}): string[] {
   return [
     tools.zfs, 'rollback',
-    ...(needsRecursive ? ['-r'] : []),
-    ...(plan.destroysClones.length > 0 ? ['-R'] : []),
-    assertZfsName('snapshot', plan.snapshot),
+    ...(flags.destroyNewer ? ['-r'] : []),
+    ...(flags.destroyClones ? ['-R'] : []),
+    assertZfsName('snapshot', snapshot),
   ];
+}
+
+/** The flags a rollback plan needs: -r when it destroys newer snapshots or bookmarks, -R when it destroys clones. */
+export function rollbackFlagsOf(plan: RollbackPlan): RollbackFlags {
+  return { destroyNewer: plan.destroysSnapshots.length > 0 || plan.destroysBookmarks.length > 0, destroyClones: plan.destroysClones.length > 0 };
 }
 
 const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((name, i) => name === b[i]);
@@ -139,6 +151,6 @@ export async function rollback(
       { confirmation: confirmationDigest(destroysOf(plan)), destroys: destroysOf(plan), actions: [`roll back to ${plan.snapshot}: ${describePlan(plan)}`], reclaimBytes: plan.discardsWrittenBytes },
     );
   }
-  await host.runner.run(buildRollbackArgv(host.capabilities.tools, plan), call);
+  await host.runner.run(buildRollbackArgv(host.capabilities.tools, plan.snapshot, rollbackFlagsOf(plan)), call);
   return plan;
 }

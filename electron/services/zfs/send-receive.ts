@@ -80,17 +80,18 @@ export function parseSendEstimate(output: string): number | null {
 export interface ReceiveOptions {
   /** The dataset to create or update (the full destination name). */
   target: string;
-  /** -F: roll back / overwrite first. Only after the admin confirmed exactly what goes. */
-  force?: boolean;
   /** Property overrides (-o name=value) and exclusions (-x name). */
   setProperties?: Readonly<Record<string, string>>;
   excludeProperties?: readonly string[];
 }
 
-/** Always resumable (-s) and never mounted on arrival (-u): a replica is not a live filesystem. */
+/**
+ * Always resumable (-s) and never mounted on arrival (-u): a replica is not a live filesystem. Never -F: a receive
+ * does not roll back or destroy anything by itself; what a run destroys is planned, listed and confirmed first
+ * (a destruction plan) and done by its own guarded command (zfs rollback / zfs destroy).
+ */
 export function buildReceiveArgv(tools: ZfsToolPaths, options: ReceiveOptions): string[] {
   const argv = [tools.zfs, 'receive', '-s', '-u'];
-  if (options.force) argv.push('-F');
   for (const [name, value] of Object.entries(options.setProperties ?? {})) {
     if (value.includes('\n')) throw new AppFailure('INVALID_NAME', `The value for property ${name} contains a newline.`, 'Remove it.');
     argv.push('-o', `${assertZfsPropertyName(name)}=${value}`);

@@ -16,7 +16,7 @@ describe('typed error details', () => {
   it('the types: a host-key mismatch always carries host, expected and presented; a refusal its list and digest', () => {
     expectTypeOf<Extract<AppError, { code: 'HOST_KEY_MISMATCH' }>['details']>().toEqualTypeOf<ErrorDetails<'HOST_KEY_MISMATCH'>>();
     expectTypeOf<ErrorDetails<'HOST_KEY_MISMATCH'>>().toHaveProperty('presented');
-    expectTypeOf<ErrorDetails<'CONFIRMATION_REQUIRED'>>().toMatchTypeOf<{ confirmation: string; destroys: string[]; actions: string[] }>();
+    expectTypeOf<ErrorDetails<'CONFIRMATION_REQUIRED'>>().toMatchTypeOf<{ confirmation: string | null; destroys: string[]; actions: string[] }>();
     expectTypeOf<ErrorDetails<'SUDO_PASSWORD_REQUIRED'>>().toMatchTypeOf<{ sudoersLine: string }>();
     expectTypeOf<ErrorDetails<'INVALID_REQUEST'>['issues']>().toEqualTypeOf<Array<{ path: Array<string | number>; message: string }>>();
   });
@@ -60,7 +60,7 @@ describe('typed error details', () => {
   });
 
   it('a code without details refuses them; a reworded failure keeps code and details', () => {
-    expect(AppErrorSchema.safeParse({ code: 'NOT_FOUND', message: 'x', details: { any: 1 } }).success).toBe(false);
+    expect(AppErrorSchema.safeParse({ code: 'UNKNOWN_VERB', message: 'x', details: { any: 1 } }).success).toBe(false);
     expect(AppErrorSchema.safeParse({ code: 'HOST_KEY_MISMATCH', message: 'x' }).success).toBe(false);
     const original = new AppFailure('NO_SPACE', 'full', 'free some', { command: 'zfs receive', exitCode: 1, stderr: 'out of space' });
     const reworded = original.reworded('full; ZFS kept what arrived', 'run again', { resumable: true });

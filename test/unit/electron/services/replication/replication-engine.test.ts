@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runReplicationTask, type EngineNas } from '../../../../../electron/services/replication/replication-engine.ts';
 import type { CommandRunner, RunOptions, RunResult } from '../../../../../electron/services/ssh/command-runner.ts';
+import { RunReportSchema } from '../../../../../shared/replication-reports.ts';
 import { ReplicationTaskSchema, type ReplicationTaskInput } from '../../../../../shared/task-schemas.ts';
 import { testCapabilities } from '../zfs/fake-runner.ts';
 
@@ -153,5 +154,7 @@ describe('runReplicationTask (dry run)', () => {
     const report = await runReplicationTask(task(), { nas, now: () => new Date('2026-11-21T10:00:00Z') }, { dryRun: true });
     expect(report.result).toBe('DRY_RUN');
     expect(JSON.parse(JSON.stringify(report))).toEqual(report);
+    // ...and exactly the contract's shape (strict: no field the schema does not name).
+    expect(RunReportSchema.parse(report)).toEqual(report);
   });
 });

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import {
-  confirmationDigest,
   longIncrementalSnapshots,
   planReplication,
   type DestinationState,
@@ -121,24 +120,27 @@ describe('planReplication', () => {
     expect(plan).toMatchObject({ status: 'nothing-to-send', steps: [] });
   });
 
-  describe('diverged destinations are refused with the exact list, and proceed only with that list confirmed', () => {
+  describe('diverged destinations are refused with the reason and the resolution, and proceed only when confirmed', () => {
+    // What a resolution destroys, exactly (descendants, GUIDs), is the task's destruction plan: see destruction.test.ts.
     it('newer snapshots on the destination', () => {
       const src = source([snap('a1', 10), snap('a2', 20)]);
       const dst = destination({ snapshots: [snap('a1', 4, 'g10'), snap('local-1', 5, 'x1'), snap('local-2', 6, 'x2')] });
       const plan = planReplication(src, dst, all);
-      expect(plan.status).toBe('refused');
-      if (plan.status !== 'refused') return;
-      expect(plan.refusal.wouldLose).toEqual(['backup/data@local-1', 'backup/data@local-2']);
-      expect(plan.refusal.resolution).toEqual({ kind: 'rollback', to: 'backup/data@a1', destroys: plan.refusal.wouldLose });
-      // A confirmation of another list does not count.
-      expect(planReplication(src, dst, { ...all, confirmation: confirmationDigest(['backup/data@local-1']) }).status).toBe('refused');
-      const confirmed = planReplication(src, dst, { ...all, confirmation: plan.refusal.confirmation });
+      expect(plan).toEqual({
+        status: 'refused',
+        steps: [],
+        refusal: { divergence: [{ reason: 'newer-snapshots', base: 'a1', snapshots: ['local-1', 'local-2'] }], resolution: { kind: 'rollback', to: 'backup/data@a1' } },
+      });
+      const confirmed = planReplication(src, dst, { ...all, destructionConfirmed: true });
       expect(confirmed).toMatchObject({ status: 'ready', destructive: { kind: 'rollback', to: 'backup/data@a1' }, steps: [{ kind: 'incremental', from: 'a1', to: 'a2' }] });
     });
 
     it('written since the base', () => {
       const plan = planReplication(source([snap('a1', 10), snap('a2', 20)]), destination({ snapshots: [snap('a1', 4, 'g10')], writtenSinceNewestSnapshot: 5 * 1024 * 1024 }), all);
-      expect(plan.status === 'refused' && plan.refusal.wouldLose).toEqual(['5.0 MiB written to backup/data since @a1']);
+      expect(plan.status === 'refused' && plan.refusal).toEqual({
+        divergence: [{ reason: 'written-since-base', base: 'a1', bytes: 5 * 1024 * 1024 }],
+        resolution: { kind: 'rollback', to: 'backup/data@a1' },
+      });
     });
 
     it('destination rolled back below the newest source snapshot is not a divergence', () => {
@@ -150,14 +152,20 @@ describe('planReplication', () => {
       const src = source([snap('a1', 10)]);
       const dst = destination({ snapshots: [snap('old', 3, 'zz')] });
       const plan = planReplication(src, dst, all);
-      expect(plan.status === 'refused' && plan.refusal.wouldLose).toEqual(['backup/data@old', 'all data in backup/data']);
-      const confirmed = planReplication(src, dst, { ...all, confirmation: plan.status === 'refused' ? plan.refusal.confirmation : '' });
+      expect(plan.status === 'refused' && plan.refusal).toEqual({
+        divergence: [{ reason: 'no-common-snapshot', snapshots: ['backup/data@old'] }],
+        resolution: { kind: 'destroy-dataset', dataset: 'backup/data' },
+      });
+      const confirmed = planReplication(src, dst, { ...all, destructionConfirmed: true });
       expect(confirmed).toMatchObject({ status: 'ready', destructive: { kind: 'destroy-dataset', dataset: 'backup/data' }, steps: [{ kind: 'full', snapshot: 'a1' }] });
     });
 
     it('data but no snapshots is never overwritten silently', () => {
       const plan = planReplication(source([snap('a1', 10)]), destination({ usedBytes: 3 * 1024 ** 3 }), all);
-      expect(plan.status === 'refused' && plan.refusal.wouldLose).toEqual(['all data in backup/data (3.0 GiB used, no snapshots)']);
+      expect(plan.status === 'refused' && plan.refusal).toEqual({
+        divergence: [{ reason: 'data-without-snapshots', usedBytes: 3 * 1024 ** 3 }],
+        resolution: { kind: 'destroy-dataset', dataset: 'backup/data' },
+      });
     });
   });
 });

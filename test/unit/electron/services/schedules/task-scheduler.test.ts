@@ -63,3 +63,44 @@ describe('TaskScheduler', () => {
     expect(errors).toEqual([expect.stringContaining('broken: "61"'), 'fails: nas down']);
   });
 });
+
+describe('TaskScheduler reading its jobs from a settings file that breaks', () => {
+  it('a failing jobs() is reported once and the jobs last read still run; nothing throws out of a tick', async () => {
+    const time = clock('2026-11-22T10:00:30Z');
+    const errors: string[] = [];
+    const runs: string[] = [];
+    let broken = false;
+    const scheduler = new TaskScheduler({
+      jobs: () => {
+        if (broken) throw new SyntaxError('Unexpected end of JSON input');
+        return [{ key: 'hourly', schedule: { kind: 'cron', expression: '0 * * * *' }, run: async () => runs.push('hourly') }];
+      },
+      now: time.now,
+      onError: (key, error) => errors.push(`${key}: ${(error as Error).message}`),
+    });
+    time.set('2026-11-22T10:30:00Z');
+    expect(scheduler.tick()).toEqual([]);
+    broken = true;
+    time.set('2026-11-22T10:45:00Z');
+    expect(scheduler.tick()).toEqual([]);
+    time.set('2026-11-22T11:00:05Z');
+    expect(scheduler.tick()).toEqual(['hourly']);
+    expect(errors).toEqual(['schedules: Unexpected end of JSON input']);
+    await Promise.resolve();
+    expect(runs).toEqual(['hourly']);
+  });
+
+  it('a job that throws synchronously is reported, not thrown', async () => {
+    const time = clock('2026-11-22T10:00:30Z');
+    const errors: string[] = [];
+    const scheduler = new TaskScheduler({
+      jobs: () => [{ key: 'gone', schedule: { kind: 'cron', expression: '* * * * *' }, run: () => { throw new Error('no such task'); } }],
+      now: time.now,
+      onError: (key, error) => errors.push(`${key}: ${(error as Error).message}`),
+    });
+    time.set('2026-11-22T10:01:05Z');
+    expect(scheduler.tick()).toEqual(['gone']);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(errors).toEqual(['gone: no such task']);
+  });
+});

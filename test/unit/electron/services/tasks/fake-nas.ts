@@ -110,10 +110,14 @@ export class FakeNas implements CommandRunner {
         return { stdout: argv.slice(4).flatMap((full) => (this.snapshot(full)?.holds ?? []).map((tag) => `${full}\t${tag}\t1700000000\n`)).join('') };
       case 'hold':
       case 'release': {
-        const snapshot = this.snapshot(argv[3]!);
-        if (!snapshot) return { exitCode: 1, stderr: `cannot ${verb} snapshot '${argv[3]}': dataset does not exist\n` };
-        if (verb === 'hold' && !snapshot.holds.includes(argv[2]!)) snapshot.holds.push(argv[2]!);
-        if (verb === 'release') snapshot.holds = snapshot.holds.filter((t) => t !== argv[2]);
+        // `zfs hold|release TAG snap...`: many snapshots in one command.
+        const tag = argv[2]!;
+        for (const full of argv.slice(3)) {
+          const snapshot = this.snapshot(full);
+          if (!snapshot) return { exitCode: 1, stderr: `cannot ${verb} snapshot '${full}': dataset does not exist\n` };
+          if (verb === 'hold' && !snapshot.holds.includes(tag)) snapshot.holds.push(tag);
+          if (verb === 'release') snapshot.holds = snapshot.holds.filter((t) => t !== tag);
+        }
         return {};
       }
       case 'snapshot': {

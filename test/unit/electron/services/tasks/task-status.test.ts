@@ -29,7 +29,7 @@ beforeEach(() => {
     store.saveTask({ name, sourceConnectionId, sources: [{ name: 'tank/data' }], destinationConnectionId: sourceConnectionId === a.id ? b.id : a.id, destinationParent: 'tank/r', transport: { kind: 'relay' }, selection: { kind: 'all' } });
   tasks = { onA: task('from-a', a.id), onB: task('from-b', b.id) };
   for (const t of [tasks.onA, tasks.onB]) {
-    store.recordRun({ id: randomUUID(), taskId: t.id, startedAt: '2026-11-21T10:00:00.000Z', finishedAt: '2026-11-21T10:01:00.000Z', result: 'FAILED', by: 'cli', bytesSent: 0, snapshotsSent: 0, datasets: [], error: { code: 'TIMEOUT', message: 'slow' } });
+    store.history.append({ id: randomUUID(), taskId: t.id, startedAt: '2026-11-21T10:00:00.000Z', finishedAt: '2026-11-21T10:01:00.000Z', result: 'FAILED', by: 'cli', bytesSent: 0, snapshotsSent: 0, datasets: [], error: { code: 'TIMEOUT', message: 'slow' } });
   }
 });
 afterEach(() => rmSync(configDir, { recursive: true, force: true }));

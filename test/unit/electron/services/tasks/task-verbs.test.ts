@@ -334,6 +334,18 @@ describe('runTask with destinationKey', () => {
     expect(JSON.stringify(everywhere)).not.toContain(key.slice(0, 16));
   });
 
+  it('a stored key is kept in the secrets file, never config.json, and reaches the engine from there', async () => {
+    const stored = await replicatedTask({ encryption: { kind: 'encrypt-on-destination', keyFormat: 'hex', key } });
+    Object.assign(destination.datasets.get('backup/r')!, { encryption: 'aes-256-gcm', encryptionRoot: 'backup/r', keyStatus: 'unavailable', key });
+    Object.assign(destination.datasets.get('backup/r/data')!, { encryption: 'aes-256-gcm', encryptionRoot: 'backup/r', keyStatus: 'unavailable' });
+    expect(readFileSync(services.store.path, 'utf8')).not.toContain(key);
+    expect(readFileSync(services.store.secrets.path, 'utf8')).toContain(key);
+    const report = await value('runTask', { taskId: stored.id });
+    expect(report).toMatchObject({ result: 'FINISHED', error: null });
+    expect(destination.calls.filter((c) => c.argv[1] === 'load-key')).toEqual([{ argv: ['/usr/sbin/zfs', 'load-key', '-L', 'prompt', 'backup/r'], stdin: `${key}\n` }]);
+    expect(readFileSync(path.join(configDir, 'history', `${stored.id}.jsonl`), 'utf8')).not.toContain(key);
+  });
+
   it('a wrong key is refused by ZFS and named as such', async () => {
     const task = await encryptedTask();
     const report = await value('runTask', { taskId: task.id, destinationKey: 'ab'.repeat(32) });

@@ -42,6 +42,13 @@ describe('zfs destroy -v -p output', () => {
     expect(buildDestroyArgv(tools, `${plain}@s3,s4`, { dryRun: true })).toEqual(['/usr/sbin/zfs', 'destroy', '-n', '-v', '-p', `${plain}@s3,s4`]);
     expect(buildDestroyArgv(tools, plain, { recursive: true, dependents: true })).toEqual(['/usr/sbin/zfs', 'destroy', '-v', '-p', '-r', '-R', plain]);
   });
+
+  it('checks every name it is given, and never destroys a pool', () => {
+    expect(() => buildDestroyArgv(tools, 'tank', { recursive: true })).toThrow(expect.objectContaining({ code: 'INVALID_REQUEST' }));
+    expect(() => buildDestroyArgv(tools, '-r')).toThrow(expect.objectContaining({ code: 'INVALID_NAME' }));
+    expect(() => buildDestroyArgv(tools, `${plain}@s1,$(reboot)`)).toThrow(expect.objectContaining({ code: 'INVALID_NAME' }));
+    expect(() => buildDestroyArgv(tools, `${plain}@s1,`)).toThrow(expect.objectContaining({ code: 'INVALID_NAME' }));
+  });
 });
 
 describe('destroying snapshots', () => {

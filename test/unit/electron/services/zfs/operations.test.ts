@@ -9,10 +9,12 @@ import {
   buildLoadKeyArgv,
   buildRenameArgv,
   buildSetPropertiesArgv,
+  createDataset,
   createSnapshots,
   holdSnapshots,
   loadKey,
   setProperties,
+  settleHolds,
 } from '../../../../../electron/services/zfs/operations.ts';
 import { fakeHost, testCapabilities } from './fake-runner.ts';
 
@@ -75,6 +77,31 @@ describe('hold and release', () => {
     await expect(holdSnapshots(host, { tag: 'x', snapshots: ['tank/a'] })).rejects.toMatchObject({ code: 'INVALID_NAME' });
     expect(runner.calls).toEqual([]);
   });
+
+  it('settles many snapshots in one command', async () => {
+    const { host, runner } = fakeHost();
+    await settleHolds(host, 'hold', { tag: 'zfs-replication:t', snapshots: ['tank/a@s', 'tank/a/b@s'] });
+    expect(runner.calls.map((c) => c.argv)).toEqual([['/usr/sbin/zfs', 'hold', 'zfs-replication:t', 'tank/a@s', 'tank/a/b@s']]);
+    await settleHolds(host, 'release', { tag: 'zfs-replication:t', snapshots: [] });
+    expect(runner.calls).toHaveLength(1);
+  });
+
+  it('a batch refused because one hold is already settled (a re-run after a crash) is retried one by one', async () => {
+    const { host, runner } = fakeHost();
+    runner
+      .reply({ exitCode: 1, stderr: "cannot hold snapshot 'tank/a@s': tag already exists on this dataset\n" })
+      .reply({ exitCode: 1, stderr: "cannot hold snapshot 'tank/a@s': tag already exists on this dataset\n" })
+      .reply({});
+    await settleHolds(host, 'hold', { tag: 't', snapshots: ['tank/a@s', 'tank/b@s'] });
+    expect(runner.calls.map((c) => c.argv.slice(1))).toEqual([['hold', 't', 'tank/a@s', 'tank/b@s'], ['hold', 't', 'tank/a@s'], ['hold', 't', 'tank/b@s']]);
+  });
+
+  it('any other refusal is an error', async () => {
+    const { host, runner } = fakeHost();
+    runner.reply({ exitCode: 1, stderr: "cannot hold snapshot 'tank/a@s': permission denied\n" });
+    await expect(settleHolds(host, 'hold', { tag: 't', snapshots: ['tank/a@s', 'tank/b@s'] })).rejects.toBeInstanceOf(AppFailure);
+    expect(runner.calls).toHaveLength(1);
+  });
 });
 
 describe('bookmark', () => {
@@ -93,6 +120,17 @@ describe('create dataset', () => {
     expect(buildCreateDatasetArgv(tools, { dataset: 'tank/vol', volumeSizeBytes: 8 * 1024 * 1024, sparse: true })).toEqual([
       '/usr/sbin/zfs', 'create', '-s', '-V', '8388608', 'tank/vol',
     ]);
+  });
+
+  it('creates an encryption root whose key goes on stdin, never on the command line', async () => {
+    const key = { format: 'hex' as const, key: 'ab'.repeat(32) };
+    expect(buildCreateDatasetArgv(tools, { dataset: 'tank/secret', encryptionKey: key })).toEqual([
+      '/usr/sbin/zfs', 'create', '-o', 'encryption=on', '-o', 'keyformat=hex', '-o', 'keylocation=prompt', 'tank/secret',
+    ]);
+    const { host, runner } = fakeHost();
+    await createDataset(host, { dataset: 'tank/secret', encryptionKey: key });
+    expect(runner.calls[0]!.options?.stdin).toBe(`${key.key}\n`);
+    expect(runner.calls[0]!.argv.join(' ')).not.toContain(key.key);
   });
 
   it('refuses a pool, a fractional size, a sparse filesystem', () => {

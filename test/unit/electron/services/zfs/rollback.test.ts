@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   buildRollbackArgv,
+  rollbackFlagsOf,
   buildRollbackListingArgv,
   destroysOf,
   parseRollbackListing,
@@ -43,7 +44,7 @@ describe('rollback plan', () => {
   it('plans nothing but the discarded data when rolling back to the newest snapshot', () => {
     const plan = parseRollbackListing(listing, `${plain}@s4`);
     expect(plan).toMatchObject({ destroysSnapshots: [], destroysBookmarks: [], destroysClones: [] });
-    expect(buildRollbackArgv(tools, plan)).toEqual(['/usr/sbin/zfs', 'rollback', `${plain}@s4`]);
+    expect(buildRollbackArgv(tools, plan.snapshot, rollbackFlagsOf(plan))).toEqual(['/usr/sbin/zfs', 'rollback', `${plain}@s4`]);
   });
 
   it('says DATASET_NOT_FOUND for a snapshot that is not there', () => {
