@@ -13,6 +13,7 @@ import { runHandlers } from './handlers/runs.ts';
 import { snapshotTaskHandlers } from './handlers/snapshot-tasks.ts';
 import { sshHandlers } from './handlers/ssh.ts';
 import { taskHandlers } from './handlers/tasks.ts';
+import { openAppLog, type AppLog } from './logs/app-log.ts';
 import { TaskLog } from './logs/task-log.ts';
 import { dispatch, noCaller, type Caller, type Handlers } from './rpc/dispatcher.ts';
 import { RunRegistry } from './runs/run-registry.ts';
@@ -40,6 +41,8 @@ export interface CoreOptions {
   onSettingsChanged?: (settings: Settings) => void;
   /** Where a saved connection's commands run; default the pooled SSH runner. Tests pass scripted runners here. */
   runnerFor?: (connection: Connection) => CommandRunner;
+  /** Default: <configDir>/logs/app.log, written as `by`. */
+  appLog?: AppLog;
 }
 
 export interface Core {
@@ -58,6 +61,8 @@ export interface Core {
   nas: NasRegistry;
   runs: TaskRuns;
   taskLog: TaskLog;
+  /** The application log (pino, JSON lines): app messages, every remote command, unexpected errors. */
+  appLog: AppLog;
   /** Runs scheduled replication and snapshot tasks; started by the host process (Electron main, the bridge, the daemon). */
   scheduler: TaskScheduler;
   /** Closes pooled SSH connections and stops running tasks. */
@@ -68,20 +73,32 @@ export function createCore(options: CoreOptions): Core {
   const { store } = options;
   const by = options.by ?? 'app';
   const bus = new EventBus();
-  const log: CoreContext['log'] = (level, message, taskId) =>
+  const appLog = options.appLog ?? openAppLog(path.join(options.configDir, 'logs'), { program: by });
+  const log: CoreContext['log'] = (level, message, taskId) => {
+    appLog[level](message, taskId ? { taskId } : {});
     bus.emit('log', { at: new Date().toISOString(), level, source: taskId ? 'task' : 'app', message, ...(taskId ? { taskId } : {}) });
+  };
 
   const ssh = createSshServices({
     configDir: options.configDir,
     trust: hostKeyTrustFromStore(store),
     connectTimeoutMs: () => store.getSettings().connectTimeoutSeconds * 1000,
     log: (entry) => {
+      // Commands are in the app log through `record`; connection events are worth a line there and in the UI.
       if (entry.level !== 'debug') log(entry.level, entry.message);
     },
+    record: (entry) => appLog.command(entry),
   });
   const nas = new NasRegistry(store, options.runnerFor ? { runnerFor: options.runnerFor } : ssh);
   const hub = new EventHub(bus);
-  const registry = new RunRegistry({ emit: (event) => bus.emit(event.name, event.payload as never) });
+  const registry = new RunRegistry({
+    emit: (event) => {
+      // The app log keeps each run's start and end (its lines are in the task's own log).
+      if (event.name === 'runStarted') appLog.info(`Run ${event.payload.run.runId} of "${event.payload.run.taskName}" started by ${event.payload.run.by}.`, { event: 'run', run: event.payload.run });
+      if (event.name === 'runFinished') appLog.info(`Run ${event.payload.run.runId} of "${event.payload.run.taskName}": ${event.payload.run.state}.`, { event: 'run', run: event.payload.run });
+      bus.emit(event.name, event.payload as never);
+    },
+  });
   const taskLog = new TaskLog(path.join(options.configDir, 'logs'));
   const runs = new TaskRuns({ store, nas, registry, taskLog, onStatus: (status) => bus.emit('status', status) });
 
@@ -135,7 +152,7 @@ export function createCore(options: CoreOptions): Core {
   store.onWarning((message) => log('warn', message));
   return {
     handlers,
-    call: (verb, request, caller = noCaller) => dispatch(handlers, verb, request, caller),
+    call: (verb, request, caller = noCaller) => dispatch(handlers, verb, request, caller, (where, error) => appLog.failure(where, error)),
     bus,
     connectClient: (send) => hub.connect(send),
     store,
@@ -143,6 +160,7 @@ export function createCore(options: CoreOptions): Core {
     nas,
     runs,
     taskLog,
+    appLog,
     scheduler,
     dispose: async () => {
       await scheduler.stop();

@@ -32,12 +32,60 @@ export function formatLogLine(at: Date, level: string, message: string): string 
   return `${at.toISOString()} ${level.toUpperCase().padEnd(5)} ${message.replace(/\r?\n/g, '\n    ')}\n`;
 }
 
+/**
+ * A file appended to line by line and rotated by size: `file` is the current one, `file.1` the previous one and so
+ * on up to `keep`. Each append is one synchronous write (O_APPEND), so several processes can share the file.
+ */
+export class RotatingFile {
+  readonly path: string;
+  readonly #maxBytes: number;
+  readonly #keep: number;
+  #size: number | null = null;
+
+  constructor(file: string, options: { maxBytes: number; keep: number }) {
+    this.path = file;
+    this.#maxBytes = options.maxBytes;
+    this.#keep = options.keep;
+  }
+
+  append(text: string): void {
+    const bytes = Buffer.byteLength(text);
+    if (this.#size === null) {
+      mkdirSync(path.dirname(this.path), { recursive: true, mode: 0o700 });
+      this.#size = existsSync(this.path) ? statSync(this.path).size : 0;
+    }
+    if (this.#size > 0 && this.#size + bytes > this.#maxBytes) {
+      // Another process may have rotated it already: only a file that is really full is rotated.
+      const actual = existsSync(this.path) ? statSync(this.path).size : 0;
+      if (actual > 0 && actual + bytes > this.#maxBytes) this.#rotate();
+      this.#size = existsSync(this.path) ? statSync(this.path).size : 0;
+    }
+    appendFileSync(this.path, text, { mode: 0o600 });
+    this.#size += bytes;
+  }
+
+  #rotate(): void {
+    const file = this.path;
+    rmSync(`${file}.${this.#keep}`, { force: true });
+    for (let i = this.#keep - 1; i >= 1; i--) {
+      if (existsSync(`${file}.${i}`)) renameSync(`${file}.${i}`, `${file}.${i + 1}`);
+    }
+    if (this.#keep > 0) renameSync(file, `${file}.1`);
+    else rmSync(file, { force: true });
+  }
+
+  /** The current file first, then the rotated ones, newest first (those that exist). */
+  files(): string[] {
+    return [this.path, ...Array.from({ length: this.#keep }, (_, i) => `${this.path}.${i + 1}`)].filter((file) => existsSync(file));
+  }
+}
+
 export class TaskLog {
   readonly dir: string;
   readonly #maxBytes: number;
   readonly #keep: number;
-  /** Sizes of the files this process appends to, so an append does not stat the file each time. */
-  readonly #sizes = new Map<string, number>();
+  /** One appender per task file this process writes. */
+  readonly #files = new Map<string, RotatingFile>();
 
   constructor(dir: string, options: TaskLogOptions = {}) {
     this.dir = dir;
@@ -50,36 +98,23 @@ export class TaskLog {
     return path.join(this.dir, `${taskId}.log`);
   }
 
+  #file(taskId: string): RotatingFile {
+    const file = this.path(taskId);
+    let appender = this.#files.get(file);
+    if (!appender) {
+      appender = new RotatingFile(file, { maxBytes: this.#maxBytes, keep: this.#keep });
+      this.#files.set(file, appender);
+    }
+    return appender;
+  }
+
   /** The current file first, then the rotated ones, newest first (those that exist). */
   files(taskId: string): string[] {
-    const current = this.path(taskId);
-    return [current, ...Array.from({ length: this.#keep }, (_, i) => `${current}.${i + 1}`)].filter((file) => existsSync(file));
+    return this.#file(taskId).files();
   }
 
   append(taskId: string, level: string, message: string, at: Date = new Date()): void {
-    const file = this.path(taskId);
-    const line = formatLogLine(at, level, message);
-    const bytes = Buffer.byteLength(line);
-    let size = this.#sizes.get(file);
-    if (size === undefined) {
-      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-      size = existsSync(file) ? statSync(file).size : 0;
-    }
-    if (size > 0 && size + bytes > this.#maxBytes) {
-      this.#rotate(file);
-      size = 0;
-    }
-    appendFileSync(file, line, { mode: 0o600 });
-    this.#sizes.set(file, size + bytes);
-  }
-
-  #rotate(file: string): void {
-    rmSync(`${file}.${this.#keep}`, { force: true });
-    for (let i = this.#keep - 1; i >= 1; i--) {
-      if (existsSync(`${file}.${i}`)) renameSync(`${file}.${i}`, `${file}.${i + 1}`);
-    }
-    if (this.#keep > 0) renameSync(file, `${file}.1`);
-    else rmSync(file, { force: true });
+    this.#file(taskId).append(formatLogLine(at, level, message));
   }
 
   /** Whole lines of the current file from `offset` (bytes), at most about `maxBytes` of them. */

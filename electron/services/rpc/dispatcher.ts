@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { isVerbName, verbs, type VerbName, type VerbParsedRequest, type VerbResponse } from '../../../shared/contract.ts';
 import type { EventClient } from '../events/event-hub.ts';
-import { AppErrorSchema, fail, ok, toAppError, type AppError, type FieldIssue, type Result } from '../../../shared/result.ts';
+import { AppErrorSchema, AppFailure, fail, ok, toAppError, type AppError, type FieldIssue, type Result } from '../../../shared/result.ts';
 
 /** Who calls: the transport client (a window, a bridge WebSocket) whose events subscriptions apply to; null for the CLI. */
 export interface Caller {
@@ -39,7 +39,14 @@ function conforming(error: AppError): AppError {
  * The single entry point every transport calls: validates the verb name and the request against the contract,
  * runs the handler, checks the response, and turns anything thrown into a Result with a code.
  */
-export async function dispatch(handlers: Handlers, verb: unknown, rawRequest: unknown, caller: Caller = noCaller): Promise<Result<unknown>> {
+export async function dispatch(
+  handlers: Handlers,
+  verb: unknown,
+  rawRequest: unknown,
+  caller: Caller = noCaller,
+  /** A bug surfaced (a throw that is not an AppFailure, a malformed response): for the app log, with its stack. */
+  onUnexpected?: (where: string, error: unknown) => void,
+): Promise<Result<unknown>> {
   if (!isVerbName(verb)) {
     return fail('UNKNOWN_VERB', `There is no operation called "${String(verb)}".`, 'The app and its backend are out of step: restart the app.');
   }
@@ -54,10 +61,15 @@ export async function dispatch(handlers: Handlers, verb: unknown, rawRequest: un
     const value = await handler(parsed.data, caller);
     const checked = spec.response.safeParse(value);
     if (!checked.success) {
+      onUnexpected?.(`response of ${verb}`, checked.error);
       return fail('INTERNAL', `The "${verb}" operation returned malformed data: ${z.prettifyError(checked.error)}`, 'This is a bug; please report it.');
     }
     return ok(checked.data);
   } catch (error) {
-    return { ok: false, error: conforming(toAppError(error)) };
+    if (!(error instanceof AppFailure)) onUnexpected?.(verb, error);
+    const appError = toAppError(error);
+    const checked = conforming(appError);
+    if ('details' in appError && !('details' in checked)) onUnexpected?.(`details of ${appError.code} from ${verb}`, new Error(JSON.stringify(appError.details)));
+    return { ok: false, error: checked };
   }
 }

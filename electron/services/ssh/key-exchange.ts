@@ -9,7 +9,7 @@ import {
   removeMarkedLinesScript,
 } from './authorized-keys-scripts.ts';
 import { hostKeyMismatchFailure, hostKeyUnconfirmedFailure, parsePublicKeyLine, type HostKeyInfo, type HostKeyTrust, type PublicKeyLine } from './host-key.ts';
-import { DirectCommandRunner, type Privilege } from './ssh-command-runner.ts';
+import { DirectCommandRunner, type Privilege, type RemoteCommandRecord } from './ssh-command-runner.ts';
 import { connectSsh, type SshConnectParams, type SshEndpoint } from './ssh-connect.ts';
 import type { SshCredentials } from './ssh-credentials.ts';
 
@@ -80,6 +80,8 @@ export interface InstallAppKeyParams extends SshEndpoint {
   connectTimeoutMs?: number;
   onStep?: StepReporter;
   connect?: (params: SshConnectParams) => ReturnType<typeof connectSsh>;
+  /** The app log's record of every command (the password session's too). */
+  record?: (entry: RemoteCommandRecord) => void;
 }
 
 export interface InstallAppKeyResult {
@@ -105,7 +107,7 @@ export async function installAppKeyWithPassword(params: InstallAppKeyParams): Pr
   });
   let added: boolean;
   try {
-    const runner = new DirectCommandRunner({ client: passwordSession.client, host: params.host, port: params.port, username: params.username, privilege: params.privilege, knownSecrets: [params.password] });
+    const runner = new DirectCommandRunner({ client: passwordSession.client, host: params.host, port: params.port, username: params.username, privilege: params.privilege, knownSecrets: [params.password], ...(params.record ? { record: params.record } : {}) });
     added = await runStep(params.onStep, 'install-key', async () => {
       const outcome = await installAuthorizedKey(runner, publicKey);
       return { value: outcome === 'added', detail: outcome === 'added' ? 'Key added to ~/.ssh/authorized_keys.' : 'Key was already in ~/.ssh/authorized_keys.' };
@@ -117,7 +119,7 @@ export async function installAppKeyWithPassword(params: InstallAppKeyParams): Pr
   return runStep(params.onStep, 'verify-key-login', async () => {
     const session = await connect({ ...common, credentials: params.keyCredentials });
     try {
-      const runner = new DirectCommandRunner({ client: session.client, host: params.host, port: params.port, username: params.username, privilege: params.privilege });
+      const runner = new DirectCommandRunner({ client: session.client, host: params.host, port: params.port, username: params.username, privilege: params.privilege, ...(params.record ? { record: params.record } : {}) });
       await runner.run(['true'], { privileged: false, timeoutMs: 30_000 });
     } finally {
       session.client.end();

@@ -4,7 +4,7 @@ import { AppFailure } from '../../../shared/result.ts';
 import type { HostKeyInfo, HostKeyTrust } from './host-key.ts';
 import { establishNasToNasTrust, installAppKeyWithPassword, removeNasToNasTrust, type InstallAppKeyResult, type NasToNasTrustResult, type RemoveNasToNasTrustResult, type StepReporter } from './key-exchange.ts';
 import { probeHostKey, type ProbedHostKey } from './probe-host-key.ts';
-import { SshCommandRunner, type RunnerLogEntry, type SshRunnerTarget } from './ssh-command-runner.ts';
+import { SshCommandRunner, type RemoteCommandRecord, type RunnerLogEntry, type SshRunnerTarget } from './ssh-command-runner.ts';
 import { connectSsh, type CipherPreference } from './ssh-connect.ts';
 import { SshConnectionPool, type PoolConnector, type PoolStats } from './ssh-connection-pool.ts';
 import { ensureAppKey, resolveCredentials, type CredentialOptions } from './ssh-credentials.ts';
@@ -23,6 +23,8 @@ export interface SshServicesOptions {
   cipherPreference?: CipherPreference;
   idleTimeoutMs?: number;
   log?: (entry: RunnerLogEntry) => void;
+  /** Every remote command once it ended, redacted (the app log). */
+  record?: (entry: RemoteCommandRecord) => void;
 }
 
 export type SshConnectionSettings = Pick<Connection, 'id' | 'host' | 'port' | 'username' | 'auth' | 'privilege'> & {
@@ -91,7 +93,7 @@ export function createSshServices(options: SshServicesOptions): SshServices {
   });
 
   const runnerFor = (connection: SshConnectionSettings) => {
-    return new SshCommandRunner({ pool, target: poolTargetOf(connection, options.cipherPreference), ...(log ? { log } : {}) });
+    return new SshCommandRunner({ pool, target: poolTargetOf(connection, options.cipherPreference), ...(log ? { log } : {}), ...(options.record ? { record: options.record } : {}) });
   };
   const sideOf = (connection: SshConnectionSettings) => ({ runner: runnerFor(connection), connectionId: connection.id, username: connection.username });
 
@@ -143,6 +145,7 @@ export function createSshServices(options: SshServicesOptions): SshServices {
         trust: options.trust,
         connectTimeoutMs: timeout(),
         ...(onStep ? { onStep } : {}),
+        ...(options.record ? { record: options.record } : {}),
       });
     },
     establishNasToNasTrust: (source, destination, destinationAddress, onStep) =>
