@@ -412,11 +412,28 @@ export const eventChannel = (name: EventName) => `zrd:event:${name}`;
 
 export type EventListener<E extends EventName> = (payload: EventPayload<E>) => void;
 
+/**
+ * Whether the UI can reach its backend. Electron's IPC is always online; the browser's WebSocket may drop:
+ * 'connecting' at first (no bar yet), 'offline' when it was lost or cannot connect (the shell shows a bar, with
+ * when it tries again), 'online' once (re)connected.
+ */
+export interface TransportState {
+  status: 'connecting' | 'online' | 'offline';
+  /** When the status last changed. */
+  since: string;
+  /** Offline: the next attempt, in ms from `since`-ish (the bar can count down). */
+  reconnectInMs: number | null;
+  /** Offline: why, in words ("closed", "could not connect"). */
+  reason: string | null;
+}
+
 /** window.api, as the preload exposes it and as the WebSocket client imitates it. */
 export type Api = {
   [K in VerbName]: (request: VerbRequest<K>) => Promise<Result<VerbResponse<K>>>;
 } & {
   on<E extends EventName>(event: E, listener: EventListener<E>): () => void;
+  /** Called at once with the current state, then on each change; returns unsubscribe. */
+  onTransportState(listener: (state: TransportState) => void): () => void;
 };
 
 /** Messages of the loopback WebSocket bridge. */
