@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dispatch, type Handlers } from '../../../../../electron/services/rpc/dispatcher.ts';
+import { dispatch, sampledListingRows, type Handlers } from '../../../../../electron/services/rpc/dispatcher.ts';
 import { AppErrorSchema, AppFailure } from '../../../../../shared/result.ts';
 import { verbNames } from '../../../../../shared/contract.ts';
 
@@ -83,6 +83,23 @@ describe('dispatch', () => {
     expect(thrown.ok === false && thrown.error.message).toContain('boom');
     const malformed = await dispatch(handlers({ getSettings: () => ({ theme: 'sepia' }) as never }), 'getSettings', {});
     expect(malformed.ok === false && malformed.error.code).toBe('INTERNAL');
+  });
+
+  it('checks a long listing on a sample of its rows and sends it as it is; a short one row by row', async () => {
+    const row = (i: number) => ({ name: `tank/a@s${i}`, type: 'snapshot', guid: String(i), createtxg: i, creation: i, usedBytes: 0, referencedBytes: 0, userRefs: 0, dataset: 'tank/a', shortName: `s${i}` });
+    const long = Array.from({ length: sampledListingRows + 1 }, (_, i) => row(i));
+    const request = { connectionId: '9b7e0f5e-5b8f-4a59-9d7c-2f7b0f2e9a11', dataset: 'tank/a' };
+    const ok = await dispatch(handlers({ listSnapshots: () => long as never }), 'listSnapshots', request);
+    expect(ok.ok && ok.value).toBe(long);
+    // A malformed first or last row (always in the sample) is caught; so is any row of a short listing.
+    for (const broken of [{ ...long[0], guid: 7 }, undefined]) {
+      const rows = broken ? [broken, ...long.slice(1)] : [...long.slice(0, -1), { ...long.at(-1), type: 'volume' }];
+      const result = await dispatch(handlers({ listSnapshots: () => rows as never }), 'listSnapshots', request);
+      expect(result.ok === false && result.error.code).toBe('INTERNAL');
+    }
+    const short = [row(1), { ...row(2), createtxg: 'x' }];
+    const refused = await dispatch(handlers({ listSnapshots: () => short as never }), 'listSnapshots', request);
+    expect(refused.ok === false && refused.error.code).toBe('INTERNAL');
   });
 
   it('treats a missing request as an empty one', async () => {
