@@ -36,6 +36,10 @@ export const StoreStatusSchema = z.object({
   /** Set when the store file was unreadable at start: where the damaged file was moved to. */
   recoveredFrom: z.string().nullable(),
   message: z.string().nullable(),
+  /** What the store had to say since start: entries of the settings file set aside (each named, with why), data migrated. */
+  warnings: z.array(z.string()),
+  /** Where stored task keys are kept: sealed by the OS keychain (desktop app) or in the 0600 secrets file. */
+  secrets: z.enum(['os-keychain', 'file']),
 });
 
 const ConnectionRef = z.object({ connectionId: z.string().uuid() }).strict();
@@ -280,7 +284,11 @@ export const verbs = {
     'Run a task now (or plan it with dryRun). A diverged destination is refused until the returned confirmation is passed back. destinationKey: the key of an encrypt-on-destination task that does not store it (never stored or logged).',
   ),
   cancelTask: verb(TaskRef, z.object({ cancelled: z.boolean() }), "Stop the task's run in progress; the next run resumes the transfer."),
-  listRuns: verb(TaskRef, z.array(RunRecordSchema), 'Run history of a task, oldest first.'),
+  listRuns: verb(
+    TaskRef.extend({ limit: z.number().int().min(1).max(10_000).optional() }),
+    z.array(RunRecordSchema),
+    'Run history of a task, oldest first (with limit: the newest `limit` runs). Up to 1000 runs are kept per task.',
+  ),
   planTask: verb(
     z.object({ task: TaskDraftSchema, destinationKey: DestinationKey.optional() }).strict(),
     RunReportSchema,

@@ -6,6 +6,8 @@ import { createCore, type Core } from '../services/core.ts';
 import type { EventClient } from '../services/events/event-hub.ts';
 import { openAppStore, type AppStore } from '../services/store/app-store.ts';
 import type { SecretSealer } from '../services/store/secrets.ts';
+import { isAllowedExternalUrl } from './external-links.ts';
+import { isPermissionGranted } from './permissions.ts';
 import { isTrustedSenderUrl } from './trusted-sender.ts';
 
 // Defined by Electron Forge's Vite plugin at build time.
@@ -19,10 +21,11 @@ app.enableSandbox();
 
 const devServerUrl = typeof MAIN_WINDOW_VITE_DEV_SERVER_URL === 'string' ? MAIN_WINDOW_VITE_DEV_SERVER_URL : undefined;
 const rendererIndex = path.join(__dirname, '..', 'renderer', MAIN_WINDOW_VITE_NAME, 'index.html');
+const renderer = { devServerUrl, indexFile: rendererIndex };
 
 /** Only our own page may call the backend: not an iframe, not a page we were navigated to. */
 function isTrustedFrame(frame: WebFrameMain | null): boolean {
-  return frame !== null && isTrustedSenderUrl(frame.url, frame.parent === null, { devServerUrl, indexFile: rendererIndex });
+  return frame !== null && isTrustedSenderUrl(frame.url, frame.parent === null, renderer);
 }
 
 /**
@@ -43,8 +46,8 @@ function openStore(): AppStore {
 function hardenWebContents(): void {
   app.on('web-contents-created', (_event, contents) => {
     contents.setWindowOpenHandler(({ url }) => {
-      // Links to documentation open in the user's browser; nothing opens inside the app.
-      if (url.startsWith('https://')) void shell.openExternal(url);
+      // Links to the documentation sites in external-links.ts open in the user's browser; nothing opens inside the app.
+      if (isAllowedExternalUrl(url)) void shell.openExternal(url);
       return { action: 'deny' };
     });
     contents.on('will-navigate', (event, url) => {
@@ -85,7 +88,12 @@ if (!app.requestSingleInstanceLock()) {
 } else {
   hardenWebContents();
   void app.whenReady().then(() => {
-    session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+    session.defaultSession.setPermissionRequestHandler((_contents, permission, callback, details) =>
+      callback(isPermissionGranted(permission, details.requestingUrl, details.isMainFrame, renderer)),
+    );
+    session.defaultSession.setPermissionCheckHandler((_contents, permission, _origin, details) =>
+      isPermissionGranted(permission, details.requestingUrl, details.isMainFrame, renderer),
+    );
 
     const store = openStore();
     nativeTheme.themeSource = store.getSettings().theme;

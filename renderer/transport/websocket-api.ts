@@ -10,26 +10,19 @@ import {
   type TransportState,
   type VerbName,
 } from '../../shared/contract.ts';
+import { oversizedMessage } from '../../shared/bridge-limits.ts';
 import { fail, type Result } from '../../shared/result.ts';
+import { bridgeSessionToken } from './bridge-session.ts';
 
 // The browser side of the loopback bridge: the same Api as window.api in Electron, over one WebSocket.
 // - Every request has a timeout (a backend that stopped answering does not hang the UI).
 // - A lost connection is reconnected with backoff (0.5 s doubling to 30 s, with jitter); the UI hears
 //   online/offline through api.onTransportState (the shell shows a bar).
 // - Run subscriptions and log tails live on the server per connection: they are made again after a reconnect.
-// The per-run token arrives in the URL fragment (never sent to a server), is kept for this tab only, and the
-// fragment is removed from the address bar.
+// The per-run token comes from bridge-session.ts (a one-time code in the address, traded once).
 
-const tokenKey = 'zrd.bridge-token';
-
-function takeToken(): string {
-  const match = /(?:^#|&)token=([^&]+)/.exec(window.location.hash);
-  if (match?.[1]) {
-    sessionStorage.setItem(tokenKey, decodeURIComponent(match[1]));
-    history.replaceState(null, '', window.location.pathname + window.location.search);
-  }
-  return sessionStorage.getItem(tokenKey) ?? '';
-}
+const noToken = () =>
+  fail('FORBIDDEN', 'This page was opened without its access token.', 'Open the address the app printed when it started (each one works once; press Enter in its terminal for a new one).');
 
 /** Verbs that wait for a NAS or a whole run: they get the long timeout; the rest answer from the app itself. */
 const slowVerbs: ReadonlySet<VerbName> = new Set<VerbName>([
@@ -55,6 +48,7 @@ const slowVerbs: ReadonlySet<VerbName> = new Set<VerbName>([
 export interface WebSocketApiOptions {
   /** ws://host/rpc; default: this page's host. */
   url?: string;
+  /** Default: this tab's session token (bridge-session.ts). */
   token?: string;
   /** Default: the browser's WebSocket. */
   WebSocket?: typeof WebSocket;
@@ -69,7 +63,7 @@ export interface WebSocketApiOptions {
 type Pending = { settle: (result: Result<unknown>) => void; timer: ReturnType<typeof setTimeout> };
 
 export function createWebSocketApi(options: WebSocketApiOptions = {}): Api {
-  const token = options.token ?? takeToken();
+  const session: Promise<Result<string>> = options.token !== undefined ? Promise.resolve(options.token ? { ok: true, value: options.token } : noToken()) : bridgeSessionToken();
   const url = options.url ?? `${window.location.protocol === 'https:' ? 'wss' : 'ws'}://${window.location.host}/rpc`;
   const Socket = options.WebSocket ?? WebSocket;
   const timeoutMs = options.timeoutMs ?? 30_000;
@@ -122,8 +116,12 @@ export function createWebSocketApi(options: WebSocketApiOptions = {}): Api {
   const connect = (): Promise<WebSocket> => {
     if (socket) return Promise.resolve(socket);
     if (opening) return opening;
-    opening = new Promise<WebSocket>((resolve, reject) => {
-      const ws = new Socket(url, [bridgeProtocol, `${bridgeTokenPrefix}${token}`]);
+    opening = session.then((token) => new Promise<WebSocket>((resolve, reject) => {
+      if (!token.ok) {
+        opening = null;
+        return reject(new Error(token.error.message));
+      }
+      const ws = new Socket(url, [bridgeProtocol, `${bridgeTokenPrefix}${token.value}`]);
       let opened = false;
       ws.onopen = () => {
         opened = true;
@@ -171,7 +169,7 @@ export function createWebSocketApi(options: WebSocketApiOptions = {}): Api {
           for (const listener of listeners.get(data.event) ?? []) listener(data.payload);
         }
       };
-    });
+    }));
     return opening;
   };
 
@@ -190,11 +188,14 @@ export function createWebSocketApi(options: WebSocketApiOptions = {}): Api {
     try {
       ws = await connect();
     } catch {
-      return token || everConnected
-        ? closedResult()
-        : fail('FORBIDDEN', 'This page was opened without its access token.', 'Open the full address the app printed when it started (it ends with #token=...).');
+      const token = await session;
+      return token.ok ? closedResult() : token;
     }
     const id = nextId++;
+    const message = JSON.stringify({ id, verb, request });
+    // The bridge drops a connection that sends more than it accepts: refuse here, with a message that says why.
+    const tooLarge = oversizedMessage(message);
+    if (tooLarge) return tooLarge;
     const limit = slowVerbs.has(verb) ? slowTimeoutMs : timeoutMs;
     const result = await new Promise<Result<unknown>>((resolve) => {
       const timer = setTimeout(() => {
@@ -203,7 +204,7 @@ export function createWebSocketApi(options: WebSocketApiOptions = {}): Api {
       }, limit);
       pending.set(id, { settle: resolve, timer });
       try {
-        send(ws, id, verb, request);
+        ws.send(message);
       } catch {
         clearTimeout(timer);
         pending.delete(id);

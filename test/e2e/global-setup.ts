@@ -17,7 +17,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     env: { ...process.env, ZRD_CONFIG_DIR: configDir },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const info = await new Promise<{ url: string; origin: string; port: number; token: string }>((resolve, reject) => {
+  const info = await new Promise<{ origin: string; port: number; token: string; launchUrl: string }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('the bridge did not start within 20 s')), 20_000);
     child.once('exit', (code) => reject(new Error(`the bridge exited with code ${code} before it was ready`)));
     createInterface({ input: child.stdout! }).once('line', (line) => {
@@ -25,7 +25,11 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       resolve(JSON.parse(line));
     });
   });
-  process.env.ZRD_E2E_URL = info.url;
+  // The suite holds the token (read from the bridge's stdout, on a pipe) and hands it to each page directly; Playwright
+  // drives Chromium over a pipe too, so it is never on a command line. ZRD_E2E_LAUNCH_URL is the one-time address
+  // a user would get (usable once).
+  process.env.ZRD_E2E_URL = `${info.origin}/#token=${info.token}`;
+  process.env.ZRD_E2E_LAUNCH_URL = info.launchUrl;
   process.env.ZRD_E2E_ORIGIN = info.origin;
   process.env.ZRD_E2E_TOKEN = info.token;
   process.env.ZRD_E2E_PORT = String(info.port);

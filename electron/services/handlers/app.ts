@@ -10,6 +10,8 @@ export function appHandlers(ctx: CoreContext): HandlerGroup<'ping' | 'getVersion
       path: store.path,
       recoveredFrom: store.recovery?.movedTo ?? null,
       message: store.recovery?.message ?? null,
+      warnings: [...store.warnings],
+      secrets: store.secrets.backend,
     }),
     getSettings: () => store.getSettings(),
     updateSettings: (patch) => {

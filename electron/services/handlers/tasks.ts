@@ -10,6 +10,6 @@ export function taskHandlers(ctx: CoreContext): HandlerGroup<'listTasks' | 'save
       if (runs.isRunning(id)) runs.cancel(id);
       return { removed: store.removeTask(id) };
     },
-    listRuns: ({ taskId }) => store.history.list(taskId),
+    listRuns: ({ taskId, limit }) => store.history.list(taskId, limit === undefined ? {} : { limit }),
   };
 }

@@ -61,7 +61,9 @@ function conforming(error: AppError): AppError {
 
 /**
  * The single entry point every transport calls: validates the verb name and the request against the contract,
- * runs the handler, checks the response, and turns anything thrown into a Result with a code.
+ * runs the handler, checks the response, and turns anything thrown into a Result with a code. It never throws:
+ * validation itself can (a schema check that builds a regular expression from the input may fail with "Regular
+ * expression too large"), so it runs inside the same guard as the handler.
  */
 export async function dispatch(
   handlers: Handlers,
@@ -71,16 +73,26 @@ export async function dispatch(
   /** A bug surfaced (a throw that is not an AppFailure, a malformed response): for the app log, with its stack. */
   onUnexpected?: (where: string, error: unknown) => void,
 ): Promise<Result<unknown>> {
-  if (!isVerbName(verb)) {
-    return fail('UNKNOWN_VERB', `There is no operation called "${String(verb)}".`, 'The app and its backend are out of step: restart the app.');
-  }
-  const spec = verbs[verb];
-  const parsed = spec.request.safeParse(rawRequest ?? {});
-  if (!parsed.success) {
-    const issues = fieldIssues(parsed.error);
-    return fail('INVALID_REQUEST', describeIssues(issues), 'Correct the highlighted values and try again.', { issues });
-  }
   try {
+    if (!isVerbName(verb)) {
+      return fail('UNKNOWN_VERB', `There is no operation called "${describe(verb)}".`, 'The app and its backend are out of step: restart the app.');
+    }
+    const spec = verbs[verb];
+    let parsed: ReturnType<typeof spec.request.safeParse>;
+    try {
+      parsed = spec.request.safeParse(rawRequest ?? {});
+    } catch (error) {
+      // The input is what made the check fail: say so, rather than report a bug.
+      return fail(
+        'INVALID_REQUEST',
+        `The values could not be checked: ${appErrorOf(error).message.replace(/^Unexpected error: /, '').slice(0, 200)}`,
+        'A value is far longer or more complex than it can be (a large paste?): shorten it and try again.',
+      );
+    }
+    if (!parsed.success) {
+      const issues = fieldIssues(parsed.error);
+      return fail('INVALID_REQUEST', describeIssues(issues), 'Correct the highlighted values and try again.', { issues });
+    }
     const handler = handlers[verb] as (request: unknown, caller: Caller) => unknown;
     const value = await handler(parsed.data, caller);
     const checked = checkResponse(spec.response, value);
@@ -90,10 +102,30 @@ export async function dispatch(
     }
     return ok(checked.data);
   } catch (error) {
-    if (!(error instanceof AppFailure)) onUnexpected?.(verb, error);
-    const appError = toAppError(error);
+    if (!(error instanceof AppFailure)) onUnexpected?.(describe(verb), error);
+    const appError = appErrorOf(error);
     const checked = conforming(appError);
-    if ('details' in appError && !('details' in checked)) onUnexpected?.(`details of ${appError.code} from ${verb}`, new Error(JSON.stringify(appError.details)));
+    if ('details' in appError && !('details' in checked)) onUnexpected?.(`details of ${appError.code} from ${describe(verb)}`, new Error(JSON.stringify(appError.details)));
     return { ok: false, error: checked };
   }
+}
+
+function appErrorOf(error: unknown): AppError {
+  try {
+    return toAppError(error);
+  } catch {
+    // Something thrown that cannot even be turned into text (an object without a prototype).
+    return toAppError(new Error('a value that is not an error was thrown'));
+  }
+}
+
+/** A verb name for a message: whatever was sent, never more than a line of it. */
+function describe(verb: unknown): string {
+  let text: string;
+  try {
+    text = typeof verb === 'string' ? verb : (JSON.stringify(verb) ?? String(verb));
+  } catch {
+    text = typeof verb;
+  }
+  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
 }

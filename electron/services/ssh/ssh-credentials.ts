@@ -107,7 +107,7 @@ export async function ensureAppKey(configDir: string, options: { passphrase?: st
   }
   await chmod(privateKeyPath, 0o600); // open()'s mode is masked by the umask; be explicit
   const publicKey = pair.public.trim();
-  if (!(await exists(publicKeyPath))) await writeNewFile(publicKeyPath, `${publicKey}\n`, 0o644);
+  if (!(await exists(publicKeyPath))) await writeNewFile(publicKeyPath, `${publicKey}\n`, 0o600); // private folder, private files (see the README, Store)
   return { privateKeyPath, publicKey, created: true };
 }
 

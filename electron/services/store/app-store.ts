@@ -116,11 +116,19 @@ export class AppStore {
 
   /** Called once by openAppStore: migrates, sets aside, fixes modes; writes only when something changed. */
   open(): void {
-    withFileLockSync(this.path, () => {
-      const { data, extra, changed } = this.#loadForWrite();
-      if (changed) this.#write(data, extra);
-      else this.#good = { stamp: fileStamp(this.path), data, extra };
-    }, { what: 'The settings file' });
+    try {
+      withFileLockSync(this.path, () => {
+        const { data, extra, changed } = this.#loadForWrite();
+        if (changed) this.#write(data, extra);
+        else this.#good = { stamp: fileStamp(this.path), data, extra };
+      }, { what: 'The settings file' });
+    } catch (error) {
+      if (!isPermissionError(error)) throw error;
+      // Another user's settings, readable but not writable (a monitoring account): read them, change nothing.
+      this.#read();
+      this.#warn(`The settings folder ${this.configDir} is read-only for this user: settings can be read but not saved.`);
+      return;
+    }
     this.#fixModes();
   }
 
@@ -182,7 +190,13 @@ export class AppStore {
     for (const task of read.data.tasks) {
       if (task.encryption.kind === 'encrypt-on-destination' && task.encryption.key !== undefined) {
         // A key in the settings file (layout 1.x, or written there by hand) moves to the secrets store.
-        this.secrets.set(taskKeySecretName(task.id), task.encryption.key);
+        try {
+          this.secrets.set(taskKeySecretName(task.id), task.encryption.key);
+        } catch (error) {
+          // The secrets file cannot take it now: the key stays where it was rather than being lost.
+          this.#warn(`The key of task "${task.name}" is still in the settings file: ${(error as Error).message}`);
+          continue;
+        }
         delete task.encryption.key;
         changed = true;
       }
@@ -201,12 +215,16 @@ export class AppStore {
 
   /** Runs `change` on the current content under the cross-process lock and writes the result. */
   #update<T>(change: (data: StoreData) => T): T {
-    return withFileLockSync(this.path, () => {
-      const { data, extra } = this.#loadForWrite();
-      const result = change(data);
-      this.#write(data, extra);
-      return result;
-    }, { what: 'The settings file' });
+    try {
+      return withFileLockSync(this.path, () => {
+        const { data, extra } = this.#loadForWrite();
+        const result = change(data);
+        this.#write(data, extra);
+        return result;
+      }, { what: 'The settings file' });
+    } catch (error) {
+      throw isPermissionError(error) ? storeFileError(this.configDir, error, 'settings folder') : error;
+    }
   }
 
   #moveCorruptAside(reason: string): void {
@@ -409,7 +427,12 @@ export class AppStore {
       const before = data.tasks.length;
       data.tasks = data.tasks.filter((t) => t.id !== id);
       if (data.tasks.length === before) return false;
-      this.secrets.delete(taskKeySecretName(id));
+      try {
+        this.secrets.delete(taskKeySecretName(id));
+      } catch (error) {
+        // An unreadable secrets file must not keep a task from being deleted; its key stays in that file.
+        this.#warn(`The stored key of the deleted task could not be removed: ${(error as Error).message}`);
+      }
       return true;
     });
     if (removed) this.history.remove(id);
@@ -449,6 +472,11 @@ export class AppStore {
       return data.snapshotTasks.length !== before;
     });
   }
+}
+
+function isPermissionError(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return code === 'EACCES' || code === 'EPERM' || code === 'EROFS';
 }
 
 function safeReaddir(dir: string): string[] {

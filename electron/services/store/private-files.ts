@@ -30,7 +30,14 @@ export function narrowMode(file: string, mode: number): boolean {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw error;
   }
-  if ((current & ~mode) !== 0) chmodSync(file, current & mode);
+  if ((current & ~mode) === 0) return true;
+  try {
+    chmodSync(file, current & mode);
+  } catch (error) {
+    // Not ours to change (another user's file, a read-only mount): leave it, the reads still work.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EPERM' && code !== 'EACCES' && code !== 'EROFS') throw error;
+  }
   return true;
 }
 

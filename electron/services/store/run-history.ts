@@ -68,7 +68,14 @@ export class RunHistory {
    * repeat): runs whose id the history has are skipped; the result is ordered by finish time.
    */
   merge(taskId: string, inputs: RunHistoryInput[]): number {
-    const records = inputs.map(withRunFigures).filter((r) => r.taskId === taskId);
+    // A record this version cannot read (an older shape, a hand edit) is left out alone.
+    const records = inputs.flatMap((input) => {
+      try {
+        return [withRunFigures(input)];
+      } catch {
+        return [];
+      }
+    }).filter((r) => r.taskId === taskId);
     if (records.length === 0) return 0;
     const file = this.fileOf(taskId);
     ensurePrivateDir(this.dir);

@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { dispatch, sampledListingRows, type Handlers } from '../../../../../electron/services/rpc/dispatcher.ts';
 import { AppErrorSchema, AppFailure } from '../../../../../shared/result.ts';
-import { verbNames } from '../../../../../shared/contract.ts';
+import { verbNames, verbs } from '../../../../../shared/contract.ts';
 
 const notUsed = () => {
   throw new Error('not used in this test');
@@ -105,5 +105,47 @@ describe('dispatch', () => {
   it('treats a missing request as an empty one', async () => {
     const result = await dispatch(handlers({ getSettings: () => ({ theme: 'dark', connectTimeoutSeconds: 20 }) }), 'getSettings', undefined);
     expect(result).toEqual({ ok: true, value: { theme: 'dark', connectTimeoutSeconds: 20 } });
+  });
+});
+
+describe('dispatch never throws', () => {
+  it('turns a validation that throws into INVALID_REQUEST (a 40,000-character naming schema)', async () => {
+    let called = false;
+    const request = {
+      name: 'huge schema',
+      sourceConnectionId: '9b7e0f5e-5b8f-4a59-9d7c-2f7b0f2e9a11',
+      sources: [{ name: 'tank/data' }],
+      destinationConnectionId: '9b7e0f5e-5b8f-4a59-9d7c-2f7b0f2e9a12',
+      destinationParent: 'backup',
+      transport: { kind: 'relay' },
+      selection: { kind: 'naming-schema', schemas: [`auto-%Y-%m-%d_%H-%M${'a'.repeat(40_000)}`] },
+    };
+    const result = await dispatch(handlers({ saveTask: () => ((called = true), undefined as never) }), 'saveTask', request);
+    expect(called).toBe(false);
+    expect(result.ok === false && result.error.code).toBe('INVALID_REQUEST');
+  });
+
+  it('whatever the schema check throws', async () => {
+    const spy = vi.spyOn(verbs.ping.request, 'safeParse').mockImplementation(() => {
+      throw new SyntaxError('Invalid regular expression: /…/: Regular expression too large');
+    });
+    try {
+      const result = await dispatch(handlers({}), 'ping', { message: 'x' });
+      expect(result).toMatchObject({ ok: false, error: { code: 'INVALID_REQUEST' } });
+      expect(result.ok === false && result.error.message).toContain('Regular expression too large');
+      expect(result.ok === false && result.error.hint).toContain('shorten');
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('and whatever it is given as a verb, or thrown', async () => {
+    const strange = [{ toString: 1 }, Object.create(null), Symbol('verb'), 10n, () => 1];
+    for (const verb of strange) {
+      const result = await dispatch(handlers({}), verb, {});
+      expect(result.ok === false && result.error.code).toBe('UNKNOWN_VERB');
+    }
+    const thrown = await dispatch(handlers({ getSettings: () => { throw Object.create(null); } }), 'getSettings', {});
+    expect(thrown.ok === false && thrown.error.code).toBe('INTERNAL');
   });
 });

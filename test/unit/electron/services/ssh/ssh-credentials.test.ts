@@ -23,6 +23,7 @@ describe('app key', () => {
     expect(first.publicKey).toMatch(/^ssh-ed25519 AAAA[A-Za-z0-9+/=]+ zfs-replication-desktop$/);
     const { privateKeyPath, publicKeyPath } = appKeyPaths(configDir);
     expect(statSync(privateKeyPath).mode & 0o777).toBe(0o600);
+    expect(statSync(publicKeyPath).mode & 0o777).toBe(0o600);
     expect(statSync(path.dirname(privateKeyPath)).mode & 0o777).toBe(0o700);
     expect(readFileSync(privateKeyPath, 'utf8')).toMatch(/^-----BEGIN OPENSSH PRIVATE KEY-----/);
     expect(readFileSync(publicKeyPath, 'utf8').trim()).toBe(first.publicKey);

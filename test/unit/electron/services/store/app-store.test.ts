@@ -339,7 +339,7 @@ describe('file modes and older layouts', () => {
       connections: [connection(ids.a, 'a'), connection(ids.b, 'b')],
       tasks: [{ ...handWrittenTask(ids.task, 'encrypted'), encryption: { kind: 'encrypt-on-destination', keyFormat: 'passphrase', key } }],
       snapshotTasks: [],
-      runs: [run(1), run(2), { taskId: 'not-a-task' }],
+      runs: [run(1), run(2), { taskId: 'not-a-task' }, { ...run(3), id: 'not-a-uuid' }],
       __internal__: { migrations: { version: '1.1.0' } },
     });
     for (const sub of ['logs', 'keys']) mkdirSync(path.join(dir, sub), { mode: 0o755 });
@@ -422,6 +422,22 @@ describe('stored task keys', () => {
     // The bridge's form could not show the key; saving the task there must not lose it.
     saveEncrypted(cli, false);
     expect(openAppStore(dir, { sealer: fakeKeychain }).getTask('enc').encryption).toMatchObject({ key });
+  });
+
+  it('an unreadable secrets file is never overwritten: a key to migrate stays where it was, a task still deletes', () => {
+    writeConfig({
+      connections: [connection(ids.a, 'a'), connection(ids.b, 'b')],
+      tasks: [{ ...handWrittenTask(ids.task, 'encrypted'), encryption: { kind: 'encrypt-on-destination', keyFormat: 'passphrase', key } }],
+    });
+    writeFileSync(path.join(dir, 'secrets.json'), 'not json');
+    const store = openConfStore(dir);
+    expect(store.warnings.join()).toContain('The key of task "encrypted" is still in the settings file');
+    expect(store.getTask('encrypted').encryption).toMatchObject({ key });
+    expect(readFileSync(store.secrets.path, 'utf8')).toBe('not json');
+    expect(() => saveEncrypted(store, true)).toThrow(`The secrets file ${store.secrets.path} cannot be read`);
+    expect(store.removeTask(ids.task)).toBe(true);
+    expect(store.warnings.at(-1)).toContain('could not be removed');
+    expect(readFileSync(store.secrets.path, 'utf8')).toBe('not json');
   });
 
   it('a task switched to as-source forgets its key', () => {

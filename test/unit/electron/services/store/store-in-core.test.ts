@@ -63,6 +63,8 @@ describe('config.json edited into invalid JSON while the scheduler runs', () => 
     await value('saveConnection', { name: 'c', host: 'c.example' });
     const status = await value('getStoreStatus', {});
     expect(status.recoveredFrom).toMatch(/config\.corrupt-.*\.json$/);
+    expect(status.warnings).toEqual([expect.stringContaining('cannot be read'), expect.stringContaining(`It was moved to ${status.recoveredFrom}`)]);
+    expect(status.secrets).toBe('file');
     expect(readFileSync(status.recoveredFrom, 'utf8')).toBe('{"connections": [{"name": "half-typed"');
     expect(readdirSync(configDir).filter((n) => n.startsWith('config.corrupt-'))).toHaveLength(1);
     expect(openConfStore(configDir).listConnections().map((c) => c.name)).toEqual(['a', 'b', 'c']);
@@ -80,5 +82,8 @@ describe('config.json edited into invalid JSON while the scheduler runs', () => 
     const runs = await value('listRuns', { taskId: task.id });
     expect(runs).toEqual([expect.objectContaining({ result: 'FAILED', by: 'app', durationMs: expect.any(Number), bytesPerSecond: 0 })]);
     expect((await value('listTasks', {}))[0].lastRun.id).toBe(runs[0].id);
+    await value('runTask', { taskId: task.id });
+    expect(await value('listRuns', { taskId: task.id })).toHaveLength(2);
+    expect(await value('listRuns', { taskId: task.id, limit: 1 })).toEqual([(await value('listRuns', { taskId: task.id }))[1]]);
   });
 });
