@@ -126,7 +126,7 @@ describe('runs on the VMs', () => {
     expect(ofRun(again.runId, 'runLog').some((e) => /^Resumed send/.test(e.payload.message))).toBe(true);
     expect(await checksum(nasVm('nas-b'), replica, 'data.bin')).toBe(await checksum(nasVm('nas-a'), `tank/${name}`, 'data.bin'));
     expect((await value('listRuns', { taskId: task.id })).map((r: { result: string }) => r.result)).toEqual(['FAILED', 'FINISHED']);
-  });
+  }, 600_000);
 
   it('`watch` prints the lines of a CLI run while it is in progress; killed with -9, that run leaves every line it wrote; the next run resumes', async () => {
     await sshOk(nasVm('nas-a'), 'root', `head -c 1048576 /dev/urandom > '/tank/${name}/data.bin' && zfs snapshot 'tank/${name}@s2'`);
@@ -166,7 +166,7 @@ describe('runs on the VMs', () => {
     expect(finished.run.state).toBe('finished');
     expect(finished.result.report.datasets[0].commands.some((c: string) => / send -t /.test(c)) || ofRun(finished.run.runId, 'runLog').some((e) => /^Resumed send/.test(e.payload.message))).toBe(true);
     expect(await checksum(nasVm('nas-b'), replica, 'data.bin')).toBe(await checksum(nasVm('nas-a'), `tank/${name}`, 'data.bin'));
-  });
+  }, 900_000);
 
   it('a draft task is planned without being saved, and nothing changes on either NAS', async () => {
     const before = await value('listTasks', {});
