@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { formatBytes } from '../../shared/format-bytes.ts';
 import { AppFailure, toAppError, type AppError } from '../../shared/result.ts';
 import type { EventPayload, VerbName, VerbRequest, VerbResponse } from '../../shared/contract.ts';
-import { createCore, type Core } from '../services/core.ts';
+import type { Core } from '../services/core.ts';
 import type { RunReport } from '../services/replication/replication-engine.ts';
 import { appVersion } from '../services/runtime-versions.ts';
 import { existingConfigDirProblem, resolveConfigDir } from '../services/store/config-dir.ts';
@@ -103,17 +103,24 @@ function printReport(report: RunReport, output: Output): void {
   else if (output.verbose && report.result === 'FINISHED') console.log(`finished: ${report.snapshotsSent} snapshot(s), ${formatBytes(report.bytesSent)}`);
 }
 
-/** The CLI's one core (the same createCore as the app and the bridge), built on first use: `list` and `log` need none. */
-function coreOpener(configDir: string, store: ReturnType<typeof openConfStore>): { get(): Core; dispose(): Promise<void> } {
+/**
+ * The CLI's one core (the same createCore as the app and the bridge), loaded and built on first use: `list`, `log`
+ * and `watch` need none, and skip loading the engine, ssh and the logger (a CLI start is paid by every cron run).
+ */
+function coreOpener(configDir: string, store: ReturnType<typeof openConfStore>): { get(): Promise<Core>; dispose(): Promise<void> } {
   let core: Core | null = null;
   return {
-    get: () =>
-      (core ??= createCore({
+    get: async () => {
+      if (core) return core;
+      const { createCore } = await import('../services/core.ts');
+      core ??= createCore({
         store,
         configDir,
         by: 'cli',
         versions: { app: appVersion(path.join(import.meta.dirname, '..', '..', 'package.json')), node: process.versions.node, electron: null, chrome: null, platform: process.platform, transport: 'cli' },
-      })),
+      });
+      return core;
+    },
     dispose: async () => {
       await core?.dispose();
     },
@@ -278,7 +285,8 @@ export async function main(argv: string[]): Promise<number> {
       case 'status': {
         const tasks = target ? [store.getTask(target)] : store.listTasks();
         // The history knows finished runs only: a run in progress elsewhere (the app, cron) shows in the lock on its source NAS.
-        const statuses = await liveTaskStatuses(store, tasks, (id) => core.get().nas.runner(id));
+        const { nas } = await core.get();
+        const statuses = await liveTaskStatuses(store, tasks, (id) => nas.runner(id));
         const rows = statuses.map((s) => {
           const last = s.lastRun;
           return {
@@ -333,7 +341,7 @@ export async function main(argv: string[]): Promise<number> {
         const controller = new AbortController();
         process.once('SIGINT', () => controller.abort());
         process.once('SIGTERM', () => controller.abort());
-        const { runs, bus } = core.get();
+        const { runs, bus } = await core.get();
         const task = store.getTask(target!);
         const unsubscribe = bus.subscribe((name, payload) => {
           if (!output.verbose || output.json) return;
@@ -364,7 +372,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'promote':
       case 'snapshot':
       case 'prune':
-        return await maintenance(verb, target, { core: core.get(), output, dryRun: values['dry-run'], ...(values.confirm ? { confirmation: values.confirm } : {}) });
+        return await maintenance(verb, target, { core: await core.get(), output, dryRun: values['dry-run'], ...(values.confirm ? { confirmation: values.confirm } : {}) });
       default:
         console.error(`unknown verb "${verb}"\n\n${usage}`);
         return exitCodes.usage;
