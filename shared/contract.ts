@@ -172,7 +172,7 @@ export const RunInfoSchema = z.object({
   kind: RunKindSchema,
   taskId: z.string(),
   taskName: z.string(),
-  /** Who started it: "app", "bridge", "cli", "scheduler". */
+  /** Who started it: "app", "bridge", "cli", or "app (schedule)" for a scheduled run. */
   by: z.string(),
   dryRun: z.boolean(),
   startedAt: z.string(),

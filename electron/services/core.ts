@@ -133,12 +133,12 @@ export function createCore(options: CoreOptions): Core {
       ...store.listTasks().map((task) => ({
         key: `replication:${task.id}`,
         schedule: task.schedule,
-        run: () => runs.startReplication(task.id, { by: 'scheduler' }).done,
+        run: () => runs.startReplication(task.id, { by: `${by} (schedule)` }).done,
       })),
       ...store.listSnapshotTasks().map((task) => ({
         key: `snapshot:${task.id}`,
         schedule: task.schedule,
-        run: () => runs.startSnapshot(task.id, { by: 'scheduler' }).done,
+        run: () => runs.startSnapshot(task.id, { by: `${by} (schedule)` }).done,
       })),
     ],
     onError: (key, error) => log('error', `Scheduled ${key} failed: ${error instanceof Error ? error.message : String(error)}`),
