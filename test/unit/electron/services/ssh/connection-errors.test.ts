@@ -48,7 +48,7 @@ describe('mapConnectionError', () => {
   });
 
   it('passes AppFailures through untouched', () => {
-    const original = new AppFailure('HOST_KEY_MISMATCH', 'changed');
+    const original = new AppFailure('BUSY', 'busy');
     expect(mapConnectionError(original, context)).toBe(original);
   });
 });
