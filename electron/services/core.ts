@@ -23,6 +23,7 @@ import type { CommandRunner } from './ssh/command-runner.ts';
 import { createSshServices, type SshServices } from './ssh/ssh-services.ts';
 import { hostKeyTrustFromStore } from './ssh/store-host-key-trust.ts';
 import type { AppStore } from './store/app-store.ts';
+import { FileCapabilityCache } from './tasks/capability-cache.ts';
 import { NasRegistry } from './tasks/nas-registry.ts';
 import { TaskRuns, appendTaskLogLine } from './tasks/task-runs.ts';
 
@@ -41,6 +42,8 @@ export interface CoreOptions {
   onSettingsChanged?: (settings: Settings) => void;
   /** Where a saved connection's commands run; default the pooled SSH runner. Tests pass scripted runners here. */
   runnerFor?: (connection: Connection) => CommandRunner;
+  /** Keep each NAS's capability probe on disk between processes (default true; see capability-cache.ts). */
+  capabilityCache?: boolean;
 }
 
 export interface Core {
@@ -78,7 +81,8 @@ export function createCore(options: CoreOptions): Core {
       if (entry.level !== 'debug') log(entry.level, entry.message);
     },
   });
-  const nas = new NasRegistry(store, options.runnerFor ? { runnerFor: options.runnerFor } : ssh);
+  const capabilityCache = options.capabilityCache === false ? null : new FileCapabilityCache(options.configDir);
+  const nas = new NasRegistry(store, options.runnerFor ? { runnerFor: options.runnerFor } : ssh, capabilityCache);
   const engineEvent = (taskId: string, event: EngineEvent) => {
     if (event.kind === 'log') log(event.level, event.message, taskId);
     else if (event.kind === 'progress') bus.emit('progress', { taskId, dataset: event.dataset, bytesSent: event.bytesSent, bytesTotal: event.bytesTotal, bytesPerSecond: event.bytesPerSecond, etaSeconds: event.etaSeconds });
