@@ -137,7 +137,32 @@ async function runPair(first: (signal: AbortSignal) => Promise<unknown>, second:
   }
 }
 
+/**
+ * A full destination pool surfaces as "out of space" on whichever side's stderr carries it (the source's in direct
+ * mode, whose ssh relays the receive's stderr): say which pool on which NAS is full, and that the run resumes.
+ */
+function namingTheFullPool(error: unknown, request: TransferRequest): unknown {
+  if (!(error instanceof AppFailure) || error.code !== 'NO_SPACE') return error;
+  const target = request.receive.target;
+  const pool = target.split('/')[0]!;
+  const details = error.appError.code === 'NO_SPACE' ? error.appError.details : undefined;
+  return new AppFailure(
+    'NO_SPACE',
+    `${request.destination.runner.label}: pool "${pool}" is out of space (receiving ${target}).`,
+    `Free space in pool "${pool}" (destroy old snapshots or datasets there, or raise a quota), then run the task again: the transfer resumes where it stopped.`,
+    { ...details, pool, dataset: target },
+  );
+}
+
 export async function transferStream(request: TransferRequest): Promise<TransferResult> {
+  try {
+    return await transferStreamOnce(request);
+  } catch (error) {
+    throw namingTheFullPool(error, request);
+  }
+}
+
+async function transferStreamOnce(request: TransferRequest): Promise<TransferResult> {
   const started = Date.now();
   const { source, destination } = request;
   const sendArgv = buildSendArgv(source.tools, request.send, request.sendFlags);
