@@ -46,10 +46,10 @@ export interface CoreOptions {
   onSettingsChanged?: (settings: Settings) => void;
   /** Where a saved connection's commands run; default the pooled SSH runner. Tests pass scripted runners here. */
   runnerFor?: (connection: Connection) => CommandRunner;
-  /** Default: <configDir>/logs/app.log, written as `by`. */
-  appLog?: AppLog;
   /** Keep each NAS's capability probe on disk between processes (default true; see capability-cache.ts). */
   capabilityCache?: boolean;
+  /** Default: <configDir>/logs/app.log, written as `by`. */
+  appLog?: AppLog;
 }
 
 export interface Core {

@@ -145,12 +145,11 @@ function namingTheFullPool(error: unknown, request: TransferRequest): unknown {
   if (!(error instanceof AppFailure) || error.code !== 'NO_SPACE') return error;
   const target = request.receive.target;
   const pool = target.split('/')[0]!;
-  const details = error.appError.code === 'NO_SPACE' ? error.appError.details : undefined;
   return new AppFailure(
     'NO_SPACE',
     `${request.destination.runner.label}: pool "${pool}" is out of space (receiving ${target}).`,
     `Free space in pool "${pool}" (destroy old snapshots or datasets there, or raise a quota), then run the task again: the transfer resumes where it stopped.`,
-    { ...details, pool, dataset: target },
+    { ...error.appError.details, pool, dataset: target },
   );
 }
 
