@@ -529,6 +529,9 @@ export async function bootTestbed(options: BootOptions = {}): Promise<Testbed> {
         const append = [
           'console=ttyS0', 'root=/dev/vda', 'rw', 'net.ifnames=0', 'panic=-1', 'quiet', 'systemd.show_status=true',
           `systemd.hostname=${spec.name}`, `zrd.pool=${spec.pool}`,
+          // systemd gives a device 90 s to appear, then fails what needs it (the pool, hence sshd): on a machine
+          // where other VMs load both cores, /dev/vdb was seen to take longer. The boot timeout is the real bound.
+          `systemd.default_device_timeout_sec=${Math.ceil(bootTimeoutMs / 1000)}`,
         ].join(' ');
         const args = [
           '-name', spec.name,
@@ -573,6 +576,10 @@ export async function bootTestbed(options: BootOptions = {}): Promise<Testbed> {
           }
           if (Date.now() > deadline) {
             throw new Error(`${vm.name}: not ready after ${bootTimeoutMs / 1000} s (last ssh: ${last ? `${last.code} ${last.stderr.trim()}` : 'none'}).\n--- console tail:\n${tail(vm.consoleLog, 40)}`);
+          }
+          // A unit that failed at boot (the pool, sshd) never comes back: say so now rather than at the timeout.
+          if (bootFailed(vm.consoleLog)) {
+            throw new Error(`${vm.name}: a boot unit failed, ssh will not come up.\n--- console tail:\n${tail(vm.consoleLog, 40)}`);
           }
           last = await sshExec(vm, 'root', `zpool list -H -o name ${vm.pool} && ${survivesRebootScript(vm.pool)}`, { reuse: false, timeoutMs: 30000 });
           if (last.code === 0 && last.stdout.trim() === vm.pool) break;
@@ -820,6 +827,15 @@ export function healPeerLink(from: VmInfo, to: VmInfo): void {
   rmSync(cutFlag(from, to), { force: true });
   for (const pid of peerRelays(from, to)) {
     try { process.kill(pid, 'SIGCONT'); } catch { /* gone */ }
+  }
+}
+
+/** systemd's console line for a unit that could not start because one it needs failed (e.g. sshd after the pool). */
+function bootFailed(consoleLog: string): boolean {
+  try {
+    return /Dependency failed for/.test(readFileSync(consoleLog, 'utf8'));
+  } catch {
+    return false;
   }
 }
 
