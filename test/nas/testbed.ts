@@ -531,7 +531,8 @@ export async function bootTestbed(options: BootOptions = {}): Promise<Testbed> {
           `systemd.hostname=${spec.name}`, `zrd.pool=${spec.pool}`,
           // systemd gives a device 90 s to appear, then fails what needs it (the pool, hence sshd): on a machine
           // where other VMs load both cores, /dev/vdb was seen to take longer. The boot timeout is the real bound.
-          `systemd.default_device_timeout_sec=${Math.ceil(bootTimeoutMs / 1000)}`,
+          // (systemd 252 has no device-only setting: its device jobs take the default start timeout.)
+          `systemd.default_timeout_start_sec=${Math.ceil(bootTimeoutMs / 1000)}`,
         ].join(' ');
         const args = [
           '-name', spec.name,
