@@ -153,11 +153,25 @@ function namingTheFullPool(error: unknown, request: TransferRequest): unknown {
   );
 }
 
+/**
+ * A connection lost mid-stream (network down, a NAS rebooted) leaves a resumable receive (`zfs receive -s`): the
+ * runner's generic "check before retrying" is wrong here, the fix is the network and the next run resumes.
+ */
+function resumableAfterLostConnection(error: unknown): unknown {
+  if (!(error instanceof AppFailure) || error.code !== 'HOST_UNREACHABLE') return error;
+  return new AppFailure(
+    'HOST_UNREACHABLE',
+    error.message,
+    'Check the network between the NAS boxes (and this computer) and that both NAS are on, then run the task again: the transfer resumes where it stopped (zfs receive -s kept what arrived).',
+    error.appError.details,
+  );
+}
+
 export async function transferStream(request: TransferRequest): Promise<TransferResult> {
   try {
     return await transferStreamOnce(request);
   } catch (error) {
-    throw namingTheFullPool(error, request);
+    throw resumableAfterLostConnection(namingTheFullPool(error, request));
   }
 }
 

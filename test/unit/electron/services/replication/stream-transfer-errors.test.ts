@@ -51,6 +51,15 @@ describe('transferStream errors', () => {
     expect(error.message).toBe('root@nas-b:22: pool "small" is out of space (receiving small/replica/docs).');
   });
 
+  it('a connection lost mid-stream keeps its message and says the next run resumes', async () => {
+    const lost = new AppFailure('HOST_UNREACHABLE', 'Lost the connection to root@nas-b:22 while running "zfs receive".', 'The command may or may not have completed: check before retrying.', { command: 'zfs receive' });
+    const error = (await transferStream(request({ kind: 'relay' }, side('root@nas-a:22', finished), side('root@nas-b:22', async () => { throw lost; }))).catch((e: unknown) => e)) as AppFailure;
+    expect(error.code).toBe('HOST_UNREACHABLE');
+    expect(error.message).toBe(lost.message);
+    expect(error.appError.hint).toMatch(/network.*resumes/);
+    expect(error.appError.details).toMatchObject({ command: 'zfs receive' });
+  });
+
   it('other errors pass through unchanged', async () => {
     const refused = new AppFailure('PERMISSION_DENIED', 'root@nas-b:22: permission denied.');
     const error = await transferStream(request({ kind: 'relay' }, side('root@nas-a:22', finished), side('root@nas-b:22', async () => { throw refused; }))).catch((e: unknown) => e);
