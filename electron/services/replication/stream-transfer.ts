@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
-import { AppFailure } from '../../../shared/result.ts';
+import { AppFailure, type ErrorDetails } from '../../../shared/result.ts';
 import { buildCommandLine, type CommandRunner } from '../ssh/command-runner.ts';
 import { nasToNasSshArgv } from '../ssh/key-exchange.ts';
 import { remoteArgv, type Privilege } from '../ssh/ssh-command-runner.ts';
@@ -163,7 +163,7 @@ function resumableAfterLostConnection(error: unknown): unknown {
     'HOST_UNREACHABLE',
     error.message,
     'Check the network between the NAS boxes (and this computer) and that both NAS are on, then run the task again: the transfer resumes where it stopped (zfs receive -s kept what arrived).',
-    error.appError.details,
+    error.appError.details as ErrorDetails<'HOST_UNREACHABLE'>,
   );
 }
 
