@@ -174,7 +174,7 @@ export function DatasetsView({ connectionId, initialFilter = '' }: { connectionI
             />
           </div>
           <p className="muted table-summary" aria-live="polite">
-            {listing ? `${plural(listing.datasets.length, 'dataset')} on ${plural(listing.pools.length, 'pool')}` : ''}
+            {listing?.at ? `${plural(listing.datasets.length, 'dataset')} on ${plural(listing.pools.length, 'pool')}` : 'Loading…'}
             {active ? ` · ${active.name}${active.mountpoint ? ` mounted at ${active.mountpoint}` : ''}` : ''}
           </p>
         </>

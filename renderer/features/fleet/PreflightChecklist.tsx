@@ -110,8 +110,9 @@ export function PreflightChecklist({ connection, run, onRerun, onEdit }: Preflig
     const check = checks.get(id);
     const live = run?.live[id];
     const state = run?.running ? stepState(live?.state) : stepState(check?.status ?? live?.state);
-    const detail = check?.detail ?? live?.detail;
     const fix = fixOf(check);
+    // The host-key panel shows the fingerprint itself: the step's sentence would repeat it.
+    const detail = id === 'host-key' && fix ? undefined : (check?.detail ?? live?.detail);
     return { id, title: titles[id], state, ...(detail ? { detail } : {}), ...(fix ? { fix } : {}) };
   });
 
