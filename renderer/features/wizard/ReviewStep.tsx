@@ -21,9 +21,9 @@ import { snapshotsKey, useWizard } from './wizard-store.ts';
 // with the safer choices beside it. Nothing is saved or changed until Save.
 
 const kindWords: Record<PlanKind, { label: string; tone: Tone }> = {
-  full: { label: 'Full send', tone: 'running' },
+  full: { label: 'Full send', tone: 'neutral' },
   incremental: { label: 'Incremental', tone: 'ok' },
-  resume: { label: 'Resume', tone: 'running' },
+  resume: { label: 'Resume', tone: 'neutral' },
   'up-to-date': { label: 'Up to date', tone: 'ok' },
   'nothing-to-send': { label: 'Nothing to send yet', tone: 'pending' },
   refused: { label: 'Destination diverged', tone: 'fail' },

@@ -87,7 +87,7 @@ function WizardForm_({ initial }: { initial: WizardForm }) {
   const nasName = (id: string) => connections.find((c) => c.id === id)?.name ?? '';
   const suggested = defaultTaskName(nasName(values.sourceConnectionId), values.sources ?? [], nasName(values.destinationConnectionId), destinationParentOf(values));
   useEffect(() => {
-    if (!nameEdited.current && suggested && form.getValues('name') !== suggested) form.setValue('name', suggested);
+    if (!nameEdited.current && suggested && form.getValues('name') !== suggested) form.setValue('name', suggested, { shouldValidate: Boolean(form.getFieldState('name').error) });
   }, [suggested, form]);
   useEffect(() => {
     const sub = form.watch((_, info) => {

@@ -33,6 +33,7 @@ async function shoot(page: Page, name: string): Promise<void> {
   const viewport = page.viewportSize()!;
   const height = await page.evaluate(() => {
     const content = document.querySelector('.content');
+    content?.scrollTo(0, 0);
     return content ? content.getBoundingClientRect().top + content.scrollHeight : document.body.scrollHeight;
   });
   await page.setViewportSize({ width: viewport.width, height: Math.min(4000, Math.max(viewport.height, Math.ceil(height) + 4)) });
