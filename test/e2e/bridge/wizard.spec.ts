@@ -59,8 +59,12 @@ async function expectAccessible(page: Page, what: string): Promise<void> {
 }
 
 async function openWizard(page: Page): Promise<void> {
-  await page.keyboard.press('Control+k');
-  await expect(page.getByTestId('command-palette')).toBeVisible();
+  // Right after goto the shell may not listen for the shortcut yet: wait for it, and press again until it opens.
+  await expect(page.getByRole('heading', { level: 1 })).toBeVisible({ timeout: 30_000 });
+  await expect(async () => {
+    if (!(await page.getByTestId('command-palette').isVisible())) await page.keyboard.press('Control+k');
+    await expect(page.getByTestId('command-palette')).toBeVisible({ timeout: 2_000 });
+  }).toPass({ timeout: 30_000 });
   await page.keyboard.type('New replication task');
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('wizard')).toBeVisible();
