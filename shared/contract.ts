@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import { DestructionOutcomeSchema, DestructionPlanSchema, DoctorReportSchema, PromoteReportSchema, RepairReportSchema, ReportErrorSchema, ResetReportSchema, RunReportSchema } from './replication-reports.ts';
-import type { Result } from './result.ts';
+import { AppErrorSchema, HostKeyInfoSchema, type Result } from './result.ts';
 import { NotificationSchema, UiCommandSchema } from './desktop-events.ts';
 import { ImportItemRefSchema, ImportPlanSchema, ImportResultSchema, PortableConfigSchema } from './portable-config.ts';
 import { RetentionDecisionSchema, RetentionRequestSchema } from './retention.ts';
 import { ConnectionInputSchema, ConnectionSchema, DatasetNameSchema, HostSchema, PortSchema, SettingsSchema } from './schemas.ts';
 import { PeriodicSnapshotTaskDraftSchema, PeriodicSnapshotTaskSchema, ReplicationTaskDraftSchema, ReplicationTaskSchema, RunRecordSchema, TaskStateSchema as StoredTaskStateSchema } from './task-schemas.ts';
+
+export { HostKeyInfoSchema };
 
 // The one contract between the renderer and the main process. Electron IPC, the preload bridge and the
 // loopback WebSocket bridge are all generated from these two tables: adding a verb here is the whole job
@@ -45,7 +47,6 @@ export const StoreStatusSchema = z.object({
 
 const ConnectionRef = z.object({ connectionId: z.string().uuid() }).strict();
 const TaskRef = z.object({ taskId: z.string().uuid() }).strict();
-export const HostKeyInfoSchema = z.object({ type: z.string(), sha256: z.string() });
 const Address = z.object({ host: HostSchema, port: PortSchema });
 
 // The zfs layer's rows (electron/services/zfs: pools.ts, datasets.ts, snapshots.ts) are exactly these types; a unit
@@ -136,8 +137,89 @@ export const PruneResultSchema = z.object({
   commands: z.array(z.string()),
 });
 
+export const LogLevelSchema = z.enum(['debug', 'info', 'warn', 'error']);
+
+export const TaskStateSchema = StoredTaskStateSchema;
+
 /** The key of an encrypt-on-destination task whose key is not stored: used for this call only, never kept. */
 const DestinationKey = z.string().min(1).max(1024);
+
+/** What a periodic snapshot task's run did: the snapshot taken, then the prune by its lifetime. */
+export const SnapshotRunResultSchema = z.object({ taskId: z.string(), taken: TakeSnapshotsResultSchema, pruned: PruneResultSchema });
+
+// Runs as objects (electron/services/runs/run-registry.ts): a run has an id from its start; its steps, progress,
+// log lines and result are events carrying that id, delivered to the clients subscribed to it (or to all runs).
+export const RunKindSchema = z.enum(['replication', 'repair', 'snapshot']);
+export type RunKind = z.output<typeof RunKindSchema>;
+export const RunStateSchema = z.enum(['running', 'finished', 'failed', 'refused', 'cancelled']);
+export type RunState = z.output<typeof RunStateSchema>;
+/** Where one dataset of a run is: planned, then pruning / destroying (confirmed) / sending / holding, then done or skipped. */
+export const DatasetStepSchema = z.enum(['planned', 'pruning', 'destroying', 'sending', 'holding', 'done', 'skipped', 'failed']);
+export type DatasetStep = z.output<typeof DatasetStepSchema>;
+export const RunProgressSchema = z.object({
+  dataset: z.string(),
+  bytesSent: z.number().nonnegative(),
+  bytesTotal: z.number().nonnegative().nullable(),
+  bytesPerSecond: z.number().nonnegative(),
+  etaSeconds: z.number().nonnegative().nullable(),
+});
+export type RunProgress = z.output<typeof RunProgressSchema>;
+export const RunDatasetSchema = z.object({
+  /** The source dataset (for a snapshot task: the dataset snapshotted). */
+  dataset: z.string(),
+  destination: z.string().nullable(),
+  step: DatasetStepSchema,
+  /** e.g. "incremental @a -> @b", "up to date". */
+  detail: z.string().nullable(),
+});
+export const RunInfoSchema = z.object({
+  runId: z.string().uuid(),
+  kind: RunKindSchema,
+  taskId: z.string(),
+  taskName: z.string(),
+  /** Who started it: "app", "bridge", "cli", "app (schedule)" for a scheduled run of the app, "daemon". */
+  by: z.string(),
+  dryRun: z.boolean(),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  state: RunStateSchema,
+  datasets: z.array(RunDatasetSchema),
+  /** The latest progress of the stream in flight. */
+  progress: RunProgressSchema.nullable(),
+  error: AppErrorSchema.nullable(),
+});
+export type RunInfo = z.output<typeof RunInfoSchema>;
+/** A finished run's report, by kind. */
+export const RunResultSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('replication'), report: RunReportSchema }),
+  z.object({ kind: z.literal('repair'), report: RepairReportSchema }),
+  z.object({ kind: z.literal('snapshot'), report: SnapshotRunResultSchema }),
+]);
+const RunRef = z.object({ runId: z.string().uuid() }).strict();
+/** Subscribe the calling window to the run's events (default true): no event of it is missed between start and subscribe. */
+const Subscribe = z.boolean().default(true);
+export const StartRunRequestSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('replication'), taskId: z.string().uuid(), dryRun: z.boolean().default(false), confirmation: z.string().optional(), destinationKey: DestinationKey.optional(), subscribe: Subscribe }).strict(),
+  /** Applies the repair a repairTask proposal listed: its confirmation is required. */
+  z.object({ kind: z.literal('repair'), taskId: z.string().uuid(), confirmation: z.string(), destinationKey: DestinationKey.optional(), subscribe: Subscribe }).strict(),
+  z.object({ kind: z.literal('snapshot'), taskId: z.string().uuid(), dryRun: z.boolean().default(false), subscribe: Subscribe }).strict(),
+]);
+/** Whole lines of a task's log file from a byte offset (electron/services/logs/task-log.ts). */
+export const TaskLogChunkSchema = z.object({
+  text: z.string(),
+  /** Where `text` starts in the current file. */
+  offset: z.number().int().nonnegative(),
+  /** Pass it back to read on (or to tail from). */
+  nextOffset: z.number().int().nonnegative(),
+  size: z.number().int().nonnegative(),
+  /** The file was rotated since the offset asked for: reading started again at its beginning. */
+  restarted: z.boolean(),
+});
+/** A replication or periodic snapshot task, by id. */
+const AnyTaskRef = z.object({ taskId: z.string().uuid() });
+
+/** A replication task as the wizard edits it: not saved yet (no id needed). */
+export const TaskDraftSchema = ReplicationTaskDraftSchema;
 
 // ---- Fleet screens (issue 13): pre-flight test, NAS status, app key removal ---------------------------------
 // Kept in one block: the verbs the fleet overview, the add/edit NAS dialog and the key setup need beyond the
@@ -333,7 +415,11 @@ export const verbs = {
   listSnapshots: verb(ConnectionRef.extend({ dataset: DatasetNameSchema, recursive: z.boolean().default(false) }), z.array(SnapshotSummarySchema), 'Snapshots and bookmarks of a dataset, oldest first.'),
 
   // Replication tasks.
-  listTasks: verb(Empty, z.array(z.object({ task: ReplicationTaskSchema, state: StoredTaskStateSchema, lastRun: RunRecordSchema.nullable() })), 'Replication tasks with their state and last run.'),
+  listTasks: verb(
+    Empty,
+    z.array(z.object({ task: ReplicationTaskSchema, state: StoredTaskStateSchema, activeRun: RunInfoSchema.nullable(), lastRun: RunRecordSchema.nullable() })),
+    'Replication tasks with their state, the run in progress and the last run.',
+  ),
   saveTask: verb(ReplicationTaskDraftSchema, ReplicationTaskSchema, 'Create a replication task, or update one when id is given.'),
   removeTask: verb(z.object({ id: z.string().uuid() }).strict(), z.object({ removed: z.boolean() }), 'Delete a task and its history (nothing on the NAS is touched).'),
   runTask: verb(
@@ -341,12 +427,40 @@ export const verbs = {
     RunReportSchema,
     'Run a task now (or plan it with dryRun). A diverged destination is refused until the returned confirmation is passed back. destinationKey: the key of an encrypt-on-destination task that does not store it (never stored or logged).',
   ),
-  cancelTask: verb(TaskRef, z.object({ cancelled: z.boolean() }), 'Stop a running task; the next run resumes the transfer.'),
+  cancelTask: verb(TaskRef, z.object({ cancelled: z.boolean() }), "Stop the task's run in progress; the next run resumes the transfer."),
   listRuns: verb(
     TaskRef.extend({ limit: z.number().int().min(1).max(10_000).optional() }),
     z.array(RunRecordSchema),
     'Run history of a task, oldest first (with limit: the newest `limit` runs). Up to 1000 runs are kept per task.',
   ),
+  planTask: verb(
+    z.object({ task: TaskDraftSchema, destinationKey: DestinationKey.optional() }).strict(),
+    RunReportSchema,
+    "Dry-run a draft task (the wizard's review): what the first run would send, create and destroy. Nothing is saved or changed.",
+  ),
+
+  // Runs as objects: start returns at once; events carry the run id.
+  startRun: verb(StartRunRequestSchema, RunInfoSchema, 'Start a replication, a confirmed repair or a periodic snapshot task; returns at once with the run id (events follow).'),
+  cancelRun: verb(RunRef, z.object({ cancelled: z.boolean() }), 'Stop a run; a replication resumes from where it stopped on its next run.'),
+  getRun: verb(RunRef, RunInfoSchema, 'A run in progress or recently finished.'),
+  listActiveRuns: verb(Empty, z.array(RunInfoSchema), 'Runs in progress (oldest first), then the recently finished ones (newest first).'),
+  subscribeRuns: verb(
+    z.object({ runId: z.string().uuid().optional() }).strict(),
+    z.object({ runs: z.array(RunInfoSchema) }),
+    "Receive this run's events (or every run's, without runId) in this window; returns their state now.",
+  ),
+  readTaskLog: verb(
+    AnyTaskRef.extend({ offset: z.number().int().nonnegative().default(0), maxBytes: z.number().int().min(1024).max(1024 * 1024).default(256 * 1024) }).strict(),
+    TaskLogChunkSchema.extend({ path: z.string() }),
+    "Whole lines of a task's log (replication or periodic snapshot task) from a byte offset; read on from nextOffset.",
+  ),
+  tailTaskLog: verb(
+    AnyTaskRef.extend({ offset: z.number().int().nonnegative().optional() }).strict(),
+    z.object({ offset: z.number().int().nonnegative() }),
+    "Follow a task's log in this window: taskLog events with each new line as any process (app, CLI, daemon) writes it. Without offset: from the end.",
+  ),
+  untailTaskLog: verb(AnyTaskRef.strict(), z.object({ stopped: z.boolean() }), 'Stop following a task\'s log.'),
+  unsubscribeRuns: verb(z.object({ runId: z.string().uuid().optional() }).strict(), z.object({ unsubscribed: z.boolean() }), 'Stop receiving that run\'s events (or the all-runs subscription).'),
 
   // Maintenance of a replication task (the CLI's doctor, repair, reset and promote).
   doctorTask: verb(TaskRef, DoctorReportSchema, 'Check ssh, privileges, versions, pools, read-only replicas, resume tokens, the common base, holds and the lock. Changes nothing.'),
@@ -368,7 +482,7 @@ export const verbs = {
   removeSnapshotTask: verb(z.object({ id: z.string().uuid() }).strict(), z.object({ removed: z.boolean() }), 'Delete a periodic snapshot task (its snapshots stay on the NAS).'),
   runSnapshotTask: verb(
     TaskRef.extend({ dryRun: z.boolean().default(false) }),
-    z.object({ taskId: z.string(), taken: TakeSnapshotsResultSchema, pruned: PruneResultSchema }),
+    SnapshotRunResultSchema,
     'Run a periodic snapshot task now: take its snapshot, then prune by its lifetime (or, dryRun, say what that would do).',
   ),
   pruneSnapshotTask: verb(
@@ -404,11 +518,9 @@ export const verbs = {
   ...snapshotScreenVerbs,
 } as const;
 
-export const LogLevelSchema = z.enum(['debug', 'info', 'warn', 'error']);
-
-export const TaskStateSchema = StoredTaskStateSchema;
 
 export const events = {
+  /** Application messages (not a run's: those are runLog). */
   log: z.object({
     at: z.string(),
     level: LogLevelSchema,
@@ -416,23 +528,26 @@ export const events = {
     message: z.string(),
     taskId: z.string().optional(),
   }),
-  progress: z.object({
-    taskId: z.string(),
-    dataset: z.string(),
-    bytesSent: z.number().nonnegative(),
-    bytesTotal: z.number().nonnegative().nullable(),
-    bytesPerSecond: z.number().nonnegative(),
-    etaSeconds: z.number().nonnegative().nullable(),
-  }),
+  /** A task's state changed (every window: task lists). */
   status: z.object({
     taskId: z.string(),
     state: TaskStateSchema,
+    runId: z.string().optional(),
     detail: z.string().optional(),
   }),
   connectionsChanged: z.object({ connections: z.array(ConnectionSchema) }),
   /** One step of a guided key exchange (a checklist in the UI). */
   keyExchangeStep: z.object({ connectionId: z.string(), step: z.string(), status: z.enum(['running', 'done', 'failed']), detail: z.string().optional() }),
   settingsChanged: SettingsSchema,
+  // Run events: only to the clients subscribed to the run, or to all runs (subscribeRuns).
+  runStarted: z.object({ run: RunInfoSchema }),
+  runStep: RunDatasetSchema.extend({ runId: z.string(), taskId: z.string() }),
+  runProgress: RunProgressSchema.extend({ runId: z.string(), taskId: z.string() }),
+  runLog: z.object({ runId: z.string(), taskId: z.string(), at: z.string(), level: LogLevelSchema, message: z.string() }),
+  /** result: the run's report; null when the run failed before it could write one. */
+  runFinished: z.object({ run: RunInfoSchema, result: RunResultSchema.nullable() }),
+  /** New lines of a task's log file, to the client that tails it (tailTaskLog) only. */
+  taskLog: TaskLogChunkSchema.extend({ taskId: z.string() }),
   /** Something the user should hear about (electron/services/desktop/notifications.ts): a native notification in Electron, a toast in the window. */
   notification: NotificationSchema,
   /** A menu item, shortcut, tray item or notification click asks the window to do something (the command palette's commands). */
@@ -464,15 +579,45 @@ export function isEventName(name: unknown): name is EventName {
 
 /** IPC channel names; prefixed so our handlers never collide with Electron's or a library's. */
 export const verbChannel = (name: VerbName) => `zrd:verb:${name}`;
+
+/** Events that belong to one run: delivered only to its subscribers (or all-runs subscribers). */
+export const runEventNames = ['runStarted', 'runStep', 'runProgress', 'runLog', 'runFinished'] as const satisfies readonly EventName[];
+export type RunEventName = (typeof runEventNames)[number];
+export function isRunEventName(name: EventName): name is RunEventName {
+  return (runEventNames as readonly string[]).includes(name);
+}
+/** The run an event belongs to; null for the others. */
+export function runIdOfEvent(name: EventName, payload: unknown): string | null {
+  if (!isRunEventName(name)) return null;
+  const p = payload as { runId?: string; run?: { runId: string } };
+  return p.run?.runId ?? p.runId ?? null;
+}
 export const eventChannel = (name: EventName) => `zrd:event:${name}`;
 
 export type EventListener<E extends EventName> = (payload: EventPayload<E>) => void;
+
+/**
+ * Whether the UI can reach its backend. Electron's IPC is always online; the browser's WebSocket may drop:
+ * 'connecting' at first (no bar yet), 'offline' when it was lost or cannot connect (the shell shows a bar, with
+ * when it tries again), 'online' once (re)connected.
+ */
+export interface TransportState {
+  status: 'connecting' | 'online' | 'offline';
+  /** When the status last changed. */
+  since: string;
+  /** Offline: the next attempt, in ms from `since`-ish (the bar can count down). */
+  reconnectInMs: number | null;
+  /** Offline: why, in words ("closed", "could not connect"). */
+  reason: string | null;
+}
 
 /** window.api, as the preload exposes it and as the WebSocket client imitates it. */
 export type Api = {
   [K in VerbName]: (request: VerbRequest<K>) => Promise<Result<VerbResponse<K>>>;
 } & {
   on<E extends EventName>(event: E, listener: EventListener<E>): () => void;
+  /** Called at once with the current state, then on each change; returns unsubscribe. */
+  onTransportState(listener: (state: TransportState) => void): () => void;
 };
 
 /** Messages of the loopback WebSocket bridge. */

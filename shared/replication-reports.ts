@@ -1,18 +1,14 @@
 import { z } from 'zod';
-import { appErrorCodes } from './result.ts';
+import { DestructionChangeSchema, DestructionPlanSchema, DestructiveOperationSchema } from './destruction-plan.ts';
+import { AppErrorSchema } from './result.ts';
 
 // What the replication engine, its planner and the task maintenance verbs report: ONE definition, as zod schemas.
 // The services build these objects through their z.infer types, the contract (shared/contract.ts) uses the same
 // schemas as its responses, and the UI reads them. Strict objects: a field the schema does not name is an error
 // (the dispatcher checks every response), so the shape cannot drift between the engine and the screens.
 
-/** An AppError carried inside a report (shared/result.ts), as plain data. */
-export const ReportErrorSchema = z.strictObject({
-  code: z.enum(appErrorCodes),
-  message: z.string(),
-  hint: z.string().optional(),
-  details: z.record(z.string(), z.unknown()).optional(),
-});
+/** An AppError carried inside a report (shared/result.ts): its details typed by its code. */
+export const ReportErrorSchema = AppErrorSchema;
 
 // ---- the planner ------------------------------------------------------------------------------------------
 
@@ -51,81 +47,19 @@ export const RefusalSchema = z.strictObject({
 });
 export type Refusal = z.infer<typeof RefusalSchema>;
 
-// ---- destruction: planned, listed, confirmed and re-checked as one object ---------------------------------
-
-/** One thing an operation destroys, identified by its GUID (a name can be reused; a GUID cannot). */
-export const DestructionItemSchema = z.strictObject({
-  kind: z.enum(['filesystem', 'volume', 'snapshot', 'bookmark', 'written-data']),
-  /** Full name (pool/a, pool/a@s, pool/a#b); for written-data, the dataset whose unsnapshotted writes are discarded. */
-  name: z.string(),
-  /** Decimal GUID; for written-data, the dataset's. */
-  guid: z.string(),
-  /** `used` of a dataset or snapshot, the `written` bytes of written-data; null for bookmarks. */
-  bytes: z.number().nullable(),
-  /** In words, what it is or why it matters: "not on the source", "held by …", "since @s1". */
-  note: z.string().nullable(),
-});
-export type DestructionItem = z.infer<typeof DestructionItemSchema>;
-
-const operationFields = {
-  /** Everything the command destroys, descendants included. */
-  items: z.array(DestructionItemSchema),
-  /** The command as it will run (shell-quoted). */
-  command: z.string(),
-};
-
-/** One destructive command and exactly what it destroys. */
-export const DestructiveOperationSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('destroy-dataset'), dataset: z.string(), ...operationFields }),
-  /** Short names, all of `dataset`: one atomic `zfs destroy dataset@a,b`. */
-  z.strictObject({ kind: z.literal('destroy-snapshots'), dataset: z.string(), snapshots: z.array(z.string()), ...operationFields }),
-  z.strictObject({ kind: z.literal('rollback'), to: z.string(), ...operationFields }),
-]);
-export type DestructiveOperation = z.infer<typeof DestructiveOperationSchema>;
-
-/**
- * Everything one action destroys on one NAS, as one object: the operations with their items, and a digest bound to
- * the purpose, the task, the connection and every item's GUID. A confirmation is that digest; right before acting,
- * the destination is listed again and any difference refuses the action (nothing that was not listed goes).
- */
-export const DestructionPlanSchema = z.strictObject({
-  purpose: z.enum(['divergence', 'prune', 'destroy-snapshots', 'rollback', 'destroy-dataset']),
-  /** The replication or periodic snapshot task it belongs to; null for an admin's own action on a snapshot screen. */
-  taskId: z.string().nullable(),
-  /** The saved connection of the NAS it acts on. */
-  connectionId: z.string(),
-  /** For messages: "root@nas-b:22". */
-  host: z.string(),
-  operations: z.array(DestructiveOperationSchema),
-  /** Snapshots asked for that cannot go, and why (held, or a task's common base); not part of any operation. */
-  refused: z.array(z.strictObject({ name: z.string(), reason: z.string() })),
-  /** The space `zfs destroy -nv` says the snapshot destroys free; null when not measured. */
-  reclaimBytes: z.number().nullable(),
-  /** What a confirmation must carry. */
-  digest: z.string(),
-});
-export type DestructionPlan = z.infer<typeof DestructionPlanSchema>;
-
-/** A difference between a confirmed plan and the NAS right before acting. */
-export const DestructionChangeSchema = z.strictObject({
-  change: z.enum(['added', 'removed', 'changed']),
-  /** The item as it is now (added, changed) or as it was listed (removed). */
-  item: DestructionItemSchema,
-  /** changed: the item as it was listed. */
-  was: DestructionItemSchema.nullable(),
-});
-export type DestructionChange = z.infer<typeof DestructionChangeSchema>;
-
-/** What a destruction did: the names zfs reported destroyed, in its order. */
-export const DestructionOutcomeSchema = z.strictObject({
-  destroyed: z.array(z.string()),
-  /** Bytes zfs said the snapshot destroys freed; null when it did not say (datasets, rollbacks). */
-  reclaimBytes: z.number().nullable(),
-  commands: z.array(z.string()),
-  /** Policy prunes only: listed items that changed before acting and were left alone. */
-  skipped: z.array(DestructionChangeSchema),
-});
-export type DestructionOutcome = z.infer<typeof DestructionOutcomeSchema>;
+// ---- destruction: planned, listed, confirmed and re-checked as one object (shared/destruction-plan.ts) ------
+export {
+  DestructionChangeSchema,
+  DestructionItemSchema,
+  DestructionOutcomeSchema,
+  DestructionPlanSchema,
+  DestructiveOperationSchema,
+  type DestructionChange,
+  type DestructionItem,
+  type DestructionOutcome,
+  type DestructionPlan,
+  type DestructiveOperation,
+} from './destruction-plan.ts';
 
 /** One dataset's plan: what its run sends (or why it sends nothing, or why it refuses). */
 export const ReplicationPlanSchema = z.discriminatedUnion('status', [

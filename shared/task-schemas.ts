@@ -234,6 +234,8 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 }
 
 export interface FieldIssue {
+  /** Where, as zod reports it (["sources", 0, "name"]): the UI marks the field in place. */
+  path: (string | number)[];
   /** Where, e.g. "sources[0].name". */
   field: string;
   /** The sentence, which quotes the value where it is shown (never for secrets). */
@@ -251,7 +253,8 @@ export function fieldIssues(error: z.ZodError, input: unknown): FieldIssue[] {
     const value = typeof found === 'string' && found.length > 200 ? `${found.slice(0, 200)}...` : found;
     // Zod's own messages ("expected string, received number") do not say what was there; ours quote it already.
     const shown = issue.code !== 'custom' && !secret && found !== undefined && (typeof found !== 'object' || found === null) ? ` (found ${quoteName(String(found))})` : '';
-    return { field, message: `${issue.message}${shown}`, ...(secret || found === undefined ? {} : { value }) };
+    const path = issue.path.filter((part): part is string | number => typeof part !== 'symbol');
+    return { path, field, message: `${issue.message}${shown}`, ...(secret || found === undefined ? {} : { value }) };
   });
 }
 

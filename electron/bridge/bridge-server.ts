@@ -9,6 +9,7 @@ import { bridgeProtocol, bridgeTokenPrefix, type BridgeClientMessage, type Bridg
 import { contentSecurityPolicy, headerOnlyDirectives } from '../../shared/content-security-policy.ts';
 import { toAppError, type Result } from '../../shared/result.ts';
 import type { Core } from '../services/core.ts';
+import type { EventClient } from '../services/events/event-hub.ts';
 import { LaunchCodes } from './launch-codes.ts';
 import { writeLauncherFile, type LauncherFile } from './launcher-file.ts';
 import { openStaticFile, rendererRoot } from './static-files.ts';
@@ -22,8 +23,8 @@ import { openStaticFile, rendererRoot } from './static-files.ts';
 // connection that sends an oversized or malformed frame is dropped, and everyone else carries on.
 
 export interface BridgeOptions {
-  /** The verbs (through the dispatcher) and the events the bridge carries. */
-  core: Pick<Core, 'call' | 'bus'>;
+  /** The verbs (through the dispatcher) and the event clients (one per connection) the bridge carries. */
+  core: Pick<Core, 'call' | 'connectClient'>;
   /** The built renderer (index.html and assets). */
   rendererDir: string;
   /** 0 (default) picks a free port. */
@@ -226,10 +227,10 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
     });
   };
 
-  const answer = async (ws: WebSocket, message: BridgeClientMessage) => {
+  const answer = async (ws: WebSocket, client: EventClient, message: BridgeClientMessage) => {
     let result: Result<unknown>;
     try {
-      result = await options.core.call(message.verb, message.request);
+      result = await options.core.call(message.verb, message.request, { client });
     } catch (error) {
       result = { ok: false, error: toAppError(error) };
     }
@@ -237,20 +238,19 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
   };
 
   sockets.on('connection', (ws: WebSocket) => {
+    // This connection's events: app events, and the runs and log tails it subscribed to.
+    const client = options.core.connectClient((event, payload) => send(ws, { event, payload }));
+    ws.once('close', () => client.close());
     // ws closes the connection itself on a protocol error (oversized, invalid UTF-8, unmasked, reserved bits,
     // unknown opcode, bad close code) and reports it here; without this listener the error would end the process.
     ws.on('error', () => undefined);
     ws.on('message', (data, isBinary) => {
       const message = parseClientMessage(data, isBinary);
       if (!message) return void ws.close(1003, 'Malformed message');
-      void answer(ws, message);
+      void answer(ws, client, message);
     });
   });
   sockets.on('error', () => undefined);
-
-  const unsubscribe = options.core.bus.subscribe((event, payload) => {
-    for (const client of sockets.clients) send(client, { event, payload });
-  });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -277,7 +277,6 @@ export async function startBridge(options: BridgeOptions): Promise<RunningBridge
       return launcher;
     },
     close: async () => {
-      unsubscribe();
       codes.clear();
       for (const launcher of launchers) launcher.remove();
       for (const client of sockets.clients) client.terminate();

@@ -3,10 +3,11 @@ import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import type { VerbName, VerbRequest, VerbResponse } from '../../shared/contract.ts';
 import { AppFailure, toAppError, type AppError } from '../../shared/result.ts';
-import { createCore, type Core } from '../services/core.ts';
+import type { Core } from '../services/core.ts';
 import { appVersion } from '../services/runtime-versions.ts';
 import { existingConfigDirProblem } from '../services/store/config-dir.ts';
 import { openConfStore } from '../services/store/open-conf-store.ts';
+import { packageRoot } from './package-root.ts';
 
 // What every CLI command shares: exit codes, error printing, the one core per process (the same createCore as the
 // app and the bridge; every command goes through its verbs), and the terminal (prompts, stdin) behind an interface
@@ -46,17 +47,25 @@ export async function invoke<K extends VerbName>(core: Core, verb: K, request: V
   return result.value as VerbResponse<K>;
 }
 
-/** The CLI's one core, built on first use (`list` and `log` need none). `by` says who starts runs ("cli", "daemon"). */
-export function coreOpener(configDir: string, store: ReturnType<typeof openConfStore>, by = 'cli'): { get(): Core; dispose(): Promise<void> } {
+/**
+ * The CLI's one core (the same createCore as the app and the bridge), loaded and built on first use: `list`, `log`
+ * and `watch` need none, and skip loading the engine, ssh and the logger (a CLI start is paid by every cron run).
+ * `by` says who starts runs ("cli", "daemon").
+ */
+export function coreOpener(configDir: string, store: ReturnType<typeof openConfStore>, by = 'cli'): { get(): Promise<Core>; dispose(): Promise<void> } {
   let core: Core | null = null;
   return {
-    get: () =>
-      (core ??= createCore({
+    get: async () => {
+      if (core) return core;
+      const { createCore } = await import('../services/core.ts');
+      core ??= createCore({
         store,
         configDir,
         by,
-        versions: { app: appVersion(path.join(import.meta.dirname, '..', '..', 'package.json')), node: process.versions.node, electron: null, chrome: null, platform: process.platform, transport: 'cli' },
-      })),
+        versions: { app: appVersion(path.join(packageRoot(), 'package.json')), node: process.versions.node, electron: null, chrome: null, platform: process.platform, transport: 'cli' },
+      });
+      return core;
+    },
     dispose: async () => {
       await core?.dispose();
     },
@@ -121,15 +130,15 @@ export interface CliEnvironment {
    * The core over this settings folder. `create`: make the folder when it does not exist (commands that write
    * settings, like `connection add` and `import`); otherwise a missing folder is an error (exit 2) naming it.
    */
-  openCore(options?: { create?: boolean; by?: string }): Core;
+  openCore(options?: { create?: boolean; by?: string }): Promise<Core>;
 }
 
 export function cliEnvironment(configDir: string, io: CliIo = processIo()): CliEnvironment & { dispose(): Promise<void> } {
-  let opened: { get(): Core; dispose(): Promise<void> } | null = null;
+  let opened: { get(): Promise<Core>; dispose(): Promise<void> } | null = null;
   return {
     configDir,
     io,
-    openCore(options = {}) {
+    async openCore(options = {}) {
       if (opened) return opened.get();
       if (!options.create) {
         const problem = existingConfigDirProblem(configDir);

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // zfs-replication: the replication engine and the app's own settings file from a terminal, for cron and
 // headless use. Verbs follow OviOS retadm where they overlap. Quiet unless something fails (cron mails output).
-import { existsSync, readFileSync, statSync, watch as watchFile } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatBytes } from '../../shared/format-bytes.ts';
@@ -11,28 +11,29 @@ import type { Core } from '../services/core.ts';
 import type { RunReport } from '../services/replication/replication-engine.ts';
 import { existingConfigDirProblem, resolveConfigDir } from '../services/store/config-dir.ts';
 import { openConfStore } from '../services/store/open-conf-store.ts';
-import { taskLogPath } from '../services/tasks/task-runs.ts';
+import { TaskLog } from '../services/logs/task-log.ts';
 import { changeWords } from '../services/zfs/destruction.ts';
 import { liveTaskStatuses } from '../services/tasks/task-status.ts';
 import { cliEnvironment, coreOpener, exitCodeOf, exitCodes, invoke, printError, type CliEnvironment, type Output } from './cli-support.ts';
-import { exportCommand, importCommand } from './commands/config-file.ts';
-import { connectionCommand } from './commands/connection.ts';
-import { daemonCommand, scheduleCommand } from './commands/daemon.ts';
-import { monitorCommand } from './commands/monitor.ts';
-import { snapshotTaskCommand, taskCommand } from './commands/task.ts';
 
 export { exitCodes } from './cli-support.ts';
 
-/** Command groups with their own options (electron/cli/commands): dispatched before the verbs below parse theirs. */
-const commandGroups: Record<string, (argv: string[], env: CliEnvironment) => Promise<number>> = {
-  connection: connectionCommand,
-  task: taskCommand,
-  'snapshot-task': snapshotTaskCommand,
-  export: exportCommand,
-  import: importCommand,
-  daemon: daemonCommand,
-  schedule: scheduleCommand,
+type CommandGroup = (argv: string[], env: CliEnvironment) => Promise<number>;
+
+/**
+ * Command groups with their own options (electron/cli/commands): dispatched before the verbs below parse theirs.
+ * Each is loaded when it is used, like the core: a cron `status` does not pay for loading `connection`.
+ */
+const commandGroups: Record<string, () => Promise<CommandGroup>> = {
+  connection: async () => (await import('./commands/connection.ts')).connectionCommand,
+  task: async () => (await import('./commands/task.ts')).taskCommand,
+  'snapshot-task': async () => (await import('./commands/task.ts')).snapshotTaskCommand,
+  export: async () => (await import('./commands/config-file.ts')).exportCommand,
+  import: async () => (await import('./commands/config-file.ts')).importCommand,
+  daemon: async () => (await import('./commands/daemon.ts')).daemonCommand,
+  schedule: async () => (await import('./commands/daemon.ts')).scheduleCommand,
 };
+const monitorGroup = async (): Promise<CommandGroup> => (await import('./commands/monitor.ts')).monitorCommand;
 
 const usage = `usage: zfs-replication <verb> [options]
 
@@ -189,12 +190,13 @@ async function maintenance(verb: string, target: string | undefined, context: Ma
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const group = argv[0] === undefined ? undefined : commandGroups[argv[0]];
+  // `status --monitor` is the monitor command (its own options).
   const monitor = argv[0] === 'status' && argv.includes('--monitor');
-  if (group || monitor) {
+  const load = monitor ? monitorGroup : argv[0] !== undefined && Object.hasOwn(commandGroups, argv[0]) ? commandGroups[argv[0]] : undefined;
+  if (load) {
     const env = cliEnvironment(resolveConfigDir());
     try {
-      return monitor ? await monitorCommand(argv.slice(1), env) : await group!(argv.slice(1), env);
+      return await (await load())(argv.slice(1), env);
     } finally {
       await env.dispose();
     }
@@ -245,7 +247,7 @@ export async function main(argv: string[]): Promise<number> {
     return appError.code === 'STORE_CORRUPT' ? exitCodes.usage : exitCodeOf(appError);
   }
   for (const message of store.warnings) console.error(`warning: ${message}`);
-  const logDir = path.join(configDir, 'logs');
+  const taskLog = new TaskLog(path.join(configDir, 'logs'));
   const core = coreOpener(configDir, store);
 
   try {
@@ -271,7 +273,8 @@ export async function main(argv: string[]): Promise<number> {
       case 'status': {
         const tasks = target ? [store.getTask(target)] : store.listTasks();
         // The history knows finished runs only: a run in progress elsewhere (the app, cron) shows in the lock on its source NAS.
-        const statuses = await liveTaskStatuses(store, tasks, (id) => core.get().nas.runner(id));
+        const { nas } = await core.get();
+        const statuses = await liveTaskStatuses(store, tasks, (id) => nas.runner(id));
         const rows = statuses.map((s) => {
           const last = s.lastRun;
           return {
@@ -298,30 +301,26 @@ export async function main(argv: string[]): Promise<number> {
         return rows.some((r) => r.state === 'FAILED') ? exitCodes.failed : exitCodes.ok;
       }
       case 'log': {
+        // The rotated files first (oldest first), then the current one.
         const task = store.getTask(target!);
-        const file = taskLogPath(logDir, task.id);
-        if (existsSync(file)) process.stdout.write(readFileSync(file, 'utf8'));
+        for (const file of taskLog.files(task.id).reverse()) process.stdout.write(readFileSync(file, 'utf8'));
         return exitCodes.ok;
       }
       case 'watch': {
+        // Lines appear as the run writes them, whoever runs it (this machine's app, the daemon, another CLI).
         const task = store.getTask(target!);
-        const file = taskLogPath(logDir, task.id);
-        let offset = existsSync(file) ? statSync(file).size : 0;
+        const file = taskLog.path(task.id);
         console.log(`watching ${task.name} (${file}); Ctrl-C to stop`);
-        const show = () => {
-          if (!existsSync(file)) return;
-          const size = statSync(file).size;
-          if (size < offset) offset = 0;
-          if (size > offset) {
-            process.stdout.write(readFileSync(file).subarray(offset, size).toString('utf8'));
-            offset = size;
-          }
-        };
-        const watcher = watchFile(path.dirname(file), () => show());
-        const timer = setInterval(show, 1000);
-        await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
-        watcher.close();
-        clearInterval(timer);
+        const from = taskLog.read(task.id, Number.MAX_SAFE_INTEGER, 1024).size;
+        const stop = taskLog.follow(task.id, from, (chunk) => {
+          if (chunk.restarted) console.log('(the log was rotated: following the new file)');
+          process.stdout.write(chunk.text);
+        });
+        await new Promise<void>((resolve) => {
+          process.once('SIGINT', () => resolve());
+          process.once('SIGTERM', () => resolve());
+        });
+        stop();
         return exitCodes.ok;
       }
       case 'init':
@@ -330,15 +329,15 @@ export async function main(argv: string[]): Promise<number> {
         const controller = new AbortController();
         process.once('SIGINT', () => controller.abort());
         process.once('SIGTERM', () => controller.abort());
-        const { runs, bus } = core.get();
+        const { runs, bus } = await core.get();
         const task = store.getTask(target!);
         const unsubscribe = bus.subscribe((name, payload) => {
           if (!output.verbose || output.json) return;
-          if (name === 'log') {
-            const event = payload as EventPayload<'log'>;
+          if (name === 'runLog') {
+            const event = payload as EventPayload<'runLog'>;
             if (event.taskId === task.id) console.log(event.message);
-          } else if (name === 'progress') {
-            const event = payload as EventPayload<'progress'>;
+          } else if (name === 'runProgress') {
+            const event = payload as EventPayload<'runProgress'>;
             if (event.taskId === task.id) {
               process.stderr.write(`\r${event.dataset}: ${formatBytes(event.bytesSent)}${event.bytesTotal ? ` of ${formatBytes(event.bytesTotal)}` : ''} at ${formatBytes(event.bytesPerSecond)}/s${event.etaSeconds !== null ? `, ${Math.round(event.etaSeconds)} s left` : ''}   `);
             }
@@ -361,7 +360,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'promote':
       case 'snapshot':
       case 'prune':
-        return await maintenance(verb, target, { core: core.get(), output, dryRun: values['dry-run'], ...(values.confirm ? { confirmation: values.confirm } : {}) });
+        return await maintenance(verb, target, { core: await core.get(), output, dryRun: values['dry-run'], ...(values.confirm ? { confirmation: values.confirm } : {}) });
       default:
         console.error(`unknown verb "${verb}"\n\n${usage}`);
         return exitCodes.usage;

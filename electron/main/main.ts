@@ -1,8 +1,9 @@
 import path from 'node:path';
-import { app, BrowserWindow, ipcMain, nativeTheme, safeStorage, session, shell, type WebFrameMain } from 'electron';
+import { app, BrowserWindow, ipcMain, nativeTheme, safeStorage, session, shell, type WebContents, type WebFrameMain } from 'electron';
 import { eventChannel, verbChannel, verbNames } from '../../shared/contract.ts';
 import { fail } from '../../shared/result.ts';
 import { createCore, type Core } from '../services/core.ts';
+import type { EventClient } from '../services/events/event-hub.ts';
 import { openAppStore, type AppStore } from '../services/store/app-store.ts';
 import type { SecretSealer } from '../services/store/secrets.ts';
 import { startsHidden } from '../services/desktop/desktop-lifecycle.ts';
@@ -119,16 +120,32 @@ if (!app.requestSingleInstanceLock()) {
 
     coreForQuit = core;
     void core.scheduler.start();
+    // One event client per window: app events go to every window, a run's events only to the windows that
+    // subscribed to it (or to all runs), a log tail only to the window that follows it.
+    const clients = new Map<number, EventClient>();
+    const clientOf = (contents: WebContents): EventClient => {
+      let client = clients.get(contents.id);
+      if (!client) {
+        const created = core.connectClient((name, payload) => {
+          if (!contents.isDestroyed()) contents.send(eventChannel(name), payload);
+        });
+        clients.set(contents.id, created);
+        contents.once('destroyed', () => {
+          created.close();
+          clients.delete(contents.id);
+        });
+        client = created;
+      }
+      return client;
+    };
+    app.on('browser-window-created', (_event, window) => void clientOf(window.webContents));
     for (const verb of verbNames) {
       ipcMain.handle(verbChannel(verb), (event, request: unknown) =>
         isTrustedFrame(event.senderFrame)
-          ? core.call(verb, request)
+          ? core.call(verb, request, { client: clientOf(event.sender) })
           : fail('FORBIDDEN', 'This page is not allowed to control the app.', 'Only the app window itself may call the backend.'),
       );
     }
-    core.bus.subscribe((name, payload) => {
-      for (const window of BrowserWindow.getAllWindows()) window.webContents.send(eventChannel(name), payload);
-    });
 
     // The tray, menu, notifications, close to tray and start at login: electron/main/desktop.ts.
     const hidden = startsHidden(process.argv, true);

@@ -17,4 +17,10 @@ api.on = (event: unknown, listener: (payload: unknown) => void) => {
   };
 };
 
+// IPC to the main process cannot drop while the window exists: always online.
+api.onTransportState = (listener: (state: unknown) => void) => {
+  listener({ status: 'online', since: new Date().toISOString(), reconnectInMs: null, reason: null });
+  return () => undefined;
+};
+
 contextBridge.exposeInMainWorld('api', api);

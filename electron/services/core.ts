@@ -2,12 +2,13 @@ import path from 'node:path';
 import type { VersionInfo } from '../../shared/contract.ts';
 import type { Connection, Settings } from '../../shared/schemas.ts';
 import { EventBus } from './events/event-bus.ts';
-import type { EngineEvent } from './replication/replication-engine.ts';
+import { EventHub, type EventClient, type EventSender } from './events/event-hub.ts';
 import { appHandlers } from './handlers/app.ts';
 import { connectionHandlers } from './handlers/connections.ts';
 import type { CoreContext } from './handlers/context.ts';
 import { datasetHandlers } from './handlers/datasets.ts';
 import { fleetHandlers } from './handlers/fleet.ts';
+import { logHandlers } from './handlers/logs.ts';
 import { maintenanceHandlers } from './handlers/maintenance.ts';
 import { portabilityHandlers } from './handlers/portability.ts';
 import { schedulerHandlers } from './handlers/scheduler.ts';
@@ -16,7 +17,10 @@ import { snapshotTaskHandlers } from './handlers/snapshot-tasks.ts';
 import { snapshotHandlers } from './handlers/snapshots.ts';
 import { sshHandlers } from './handlers/ssh.ts';
 import { taskHandlers } from './handlers/tasks.ts';
-import { dispatch, type Handlers } from './rpc/dispatcher.ts';
+import { openAppLog, type AppLog } from './logs/app-log.ts';
+import { TaskLog } from './logs/task-log.ts';
+import { dispatch, noCaller, type Caller, type Handlers } from './rpc/dispatcher.ts';
+import { RunRegistry } from './runs/run-registry.ts';
 import { SchedulerLock, describeHolder } from './schedules/scheduler-lock.ts';
 import { fileLastTickStore } from './schedules/last-tick.ts';
 import { TaskScheduler, describeMissedTimes, type ScheduledRun } from './schedules/task-scheduler.ts';
@@ -24,8 +28,9 @@ import type { CommandRunner } from './ssh/command-runner.ts';
 import { createSshServices, type SshServices } from './ssh/ssh-services.ts';
 import { hostKeyTrustFromStore } from './ssh/store-host-key-trust.ts';
 import type { AppStore } from './store/app-store.ts';
+import { FileCapabilityCache } from './tasks/capability-cache.ts';
 import { NasRegistry } from './tasks/nas-registry.ts';
-import { TaskRuns, appendTaskLogLine } from './tasks/task-runs.ts';
+import { TaskRuns } from './tasks/task-runs.ts';
 
 // The composition root: the Electron main process, the loopback bridge and the CLI each build exactly one core
 // with createCore() and reach the domain only through it (verbs through `call`/`handlers`, events through `bus`).
@@ -42,17 +47,30 @@ export interface CoreOptions {
   onSettingsChanged?: (settings: Settings) => void;
   /** Where a saved connection's commands run; default the pooled SSH runner. Tests pass scripted runners here. */
   runnerFor?: (connection: Connection) => CommandRunner;
+  /** Keep each NAS's capability probe on disk between processes (default true; see capability-cache.ts). */
+  capabilityCache?: boolean;
+  /** Default: <configDir>/logs/app.log, written as `by`. */
+  appLog?: AppLog;
 }
 
 export interface Core {
   handlers: Handlers;
-  /** A verb through the dispatcher: the request and the response checked against the contract, errors as a Result. */
-  call(verb: string, request: unknown): ReturnType<typeof dispatch>;
+  /**
+   * A verb through the dispatcher: the request and the response checked against the contract, errors as a Result.
+   * `caller`: the transport client it comes from (its run subscriptions and log tails); none for the CLI.
+   */
+  call(verb: string, request: unknown, caller?: Caller): ReturnType<typeof dispatch>;
+  /** Every event, unfiltered (the CLI, tests). Transports connect clients instead. */
   bus: EventBus;
+  /** A transport client (a window, a bridge WebSocket): gets app events, and run events it subscribed to. */
+  connectClient(send: EventSender): EventClient;
   store: AppStore;
   ssh: SshServices;
   nas: NasRegistry;
   runs: TaskRuns;
+  taskLog: TaskLog;
+  /** The application log (pino, JSON lines): app messages, every remote command, unexpected errors. */
+  appLog: AppLog;
   /** Runs scheduled replication and snapshot tasks; started by the host process (Electron main, the bridge, the daemon). */
   scheduler: TaskScheduler;
   /** Closes pooled SSH connections and stops running tasks. */
@@ -63,8 +81,11 @@ export function createCore(options: CoreOptions): Core {
   const { store } = options;
   const by = options.by ?? 'app';
   const bus = new EventBus();
-  const log: CoreContext['log'] = (level, message, taskId) =>
+  const appLog = options.appLog ?? openAppLog(path.join(options.configDir, 'logs'), { program: by });
+  const log: CoreContext['log'] = (level, message, taskId) => {
+    appLog[level](message, taskId ? { taskId } : {});
     bus.emit('log', { at: new Date().toISOString(), level, source: taskId ? 'task' : 'app', message, ...(taskId ? { taskId } : {}) });
+  };
 
   const ssh = createSshServices({
     configDir: options.configDir,
@@ -76,16 +97,24 @@ export function createCore(options: CoreOptions): Core {
       return own === undefined ? undefined : own * 1000;
     },
     log: (entry) => {
+      // Commands are in the app log through `record`; connection events are worth a line there and in the UI.
       if (entry.level !== 'debug') log(entry.level, entry.message);
     },
+    record: (entry) => appLog.command(entry),
   });
-  const nas = new NasRegistry(store, options.runnerFor ? { runnerFor: options.runnerFor } : ssh);
-  const engineEvent = (taskId: string, event: EngineEvent) => {
-    if (event.kind === 'log') log(event.level, event.message, taskId);
-    else if (event.kind === 'progress') bus.emit('progress', { taskId, dataset: event.dataset, bytesSent: event.bytesSent, bytesTotal: event.bytesTotal, bytesPerSecond: event.bytesPerSecond, etaSeconds: event.etaSeconds });
-    else if (event.kind === 'state') bus.emit('status', { taskId, state: 'RUNNING', detail: event.state });
-  };
-  const runs = new TaskRuns({ store, nas, logDir: path.join(options.configDir, 'logs'), onEvent: engineEvent });
+  const capabilityCache = options.capabilityCache === false ? null : new FileCapabilityCache(options.configDir);
+  const nas = new NasRegistry(store, options.runnerFor ? { runnerFor: options.runnerFor } : ssh, capabilityCache);
+  const hub = new EventHub(bus);
+  const registry = new RunRegistry({
+    emit: (event) => {
+      // The app log keeps each run's start and end (its lines are in the task's own log).
+      if (event.name === 'runStarted') appLog.info(`Run ${event.payload.run.runId} of "${event.payload.run.taskName}" started by ${event.payload.run.by}.`, { event: 'run', run: event.payload.run });
+      if (event.name === 'runFinished') appLog.info(`Run ${event.payload.run.runId} of "${event.payload.run.taskName}": ${event.payload.run.state}.`, { event: 'run', run: event.payload.run });
+      bus.emit(event.name, event.payload as never);
+    },
+  });
+  const taskLog = new TaskLog(path.join(options.configDir, 'logs'));
+  const runs = new TaskRuns({ store, nas, registry, taskLog, onStatus: (status) => bus.emit('status', status) });
 
   const ctx: CoreContext = {
     store,
@@ -93,10 +122,11 @@ export function createCore(options: CoreOptions): Core {
     ssh,
     nas,
     runs,
+    taskLog,
     versions: options.versions,
     by,
     log,
-    engineDeps: (taskId) => ({ nas: (id) => nas.nas(id), by, emit: (event) => engineEvent(taskId, event) }),
+    engineDeps: () => ({ nas: (id) => nas.nas(id), by }),
     connection: (id) => store.getConnection(id),
     onSettingsChanged: options.onSettingsChanged,
   };
@@ -113,21 +143,23 @@ export function createCore(options: CoreOptions): Core {
     ...fleetHandlers(ctx),
     ...portabilityHandlers(ctx),
     ...schedulerHandlers(ctx, () => scheduler),
+    ...logHandlers(ctx),
   };
 
-  const logDir = path.join(options.configDir, 'logs');
+  // Who a scheduled run says started it: "app (schedule)", "bridge (schedule)"; the daemon runs nothing else.
+  const scheduledBy = by === 'daemon' ? by : `${by} (schedule)`;
   const scheduler = new TaskScheduler({
     jobs: () => [
       ...store.listTasks().map((task) => ({
         key: `replication:${task.id}`,
         schedule: task.schedule,
-        run: async ({ missed }: ScheduledRun) => {
+        run: ({ missed }: ScheduledRun) => {
           // A catch-up says so in the task's log, before the run's own lines.
           if (missed) {
             log('info', `${task.name}: ${describeMissedTimes(missed)}`, task.id);
-            await appendTaskLogLine(logDir, task.id, 'info', describeMissedTimes(missed));
+            taskLog.append(task.id, 'info', describeMissedTimes(missed));
           }
-          return handlers.runTask({ taskId: task.id, dryRun: false }) as Promise<unknown>;
+          return runs.startReplication(task.id, { by: scheduledBy }).done;
         },
       })),
       ...store.listSnapshotTasks().map((task) => ({
@@ -135,7 +167,7 @@ export function createCore(options: CoreOptions): Core {
         schedule: task.schedule,
         run: ({ missed }: ScheduledRun) => {
           if (missed) log('info', `Periodic snapshots of ${task.dataset}: ${describeMissedTimes(missed)}`);
-          return handlers.runSnapshotTask({ taskId: task.id, dryRun: false }) as Promise<unknown>;
+          return runs.startSnapshot(task.id, { by: scheduledBy }).done;
         },
       })),
     ],
@@ -152,16 +184,21 @@ export function createCore(options: CoreOptions): Core {
   store.onWarning((message) => log('warn', message));
   return {
     handlers,
-    call: (verb, request) => dispatch(handlers, verb, request),
+    call: (verb, request, caller = noCaller) => dispatch(handlers, verb, request, caller, (where, error) => appLog.failure(where, error)),
     bus,
+    connectClient: (send) => hub.connect(send),
     store,
     ssh,
     nas,
     runs,
+    taskLog,
+    appLog,
     scheduler,
     dispose: async () => {
       await scheduler.stop();
-      for (const task of store.listTasks()) runs.cancel(task.id);
+      // Runs stop (a transfer stays resumable) and write their reports before the connections close.
+      await registry.dispose();
+      hub.dispose();
       await ssh.closeAll();
     },
   };

@@ -9,35 +9,25 @@ export interface ConfirmItem {
   detail?: string;
 }
 
-interface PlanItem {
-  kind?: string;
-  name?: string;
-  bytes?: number | null;
-  note?: string | null;
-}
-
 /**
- * What a CONFIRMATION_REQUIRED error says would go, whichever operation raised it: a destruction plan (details.plan
- * with operations and their items, shared/replication-reports.ts), a run's wouldLose lines, a repair's actions.
+ * What a CONFIRMATION_REQUIRED error says would go, whichever operation raised it (typed by shared/result.ts): every
+ * item of its destruction plan with kind, size and why; without a plan, the names it destroys and its actions (a
+ * run's refusal carries what it would lose as its actions, a repair its steps).
  */
 export function confirmationItemsOf(error: AppError): { items: ConfirmItem[]; confirmation: string | null; host: string | null; reclaimBytes: number | null } {
-  const details = error.details ?? {};
-  const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
-  const plan = typeof details.plan === 'object' && details.plan !== null ? (details.plan as Record<string, unknown>) : {};
-  const operations = Array.isArray(plan.operations) ? (plan.operations as { items?: PlanItem[] }[]) : [];
-  const planItems: ConfirmItem[] = operations.flatMap((op) =>
-    (op.items ?? []).map((item) => ({
-      label: item.name ?? '?',
-      detail: [item.kind === 'written-data' ? 'data written since the last snapshot' : item.kind, typeof item.bytes === 'number' ? formatBytes(item.bytes) : null, item.note].filter(Boolean).join(', '),
+  if (error.code !== 'CONFIRMATION_REQUIRED') return { items: [], confirmation: null, host: null, reclaimBytes: null };
+  const { plan, destroys, actions } = error.details;
+  const planItems: ConfirmItem[] = (plan?.operations ?? []).flatMap((op) =>
+    op.items.map((item) => ({
+      label: item.name,
+      detail: [item.kind === 'written-data' ? 'data written since the last snapshot' : item.kind, item.bytes !== null ? formatBytes(item.bytes) : null, item.note].filter(Boolean).join(', '),
     })),
   );
-  const items = planItems.length > 0 ? planItems : [...strings(details.wouldLose), ...strings(details.actions), ...strings(plan.destroys)].map((label) => ({ label }));
-  const confirmation = typeof details.confirmation === 'string' ? details.confirmation : typeof plan.digest === 'string' ? plan.digest : null;
+  const items = planItems.length > 0 ? planItems : [...new Set([...destroys, ...actions])].map((label) => ({ label }));
   return {
     items,
-    confirmation,
-    host: typeof plan.host === 'string' ? plan.host : null,
-    reclaimBytes: typeof plan.reclaimBytes === 'number' ? plan.reclaimBytes : null,
+    confirmation: error.details.confirmation ?? plan?.digest ?? null,
+    host: plan?.host ?? null,
+    reclaimBytes: plan?.reclaimBytes ?? error.details.reclaimBytes ?? null,
   };
 }
-

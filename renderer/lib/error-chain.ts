@@ -87,7 +87,8 @@ export function forCodes(codes: readonly AppError['code'][], handle: ErrorHandle
  * lines of zod's pretty text ("✖ message\n  → at port").
  */
 export function fieldIssuesOfError(error: AppError): FieldIssue[] {
-  const issues = error.details?.issues;
+  // Checked item by item: the error may come from an older main process or a hand-built Result.
+  const issues: unknown = error.code === 'INVALID_REQUEST' ? error.details?.issues : undefined;
   if (Array.isArray(issues)) {
     return issues.flatMap((issue: unknown) => {
       if (typeof issue !== 'object' || issue === null) return [];

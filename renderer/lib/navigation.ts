@@ -7,7 +7,10 @@ import { create } from 'zustand';
 export type Route =
   | { view: 'fleet' }
   | { view: 'datasets'; connectionId?: string; filter?: string }
-  | { view: 'tasks' }
+  /** taskId: the dashboard shows that task; runId: and that run, live (the wizard's "Save and run now" opens it). */
+  | { view: 'tasks'; taskId?: string; runId?: string }
+  /** The replication task wizard: open it with openWizard() (features/wizard/open-wizard.ts), which prepares it. */
+  | { view: 'wizard' }
   | { view: 'snapshots'; tab?: 'list' | 'tasks' | 'retention'; connectionId?: string; dataset?: string; taskId?: string }
   | { view: 'schedule' }
   | { view: 'settings' };

@@ -168,7 +168,7 @@ describe('resume', () => {
     await freshSource(name, 'zfs create -o compression=off "$D" && head -c 1048576 /dev/urandom > "/$D/data.bin" && zfs snapshot "$D@s1"');
     const { task, report } = await interruptedRun(name);
     expect(report.result).toBe('FAILED');
-    expect(report.error?.details?.resumable).toBe(true);
+    expect(report.error?.resumable).toBe(true);
     expect(report.error?.hint).toContain('resumes');
     expect(await propertyOf(b(), replica, 'receive_resume_token')).toMatch(/^1-/);
 

@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { AppFailure } from '../../shared/result.ts';
+import { AppFailure, stderrOf } from '../../shared/result.ts';
 import { connectSsh } from '../../electron/services/ssh/ssh-connect.ts';
 import { resolveCredentials } from '../../electron/services/ssh/ssh-credentials.ts';
 import { DirectCommandRunner } from '../../electron/services/ssh/ssh-command-runner.ts';
@@ -60,7 +60,7 @@ describe('host keys', () => {
     const runner = app.services.runnerFor(connection);
     const failure = await expectFailure(runner.run(['true']), 'HOST_KEY_UNCONFIRMED');
     const probed = await app.services.probeHostKey(nasA.host, nasA.port);
-    expect(failure.appError.details).toEqual({ type: probed.type, sha256: probed.sha256 });
+    expect(failure.appError.details).toEqual({ via: 'app', host: nasA.host, port: nasA.port, connectionId: connection.id, presented: { type: probed.type, sha256: probed.sha256 } });
     expect(app.trust.get(connection.id)).toBeNull();
     // A confirmation of some other fingerprint pins nothing.
     await expectFailure(app.services.confirmHostKey(connection, 'SHA256:notTheRightOne'), 'HOST_KEY_MISMATCH');
@@ -111,7 +111,8 @@ describe('privilege', () => {
     await app.pin(connection);
     const failure = await expectFailure(app.services.runnerFor(connection).run(['zfs', 'list', '-H', '-o', 'name', 'tank']), 'SUDO_PASSWORD_REQUIRED');
     expect(failure.appError.hint).toContain('sudopw ALL=(ALL) NOPASSWD: /usr/sbin/zfs, /usr/sbin/zpool');
-    report(`sudo password prompt for sudopw: ${String(failure.appError.details?.stderr)}`);
+    expect(failure.appError.details).toMatchObject({ username: 'sudopw', sudoersLine: 'sudopw ALL=(ALL) NOPASSWD: /usr/sbin/zfs, /usr/sbin/zpool' });
+    report(`sudo password prompt for sudopw: ${stderrOf(failure)}`);
   });
 
   it('delegate runs zfs without sudo', async () => {
@@ -307,7 +308,8 @@ describe('changed host key', () => {
     try {
       app.services.pool.close(connection.id);
       const failure = await expectFailure(runner.run(['true']), 'HOST_KEY_MISMATCH');
-      const details = failure.appError.details as { expected: { sha256: string }; presented: { sha256: string } };
+      const details = failure.appError.details as { host: string; expected: { sha256: string }; presented: { sha256: string } };
+      expect(details).toMatchObject({ via: 'app', host: expect.any(String) });
       expect(details.expected.sha256).toBe(before.sha256);
       expect(details.presented.sha256).not.toBe(before.sha256);
       expect(failure.message).toContain(before.sha256);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { AppFailure } from '../../shared/result.ts';
+import { AppFailure, stderrOf } from '../../shared/result.ts';
 import { nasToNasSshArgv, type KeyExchangeStep } from '../../electron/services/ssh/key-exchange.ts';
 import { sshOk, type TestbedInfo } from '../nas/testbed.ts';
 import { connectionTo, sshApp, vmNamed, type SshApp } from './support/ssh-app.ts';
@@ -122,7 +122,8 @@ describe('NAS <-> NAS trust', () => {
     // Without the known_hosts line, strict checking refuses nas-b: mapped from OpenSSH's own message.
     const refused = await runnerA.run([...nasToNasSshArgv('admin', { host: 'nas-b', port: 22 }), 'true'], { privileged: false }).catch((e: unknown) => e);
     expect(refused).toMatchObject({ code: 'HOST_KEY_UNCONFIRMED' });
-    report(`ssh a->b after removal: ${String((refused as AppFailure).appError.details?.stderr)}`);
+    expect((refused as AppFailure).appError.details).toMatchObject({ via: 'nas', host: 'nas-b', presented: null });
+    report(`ssh a->b after removal: ${stderrOf(refused as AppFailure)}`);
     // The reverse direction is untouched.
     expect((await runnerB.run([...nasToNasSshArgv('admin', { host: 'nas-a', port: 22 }), 'true'], { privileged: false })).exitCode).toBe(0);
     expect(await app.services.removeNasToNasTrust(b, a, { removeGeneratedSourceKey: true })).toEqual({ authorizedKeysRemoved: 1, knownHostsRemoved: 1, sourceKeyRemoved: true });

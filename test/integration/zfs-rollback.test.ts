@@ -48,7 +48,8 @@ describe.each<TestUser>(['root', 'admin'])('rollback as %s', (user) => {
     const refused = await executeConfirmedDestruction({ host, connectionId }, plan, undefined).then(() => null, (e: unknown) => e);
     expect(refused).toBeInstanceOf(AppFailure);
     expect((refused as AppFailure).code).toBe('CONFIRMATION_REQUIRED');
-    expect((refused as AppFailure).appError.details?.plan).toEqual(plan);
+    const details = (refused as AppFailure).appError.details;
+    expect(details && 'plan' in details ? details.plan : undefined).toEqual(plan);
 
     // Stale: a snapshot taken after the plan was shown would go too; the confirmed plan does not cover it.
     await createSnapshots(host, { snapshots: [`${dataset}@three`] });

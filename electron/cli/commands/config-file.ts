@@ -55,7 +55,7 @@ export async function exportCommand(argv: string[], env: CliEnvironment): Promis
   const [file] = parsed.positionals;
   const output: Output = { json: parsed.values.json, verbose: false };
   return withErrors(output, io, async () => {
-    const core = env.openCore();
+    const core = await env.openCore();
     const document = await invoke(core, 'exportConfig', {});
     const text = `${JSON.stringify(document, null, 2)}\n`;
     if (file === undefined || file === '-') {
@@ -109,7 +109,7 @@ export async function importCommand(argv: string[], env: CliEnvironment): Promis
     }
     const document = checked.data;
     // The settings folder may be new: an import into an empty installation is how a machine is set up.
-    const core = env.openCore({ create: true });
+    const core = await env.openCore({ create: true });
     const plan = await invoke(core, 'planImport', { document });
     const conflicts = plan.items.filter((item) => item.status === 'conflict');
     const replace = values['replace-all']

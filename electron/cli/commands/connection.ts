@@ -192,7 +192,7 @@ export async function connectionCommand(argv: string[], env: CliEnvironment): Pr
   const [first, second] = positionals as [string, string];
 
   return withErrors(output, io, async () => {
-    const core = env.openCore({ create: command === 'add' });
+    const core = await env.openCore({ create: command === 'add' });
     switch (command) {
       case 'list': {
         const connections = await invoke(core, 'listConnections', {});

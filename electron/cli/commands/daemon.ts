@@ -10,6 +10,7 @@ import type { Core } from '../../services/core.ts';
 import { SchedulerLock, describeHolder } from '../../services/schedules/scheduler-lock.ts';
 import { crontabLine, serviceUnitText, systemctlCommands, systemdRunning, unitPath, type DaemonCommand } from '../../services/schedules/service-unit.ts';
 import { exitCodes, invoke, usageError, withErrors, type CliEnvironment, type CliIo, type Output } from '../cli-support.ts';
+import { packageRoot } from '../package-root.ts';
 
 // `zfs-replication daemon`: the schedules without a UI, through the same core and scheduler as the app (one
 // scheduler per settings folder: a daemon started while the app runs the schedules stands by, and takes over when
@@ -36,7 +37,7 @@ commands:
   pause | resume                  stop / start scheduled runs in whichever process runs them (runs by hand still work)`;
 
 /** One line per message (a remote command's full script is for --verbose). */
-function logLine(event: EventPayload<'log'>, verbose: boolean): string {
+function logLine(event: Pick<EventPayload<'log'>, 'at' | 'level' | 'message'>, verbose: boolean): string {
   const lines = event.message.split('\n');
   const message = verbose || lines.length === 1 ? event.message : `${lines[0]} … ${lines.at(-1)}`;
   return `${event.at} ${event.level.toUpperCase().padEnd(5)} ${message}`;
@@ -61,9 +62,15 @@ export async function daemonCommand(argv: string[], env: CliEnvironment): Promis
   }
   const output: Output = { json: false, verbose: values.verbose };
   return withErrors(output, io, async () => {
-    const core = env.openCore({ by: 'daemon' });
+    const core = await env.openCore({ by: 'daemon' });
     // The app log's messages (scheduler, runs started and ended, errors) on stdout: journald or the cron log keep them.
+    // A run's own lines (runLog) too when --verbose, and its errors always.
     const unsubscribe = core.bus.subscribe((name, payload) => {
+      if (name === 'runLog') {
+        const event = payload as EventPayload<'runLog'>;
+        if (values.verbose || event.level === 'error') io.out(logLine(event, values.verbose));
+        return;
+      }
       if (name !== 'log') return;
       const event = payload as EventPayload<'log'>;
       if (event.taskId && !values.verbose && event.level !== 'error' && !event.message.includes('Catch-up')) return;
@@ -126,7 +133,7 @@ async function runUntilSignalled(core: Core, io: CliIo): Promise<number> {
 
 /** How this installation's CLI is started: this Node and bin/zfs-replication.mjs. */
 export function daemonCommandLine(configDir: string): DaemonCommand {
-  return { node: process.execPath, script: path.resolve(import.meta.dirname, '..', '..', '..', 'bin', 'zfs-replication.mjs'), configDir };
+  return { node: process.execPath, script: path.join(packageRoot(), 'bin', 'zfs-replication.mjs'), configDir };
 }
 
 export interface ScheduleSystem {
@@ -203,7 +210,7 @@ export async function scheduleCommand(argv: string[], env: CliEnvironment, syste
         return exitCodes.ok;
       }
       case 'status': {
-        const core = env.openCore();
+        const core = await env.openCore();
         const status = await invoke(core, 'schedulerStatus', {});
         // This process runs no scheduler: the one that does says who it is in the settings folder.
         const lockHolder = status.holder ?? new SchedulerLock(core.store.configDir, { program: 'cli' }).holder();
@@ -223,7 +230,7 @@ export async function scheduleCommand(argv: string[], env: CliEnvironment, syste
       }
       case 'pause':
       case 'resume': {
-        const core = env.openCore();
+        const core = await env.openCore();
         const settings = await invoke(core, 'updateSettings', { schedulesPaused: command === 'pause' });
         io.out(settings.schedulesPaused ? 'schedules paused: no scheduled run starts until "zfs-replication schedule resume" (runs by hand still work)' : 'schedules resumed (times missed while paused are not made up)');
         return exitCodes.ok;
@@ -242,10 +249,10 @@ interface InstallOptions {
   cron: boolean;
 }
 
-function installSchedule(env: CliEnvironment, system: ScheduleSystem, options: InstallOptions): number {
+async function installSchedule(env: CliEnvironment, system: ScheduleSystem, options: InstallOptions): Promise<number> {
   const { io } = env;
   // The daemon refuses a settings folder that does not exist: check now rather than in a unit that fails later.
-  env.openCore();
+  await env.openCore();
   const command = daemonCommandLine(env.configDir);
   if (options.cron || (!options.print && !system.systemdRunning())) {
     if (!options.cron) io.err('systemd is not running here: add this line to your crontab (crontab -e) instead; it runs what is due every minute.');

@@ -64,7 +64,7 @@ export async function monitorCommand(argv: string[], env: CliEnvironment, now: (
     thresholds.graceMs = grace;
   }
   try {
-    const core = env.openCore();
+    const core = await env.openCore();
     const listed = await invoke(core, 'listTasks', {});
     const wanted = positionals.map((p) => p.toLowerCase());
     const missing = wanted.filter((name) => !listed.some((t) => t.task.name.toLowerCase() === name || t.task.id === name));

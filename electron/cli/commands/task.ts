@@ -346,7 +346,7 @@ export async function taskCommand(argv: string[], env: CliEnvironment): Promise<
   const [reference] = positionals;
 
   return withErrors(output, io, async () => {
-    const core = env.openCore();
+    const core = await env.openCore();
     const connections = await invoke(core, 'listConnections', {});
     const resolver = connectionResolver(connections);
     switch (command) {
@@ -458,7 +458,7 @@ export async function snapshotTaskCommand(argv: string[], env: CliEnvironment): 
   const [reference] = positionals;
 
   return withErrors(output, io, async () => {
-    const core = env.openCore();
+    const core = await env.openCore();
     const connections = await invoke(core, 'listConnections', {});
     const resolver = connectionResolver(connections);
     switch (command) {

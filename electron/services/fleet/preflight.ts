@@ -166,7 +166,7 @@ export async function runPreflight(connection: Connection, deps: PreflightDeps):
         code: 'HOST_KEY_MISMATCH',
         message: `The host key of ${endpoint} has changed: ${connection.hostKey.type} ${connection.hostKey.sha256} was confirmed, the NAS now presents ${key.type} ${key.sha256}. The connection is blocked.`,
         hint: 'A NAS reinstall or an sshd key regeneration changes the key, but so does a man-in-the-middle attack. Check the new fingerprint on the NAS console; only if it matches, trust the new key.',
-        details: { host: endpoint, expected: { type: connection.hostKey.type, sha256: connection.hostKey.sha256 }, presented },
+        details: { via: 'app', host: connection.host, port: connection.port, connectionId: connection.id, expected: { type: connection.hostKey.type, sha256: connection.hostKey.sha256 }, presented },
       };
       return failed('host-key', error, { commands: compare });
     }

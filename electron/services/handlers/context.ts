@@ -1,6 +1,7 @@
 import type { VersionInfo } from '../../../shared/contract.ts';
 import type { Connection, Settings } from '../../../shared/schemas.ts';
 import type { EventBus } from '../events/event-bus.ts';
+import type { TaskLog } from '../logs/task-log.ts';
 import type { EngineDeps } from '../replication/replication-engine.ts';
 import type { Handlers } from '../rpc/dispatcher.ts';
 import type { SshServices } from '../ssh/ssh-services.ts';
@@ -15,6 +16,7 @@ export interface CoreContext {
   ssh: SshServices;
   nas: NasRegistry;
   runs: TaskRuns;
+  taskLog: TaskLog;
   versions: VersionInfo;
   /** Who starts runs from this process: "app" (Electron), "bridge" or "cli". */
   by: string;

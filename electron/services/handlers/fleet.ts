@@ -67,7 +67,7 @@ export function fleetHandlers(ctx: CoreContext): HandlerGroup<FleetVerb> {
         } catch (error) {
           throw mapConnectionError(error, { label: `${connection.username}@${endpoint}`, host: connection.host, port: connection.port, username: connection.username, connectTimeoutMs: timeoutMs });
         }
-        throw hostKeyUnconfirmedFailure(endpoint, await ssh.probeHostKey(connection.host, connection.port));
+        throw hostKeyUnconfirmedFailure({ host: connection.host, port: connection.port, connectionId, label: endpoint }, await ssh.probeHostKey(connection.host, connection.port));
       }
       const host = await nas.host(connectionId);
       const started = performance.now();

@@ -1,28 +1,24 @@
-import type { PruneResultSchema } from '../../../shared/contract.ts';
-import type { z } from 'zod';
-import { pruneSnapshots, type PruneResult } from '../snapshots/periodic-snapshots.ts';
-import { runSnapshotTask } from '../tasks/snapshot-task-runs.ts';
+import { pruneSnapshots } from '../snapshots/periodic-snapshots.ts';
+import { plainPruneResult } from '../tasks/snapshot-task-runs.ts';
 import type { CoreContext, HandlerGroup } from './context.ts';
-
-/** A prune result is plain data already (shared/retention.ts decides; times are epoch milliseconds). */
-function plainPruneResult(result: PruneResult): z.output<typeof PruneResultSchema> {
-  return result;
-}
 
 type SnapshotTaskVerbs = 'listSnapshotTasks' | 'saveSnapshotTask' | 'removeSnapshotTask' | 'runSnapshotTask' | 'pruneSnapshotTask';
 
-/** Periodic snapshot tasks: saved, run now, pruned by their lifetime. */
+/** Periodic snapshot tasks: saved, run now (a run object, waited for here), pruned by their lifetime. */
 export function snapshotTaskHandlers(ctx: CoreContext): HandlerGroup<SnapshotTaskVerbs> {
-  const { store, nas } = ctx;
+  const { store, nas, runs } = ctx;
   return {
     listSnapshotTasks: () => store.listSnapshotTasks(),
     saveSnapshotTask: (input) => store.saveSnapshotTask(input),
-    removeSnapshotTask: ({ id }) => ({ removed: store.removeSnapshotTask(id) }),
+    removeSnapshotTask: ({ id }) => {
+      runs.cancel(id);
+      return { removed: store.removeSnapshotTask(id) };
+    },
     runSnapshotTask: async ({ taskId, dryRun }) => {
-      // The replication tasks tell the prune what they have not sent yet.
-      const { taken, pruned } = await runSnapshotTask(store.getSnapshotTask(taskId), nas, { dryRun, replicationTasks: store.listTasks() });
-      if (!dryRun) ctx.log('info', `Periodic snapshot ${taken.snapshots.join(', ')}${pruned.destroyed.length > 0 ? `; pruned ${pruned.destroyed.join(', ')}` : ''}.`);
-      return { taskId, taken, pruned: plainPruneResult(pruned) };
+      // The run passes the replication tasks to the prune: it keeps what they have not sent yet.
+      const result = await runs.startSnapshot(taskId, { by: ctx.by, dryRun }).done;
+      if (!dryRun) ctx.log('info', `Periodic snapshot ${result.taken.snapshots.join(', ')}${result.pruned.destroyed.length > 0 ? `; pruned ${result.pruned.destroyed.join(', ')}` : ''}.`);
+      return result;
     },
     pruneSnapshotTask: async ({ taskId, dryRun }) => {
       const task = store.getSnapshotTask(taskId);

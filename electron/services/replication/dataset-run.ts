@@ -1,5 +1,6 @@
-import type { DestructionPlan, RunRefusal, RunReport } from '../../../shared/replication-reports.ts';
-import { AppFailure } from '../../../shared/result.ts';
+import type { DatasetStep } from '../../../shared/contract.ts';
+import type { DestructionPlan, ReplicationPlan, RunRefusal, RunReport } from '../../../shared/replication-reports.ts';
+import { AppFailure, stderrOf } from '../../../shared/result.ts';
 import type { ReplicationTask } from '../../../shared/task-schemas.ts';
 import { changeWords, executeOperations, itemWords } from '../zfs/destruction.ts';
 import { settleHolds } from '../zfs/operations.ts';
@@ -39,22 +40,46 @@ export interface PreparedRun {
   shared: { connection: Promise<DirectConnection> | null; reported: boolean };
 }
 
+/** Tells the run's subscribers where one dataset is (runStep events): the dashboard's per-dataset rows. */
+export function emitStep(run: Pick<PreparedRun, 'emit'>, w: PlannedDataset, step: DatasetStep, detail: string | null = null): void {
+  run.emit({ kind: 'step', dataset: w.report.source, destination: w.report.destination, step, detail });
+}
+
 export async function replicateDataset(run: PreparedRun, w: PlannedDataset): Promise<void> {
   await abortUnresumable(run, w);
   await pruneExpired(run, w);
   const plan = w.report.plan;
   if (plan.status !== 'ready') {
     run.log('info', `${w.report.source} -> ${w.report.destination}: ${plan.status === 'up-to-date' ? 'up to date' : plan.status === 'nothing-to-send' ? plan.reason : plan.status}.`);
+    emitStep(run, w, 'skipped', planSummary(plan));
     return;
   }
   // A replica destroyed with the one above it is sent again in full: its old base's hold on the source goes too.
   const startBase = plan.base ?? w.supersededBase ?? null;
-  run.emit({ kind: 'state', state: plan.base === null ? 'running_full' : 'running_inc' });
   await resolveDivergence(run, w);
+  emitStep(run, w, 'sending', planSummary(w.report.plan));
   await sendSteps(run, w);
   run.report.bytesSent += w.report.bytesSent;
   run.report.snapshotsSent += w.report.snapshotsSent;
   await moveHolds(run, w, startBase);
+  emitStep(run, w, 'done', `${w.report.snapshotsSent} snapshot(s), ${w.report.bytesSent} bytes`);
+}
+
+/** A plan in a few words, for a dataset's step: "full @s1", "incremental @a -> @b (3 streams)", "up to date". */
+export function planSummary(plan: ReplicationPlan): string {
+  switch (plan.status) {
+    case 'ready': {
+      const first = plan.steps[0];
+      const what = first?.kind === 'full' ? `full @${first.snapshot}` : first?.kind === 'resume' ? 'resume the interrupted transfer' : `incremental @${plan.base ?? ''} -> @${plan.newest}`;
+      return plan.steps.length > 1 ? `${what} (${plan.steps.length} streams)` : what;
+    }
+    case 'up-to-date':
+      return 'up to date';
+    case 'nothing-to-send':
+      return plan.reason;
+    case 'refused':
+      return `refused: ${plan.refusal.divergence.map((d) => d.reason).join(', ')}`;
+  }
 }
 
 async function abortUnresumable(run: PreparedRun, w: PlannedDataset): Promise<void> {
@@ -67,6 +92,7 @@ async function abortUnresumable(run: PreparedRun, w: PlannedDataset): Promise<vo
 async function pruneExpired(run: PreparedRun, w: PlannedDataset): Promise<void> {
   const prune = w.report.destruction.find((op) => op.kind === 'destroy-snapshots');
   if (!prune || !run.prunePlan) return;
+  emitStep(run, w, 'pruning', `${w.report.prune.length} expired snapshot(s)`);
   run.log('info', `Pruning ${w.report.prune.length} expired snapshot(s) of ${w.report.destination}: ${w.report.prune.join(', ')}.`);
   const outcome = await executeOperations(run.destination.host, run.prunePlan, [prune], { call: run.call, onChange: 'skip-changed' });
   if (outcome.skipped.length > 0) run.log('warn', `Left alone (changed since the plan): ${outcome.skipped.map(changeWords).join('; ')}.`);
@@ -81,6 +107,7 @@ async function pruneExpired(run: PreparedRun, w: PlannedDataset): Promise<void> 
 async function resolveDivergence(run: PreparedRun, w: PlannedDataset): Promise<void> {
   const resolution = w.report.destruction.find((op) => op.kind !== 'destroy-snapshots');
   if (w.report.plan.status !== 'ready' || !w.report.plan.destructive || !resolution || !run.refusal) return;
+  emitStep(run, w, 'destroying', resolution.items.map((i) => i.name).join('; '));
   run.log('warn', `Confirmed: ${resolution.command}; this destroys ${resolution.items.map(itemWords).join('; ')}.`);
   const outcome = await executeOperations(run.destination.host, run.refusal.destruction, [resolution], { call: run.call, releaseTag: holdTagOf(run.task.id) });
   run.log('info', `Destroyed on ${run.destination.label}: ${outcome.destroyed.join(', ')}.`);
@@ -182,7 +209,7 @@ async function sendSteps(run: PreparedRun, w: PlannedDataset): Promise<void> {
   }
 }
 
-const isUnresumable = (error: unknown) => error instanceof AppFailure && unresumablePattern.test(`${error.message}\n${String(error.appError.details?.['stderr'] ?? '')}`);
+const isUnresumable = (error: unknown) => error instanceof AppFailure && unresumablePattern.test(`${error.message}\n${stderrOf(error)}`);
 
 /**
  * Hold the new common pair so no prune breaks the chain; release the previous base once the new pair is held.
@@ -194,6 +221,7 @@ async function moveHolds(run: PreparedRun, w: PlannedDataset, startBase: string 
   const newest = plan.status === 'ready' ? plan.newest || null : plan.status === 'up-to-date' ? plan.base : null;
   if (!newest || !w.sourceDataset.snapshots.some((s) => s.name === newest)) return;
   const { source, destination, call } = run;
+  emitStep(run, w, 'holding', `@${newest}`);
   await Promise.all([settleHolds(source.host, 'hold', { tag, snapshots: [`${w.sourceDataset.name}@${newest}`] }, call), settleHolds(destination.host, 'hold', { tag, snapshots: [`${w.report.destination}@${newest}`] }, call)]);
   if (!startBase || startBase === newest) return;
   // A bookmark base has no hold on the source; its destination snapshot had one.
@@ -213,10 +241,9 @@ async function explainInterruption(error: unknown, destination: EngineNas, targe
   } catch {
     return error;
   }
-  return new AppFailure(
-    error.code,
+  return error.reworded(
     `${error.message} The transfer into ${target} was interrupted${bytesBefore > 0 ? ` after ${bytesBefore} bytes of earlier steps` : ''}; ZFS kept what arrived.`,
     'Run the task again: it resumes from where the stream stopped (zfs send -t), nothing is sent twice.',
-    { ...error.appError.details, resumable: true },
+    { resumable: true },
   );
 }

@@ -1,3 +1,4 @@
+import type { DatasetStep } from '../../../shared/contract.ts';
 import type { Privilege } from '../ssh/ssh-command-runner.ts';
 import type { ZfsHost } from '../zfs/zfs-host.ts';
 
@@ -13,7 +14,8 @@ export interface EngineNas {
 export type EngineEvent =
   | { kind: 'log'; level: 'info' | 'warn' | 'error'; message: string }
   | { kind: 'progress'; dataset: string; bytesSent: number; bytesTotal: number | null; bytesPerSecond: number; etaSeconds: number | null }
-  | { kind: 'state'; state: 'running_full' | 'running_inc' };
+  /** One dataset moved on: planned, pruning, destroying (confirmed), sending, holding, done or skipped. */
+  | { kind: 'step'; dataset: string; destination: string; step: DatasetStep; detail: string | null };
 
 export interface EngineDeps {
   /** A ready host (runner + probed capabilities) for a saved connection. */

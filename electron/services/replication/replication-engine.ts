@@ -4,10 +4,10 @@ import { decideRetention, describeReason, prunedNames, replicaRetentionRequest }
 import { assertRunnableTask, type ReplicationTask } from '../../../shared/task-schemas.ts';
 import { assertZfsPropertyName } from '../../../shared/zfs-names.ts';
 import { buildCommandLine } from '../ssh/command-runner.ts';
-import { buildDestructionPlan, changeWords, type OperationSpec } from '../zfs/destruction.ts';
+import { buildDestructionPlan, changeWords, confirmationDetails, type OperationSpec } from '../zfs/destruction.ts';
 import { buildCreateDatasetArgv, createDataset } from '../zfs/operations.ts';
 import { buildAbortReceiveArgv, buildReceiveArgv, buildSendArgv, buildSendEstimateArgv, parseSendEstimate } from '../zfs/send-receive.ts';
-import { replicateDataset, type PreparedRun } from './dataset-run.ts';
+import { emitStep, planSummary, replicateDataset, type PreparedRun } from './dataset-run.ts';
 import { datasetStreams } from './dataset-streams.ts';
 import { checkEncryptedParent, createParentRequests, destinationKeyOf } from './destination-encryption.ts';
 import { callOf, type Call, type EngineDeps, type EngineEvent, type EngineNas, type EngineRunOptions } from './engine-types.ts';
@@ -104,6 +104,7 @@ async function planAndSend(run: Run, shared: PreparedRun['shared']): Promise<voi
   // Every dataset is planned first: nothing runs until every plan is known and allowed.
   const { plan, sourceHas } = await planWithTools(run);
   run.report.datasets = plan.datasets.map((w) => w.report);
+  for (const w of plan.datasets) emitStep(run, w, 'planned', planSummary(w.report.plan));
   refusePromoted(run, plan);
   if (plan.refusal && options.confirmation !== plan.refusal.confirmation) return refuseRun(run, plan.refusal);
   if (plan.refusal) confirmDestruction(task, plan.datasets, plan.refusal);
@@ -177,8 +178,7 @@ function refusePromoted(run: Run, plan: TaskPlan): void {
 /** The differences a destruction's re-check found (executeOperations), or null for any other error. */
 function destructionChangesOf(error: unknown): DestructionChange[] | null {
   if (!(error instanceof AppFailure) || error.code !== 'CONFIRMATION_REQUIRED') return null;
-  const changes = error.appError.details?.['changes'];
-  return Array.isArray(changes) ? (changes as DestructionChange[]) : null;
+  return error.appError.code === 'CONFIRMATION_REQUIRED' ? (error.appError.details.changes ?? null) : null;
 }
 
 /** A REFUSED run: what replicating would destroy now, and why the confirmation given (if any) does not cover it. */
@@ -197,7 +197,8 @@ function refuseRun(run: Run, refusal: RunRefusal | null, changes: DestructionCha
     code: 'CONFIRMATION_REQUIRED',
     message: `${why}${lose}`.trim(),
     hint: `${changes.length > 0 ? 'Nothing that was not listed was destroyed.' : 'Nothing was changed.'} Review the list; to proceed, run again with this confirmation (it covers exactly this list, on this destination, for this task).`,
-    details: refusal ? { confirmation: refusal.confirmation, wouldLose: refusal.wouldLose, changes } : { changes },
+    // The one confirmation design (shared/result.ts): the plan's names and digest; the run's words as its actions.
+    details: { ...confirmationDetails(refusal?.destruction ?? null, { changes, actions: refusal?.wouldLose ?? [] }), confirmation: refusal?.confirmation ?? null },
   };
   run.log('warn', report.error.message);
 }

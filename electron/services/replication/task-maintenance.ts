@@ -3,7 +3,7 @@ import type { DestructionPlan, FailbackPlan, HoldChanges, PromoteReport, RepairD
 import { AppFailure, toAppError } from '../../../shared/result.ts';
 import { assertRunnableTask, type ReplicationTask } from '../../../shared/task-schemas.ts';
 import { buildCommandLine } from '../ssh/command-runner.ts';
-import { itemWords } from '../zfs/destruction.ts';
+import { destroyedNames, itemWords } from '../zfs/destruction.ts';
 import { listHolds } from '../zfs/holds.ts';
 import { buildHoldArgv, buildInheritArgv, buildMountArgv, buildSetPropertiesArgv, inheritProperty, settleHolds } from '../zfs/operations.ts';
 import { getProperties } from '../zfs/properties.ts';
@@ -97,7 +97,7 @@ export async function repairTask(task: ReplicationTask, deps: EngineDeps, option
       code: 'CONFIRMATION_REQUIRED',
       message: `Repairing "${task.name}" would: ${actions.join('; ')}.`,
       hint: 'Nothing was changed. Review the list; to apply it, repair again with this confirmation (it covers exactly this list, for this task, on these NAS).',
-      details: { confirmation, actions },
+      details: { confirmation, destroys: destroyedNames(destruction), actions, ...(destruction ? { plan: destruction } : {}) },
     };
     return report;
   }

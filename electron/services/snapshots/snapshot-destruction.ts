@@ -3,6 +3,7 @@ import { AppFailure } from '../../../shared/result.ts';
 import { assertZfsName, splitZfsName } from '../../../shared/zfs-names.ts';
 import { holdTagPrefix } from '../replication/hold-tags.ts';
 import {
+  confirmationDetails,
   buildDestructionPlan,
   executeDestruction,
   listInventory,
@@ -110,7 +111,8 @@ export async function planDatasetDestroy(target: ScreenTarget, dataset: string, 
 /** Executes a plan the admin confirmed (its digest): listed again first, refused on any difference. */
 export async function executeConfirmedDestruction(target: ScreenTarget, plan: DestructionPlan, confirmation: string | undefined, options: ScreenOptions = {}): Promise<DestructionOutcome> {
   if (plan.connectionId !== target.connectionId) {
-    throw new AppFailure('CONFIRMATION_REQUIRED', `This plan is for another NAS (${plan.host}).`, 'Plan the destruction again on this NAS.');
+    // Nothing this plan lists can be confirmed here: no digest, no list.
+    throw new AppFailure('CONFIRMATION_REQUIRED', `This plan is for another NAS (${plan.host}).`, 'Plan the destruction again on this NAS.', confirmationDetails(null));
   }
   return executeDestruction(target.host, plan, confirmation, { ...(options.call ? { call: options.call } : {}) });
 }

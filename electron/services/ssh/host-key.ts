@@ -87,24 +87,49 @@ export function decideHostKey(pinned: PinnedHostKey | null, presented: HostKeyIn
   return { kind: 'mismatch', expected: pinned, presented };
 }
 
-export function hostKeyUnconfirmedFailure(endpoint: string, presented: HostKeyInfo): AppFailure {
+/** Which NAS a host-key failure is about: the saved connection the fingerprint dialog confirms it for. */
+export interface HostKeySubject {
+  host: string;
+  /** null when only the host is known (e.g. the key exchange read the keys through a login). */
+  port: number | null;
+  connectionId: string | null;
+  /** How messages name it, e.g. "nas-a:22" or "admin@nas-a:22". */
+  label?: string;
+}
+
+const keyOf = (key: HostKeyInfo): HostKeyInfo => ({ type: key.type, sha256: key.sha256 });
+const labelOf = (subject: HostKeySubject) => subject.label ?? (subject.port === null ? subject.host : `${subject.host}:${subject.port}`);
+
+export function hostKeyUnconfirmedFailure(subject: HostKeySubject, presented: HostKeyInfo): AppFailure {
   return new AppFailure(
     'HOST_KEY_UNCONFIRMED',
-    `${endpoint} is not trusted yet: its host key is ${presented.type} ${presented.sha256}.`,
+    `${labelOf(subject)} is not trusted yet: its host key is ${presented.type} ${presented.sha256}.`,
     'Compare this fingerprint with the one the NAS shows (on the NAS console: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) and confirm it to connect.',
-    { type: presented.type, sha256: presented.sha256 },
+    { via: 'app', host: subject.host, port: subject.port, connectionId: subject.connectionId, presented: keyOf(presented) },
   );
 }
 
-export function hostKeyMismatchFailure(endpoint: string, expected: HostKeyInfo, presented: HostKeyInfo): AppFailure {
+export function hostKeyMismatchFailure(
+  subject: HostKeySubject,
+  expected: HostKeyInfo,
+  presented: HostKeyInfo,
+  options: { found?: readonly HostKeyInfo[]; message?: string } = {},
+): AppFailure {
+  const { found } = options;
   return new AppFailure(
     'HOST_KEY_MISMATCH',
-    `The host key of ${endpoint} has changed: expected ${expected.type} ${expected.sha256}, the server presented ${presented.type} ${presented.sha256}. The connection was blocked.`,
+    options.message ??
+      `The host key of ${labelOf(subject)} has changed: expected ${expected.type} ${expected.sha256}, the server presented ${presented.type} ${presented.sha256}. The connection was blocked.`,
     'This happens after a NAS reinstall or an sshd key regeneration, but it is also what a man-in-the-middle attack looks like. ' +
       'Check the new fingerprint on the NAS console (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub); if it matches, trust the new key for this connection.',
     {
-      expected: { type: expected.type, sha256: expected.sha256 },
-      presented: { type: presented.type, sha256: presented.sha256 },
+      via: 'app',
+      host: subject.host,
+      port: subject.port,
+      connectionId: subject.connectionId,
+      expected: keyOf(expected),
+      presented: keyOf(presented),
+      ...(found ? { found: found.map(keyOf) } : {}),
     },
   );
 }

@@ -11,7 +11,7 @@ import {
   setNasTrustKeyScript,
 } from './authorized-keys-scripts.ts';
 import { hostKeyMismatchFailure, hostKeyUnconfirmedFailure, parsePublicKeyLine, type HostKeyInfo, type HostKeyTrust, type PublicKeyLine } from './host-key.ts';
-import { DirectCommandRunner, type Privilege } from './ssh-command-runner.ts';
+import { DirectCommandRunner, type Privilege, type RemoteCommandRecord } from './ssh-command-runner.ts';
 import { connectSsh, type SshConnectParams, type SshEndpoint } from './ssh-connect.ts';
 import type { SshCredentials } from './ssh-credentials.ts';
 
@@ -82,6 +82,8 @@ export interface InstallAppKeyParams extends SshEndpoint {
   connectTimeoutMs?: number;
   onStep?: StepReporter;
   connect?: (params: SshConnectParams) => ReturnType<typeof connectSsh>;
+  /** The app log's record of every command (the password session's too). */
+  record?: (entry: RemoteCommandRecord) => void;
 }
 
 export interface InstallAppKeyResult {
@@ -107,7 +109,7 @@ export async function installAppKeyWithPassword(params: InstallAppKeyParams): Pr
   });
   let added: boolean;
   try {
-    const runner = new DirectCommandRunner({ client: passwordSession.client, host: params.host, port: params.port, username: params.username, privilege: params.privilege, knownSecrets: [params.password] });
+    const runner = new DirectCommandRunner({ client: passwordSession.client, host: params.host, port: params.port, username: params.username, privilege: params.privilege, knownSecrets: [params.password], ...(params.record ? { record: params.record } : {}) });
     added = await runStep(params.onStep, 'install-key', async () => {
       const outcome = await installAuthorizedKey(runner, publicKey);
       return { value: outcome === 'added', detail: outcome === 'added' ? 'Key added to ~/.ssh/authorized_keys.' : 'Key was already in ~/.ssh/authorized_keys.' };
@@ -119,7 +121,7 @@ export async function installAppKeyWithPassword(params: InstallAppKeyParams): Pr
   return runStep(params.onStep, 'verify-key-login', async () => {
     const session = await connect({ ...common, credentials: params.keyCredentials });
     try {
-      const runner = new DirectCommandRunner({ client: session.client, host: params.host, port: params.port, username: params.username, privilege: params.privilege });
+      const runner = new DirectCommandRunner({ client: session.client, host: params.host, port: params.port, username: params.username, privilege: params.privilege, ...(params.record ? { record: params.record } : {}) });
       await runner.run(['true'], { privileged: false, timeoutMs: 30_000 });
     } finally {
       session.client.end();
@@ -209,9 +211,12 @@ export function knownHostsPattern(host: string, port: number): string {
   return port === 22 ? host : `[${host}]:${port}`;
 }
 
-/** The ssh invocation that must work unattended from the source: batch mode, strict host key checking. */
+/** How the source's ssh notices a dead link to the destination: at most intervalSeconds × (countMax + 1). */
+export const nasToNasKeepalive = { intervalSeconds: 15, countMax: 3 } as const;
+
 const nasToNasCiphers = 'aes128-gcm@openssh.com,aes256-gcm@openssh.com,chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr';
 
+/** The ssh invocation that must work unattended from the source: batch mode, strict host key checking. */
 export function nasToNasSshArgv(destinationUser: string, address: { host: string; port: number }, connectTimeoutSeconds = 20, extraOptions: readonly string[] = []): string[] {
   knownHostsPattern(address.host, address.port);
   // The same rules the task's schema applies (shared/zfs-names.ts): ssh would read "-o..." as an option.
@@ -221,32 +226,40 @@ export function nasToNasSshArgv(destinationUser: string, address: { host: string
   // Ciphers: AES-GCM first (OpenSSH's default order starts with chacha20-poly1305). With AES instructions — most
   // NAS CPUs, and emulated ones — it moves the stream faster for less CPU; measured in bench/replication.bench.ts.
   // Every name here exists since OpenSSH 6.5, so older NAS firmware still accepts the list.
+  // ServerAlive*: a dead network between the NASes (no FIN, no RST) otherwise stalls a direct transfer for as long
+  // as TCP retransmits (15+ minutes) or forever (a zero window): the source's ssh gives up after 3 unanswered
+  // keepalives 15 s apart, like the app's own connections (ssh-connect.ts), and the run fails with its message.
   return [
     'ssh', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', 'UpdateHostKeys=no', '-o', `ConnectTimeout=${connectTimeoutSeconds}`,
+    '-o', `ServerAliveInterval=${nasToNasKeepalive.intervalSeconds}`, '-o', `ServerAliveCountMax=${nasToNasKeepalive.countMax}`,
     '-o', `Ciphers=${nasToNasCiphers}`, ...extraOptions, '-p', String(address.port), '-l', destinationUser, address.host,
   ];
 }
 
-async function destinationHostKeyLine(destination: NasSide, trust: HostKeyTrust, address: string): Promise<PublicKeyLine> {
+async function destinationHostKeyLine(destination: NasSide, trust: HostKeyTrust, address: { host: string; port: number }): Promise<PublicKeyLine> {
   const pinned = await trust.get(destination.connectionId);
   const { stdout } = await destination.runner.run(['sh', '-c', readHostKeysScript], { privileged: false, timeoutMs: 30_000 });
   const keys = stdout.split('\n').map(parsePublicKeyLine).filter((k): k is PublicKeyLine => k !== null);
+  const subject = { ...address, connectionId: destination.connectionId, label: destination.runner.label };
   if (pinned === null) {
     const first = keys[0];
     throw first
-      ? hostKeyUnconfirmedFailure(destination.runner.label, first)
-      : new AppFailure('HOST_KEY_UNCONFIRMED', `${destination.runner.label} has no confirmed host key.`, 'Connect to it from the app and confirm its fingerprint first.');
+      ? hostKeyUnconfirmedFailure(subject, first)
+      : new AppFailure('HOST_KEY_UNCONFIRMED', `${destination.runner.label} has no confirmed host key.`, 'Connect to it from the app and confirm its fingerprint first.', {
+          via: 'app',
+          host: address.host,
+          port: address.port,
+          connectionId: destination.connectionId,
+          presented: null,
+        });
   }
   const match = keys.find((k) => k.sha256 === pinned.sha256);
   if (!match) {
     const presented = keys[0] ?? { type: 'unknown', sha256: 'none readable in /etc/ssh' };
-    const failure = hostKeyMismatchFailure(address, pinned, presented);
-    throw new AppFailure(
-      'HOST_KEY_MISMATCH',
-      `None of the host keys in /etc/ssh on ${destination.runner.label} matches the fingerprint pinned for it (${pinned.sha256}); not recording any in the source's known_hosts.`,
-      failure.appError.hint,
-      { ...failure.appError.details, found: keys.map((k) => ({ type: k.type, sha256: k.sha256 })) },
-    );
+    throw hostKeyMismatchFailure(subject, pinned, presented, {
+      found: keys,
+      message: `None of the host keys in /etc/ssh on ${destination.runner.label} matches the fingerprint pinned for it (${pinned.sha256}); not recording any in the source's known_hosts.`,
+    });
   }
   return match;
 }
@@ -293,7 +306,7 @@ export async function establishNasToNasTrust(params: NasToNasTrustParams): Promi
   });
 
   const hostKey = await runStep(onStep, 'destination-host-key', async () => {
-    const key = await destinationHostKeyLine(destination, params.trust, `${destinationAddress.host}:${destinationAddress.port}`);
+    const key = await destinationHostKeyLine(destination, params.trust, destinationAddress);
     return { value: key, detail: `Host key of ${destination.runner.label}: ${key.type} ${key.sha256} (matches the pinned fingerprint).` };
   });
 

@@ -1,6 +1,6 @@
 import type { ClientChannel } from 'ssh2';
 import { Readable } from 'node:stream';
-import { AppFailure } from '../../../shared/result.ts';
+import { AppFailure, stderrOf, type AppErrorCode } from '../../../shared/result.ts';
 import type { Connection } from '../../../shared/schemas.ts';
 import { buildCommandLine, type CommandRunner, type RunOptions, type RunResult } from './command-runner.ts';
 import { redactSecrets } from './redact.ts';
@@ -18,6 +18,58 @@ export interface RunnerLogEntry {
   level: 'debug' | 'info' | 'warn';
   source: string;
   message: string;
+}
+
+/** One remote command, as the app log records it: every command the app runs passes through a runner here. */
+export interface RemoteCommandRecord {
+  /** The connection, e.g. "admin@nas-a:22". */
+  connection: string;
+  /** The program and its verb, e.g. "zfs send", "zpool list", "sh": what the command is, at a glance. */
+  name: string;
+  /** The whole command line as run (secrets redacted, long lines cut). */
+  command: string;
+  durationMs: number;
+  exitCode: number | null;
+  signal: string | null;
+  /** 'ok' when it ended as expected, else the error code it failed with. */
+  outcome: 'ok' | AppErrorCode;
+  /** The last lines of its stderr, redacted ('' when it printed nothing). */
+  stderr: string;
+}
+
+/** "zfs send" for `zfs send -w ...`, "zpool list", "sh" for scripts; sudo and the env prefix left out. */
+export function commandName(argv: readonly string[]): string {
+  const words = argv[0] === 'env' && argv[1] === 'LC_ALL=C' ? argv.slice(2) : argv;
+  const command = words[0] === 'sudo' && words[1] === '-n' ? words.slice(2) : words;
+  const program = (command[0] ?? '').split('/').pop() ?? '';
+  return ['zfs', 'zpool'].includes(program) && command[1] ? `${program} ${command[1]}` : program;
+}
+
+const recordedStderrBytes = 2048;
+const recordedCommandChars = 2000;
+
+function commandRecord(
+  label: string,
+  argv: readonly string[],
+  shown: string,
+  started: number,
+  outcome: { result?: RunResult; error?: unknown },
+  secrets: readonly string[],
+): RemoteCommandRecord {
+  const { result, error } = outcome;
+  const appError = error instanceof AppFailure ? error.appError : null;
+  const details = appError?.details as { exitCode?: number | null; signal?: string } | undefined;
+  const stderr = result ? result.stderr : appError ? stderrOf(appError) : '';
+  return {
+    connection: label,
+    name: commandName(argv),
+    command: shown.length > recordedCommandChars ? `${shown.slice(0, recordedCommandChars)}… (${shown.length - recordedCommandChars} more characters)` : shown,
+    durationMs: Math.round(performance.now() - started),
+    exitCode: result ? result.exitCode : (details?.exitCode ?? null),
+    signal: details?.signal ?? null,
+    outcome: result ? 'ok' : (appError?.code ?? 'INTERNAL'),
+    stderr: redactSecrets(stderr.length > recordedStderrBytes ? stderr.slice(-recordedStderrBytes) : stderr, secrets).trimEnd(),
+  };
 }
 
 export interface SshRunnerTarget extends PoolTarget {
@@ -310,6 +362,8 @@ export interface SshCommandRunnerOptions {
   pool: SshConnectionPool;
   target: SshRunnerTarget;
   log?: (entry: RunnerLogEntry) => void;
+  /** Every command, once it ended (the app log). */
+  record?: (entry: RemoteCommandRecord) => void;
   /** Values to blank out of logs and errors (e.g. a password typed for this session). */
   knownSecrets?: readonly string[];
 }
@@ -353,11 +407,13 @@ export class SshCommandRunner implements CommandRunner {
         if (!running) throw new AppFailure('INTERNAL', `${this.label}: the channel opened without being set up.`);
         const result = await running;
         log?.({ level: 'debug', source: this.label, message: `$ ${shown} -> exit ${result.exitCode} (${Math.round(performance.now() - started)} ms)` });
+        this.#options.record?.(commandRecord(this.label, words, shown, started, { result }, secrets));
         return result;
       } finally {
         lease.release();
       }
     } catch (error) {
+      this.#options.record?.(commandRecord(this.label, words, shown, started, { error }, secrets));
       const code = error instanceof AppFailure ? error.code : 'INTERNAL';
       log?.({ level: 'warn', source: this.label, message: `$ ${shown} -> ${code} (${Math.round(performance.now() - started)} ms)${error instanceof Error ? `: ${redactSecrets(error.message, secrets)}` : ''}` });
       throw error;
@@ -390,6 +446,7 @@ export interface DirectRunnerOptions {
   username: string;
   privilege: Privilege;
   log?: (entry: RunnerLogEntry) => void;
+  record?: (entry: RemoteCommandRecord) => void;
   knownSecrets?: readonly string[];
 }
 
@@ -454,8 +511,10 @@ export class DirectCommandRunner implements CommandRunner {
       );
       const result = await running;
       log?.({ level: 'debug', source: this.label, message: `$ ${shown} -> exit ${result.exitCode} (${Math.round(performance.now() - started)} ms)` });
+      this.#options.record?.(commandRecord(this.label, words, shown, started, { result }, secrets));
       return result;
     } catch (error) {
+      this.#options.record?.(commandRecord(this.label, words, shown, started, { error }, secrets));
       log?.({ level: 'warn', source: this.label, message: `$ ${shown} -> ${error instanceof AppFailure ? error.code : 'INTERNAL'}${error instanceof Error ? `: ${redactSecrets(error.message, secrets)}` : ''}` });
       throw error;
     } finally {

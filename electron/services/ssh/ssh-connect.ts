@@ -68,6 +68,7 @@ export function cipherAlgorithms(preference: CipherPreference | undefined): Conn
 /** Opens, verifies and authenticates a connection. Rejects with a typed AppFailure. */
 export function connectSsh(params: SshConnectParams): Promise<SshSession> {
   const label = endpointLabel(params);
+  const subject = { host: params.host, port: params.port, connectionId: params.connectionId, label: `${params.host}:${params.port}` };
   const connectTimeoutMs = params.connectTimeoutMs ?? defaultConnectTimeoutMs;
   const errorContext = {
     label,
@@ -148,10 +149,10 @@ export function connectSsh(params: SshConnectParams): Promise<SshSession> {
           (pinned) => {
             const decision = decideHostKey(pinned, key);
             if (decision.kind === 'mismatch') {
-              hostKeyFailure = hostKeyMismatchFailure(`${params.host}:${params.port}`, decision.expected, key);
+              hostKeyFailure = hostKeyMismatchFailure(subject, decision.expected, key);
               verify(false);
             } else {
-              if (decision.kind === 'unconfirmed') unconfirmed = hostKeyUnconfirmedFailure(`${params.host}:${params.port}`, key);
+              if (decision.kind === 'unconfirmed') unconfirmed = hostKeyUnconfirmedFailure(subject, key);
               verify(true);
             }
           },

@@ -4,7 +4,7 @@ import { AppFailure } from '../../../shared/result.ts';
 import type { HostKeyInfo, HostKeyTrust } from './host-key.ts';
 import { establishNasToNasTrust, installAppKeyWithPassword, removeNasToNasTrust, type InstallAppKeyResult, type NasToNasTrustResult, type RemoveNasToNasTrustResult, type StepReporter } from './key-exchange.ts';
 import { probeHostKey, type ProbedHostKey } from './probe-host-key.ts';
-import { SshCommandRunner, type RunnerLogEntry, type SshRunnerTarget } from './ssh-command-runner.ts';
+import { SshCommandRunner, type RemoteCommandRecord, type RunnerLogEntry, type SshRunnerTarget } from './ssh-command-runner.ts';
 import { connectSsh, type CipherPreference } from './ssh-connect.ts';
 import { SshConnectionPool, type PoolConnector, type PoolStats } from './ssh-connection-pool.ts';
 import { ensureAppKey, resolveCredentials, type CredentialOptions } from './ssh-credentials.ts';
@@ -25,6 +25,8 @@ export interface SshServicesOptions {
   cipherPreference?: CipherPreference;
   idleTimeoutMs?: number;
   log?: (entry: RunnerLogEntry) => void;
+  /** Every remote command once it ended, redacted (the app log). */
+  record?: (entry: RemoteCommandRecord) => void;
 }
 
 export type SshConnectionSettings = Pick<Connection, 'id' | 'host' | 'port' | 'username' | 'auth' | 'privilege'> & {
@@ -93,7 +95,7 @@ export function createSshServices(options: SshServicesOptions): SshServices {
   });
 
   const runnerFor = (connection: SshConnectionSettings) => {
-    return new SshCommandRunner({ pool, target: poolTargetOf(connection, options.cipherPreference), ...(log ? { log } : {}) });
+    return new SshCommandRunner({ pool, target: poolTargetOf(connection, options.cipherPreference), ...(log ? { log } : {}), ...(options.record ? { record: options.record } : {}) });
   };
   const sideOf = (connection: SshConnectionSettings) => ({ runner: runnerFor(connection), connectionId: connection.id, username: connection.username });
 
@@ -110,9 +112,9 @@ export function createSshServices(options: SshServicesOptions): SshServices {
       if (probed.sha256 !== sha256) {
         throw new AppFailure(
           'HOST_KEY_MISMATCH',
-          `${connection.host}:${connection.port} now presents ${probed.type} ${probed.sha256}, not the ${sha256} you confirmed. Nothing was pinned.`,
+          `${connection.host}:${connection.port} now presents the host key ${probed.type} ${probed.sha256}, not the ${sha256} you confirmed. Nothing was pinned.`,
           'Check the fingerprint on the NAS console again before trusting it.',
-          { expected: { sha256 }, presented: { type: probed.type, sha256: probed.sha256 } },
+          { via: 'app', host: connection.host, port: connection.port, connectionId: connection.id, expected: { type: null, sha256 }, presented: { type: probed.type, sha256: probed.sha256 } },
         );
       }
       const key = { type: probed.type, sha256: probed.sha256 };
@@ -145,6 +147,7 @@ export function createSshServices(options: SshServicesOptions): SshServices {
         trust: options.trust,
         connectTimeoutMs: timeout(),
         ...(onStep ? { onStep } : {}),
+        ...(options.record ? { record: options.record } : {}),
       });
     },
     establishNasToNasTrust: (source, destination, destinationAddress, onStep) =>

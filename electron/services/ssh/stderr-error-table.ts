@@ -1,4 +1,4 @@
-import { AppFailure, type AppErrorCode } from '../../../shared/result.ts';
+import { AppFailure, type AppErrorCode, type ErrorDetails } from '../../../shared/result.ts';
 import { sudoersLine } from '../../../shared/sudoers.ts';
 import { sanitizeTerminalText } from '../../../shared/terminal-text.ts';
 
@@ -27,6 +27,21 @@ interface StderrRule {
   exitCodes?: readonly number[];
   message: (failed: FailedCommand, match: RegExpExecArray) => string;
   hint: (failed: FailedCommand, match: RegExpExecArray) => string;
+  /** What this code's details carry besides the command (shared/result.ts errorDetailSchemas). */
+  details?: (failed: FailedCommand, stderr: string) => Record<string, unknown>;
+}
+
+/** "ED25519" as ssh names a key type in its messages, as the key's own type name. */
+const sshKeyTypes: Record<string, string> = { ED25519: 'ssh-ed25519', RSA: 'ssh-rsa', ECDSA: 'ecdsa-sha2-nistp256', DSA: 'ssh-dss' };
+
+/** ssh on a NAS refusing another NAS's host key: which host, and the key it was shown (OpenSSH prints its fingerprint). */
+function nasHostKeyDetails(stderr: string): { host: string | null; presented: { type: string; sha256: string } | null } {
+  const host = /Host key for (\S+) has changed|No \S+ host key is known for (\S+)/.exec(stderr);
+  const key = /The fingerprint for the (\S+) key sent by the remote host is\s+(SHA256:[A-Za-z0-9+/]+)/.exec(stderr);
+  return {
+    host: host ? (host[1] ?? host[2] ?? null) : null,
+    presented: key ? { type: sshKeyTypes[key[1]!] ?? key[1]!.toLowerCase(), sha256: key[2]! } : null,
+  };
 }
 
 const programOf = (failed: FailedCommand) => failed.command.replace(/^sudo -n /, '').split(' ')[0] ?? failed.command;
@@ -54,6 +69,7 @@ export const stderrRules: readonly StderrRule[] = [
     pattern: /sudo: (?:a password is required|a terminal is required to read the password|no tty present and no askpass program specified)/,
     message: (f) => `${f.label}: sudo asked for a password to run ${programOf(f)}.`,
     hint: sudoHint,
+    details: (f) => ({ username: f.username ?? null, sudoersLine: sudoersLine(f.username ?? 'USER') }),
   },
   {
     code: 'PERMISSION_DENIED',
@@ -84,18 +100,31 @@ export const stderrRules: readonly StderrRule[] = [
     pattern: /REMOTE HOST IDENTIFICATION HAS CHANGED|Host key for \S+ has changed/,
     message: (f) => `${f.label}: ssh on the NAS refused the other NAS because its host key changed.`,
     hint: () => 'Check the other NAS\'s host key, then redo the NAS-to-NAS key exchange, which records its current key.',
+    details: (_f, stderr) => ({ via: 'nas', expected: null, ...nasHostKeyDetails(stderr) }),
   },
   {
     code: 'HOST_KEY_UNCONFIRMED',
     pattern: /No \S+ host key is known for (\S+)|Host key verification failed/,
     message: (f, m) => `${f.label}: ssh on the NAS does not know the host key of ${m[1] ?? 'the other NAS'}.`,
     hint: () => 'Run the NAS-to-NAS key exchange: it records the other NAS\'s verified host key in known_hosts.',
+    details: (_f, stderr) => ({ via: 'nas', host: nasHostKeyDetails(stderr).host, presented: null }),
   },
   {
     code: 'AUTH_FAILED',
     pattern: /Permission denied \((?:publickey|password|keyboard-interactive)[^)]*\)/,
     message: (f) => `${f.label}: ssh on the NAS could not log in to the other NAS.`,
     hint: () => 'Run the NAS-to-NAS key exchange so this NAS\'s key is authorized on the other one.',
+  },
+  {
+    // The NAS's ssh to the other NAS (direct mode) on a dead network: its keepalives went unanswered mid-stream, or a
+    // new connection got no SSH banner within ConnectTimeout (OpenSSH 9.2; see nasToNasSshArgv's ServerAlive*).
+    code: 'HOST_UNREACHABLE',
+    pattern: /Timeout, server (\S+) not responding|Connection timed out during banner exchange(?:\s+Connection to (\S+) port (\d+) timed out)?/,
+    message: (f, m) =>
+      m[1] !== undefined
+        ? `${f.label}: the connection from this NAS to ${m[1]} stopped answering (no reply to its keepalives): the network between the two NAS boxes went down.`
+        : `${f.label}: ssh on the NAS got no answer from ${m[2] !== undefined ? `${m[2]}:${m[3]}` : 'the other NAS'} (timed out during the SSH banner exchange).`,
+    hint: () => 'Check the network between the two NAS boxes, then run the task again: an interrupted transfer resumes where it stopped.',
   },
   {
     code: 'HOST_UNREACHABLE',
@@ -184,7 +213,11 @@ export function failureFromStderr(failed: FailedCommand): AppFailure {
   for (const rule of stderrRules) {
     if (rule.exitCodes && (failed.exitCode === null || !rule.exitCodes.includes(failed.exitCode))) continue;
     const match = rule.pattern.exec(stderr);
-    if (match) return new AppFailure(rule.code, rule.message(failed, match), rule.hint(failed, match), details);
+    if (match) {
+      // The rules' details builders give each code its shape (checked against the contract in the unit test).
+      const full = { ...details, ...rule.details?.(failed, stderr) } as ErrorDetails<'REMOTE_COMMAND_FAILED'>;
+      return new AppFailure(rule.code, rule.message(failed, match), rule.hint(failed, match), full);
+    }
   }
   const tail = lastLines(stderr, 3);
   const how = failed.exitCode === null ? `was killed by signal ${failed.signal ?? 'unknown'}` : `exited with status ${failed.exitCode}`;

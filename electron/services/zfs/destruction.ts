@@ -172,6 +172,21 @@ export function itemWords(item: DestructionItem): string {
 
 export const planWords = (plan: DestructionPlan): string[] => plan.operations.flatMap((op) => op.items.map(itemWords));
 
+/** What the plan destroys by full name (datasets, snapshots, bookmarks): the list a confirmation dialog shows. */
+export const destroyedNames = (plan: DestructionPlan | null): string[] => (plan ? plan.operations.flatMap((op) => op.items.filter((i) => i.kind !== 'written-data').map((i) => i.name)) : []);
+
+/** CONFIRMATION_REQUIRED's details for a plan (shared/result.ts): the digest, the names, the words, the plan. */
+export function confirmationDetails(plan: DestructionPlan | null, extra: { changes?: DestructionChange[]; actions?: string[] } = {}) {
+  return {
+    confirmation: plan?.digest ?? null,
+    destroys: destroyedNames(plan),
+    actions: extra.actions ?? (plan ? planWords(plan) : []),
+    reclaimBytes: plan?.reclaimBytes ?? null,
+    ...(plan ? { plan } : {}),
+    ...(extra.changes ? { changes: extra.changes } : {}),
+  };
+}
+
 /** How the NAS differs from the plan's items, operation by operation. Written data may grow by `writtenSlackBytes`. */
 export function destructionChanges(operations: readonly DestructiveOperation[], inventory: Inventory): DestructionChange[] {
   const changes: DestructionChange[] = [];
@@ -217,7 +232,7 @@ export function assertConfirmed(plan: DestructionPlan, confirmation: string | un
       'CONFIRMATION_REQUIRED',
       `Destroying on ${plan.host} needs a confirmation of exactly this list: ${planWords(plan).join('; ') || 'nothing'}.`,
       'Nothing was changed. Review the list; to proceed, confirm it (its digest).',
-      { confirmation: digestOf(content), plan },
+      confirmationDetails({ ...content, digest: digestOf(content) }),
     );
   }
 }
@@ -241,7 +256,7 @@ export function changedFailure(plan: DestructionPlan, changes: readonly Destruct
     'CONFIRMATION_REQUIRED',
     `What would be destroyed on ${plan.host} changed since it was confirmed: ${changes.map(changeWords).join('; ')}.`,
     'Nothing more was destroyed. Review the new list; to proceed, confirm it.',
-    { changes, ...(now ? { plan: now, confirmation: now.digest } : {}) },
+    confirmationDetails(now, { changes: [...changes] }),
   );
 }
 
@@ -301,7 +316,11 @@ export async function executeDestruction(host: ZfsHost, plan: DestructionPlan, c
   assertConfirmed(plan, confirmation);
   // Held snapshots in a rollback's way make zfs refuse it; snapshots refused from a destroy are simply left out.
   if (plan.refused.length > 0 && (plan.operations.length === 0 || plan.purpose === 'rollback')) {
-    throw new AppFailure('CONFIRMATION_REQUIRED', `This cannot go ahead: ${plan.refused.map((r) => `${r.name} (${r.reason})`).join('; ')}.`, 'Release those holds first (if they may go), or pick other snapshots.', { refused: plan.refused });
+    throw new AppFailure('CONFIRMATION_REQUIRED', `This cannot go ahead: ${plan.refused.map((r) => `${r.name} (${r.reason})`).join('; ')}.`, 'Release those holds first (if they may go), or pick other snapshots.', {
+      // No confirmation can make it go ahead: the plan (with its refused list) says why.
+      ...confirmationDetails(plan),
+      confirmation: null,
+    });
   }
   return executeOperations(host, plan, plan.operations, options);
 }

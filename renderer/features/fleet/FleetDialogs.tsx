@@ -20,8 +20,8 @@ import { KeySetupPanel } from './KeySetupPanel.tsx';
 export function HostKeyDialog({ connectionId, error, onClose, onTrusted }: { connectionId: string; error: AppError; onClose(): void; onTrusted?: () => void }) {
   const connection = useFleet((s) => s.connections.find((c) => c.id === connectionId) ?? null);
   const probe = useFleet((s) => s.probeHostKey);
-  const details = error.details ?? {};
-  const fromError = keyInfoOf(details.presented) ?? (error.code === 'HOST_KEY_UNCONFIRMED' ? keyInfoOf(details) : null);
+  // Both host-key codes carry what the NAS presented (shared/result.ts); a mismatch also what was pinned.
+  const fromError = error.code === 'HOST_KEY_MISMATCH' || error.code === 'HOST_KEY_UNCONFIRMED' ? keyInfoOf(error.details.presented) : null;
   const [presented, setPresented] = useState<KeyInfo | null>(fromError);
   const [probeError, setProbeError] = useState<AppError | null>(null);
   useEffect(() => {
@@ -31,7 +31,7 @@ export function HostKeyDialog({ connectionId, error, onClose, onTrusted }: { con
       else setPresented({ type: result.type, sha256: result.sha256 });
     });
   }, [connectionId, probe]);
-  const pinned = connection?.hostKey ? { type: connection.hostKey.type, sha256: connection.hostKey.sha256 } : (keyInfoOf(details.expected) ?? null);
+  const pinned = connection?.hostKey ? { type: connection.hostKey.type, sha256: connection.hostKey.sha256 } : (error.code === 'HOST_KEY_MISMATCH' ? keyInfoOf(error.details.expected) : null);
   const name = connection?.name ?? 'this NAS';
   return (
     <Dialog title={error.code === 'HOST_KEY_MISMATCH' ? `The host key of ${name} changed` : `Trust ${name}?`} size="large" role="alertdialog" onClose={onClose} testId="host-key-dialog" actions={<Button onPress={onClose}>Not now</Button>}>

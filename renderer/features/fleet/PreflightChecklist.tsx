@@ -111,8 +111,9 @@ export function PreflightChecklist({ connection, run, onRerun, onEdit }: Preflig
     const live = run?.live[id];
     const state = run?.running ? stepState(live?.state) : stepState(check?.status ?? live?.state);
     const fix = fixOf(check);
-    // The host-key panel shows the fingerprint itself: the step's sentence would repeat it.
-    const detail = id === 'host-key' && fix ? undefined : (check?.detail ?? live?.detail);
+    // The host-key panel shows the fingerprint itself, and the key-setup panel says why the login failed (the
+    // backend's sentence, e.g. "The app has no SSH key yet", is stale once the panel has created the key).
+    const detail = (id === 'host-key' || id === 'login') && fix ? undefined : (check?.detail ?? live?.detail);
     return { id, title: titles[id], state, ...(detail ? { detail } : {}), ...(fix ? { fix } : {}) };
   });
 

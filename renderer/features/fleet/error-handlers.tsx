@@ -22,7 +22,7 @@ const missingKeyHandler: NamedErrorHandler = {
   handle: (error, context) => {
     if (error.code !== 'AUTH_FAILED' || !context.connectionId) return error;
     const connection = useFleet.getState().connections.find((c) => c.id === context.connectionId);
-    const reason = error.details?.reason;
+    const reason = error.details && 'reason' in error.details ? error.details.reason : undefined;
     // A key file that cannot be read, or ssh-agent, is not fixed by installing a key.
     if (!connection || connection.auth.kind === 'agent' || reason === 'KEY_PASSPHRASE_REQUIRED' || reason === 'KEY_UNREADABLE') return error;
     const connectionId = connection.id;

@@ -64,8 +64,8 @@ test('`npm start` opens Chromium on a private launcher page: no secret on any co
     versions: { app: '0.0.0-e2e', node: process.versions.node, electron: null, chrome: null, platform: process.platform, transport: 'bridge' },
   });
   // Record which verbs the opened page calls: proof that it reached the backend.
-  const call = (verb: string, request: unknown) => (calls.push(verb), core.call(verb, request));
-  const bridge = await startBridge({ core: { call, bus: core.bus }, rendererDir: path.join(root, '.vite', 'renderer', 'main_window') });
+  const call: typeof core.call = (verb, request, caller) => (calls.push(verb), core.call(verb, request, caller));
+  const bridge = await startBridge({ core: { call, connectClient: core.connectClient }, rendererDir: path.join(root, '.vite', 'renderer', 'main_window') });
   const launcher = bridge.writeLauncher();
   const profile = path.join(dir, 'profile');
   const headless = chromiumArgs.filter((arg) => ['--headless', '--no-sandbox', '--disable-gpu'].includes(arg));

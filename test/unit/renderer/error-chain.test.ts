@@ -2,7 +2,8 @@ import { describe, expect, it, vi } from 'vitest';
 import type { AppError } from '../../../shared/result.ts';
 import { ErrorChain, errorDetailsText, fieldIssuesOfError, forCodes } from '../../../renderer/lib/error-chain.ts';
 
-const err = (code: AppError['code'], message = 'm', extra: Partial<AppError> = {}): AppError => ({ code, message, ...extra });
+// Errors as they may arrive (the chain reads them defensively): built loosely, then typed.
+const err = (code: AppError['code'], message = 'm', extra: { hint?: string; details?: unknown } = {}): AppError => ({ code, message, ...extra }) as AppError;
 
 describe('the error chain', () => {
   it('asks handlers in order until one takes the error', async () => {
@@ -57,7 +58,7 @@ describe('field issues of a validation error', () => {
   });
 
   it('copies details as text a bug report can carry', () => {
-    const text = errorDetailsText(err('HOST_UNREACHABLE', 'Cannot reach nas:22', { hint: 'Check the port.', details: { errno: 'ECONNREFUSED' } }), { action: 'Test nas', verb: 'preflightConnection' });
+    const text = errorDetailsText(err('HOST_UNREACHABLE', 'Cannot reach nas:22', { hint: 'Check the port.', details: { host: 'nas', port: 22, cause: 'connect ECONNREFUSED', errno: 'ECONNREFUSED' } }), { action: 'Test nas', verb: 'preflightConnection' });
     expect(text).toContain('HOST_UNREACHABLE: Cannot reach nas:22');
     expect(text).toContain('What to do: Check the port.');
     expect(text).toContain('While: Test nas');

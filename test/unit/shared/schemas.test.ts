@@ -35,7 +35,7 @@ describe('connection input', () => {
 describe('contract names', () => {
   it('recognises own names only, not Object.prototype keys', () => {
     expect(verbNames).toContain('ping');
-    expect(eventNames).toContain('progress');
+    expect(eventNames).toContain('runProgress');
     expect(isVerbName('ping')).toBe(true);
     expect(isVerbName('constructor')).toBe(false);
     expect(isEventName('hasOwnProperty')).toBe(false);

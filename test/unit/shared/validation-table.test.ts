@@ -182,7 +182,7 @@ describe('one table: every bad value is refused on save, at the run entry and at
     // The message is printable: control characters in the value are escaped, never raw.
     // eslint-disable-next-line no-control-regex -- no raw control character may reach a message
     expect(atEntry.message).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
-    expect((atEntry.appError.details?.issues as Array<{ field: string }>)[0]!.field).toBe(row.field);
+    expect((atEntry.appError as { details: { issues: Array<{ field: string }> } }).details.issues[0]!.field).toBe(row.field);
 
     // ...before any connection: the engine asks for no NAS.
     const asked: string[] = [];

@@ -303,7 +303,7 @@ beforeAll(async () => {
     versions: { app: '0.0.0-test', node: process.versions.node, electron: null, chrome: null, platform: process.platform, transport: 'bridge' },
   });
   const handlers = fuzzHandlers(core.handlers, generator(seed ^ 0x5eed));
-  bridge = await startBridge({ core: { call: (verb, request) => dispatch(handlers, verb, request), bus: core.bus }, rendererDir });
+  bridge = await startBridge({ core: { call: (verb, request, caller) => dispatch(handlers, verb, request, caller), connectClient: core.connectClient }, rendererDir });
   process.on('uncaughtException', recordEscaped);
   process.on('unhandledRejection', recordEscaped);
 });

@@ -5,12 +5,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startBridge, type RunningBridge } from '../../../../electron/bridge/bridge-server.ts';
-import { createCore } from '../../../../electron/services/core.ts';
+import { createCore, type Core } from '../../../../electron/services/core.ts';
 import { openConfStore } from '../../../../electron/services/store/open-conf-store.ts';
 import { bridgeProtocol, bridgeTokenPrefix } from '../../../../shared/contract.ts';
 
 let root: string;
 let bridge: RunningBridge;
+let core: Core;
 
 beforeAll(async () => {
   root = mkdtempSync(path.join(tmpdir(), 'zrd-bridge-'));
@@ -26,7 +27,7 @@ beforeAll(async () => {
   symlinkSync(path.join(root, 'secret.txt'), path.join(rendererDir, 'leak.txt'));
   symlinkSync(path.join(root, 'elsewhere'), path.join(rendererDir, 'linked'));
   symlinkSync(path.join(rendererDir, 'assets', 'app.js'), path.join(rendererDir, 'alias.js'));
-  const core = createCore({
+  core = createCore({
     store: openConfStore(path.join(root, 'config')),
     configDir: path.join(root, 'config'),
     versions: { app: '0.0.0-test', node: process.versions.node, electron: null, chrome: null, platform: process.platform, transport: 'bridge' },
@@ -35,6 +36,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await bridge.close();
+  await core.dispose();
   rmSync(root, { recursive: true, force: true });
 });
 
@@ -186,5 +188,29 @@ describe('loopback bridge: WebSocket side', () => {
     const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
     ws.send('not json');
     expect(await closed).toBe(1003);
+  });
+
+  it("delivers a run's events only to the connections subscribed to it; app events to all", async () => {
+    const open = () => connect([bridgeProtocol, `${bridgeTokenPrefix}${bridge.token}`], bridge.origin);
+    const [dashboard, other] = [await open(), await open()];
+    const received = (ws: WebSocket) => {
+      const got: Array<{ id?: number; event?: string }> = [];
+      ws.on('message', (data) => got.push(JSON.parse(data.toString())));
+      return got;
+    };
+    const [toDashboard, toOther] = [received(dashboard), received(other)];
+    dashboard.send(JSON.stringify({ id: 1, verb: 'subscribeRuns', request: {} }));
+    const until = async (check: () => boolean) => {
+      for (let i = 0; i < 500 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    };
+    await until(() => toDashboard.some((m) => m.id === 1));
+    const runId = '00000000-0000-4000-8000-000000000001';
+    core.bus.emit('runLog', { runId, taskId: 't', at: 'now', level: 'info', message: 'sending' });
+    core.bus.emit('connectionsChanged', { connections: [] });
+    await until(() => toOther.some((m) => m.event === 'connectionsChanged') && toDashboard.some((m) => m.event === 'connectionsChanged'));
+    expect(toDashboard.filter((m) => m.event).map((m) => m.event)).toEqual(['runLog', 'connectionsChanged']);
+    expect(toOther.filter((m) => m.event).map((m) => m.event)).toEqual(['connectionsChanged']);
+    dashboard.close();
+    other.close();
   });
 });

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { cliEnvironment, type CliIo } from '../../../../electron/cli/cli-support.ts';
 import { exportCommand, importCommand } from '../../../../electron/cli/commands/config-file.ts';
 import { connectionCommand } from '../../../../electron/cli/commands/connection.ts';
@@ -41,6 +41,11 @@ async function cli(command: Command, argv: string[], terminal: CliIo = io()): Pr
     await env.dispose();
   }
 }
+
+// The CLI loads the core on first use (cli-support.ts): load it once here, not inside the first test's time limit.
+beforeAll(async () => {
+  await import('../../../../electron/services/core.ts');
+}, 120_000);
 
 beforeEach(() => {
   root = mkdtempSync(path.join(tmpdir(), 'zrd-cli-cmd-'));

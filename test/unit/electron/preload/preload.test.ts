@@ -24,9 +24,12 @@ beforeEach(async () => {
 });
 
 describe('preload', () => {
-  it('exposes exactly the contract verbs and `on` as window.api', () => {
+  it('exposes exactly the contract verbs, `on` and `onTransportState` as window.api', () => {
     expect(Object.keys(exposed)).toEqual(['api']);
-    expect(Object.keys(exposed.api).sort()).toEqual([...verbNames, 'on'].sort());
+    expect(Object.keys(exposed.api).sort()).toEqual([...verbNames, 'on', 'onTransportState'].sort());
+    const states: unknown[] = [];
+    exposed.api.onTransportState((state: unknown) => states.push(state));
+    expect(states).toEqual([expect.objectContaining({ status: 'online' })]);
   });
 
   it('sends each verb on its own channel', async () => {

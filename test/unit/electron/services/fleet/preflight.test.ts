@@ -79,7 +79,7 @@ describe('pre-flight test', () => {
     expect(report.hostKey.state).toBe('mismatch');
     const error = report.checks[1]!.error!;
     expect(error.code).toBe('HOST_KEY_MISMATCH');
-    expect(error.details).toEqual({ host: '127.0.0.1:2222', expected: key, presented: other });
+    expect(error.details).toEqual({ via: 'app', host: '127.0.0.1', port: 2222, connectionId: connection().id, expected: key, presented: other });
     expect(error.message).toContain(key.sha256);
     expect(error.message).toContain(other.sha256);
   });
@@ -91,7 +91,7 @@ describe('pre-flight test', () => {
   });
 
   it('gives the sudoers line when sudo wants a password', async () => {
-    const runner = new FakeRunner().reply(new AppFailure('SUDO_PASSWORD_REQUIRED', 'sudopw@nas-a: sudo asked for a password to run zfs.'));
+    const runner = new FakeRunner().reply(new AppFailure('SUDO_PASSWORD_REQUIRED', 'sudopw@nas-a: sudo asked for a password to run zfs.', undefined, { command: 'sudo -n /usr/sbin/zfs list -H -o name -d 0', username: 'sudopw', sudoersLine: 'sudopw ALL=(ALL) NOPASSWD: /usr/sbin/zfs, /usr/sbin/zpool' }));
     const report = await runPreflight(connection({ username: 'sudopw', privilege: 'sudo' }), deps({ runner, loginIsRoot: false }));
     expect(statuses(report)).toMatchObject({ privilege: 'fail', zfs: 'ok', pools: 'skipped' });
     const privilege = report.checks[3]!;

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { dispatch, type Handlers } from '../../../../../electron/services/rpc/dispatcher.ts';
-import { AppFailure } from '../../../../../shared/result.ts';
+import { dispatch, sampledListingRows, type Handlers } from '../../../../../electron/services/rpc/dispatcher.ts';
+import { AppErrorSchema, AppFailure } from '../../../../../shared/result.ts';
 import { verbNames, verbs } from '../../../../../shared/contract.ts';
 import { defaultSettings } from '../../../../../shared/schemas.ts';
 
@@ -40,14 +40,33 @@ describe('dispatch', () => {
       expect(result.error.message).toContain('host');
       expect(result.error.message).toContain('port');
       expect(result.error.hint).toBeTruthy();
+      // Each field at fault, by its path, so the UI marks it in place.
+      const paths = result.error.code === 'INVALID_REQUEST' ? result.error.details.issues.map((i) => i.path) : [];
+      expect(paths).toEqual(expect.arrayContaining([['host'], ['port']]));
+      expect(AppErrorSchema.parse(result.error)).toEqual(result.error);
     }
   });
 
+  it('an error whose details do not fit its code keeps its message and hint, without the details', async () => {
+    const result = await dispatch(
+      handlers({
+        getSettings: () => {
+          throw new AppFailure('HOST_KEY_MISMATCH', 'changed', 'Re-trust it.', { expected: 'SHA256:a' } as never);
+        },
+      }),
+      'getSettings',
+      {},
+    );
+    expect(result).toEqual({ ok: false, error: { code: 'HOST_KEY_MISMATCH', message: 'changed', hint: 'Re-trust it.' } });
+  });
+
   it('passes an AppFailure through with its code, hint and details', async () => {
+    const key = (sha256: string) => ({ type: 'ssh-ed25519', sha256 });
+    const details = { via: 'app' as const, host: 'nas-a', port: 22, connectionId: null, expected: key('SHA256:a'), presented: key('SHA256:b') };
     const result = await dispatch(
       handlers({
         removeConnection: () => {
-          throw new AppFailure('HOST_KEY_MISMATCH', 'changed', 'Re-trust it.', { expected: 'SHA256:a', presented: 'SHA256:b' });
+          throw new AppFailure('HOST_KEY_MISMATCH', 'changed', 'Re-trust it.', details);
         },
       }),
       'removeConnection',
@@ -55,7 +74,7 @@ describe('dispatch', () => {
     );
     expect(result).toEqual({
       ok: false,
-      error: { code: 'HOST_KEY_MISMATCH', message: 'changed', hint: 'Re-trust it.', details: { expected: 'SHA256:a', presented: 'SHA256:b' } },
+      error: { code: 'HOST_KEY_MISMATCH', message: 'changed', hint: 'Re-trust it.', details },
     });
   });
 
@@ -65,6 +84,23 @@ describe('dispatch', () => {
     expect(thrown.ok === false && thrown.error.message).toContain('boom');
     const malformed = await dispatch(handlers({ getSettings: () => ({ theme: 'sepia' }) as never }), 'getSettings', {});
     expect(malformed.ok === false && malformed.error.code).toBe('INTERNAL');
+  });
+
+  it('checks a long listing on a sample of its rows and sends it as it is; a short one row by row', async () => {
+    const row = (i: number) => ({ name: `tank/a@s${i}`, type: 'snapshot', guid: String(i), createtxg: i, creation: i, usedBytes: 0, referencedBytes: 0, userRefs: 0, dataset: 'tank/a', shortName: `s${i}` });
+    const long = Array.from({ length: sampledListingRows + 1 }, (_, i) => row(i));
+    const request = { connectionId: '9b7e0f5e-5b8f-4a59-9d7c-2f7b0f2e9a11', dataset: 'tank/a' };
+    const ok = await dispatch(handlers({ listSnapshots: () => long as never }), 'listSnapshots', request);
+    expect(ok.ok && ok.value).toBe(long);
+    // A malformed first or last row (always in the sample) is caught; so is any row of a short listing.
+    for (const broken of [{ ...long[0], guid: 7 }, undefined]) {
+      const rows = broken ? [broken, ...long.slice(1)] : [...long.slice(0, -1), { ...long.at(-1), type: 'volume' }];
+      const result = await dispatch(handlers({ listSnapshots: () => rows as never }), 'listSnapshots', request);
+      expect(result.ok === false && result.error.code).toBe('INTERNAL');
+    }
+    const short = [row(1), { ...row(2), createtxg: 'x' }];
+    const refused = await dispatch(handlers({ listSnapshots: () => short as never }), 'listSnapshots', request);
+    expect(refused.ok === false && refused.error.code).toBe('INTERNAL');
   });
 
   it('treats a missing request as an empty one', async () => {

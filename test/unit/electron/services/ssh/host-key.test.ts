@@ -57,13 +57,15 @@ describe('host key decisions', () => {
   });
 
   it('failures carry the details the UI needs', () => {
-    const unconfirmed = hostKeyUnconfirmedFailure('nas-a:22', presented);
+    const subject = { host: 'nas-a', port: 22, connectionId: 'c-1' };
+    const unconfirmed = hostKeyUnconfirmedFailure(subject, presented);
     expect(unconfirmed.code).toBe('HOST_KEY_UNCONFIRMED');
-    expect(unconfirmed.appError.details).toEqual({ type: 'ssh-ed25519', sha256: ed25519.sha256 });
+    expect(unconfirmed.appError.details).toEqual({ via: 'app', host: 'nas-a', port: 22, connectionId: 'c-1', presented: { type: 'ssh-ed25519', sha256: ed25519.sha256 } });
+    expect(unconfirmed.message).toContain('nas-a:22');
     expect(unconfirmed.message).toContain(ed25519.sha256);
-    const mismatch = hostKeyMismatchFailure('nas-a:22', presented, { type: 'ecdsa-sha2-nistp256', sha256: ecdsa.sha256 });
+    const mismatch = hostKeyMismatchFailure(subject, presented, { type: 'ecdsa-sha2-nistp256', sha256: ecdsa.sha256 });
     expect(mismatch.code).toBe('HOST_KEY_MISMATCH');
-    expect(mismatch.appError.details).toEqual({ expected: presented, presented: { type: 'ecdsa-sha2-nistp256', sha256: ecdsa.sha256 } });
+    expect(mismatch.appError.details).toEqual({ via: 'app', host: 'nas-a', port: 22, connectionId: 'c-1', expected: presented, presented: { type: 'ecdsa-sha2-nistp256', sha256: ecdsa.sha256 } });
     expect(mismatch.message).toContain(ed25519.sha256);
     expect(mismatch.message).toContain(ecdsa.sha256);
     expect(mismatch.appError.hint).toMatch(/trust the new key/);

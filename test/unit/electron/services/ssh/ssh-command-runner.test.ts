@@ -1,10 +1,10 @@
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { SshConnectionPool } from '../../../../../electron/services/ssh/ssh-connection-pool.ts';
-import { DirectCommandRunner, SshCommandRunner, remoteArgv, type Privilege, type RunnerLogEntry } from '../../../../../electron/services/ssh/ssh-command-runner.ts';
+import { DirectCommandRunner, SshCommandRunner, commandName, remoteArgv, type Privilege, type RemoteCommandRecord, type RunnerLogEntry } from '../../../../../electron/services/ssh/ssh-command-runner.ts';
 import { FakeClient, defaultHandler, fakeSession, type ExecHandler } from './fake-ssh.ts';
 
-function runnerWith(handler: ExecHandler = defaultHandler, privilege: Privilege = 'root', logs: RunnerLogEntry[] = [], knownSecrets: string[] = []) {
+function runnerWith(handler: ExecHandler = defaultHandler, privilege: Privilege = 'root', logs: RunnerLogEntry[] = [], knownSecrets: string[] = [], records: RemoteCommandRecord[] = []) {
   const clients: FakeClient[] = [];
   const pool = new SshConnectionPool({
     connector: async () => {
@@ -18,6 +18,7 @@ function runnerWith(handler: ExecHandler = defaultHandler, privilege: Privilege 
     pool,
     target: { connectionId: 'c1', host: 'nas-a', port: 2222, username: 'admin', authKey: 'k', privilege },
     log: (entry) => logs.push(entry),
+    record: (entry) => records.push(entry),
     knownSecrets,
   });
   return { runner, clients, pool };
@@ -33,6 +34,25 @@ describe('remoteArgv', () => {
 });
 
 describe('SshCommandRunner', () => {
+  it('records every command for the app log: its name, duration, exit status and redacted stderr', async () => {
+    const records: RemoteCommandRecord[] = [];
+    const { runner } = runnerWith(
+      (channel) => (channel.command.includes('destroy') ? channel.complete(1, '', "cannot destroy 'tank/a': dataset is busy\npassword=hunter22\n") : channel.complete(0, 'tank\n', 'note: s3cret-value\n')),
+      'sudo',
+      [],
+      ['s3cret-value'],
+      records,
+    );
+    await runner.run(['/usr/sbin/zfs', 'list', '-H', 'tank']);
+    await expect(runner.run(['/usr/sbin/zfs', 'destroy', 'tank/a'])).rejects.toMatchObject({ code: 'BUSY' });
+    expect(records).toEqual([
+      { connection: 'admin@nas-a:2222', name: 'zfs list', command: 'sudo -n /usr/sbin/zfs list -H tank', durationMs: expect.any(Number), exitCode: 0, signal: null, outcome: 'ok', stderr: 'note: [redacted]' },
+      { connection: 'admin@nas-a:2222', name: 'zfs destroy', command: 'sudo -n /usr/sbin/zfs destroy tank/a', durationMs: expect.any(Number), exitCode: 1, signal: null, outcome: 'BUSY', stderr: "cannot destroy 'tank/a': dataset is busy\npassword=[redacted]" },
+    ]);
+    expect(commandName(['env', 'LC_ALL=C', 'sudo', '-n', '/sbin/zpool', 'list'])).toBe('zpool list');
+    expect(commandName(['sh', '-c', 'echo locked'])).toBe('sh');
+  });
+
   it('labels itself user@host:port and sends the quoted command line', async () => {
     const { runner, clients } = runnerWith((channel) => channel.complete(0, 'ok'), 'sudo');
     expect(runner.label).toBe('admin@nas-a:2222');

@@ -56,7 +56,7 @@ afterEach(async () => {
 
 const spied = (): Handlers =>
   new Proxy(services.handlers, {
-    get: (target, verb: keyof Handlers) => async (request: never) => (returned = await (target[verb] as (r: never) => unknown)(request)),
+    get: (target, verb: keyof Handlers) => async (request: never) => (returned = await (target[verb] as unknown as (r: never) => unknown)(request)),
   });
 const call = (verb: string, request: unknown): Promise<any> => dispatch(spied(), verb, request);
 async function value(verb: string, request: unknown): Promise<any> {

@@ -120,8 +120,10 @@ describe('executing a plan', () => {
     expect(failure).toBeInstanceOf(AppFailure);
     expect((failure as AppFailure).code).toBe('CONFIRMATION_REQUIRED');
     expect((failure as AppFailure).message).toContain(`new: ${replica}/later`);
-    const details = (failure as AppFailure).appError.details!;
-    expect((details['plan'] as typeof plan).digest).not.toBe(plan.digest);
+    const error = (failure as AppFailure).appError;
+    const now = error.code === 'CONFIRMATION_REQUIRED' ? error.details.plan : undefined;
+    expect(now?.digest).not.toBe(plan.digest);
+    expect(error.code === 'CONFIRMATION_REQUIRED' && error.details.confirmation).toBe(now?.digest);
     expect(runner.calls.map((c) => c.argv[1])).toEqual(['list']);
     expect(runner.calls[0]!.argv).toContain('-r');
   });
