@@ -85,13 +85,15 @@ export function RetentionReview({ taskId, onPickTask }: { taskId: string | null;
 
   const dataset = review?.datasets.find((d) => d.dataset === datasetName) ?? [...(review?.datasets ?? [])].sort((a, b) => b.decisions.length - a.decisions.length)[0] ?? null;
   const zone = task?.timeZone ?? 'UTC';
-  const parsed = draft ? policyOf(draft) : null;
+  // Parsed once per draft: a new policy object on every render would re-decide 100,000 snapshots on every render.
+  const parsed = useMemo(() => (draft ? policyOf(draft) : null), [draft]);
   const policy = parsed && 'policy' in parsed ? parsed.policy : null;
   const changed = Boolean(task && policy && JSON.stringify(policy) !== JSON.stringify(task.lifetime));
   const names = useMemo(() => new Map([...replicationTasks.map((t) => [t.id, t.name] as const)]), [replicationTasks]);
   const taskName = useCallback((id: string) => names.get(id) ?? id, [names]);
 
-  const decisions = useMemo(() => (dataset && policy ? decideRetention({ ...dataset.request, policy }) : (dataset?.decisions ?? [])), [dataset, policy]);
+  // The saved policy's decisions came with the review (the backend's, the prune's own); an edit decides again here.
+  const decisions = useMemo(() => (dataset && policy && changed ? decideRetention({ ...dataset.request, policy }) : (dataset?.decisions ?? [])), [dataset, policy, changed]);
   const summary = useMemo(() => summarizeRetention(decisions), [decisions]);
   const diff = useMemo(() => (changed && dataset ? diffRetention(dataset.decisions, decisions) : null), [changed, dataset, decisions]);
   const projection = useMemo(() => {

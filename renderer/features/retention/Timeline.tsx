@@ -131,15 +131,24 @@ export function Timeline({ series, timeZone, taskName, onDrawn, testId }: Timeli
         ctx.stroke(paths[lane]);
       }
     });
-    // Time axis: a few dated ticks.
+    // Time axis: a few dated ticks, as many as fit their labels (measured), dates alone past two days.
     if (range) {
       ctx.fillStyle = colors.text;
-      const ticks = Math.max(2, Math.floor((width - LEFT) / 160));
+      const label = (t: number) => formatInZone(t, timeZone).slice(0, range.max - range.min > 2 * 86_400_000 ? 10 : 16);
+      const labelWidth = ctx.measureText(label(range.max)).width + 32;
+      const ticks = Math.max(1, Math.floor((width - LEFT - 12) / labelWidth));
+      let lastRight = -Infinity;
       for (let i = 0; i <= ticks; i++) {
         const t = range.min + ((range.max - range.min) * i) / ticks;
-        // The first label starts at its tick, the last ends at it, the others are centred: none overlaps.
-        ctx.textAlign = i === 0 ? 'left' : i === ticks ? 'right' : 'center';
-        ctx.fillText(formatInZone(t, timeZone).slice(0, 16), xOf(t), height - 8);
+        const text = label(t);
+        const w = ctx.measureText(text).width;
+        // The first label starts at its tick, the last ends at it, the others are centred; one that would touch its
+        // neighbour is left out.
+        const left = i === 0 ? xOf(t) : i === ticks ? xOf(t) - w : xOf(t) - w / 2;
+        if (left < lastRight + 16) continue;
+        ctx.textAlign = 'left';
+        ctx.fillText(text, left, height - 8);
+        lastRight = left + w;
       }
       ctx.textAlign = 'left';
     }
