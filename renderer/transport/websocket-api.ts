@@ -43,6 +43,14 @@ const slowVerbs: ReadonlySet<VerbName> = new Set<VerbName>([
   'promoteTask',
   'runSnapshotTask',
   'pruneSnapshotTask',
+  // The snapshot screens: a NAS with thousands of snapshots takes longer than 30 s to list on a busy box.
+  'listNasSnapshots',
+  'planSnapshotDestroy',
+  'planSnapshotRollback',
+  'executeSnapshotDestruction',
+  'setSnapshotHolds',
+  'reviewSnapshotTask',
+  'planSnapshotTaskPrune',
 ]);
 
 export interface WebSocketApiOptions {
