@@ -110,7 +110,7 @@ export function SnapshotTaskDialog({ task, connections, onClose, onSaved }: { ta
           {fieldError('exclude')}
         </label>
       ) : null}
-      <div className="input-row">
+      <div className="input-row top-aligned">
         <label className="field">
           <span className="field-label">Naming schema</span>
           <input className="input" value={schema} onChange={(e) => setSchema(e.target.value)} aria-invalid={schemaProblem ? true : undefined} />

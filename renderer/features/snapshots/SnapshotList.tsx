@@ -2,6 +2,7 @@ import { Lock, LockOpen, RefreshCw, RotateCcw, Search, Trash2 } from 'lucide-rea
 import { useEffect, useMemo, useState } from 'react';
 import { Input, SearchField } from 'react-aria-components';
 import { namingSchema } from '../../../shared/naming-schema.ts';
+import { formatInZone } from '../../../shared/time-zone.ts';
 import { Button } from '../../components/Button.tsx';
 import { DataTable, dataTableColumns } from '../../components/DataTable.tsx';
 import { EmptyState } from '../../components/EmptyState.tsx';
@@ -20,14 +21,17 @@ import { fateLine, useSnapshots, type SnapshotRow } from './snapshots-store.ts';
 // smoothly as 100. Filters (search, dataset, naming schema, age) run before the table sees the rows.
 
 const col = dataTableColumns<SnapshotRow>();
-const stamp = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+// Created, on this computer's clock, written like the names and the review's times (2026-12-01 22:00): a column of
+// "12/1/2026, 10:00 PM" next to auto-2026-12-01_22-00 reads as two different times.
+const localZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+const stamp = { format: (t: number | Date) => formatInZone(typeof t === 'number' ? t : t.getTime(), localZone) };
 
 const columns = [
   col.accessor('dataset', { header: 'Dataset', meta: { width: 'minmax(140px, 1.2fr)' }, sortFn: 'alphanumeric' }),
   col.accessor('shortName', { header: 'Snapshot', meta: { width: 'minmax(180px, 1.6fr)' }, sortFn: 'alphanumeric', cell: (info) => <span title={info.row.original.name}>{info.getValue()}</span> }),
-  col.accessor('created', { header: 'Created', meta: { width: '176px' }, sortFn: 'basic', cell: (info) => stamp.format(info.getValue()) }),
+  col.accessor('created', { header: 'Created', meta: { width: '150px' }, sortFn: 'basic', cell: (info) => stamp.format(info.getValue()) }),
   col.accessor('usedBytes', { header: 'Used', meta: { width: '84px', align: 'end' }, sortFn: 'basic', cell: (info) => bytesOrDash(info.getValue()) }),
-  col.accessor('referencedBytes', { header: 'Referenced', meta: { width: '96px', align: 'end' }, sortFn: 'basic', cell: (info) => bytesOrDash(info.getValue()) }),
+  col.accessor('referencedBytes', { header: 'Referenced', meta: { width: '108px', align: 'end' }, sortFn: 'basic', cell: (info) => bytesOrDash(info.getValue()) }),
   col.accessor('holds', { header: 'Holds', meta: { width: '64px', align: 'end' }, sortFn: 'basic', cell: (info) => (info.getValue() > 0 ? <span title={info.row.original.holdTags.join(', ')}>{info.getValue()}</span> : '') }),
   col.accessor((row) => row.fate.kind, {
     id: 'fate',
