@@ -21,6 +21,14 @@ export function SnapshotsView({ route = { view: 'snapshots' } }: { route?: Snaps
   const loaded = useFleet((s) => s.loaded);
   const loadFleet = useFleet((s) => s.load);
   const current = useSnapshots((s) => s.current);
+  const snapshotTasks = useSnapshots((s) => s.snapshotTasks);
+  const reviewedTaskId = useSnapshots((s) => s.reviewedTaskId);
+  const setReviewedTaskId = useSnapshots((s) => s.setReviewedTaskId);
+  // The review shows the task the route names, else the one reviewed last, else the only one there is.
+  const reviewTaskId = route.taskId ?? reviewedTaskId ?? (snapshotTasks.length === 1 ? snapshotTasks[0]!.id : null);
+  useEffect(() => {
+    if (route.taskId && route.taskId !== reviewedTaskId) setReviewedTaskId(route.taskId);
+  }, [route.taskId, reviewedTaskId, setReviewedTaskId]);
   useEffect(() => {
     if (!loaded) void loadFleet();
   }, [loaded, loadFleet]);
@@ -53,7 +61,7 @@ export function SnapshotsView({ route = { view: 'snapshots' } }: { route?: Snaps
   // when asked). null in a patch clears it.
   const go = (patch: { tab?: SnapshotsRoute['tab']; connectionId?: string; dataset?: string | null; taskId?: string }) => {
     const dataset = patch.dataset === undefined ? route.dataset : (patch.dataset ?? undefined);
-    const taskId = patch.taskId ?? route.taskId;
+    const taskId = patch.taskId ?? reviewTaskId ?? undefined;
     navigate({ view: 'snapshots', tab: patch.tab ?? tab, connectionId: patch.connectionId ?? connectionId, ...(dataset !== undefined ? { dataset } : {}), ...(taskId ? { taskId } : {}) });
   };
   return (
@@ -87,7 +95,7 @@ export function SnapshotsView({ route = { view: 'snapshots' } }: { route?: Snaps
           <SnapshotTasksPanel connections={connections} />
         </TabPanel>
         <TabPanel id="retention" className="tab-panel">
-          <RetentionReview taskId={route.taskId ?? null} onPickTask={(taskId) => go({ tab: 'retention', taskId })} />
+          <RetentionReview taskId={reviewTaskId} onPickTask={(taskId) => go({ tab: 'retention', taskId })} />
         </TabPanel>
       </Tabs>
     </div>

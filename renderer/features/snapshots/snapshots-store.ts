@@ -35,6 +35,9 @@ interface SnapshotsState {
   snapshotTasks: PeriodicSnapshotTask[];
   replicationTasks: ReplicationTask[];
   tasksLoaded: boolean;
+  /** The task the retention review showed last: coming back to the screen (the sidebar) shows it again. */
+  reviewedTaskId: string | null;
+  setReviewedTaskId(taskId: string): void;
   loadTasks(): Promise<void>;
   load(connectionId: string, dataset: string | null): Promise<void>;
   reload(): Promise<void>;
@@ -61,6 +64,8 @@ export const useSnapshots = create<SnapshotsState>((set, get) => ({
   snapshotTasks: [],
   replicationTasks: [],
   tasksLoaded: false,
+  reviewedTaskId: null,
+  setReviewedTaskId: (taskId) => set({ reviewedTaskId: taskId }),
 
   loadTasks: async () => {
     const [snapshotTasks, tasks] = await Promise.all([request('listSnapshotTasks', {}, { quiet: true }), request('listTasks', {}, { quiet: true })]);
