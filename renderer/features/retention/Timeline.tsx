@@ -103,10 +103,15 @@ export function Timeline({ series, timeZone, taskName, onDrawn, testId }: Timeli
       });
       // One path per lane: 100,000 marks are three strokes.
       const paths: Record<Lane, Path2D> = { keep: new Path2D(), guard: new Path2D(), prune: new Path2D() };
+      // A mark per pixel column and lane is enough: 100,000 marks on 1,000 pixels would draw each column 100 times.
+      const drawn: Record<Lane, Uint8Array> = { keep: new Uint8Array(width + 2), guard: new Uint8Array(width + 2), prune: new Uint8Array(width + 2) };
       for (const d of s.decisions) {
         if (d.time === null) continue;
         const lane = laneOf(d);
-        const x = Math.round(xOf(d.time)) + 0.5;
+        const column = Math.round(xOf(d.time));
+        if (drawn[lane][column]) continue;
+        drawn[lane][column] = 1;
+        const x = column + 0.5;
         const y = top + 16 + (lane === 'keep' ? 0 : lane === 'guard' ? 1 : 2) * LANE_H + LANE_H / 2;
         const p = paths[lane];
         if (lane === 'keep') {
