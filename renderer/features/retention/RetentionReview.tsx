@@ -159,7 +159,11 @@ export function RetentionReview({ taskId, onPickTask }: { taskId: string | null;
       message: `Applies the policy of ${task.namingSchema} on ${task.dataset}${changed ? ' (the policy you edited is saved to the task)' : ''}: destroys exactly the snapshots the review shows as pruned.`,
       confirmLabel: `Prune ${plural(planItems(plan).length, 'snapshot')}`,
       keeps: `Every snapshot the review shows as kept stays, with its reason.`,
-      onDone: () => void load(),
+      onDone: () => {
+        void load();
+        // The snapshot table of this NAS, if listed, no longer shows what the prune removed.
+        if (useSnapshots.getState().current?.connectionId === task.connectionId) void useSnapshots.getState().reload();
+      },
     });
   };
 

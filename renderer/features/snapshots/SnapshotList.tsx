@@ -76,7 +76,11 @@ export function SnapshotList({ connections, connectionId, scope }: { connections
   const connection = connections.find((c) => c.id === connectionId) ?? null;
 
   useEffect(() => {
-    if (connectionId && scope !== undefined) void load(connectionId, dataset);
+    // Coming back to the screen shows the listing the store kept (with "Listed … ago" and Refresh) rather than
+    // listing 100,000 snapshots again at every visit; another NAS or dataset is listed.
+    const kept = useSnapshots.getState().current;
+    const same = kept !== null && kept.connectionId === connectionId && kept.dataset === dataset && (kept.listing !== null || kept.loading);
+    if (connectionId && scope !== undefined && !same) void load(connectionId, dataset);
     setSelected(new Set());
   }, [connectionId, scope, dataset, load]);
 

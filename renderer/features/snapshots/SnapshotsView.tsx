@@ -87,7 +87,14 @@ export function SnapshotsView({ route = { view: 'snapshots' } }: { route?: Snaps
               value={connectionId}
               onChange={(id) => go({ connectionId: id, dataset: null })}
             />
-            <DatasetScope dataset={scope ?? ''} onChange={(dataset) => go({ dataset })} />
+            <DatasetScope
+              dataset={scope ?? ''}
+              onChange={(dataset) => {
+                // List on what is shown already lists it again (the screen otherwise keeps the last listing).
+                if (dataset === scope) void useSnapshots.getState().reload();
+                else go({ dataset });
+              }}
+            />
           </div>
           <SnapshotList connections={connections} connectionId={connectionId} scope={scope} />
         </TabPanel>
