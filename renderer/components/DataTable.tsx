@@ -304,9 +304,7 @@ export function DataTable<T extends RowData>(props: DataTableProps<T>) {
           </div>
         ))}
       </div>
-      {/* tabIndex -1: the scrolling region is focusable (axe: scrollable-region-focusable, a table without checkboxes
-          or links) without a second tab stop; the keys still reach the grid's handler by bubbling. */}
-      <div className="data-table-body" ref={scrollRef} role="rowgroup" tabIndex={-1}>
+      <div className="data-table-body" ref={scrollRef} role="rowgroup">
         {rows.length === 0 ? (
           <div className="data-table-empty" role="row">
             <div role="gridcell">{props.empty ?? 'Nothing to show.'}</div>
