@@ -45,7 +45,9 @@ export async function focusedName(page: Page): Promise<string> {
     const labelled = el.getAttribute('aria-labelledby');
     const byIds = labelled ? labelled.split(' ').map((id) => document.getElementById(id)?.textContent ?? '').join(' ') : '';
     const label = el.getAttribute('aria-label') ?? ((el as HTMLInputElement).labels?.[0]?.textContent ?? '');
-    return `${byIds} ${label} ${el.textContent ?? ''}`.replace(/\s+/g, ' ').trim();
+    // A scrolling region (a long dialog body is a tab stop) is named by its label, not by all the text inside it.
+    const text = el.matches('button, a, input, select, textarea, [role]:not([role="region"]):not([role="group"])') ? (el.textContent ?? '') : '';
+    return `${byIds} ${label} ${text}`.replace(/\s+/g, ' ').trim();
   });
 }
 
