@@ -26,24 +26,20 @@ let api: ContractClient;
 let taskName = '';
 
 /**
- * `<name>-light.png` and `<name>-dark.png` of the whole wizard: the shell scrolls inside its content pane, so the
- * window is made as tall as that content for the picture (and put back after).
+ * `<name>-light.png` and `<name>-dark.png` of the whole wizard: the shell scrolls inside its content pane, so for the
+ * picture the pane is let grow to its content and the page is shot whole (a taller viewport alone raced the relayout
+ * and caught the pane half drawn and scrolled).
  */
 async function shoot(page: Page, name: string): Promise<void> {
-  const viewport = page.viewportSize()!;
-  const height = await page.evaluate(() => {
-    const content = document.querySelector('.content');
-    content?.scrollTo(0, 0);
-    return content ? content.getBoundingClientRect().top + content.scrollHeight : document.body.scrollHeight;
-  });
-  await page.setViewportSize({ width: viewport.width, height: Math.min(4000, Math.max(viewport.height, Math.ceil(height) + 4)) });
+  const unroll = await page.addStyleTag({ content: '.shell { height: auto !important; min-height: 100vh; } .content { overflow: visible !important; }' });
+  await page.evaluate(() => window.scrollTo(0, 0));
   for (const colorScheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme });
     await page.waitForTimeout(150);
-    await page.screenshot({ path: `${screenshotDir}/${name}-${colorScheme}.png`, animations: 'disabled' });
+    await page.screenshot({ path: `${screenshotDir}/${name}-${colorScheme}.png`, fullPage: true, animations: 'disabled' });
   }
+  await unroll.evaluate((style) => (style as Element).remove());
   await page.emulateMedia({ colorScheme: 'light' });
-  await page.setViewportSize(viewport);
 }
 
 async function expectAccessible(page: Page, what: string): Promise<void> {
