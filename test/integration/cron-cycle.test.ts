@@ -64,6 +64,10 @@ async function cycle(taskName: string): Promise<{ source: string[]; destination:
 
 const count = (kinds: string[]) => Object.fromEntries([...new Set(kinds)].sort().map((kind) => [kind, kinds.filter((k) => k === kind).length]));
 
+/** Destroys a tree after releasing every hold in it (ours would refuse the destroy); absent is fine. */
+const destroyTree = (name: string) =>
+  `if zfs list '${name}' >/dev/null 2>&1; then zfs list -H -o name -t snapshot -r '${name}' | while read -r s; do zfs holds -H "$s" | cut -f2 | while read -r t; do zfs release "$t" "$s"; done; done; zfs destroy -r '${name}'; fi`;
+
 const holdsOf = async (vm: ReturnType<typeof nasVm>, snapshot: string) => (await sshOk(vm, 'root', `zfs holds -H '${snapshot}'`)).trim();
 
 beforeAll(async () => {
@@ -89,12 +93,12 @@ beforeAll(async () => {
       selection: { kind: 'all' },
     });
   }
-  await sshOk(b, 'root', `zfs destroy -r 'backup/${noop}' 2>/dev/null; zfs destroy -r 'backup/${fleet}' 2>/dev/null; true`);
+  await sshOk(b, 'root', `${destroyTree(`backup/${noop}`)}; ${destroyTree(`backup/${fleet}`)}`);
   const makeChildren = Array.from({ length: children }, (_, i) => `zfs create 'tank/${fleet}/c${i}' && echo ${i} > '/tank/${fleet}/c${i}/f'`).join(' && ');
   await sshOk(
     a,
     'root',
-    `zfs destroy -r 'tank/${noop}' 2>/dev/null; zfs destroy -r 'tank/${fleet}' 2>/dev/null; ` +
+    `${destroyTree(`tank/${noop}`)}; ${destroyTree(`tank/${fleet}`)}; ` +
       `zfs create 'tank/${noop}' && echo one > '/tank/${noop}/f' && zfs snapshot 'tank/${noop}@s1' && ` +
       `zfs create 'tank/${fleet}' && ${makeChildren} && zfs snapshot -r 'tank/${fleet}@s1'`,
   );
@@ -102,8 +106,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   rmSync(configDir, { recursive: true, force: true });
-  // Our holds would keep the next run of these tests from destroying the datasets: released with them.
-  await sshOk(nasVm('nas-a'), 'root', `zfs destroy -r 'tank/${noop}' 2>/dev/null; zfs destroy -r 'tank/${fleet}' 2>/dev/null; true`).catch(() => undefined);
+  // The VMs are shared by the suite: the trees go, with the holds that would refuse their destroy.
+  await sshOk(nasVm('nas-a'), 'root', `${destroyTree(`tank/${noop}`)}; ${destroyTree(`tank/${fleet}`)}`).catch(() => undefined);
+  await sshOk(nasVm('nas-b'), 'root', `${destroyTree(`backup/${noop}`)}; ${destroyTree(`backup/${fleet}`)}`).catch(() => undefined);
 });
 
 describe('the cron cycle, counted command by command', () => {
@@ -131,4 +136,27 @@ describe('the cron cycle, counted command by command', () => {
     // Then the cycle is a no-op again.
     expect((await cycle(noop)).destination).toEqual(['zfs list']);
   }, 900_000);
+
+  it(`a fleet cycle (${children + 1} datasets, one new snapshot each) opens N + 5 channels on the source and N + 4 on the destination`, async () => {
+    const first = await cycle(fleet);
+    expect(count(first.source).send).toBe(children + 1);
+    await sshOk(nasVm('nas-a'), 'root', `zfs snapshot -r 'tank/${fleet}@s2'`);
+    const next = await cycle(fleet);
+    // Per dataset only its stream (a send on the source, a receive on the destination); everything else is one
+    // command per side for the whole tree: the lock, the listing, the tool check, one zfs hold, one zfs release.
+    // No size estimate: nobody watches a cron run.
+    expect(count(next.source)).toEqual({ lock: 1, send: children + 1, tools: 1, 'zfs hold': 1, 'zfs list': 1, 'zfs release': 1 });
+    expect(count(next.destination)).toEqual({ receive: children + 1, tools: 1, 'zfs hold': 1, 'zfs list': 1, 'zfs release': 1 });
+    // The holds moved to @s2 on every dataset of both sides, and left @s1.
+    const tag = holdTagOf(tasks[fleet]!.id);
+    const heldOn = async (vm: ReturnType<typeof nasVm>, rootName: string) =>
+      (await sshOk(vm, 'root', `zfs list -H -o name -t snapshot -r '${rootName}' | xargs zfs holds -H`))
+        .trim()
+        .split('\n')
+        .filter((line) => line.includes(tag))
+        .map((line) => line.split('\t')[0]!.split('@')[1])
+        .sort();
+    expect(await heldOn(nasVm('nas-a'), `tank/${fleet}`)).toEqual(Array(children + 1).fill('s2'));
+    expect(await heldOn(nasVm('nas-b'), `backup/${fleet}`)).toEqual(Array(children + 1).fill('s2'));
+  }, 1_200_000);
 });

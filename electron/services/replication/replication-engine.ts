@@ -111,7 +111,7 @@ async function planAndSend(run: Run, shared: PreparedRun['shared']): Promise<voi
   if (encryptionKey) await checkEncryptedParent(task, run.source, run.destination, plan, encryptionKey, { dryRun: options.dryRun ?? false, ...run.call });
   const pruneReasons = decideDestinationPrune(run, plan);
   const prepared: PreparedRun = { ...run, plan, refusal: plan.refusal, prunePlan: attachDestruction(run, plan, pruneReasons), encryptionKey, streams: datasetStreams(task, encryptionKey), sourceHas, shared, holds: noHoldMoves() };
-  const estimated = listCommands(prepared);
+  const estimated = listCommands(prepared, { estimate: options.dryRun === true || options.estimate !== false });
   const needsParent = !plan.parentExists && plan.datasets.some((w) => w.report.plan.status === 'ready');
   if (needsParent) listParentCommands(prepared);
   if (options.dryRun) {
@@ -267,10 +267,10 @@ function attachDestruction(run: Run, plan: TaskPlan, reasons: ReadonlyMap<string
 }
 
 /**
- * The command list (what a dry run shows and what a real run will do) and the size estimates (`zfs send -n -P`),
- * one after another on one channel. Resolves when every estimate is in.
+ * The command list (what a dry run shows and what a real run will do) and, when asked, the size estimates
+ * (`zfs send -n -P`), one after another. Resolves when every estimate is in.
  */
-function listCommands(run: PreparedRun): Promise<void> {
+function listCommands(run: PreparedRun, options: { estimate: boolean }): Promise<void> {
   const sourceTools = run.source.host.capabilities.tools;
   const destinationTools = run.destination.host.capabilities.tools;
   let estimates: Promise<void> = Promise.resolve();
@@ -284,6 +284,7 @@ function listCommands(run: PreparedRun): Promise<void> {
     sendSources.forEach((sendSource, index) => {
       w.report.commands.push(`${buildCommandLine(buildSendArgv(sourceTools, sendSource, run.streams.sendFlags(w, index)))} | ${buildCommandLine(buildReceiveArgv(destinationTools, run.streams.receive(w, index)))}`);
     });
+    if (!options.estimate) continue;
     estimates = estimates.then(async () => {
       let estimate = 0;
       for (const [index, sendSource] of sendSources.entries()) {
