@@ -26,24 +26,20 @@ let api: ContractClient;
 let taskName = '';
 
 /**
- * `<name>-light.png` and `<name>-dark.png` of the whole wizard: the shell scrolls inside its content pane, so the
- * window is made as tall as that content for the picture (and put back after).
+ * `<name>-light.png` and `<name>-dark.png` of the whole wizard: the shell scrolls inside its content pane, so for the
+ * picture the pane is let grow to its content and the page is shot whole (a taller viewport alone raced the relayout
+ * and caught the pane half drawn and scrolled).
  */
 async function shoot(page: Page, name: string): Promise<void> {
-  const viewport = page.viewportSize()!;
-  const height = await page.evaluate(() => {
-    const content = document.querySelector('.content');
-    content?.scrollTo(0, 0);
-    return content ? content.getBoundingClientRect().top + content.scrollHeight : document.body.scrollHeight;
-  });
-  await page.setViewportSize({ width: viewport.width, height: Math.min(4000, Math.max(viewport.height, Math.ceil(height) + 4)) });
+  const unroll = await page.addStyleTag({ content: '.shell { height: auto !important; min-height: 100vh; } .content { overflow: visible !important; }' });
+  await page.evaluate(() => window.scrollTo(0, 0));
   for (const colorScheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme });
     await page.waitForTimeout(150);
-    await page.screenshot({ path: `${screenshotDir}/${name}-${colorScheme}.png`, animations: 'disabled' });
+    await page.screenshot({ path: `${screenshotDir}/${name}-${colorScheme}.png`, fullPage: true, animations: 'disabled' });
   }
+  await unroll.evaluate((style) => (style as Element).remove());
   await page.emulateMedia({ colorScheme: 'light' });
-  await page.setViewportSize(viewport);
 }
 
 async function expectAccessible(page: Page, what: string): Promise<void> {
@@ -159,7 +155,9 @@ test('the wizard creates a task from nas-a to nas-b (live count, daily schedule,
 
   // Source: nas-a and the dataset, ticked in the tree.
   await pick(page, 'Source NAS', /^nas-a/);
+  // The tree is virtualized and a NAS that ran the integration suite has many datasets: filter as an admin would.
   const sourceTree = page.getByTestId('wizard-source-tree');
+  await page.getByRole('searchbox', { name: 'Filter source datasets of nas-a' }).fill(id);
   await expect(sourceTree.getByText(id, { exact: true })).toBeVisible({ timeout: 60_000 });
   await page.getByLabel(`Select ${source}`, { exact: true }).check();
   // The live count of the naming schema on the source: three of four snapshots.
@@ -174,6 +172,7 @@ test('the wizard creates a task from nas-a to nas-b (live count, daily schedule,
 
   // Destination: nas-b and the parent; a volume would be refused.
   await pick(page, 'Destination NAS', /^nas-b/);
+  await page.getByRole('searchbox', { name: 'Filter destination datasets of nas-b' }).fill(id);
   await expect(page.getByTestId('wizard-destination-tree').getByText(id, { exact: true })).toBeVisible({ timeout: 60_000 });
   await page.getByLabel(`Select ${parent}`, { exact: true }).check();
   await expect(page.getByTestId('wizard-landing')).toContainText(`${source} → ${replica}`);
@@ -244,6 +243,8 @@ test('a saved task loaded into the wizard becomes a new task to another destinat
   const before = (await api.ok('listTasks', {})).find((t) => t.task.name === taskName)!.task;
   await pick(page, 'Load a previous task', new RegExp(`^${taskName}`));
   await expect(page.getByText(`Settings copied from "${taskName}"`)).toBeVisible();
+  await expect(page.getByRole('list', { name: 'Chosen source datasets' })).toContainText(source, { timeout: 60_000 });
+  // The loaded source is scrolled into view in the tree, however many datasets come before it.
   await expect(page.getByLabel(`Select ${source}`, { exact: true })).toBeChecked({ timeout: 60_000 });
   await page.getByRole('textbox', { name: 'New dataset under the parent (optional)' }).fill('copy');
   await expect(page.getByTestId('wizard-landing')).toContainText(`${source} → ${parent}/copy/${id}`);
@@ -275,6 +276,8 @@ test('a diverged destination: the review lists exactly what would be destroyed, 
   await page.goto(url());
   await openWizard(page);
   await pick(page, 'Load a previous task', new RegExp(`^${taskName}`));
+  await expect(page.getByRole('list', { name: 'Chosen source datasets' })).toContainText(source, { timeout: 60_000 });
+  // The loaded source is scrolled into view in the tree, however many datasets come before it.
   await expect(page.getByLabel(`Select ${source}`, { exact: true })).toBeChecked({ timeout: 60_000 });
   await page.getByRole('textbox', { name: 'Task name' }).fill(`${id} from scratch`);
   await page.getByRole('button', { name: /Next: When/ }).click();
