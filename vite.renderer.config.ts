@@ -12,11 +12,28 @@ function contentSecurityPolicyMeta(command: 'build' | 'serve'): Plugin {
   };
 }
 
+/**
+ * sonner injects its CSS with a <style> element at import, which the CSP (style-src 'self') refuses — and Chromium
+ * logs every refusal as an error. The same CSS is imported as a file (renderer/main.tsx), so the injection is
+ * turned into a no-op here.
+ */
+function sonnerWithoutInlineStyle(): Plugin {
+  return {
+    name: 'zrd:sonner-without-inline-style',
+    transform(code, id) {
+      if (!/[\\/]sonner[\\/]dist[\\/]index\.m?js$/.test(id)) return null;
+      const patched = code.replace('function __insertCSS(code) {', 'function __insertCSS(code) {\n  return;');
+      if (patched === code) this.warn('sonner no longer has __insertCSS: check that it injects no <style> (CSP).');
+      return { code: patched, map: null };
+    },
+  };
+}
+
 export default defineConfig(({ command }) => ({
   root: path.resolve(import.meta.dirname, 'renderer'),
   base: './',
   publicDir: false,
-  plugins: [contentSecurityPolicyMeta(command)],
+  plugins: [contentSecurityPolicyMeta(command), sonnerWithoutInlineStyle()],
   oxc: { jsx: { runtime: 'automatic' } },
   build: {
     outDir: path.resolve(import.meta.dirname, '.vite/renderer/main_window'),

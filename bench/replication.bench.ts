@@ -5,7 +5,8 @@
 //     (`ssh nas-a zfs send | ssh nas-b zfs recv`, the baseline) against our engine in relay mode and in direct
 //     mode. Goals: relay >= 0.95 and direct >= 0.98 of the raw throughput.
 //  2. Wall time to replicate 100 small incremental snapshots (one engine run) with our engine against
-//     syncoid (Debian's sanoid package) on the same datasets, reset to the same state between runs.
+//     syncoid (from Debian's sanoid package, unpacked into the cache by test/nas/syncoid.ts: nothing is installed on
+//     this machine) on the same datasets, reset to the same state between runs.
 //     Goal: ours / syncoid <= 0.5.
 //
 // Contenders alternate within each round (and the order rotates between rounds), so noise hits all of them alike.
@@ -34,6 +35,7 @@ import { createSshServices, type SshConnectionSettings, type SshServices } from 
 import { probeCapabilities } from '../electron/services/zfs/capabilities.ts';
 import type { ZfsHost } from '../electron/services/zfs/zfs-host.ts';
 import { ReplicationTaskSchema, type ReplicationTask, type ReplicationTaskInput } from '../shared/task-schemas.ts';
+import { ensureSyncoid } from '../test/nas/syncoid.ts';
 import { bootTestbed, sshOk, type Testbed, type VmInfo } from '../test/nas/testbed.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 3);
@@ -330,6 +332,8 @@ async function main(): Promise<void> {
   let openssh: OpenSsh | null = null;
   const sides: AppSide[] = [];
   try {
+    // After the boot: the image build's package lists are the fallback source of syncoid's packages.
+    const syncoid = ensureSyncoid((m) => say(`[syncoid] ${m}`));
     const a = tb.vms.find((v) => v.name === 'nas-a')!;
     const b = tb.vms.find((v) => v.name === 'nas-b')!;
 
@@ -463,7 +467,7 @@ async function main(): Promise<void> {
       );
     };
     const syncoidArgs = ['--no-sync-snap', `root@nas-a:${incSource}`, `root@nas-b:${incReplica}`];
-    const syncoidShown = `PATH=<dir with an ssh wrapper adding -F ssh_config>:$PATH syncoid ${syncoidArgs.join(' ')}`;
+    const syncoidShown = `PATH=<syncoid's unpacked packages>:<dir with an ssh wrapper adding -F ssh_config>:$PATH syncoid ${syncoidArgs.join(' ')}`;
     let syncoidOutput = '';
     const incContenders: Record<string, () => Promise<{ seconds: number; transferSeconds?: number; steps?: string }>> = {
       // A fresh process's worth of state: new ssh connections (handshakes) and capability probes, like a CLI run.
@@ -481,7 +485,7 @@ async function main(): Promise<void> {
       },
       syncoid: async () => {
         const t = performance.now();
-        const r = await runLocal('syncoid', syncoidArgs, openssh!.env);
+        const r = await runLocal(syncoid.command, syncoidArgs, syncoid.env(openssh!.env));
         const seconds = (performance.now() - t) / 1000;
         syncoidOutput = `${r.stdout}${r.stderr}`;
         if (r.code !== 0) throw new Error(`syncoid exited ${r.code}:\n${syncoidOutput.slice(-3000)}`);
@@ -549,7 +553,7 @@ async function main(): Promise<void> {
       '================================ replication bench: summary ================================',
       `Machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${f1(totalmem() / 2 ** 30)} GiB; VMs under qemu TCG (no KVM), ` +
         `-smp 2, 768 MiB each, OpenZFS ${tb.image.zfsVersion}, kernel ${tb.image.kernelAbi}; ${process.version}; ` +
-        `${spawnSync('ssh', ['-V'], { encoding: 'utf8' }).stderr.trim()}; syncoid ${(spawnSync('syncoid', ['--version'], { encoding: 'utf8' }).stdout.match(/version ([\d.]+)/) ?? [])[1] ?? '?'}.`,
+        `${spawnSync('ssh', ['-V'], { encoding: 'utf8' }).stderr.trim()}; syncoid ${syncoid.version}.`,
       `Absolute numbers are TCG numbers (ssh crypto inside the guests is the bottleneck): compare ratios only.`,
       `VM CPU = CPU seconds our two qemu processes used during a run; it moves much less than wall time when other VMs share the cores.`,
       `"by VM CPU" ratios use it in place of wall time (throughput: raw CPU / ours; incremental: ours / syncoid).`,

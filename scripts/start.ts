@@ -3,11 +3,12 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { buildBundles } from './build-bundles.ts';
-import { findElectronBinary } from './electron-binary.ts';
+import { ensureElectronBinary, findElectronBinary } from './electron-binary.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const forceBridge = process.argv.includes('--bridge');
-const electron = findElectronBinary(root);
+// Electron 45 fetches its binary on first use, not at npm install: ask for it now (browser mode needs none).
+const electron = forceBridge ? findElectronBinary(root) : await ensureElectronBinary(root);
 
 const exitWith = (child: ReturnType<typeof spawn>) => {
   const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
@@ -19,7 +20,7 @@ const exitWith = (child: ReturnType<typeof spawn>) => {
 if (electron.path && !forceBridge) {
   exitWith(spawn(path.join(root, 'node_modules', '.bin', 'electron-forge'), ['start'], { cwd: root, stdio: 'inherit' }));
 } else {
-  if (!forceBridge) console.log(`No Electron binary: ${electron.reason}.\nStarting the app in browser mode instead.\n`);
+  if (!forceBridge) console.log(`Not starting in Electron: ${electron.reason}.\nStarting the app in browser mode instead.\n`);
   await buildBundles('renderer');
   const passThrough = process.argv.slice(2).filter((arg) => arg !== '--bridge');
   exitWith(

@@ -1,69 +1,209 @@
-// `npm test`: the whole suite, in the order that fails fastest: system packages, type check, lint, bundles,
-// vitest (unit, then integration on the real NAS VMs), Playwright (the renderer in Debian's Chromium through
-// the loopback bridge, and the Electron suite where an Electron binary exists). Ends with one line of counts.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+// `npm test`: the whole suite, in the order that fails fastest: system packages, type check, lint, bundles, unit
+// tests, then the suites that need the NAS VMs: vitest's integration project and Playwright (the renderer in
+// Debian's Chromium through the loopback bridge, and the Electron suite where an Electron binary exists).
+//
+// One pair of NAS VMs serves both VM suites: it is built and booted in the background (`nas.ts up --info-file`)
+// while the checks and unit tests run, and named to both runners by ZRD_TESTBED_FILE. Every step runs even when an
+// earlier one failed (one run reports every failure). Ends with the time of each phase and one line of counts:
+// `tests: N passed, N failed, N skipped`.
+//
+// Arguments are vitest filters (files or name patterns) applied to the unit and integration projects.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { TESTBED_FILE_ENV } from '../test/nas/testbed.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const bin = (name: string) => path.join(root, 'node_modules', '.bin', name);
 const resultsDir = path.join(root, 'test-results');
 mkdirSync(resultsDir, { recursive: true });
-for (const report of ['vitest.json', 'playwright.json']) rmSync(path.join(resultsDir, report), { force: true });
+const reports = {
+  unit: path.join(resultsDir, 'vitest-unit.json'),
+  integration: path.join(resultsDir, 'vitest-integration.json'),
+  playwright: path.join(resultsDir, 'playwright.json'),
+};
+const testbedFile = path.join(resultsDir, 'testbed.json');
+const testbedLog = path.join(resultsDir, 'testbed.log');
+for (const file of [...Object.values(reports), path.join(resultsDir, 'vitest.json'), testbedFile]) rmSync(file, { force: true });
 
-interface Step {
+const filters = process.argv.slice(2);
+const suiteStarted = Date.now();
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const since = (t: number) => seconds(Date.now() - t);
+
+interface Phase {
   name: string;
-  command: string;
-  args: string[];
+  ms: number;
+  ok: boolean;
+  /** The JSON report of a test runner (its counts replace the step's own failure). */
+  report?: string;
+  note?: string;
 }
-const steps: Step[] = [
-  { name: 'system packages', command: 'bash', args: [path.join(root, 'scripts', 'install-system-deps.sh')] },
-  { name: 'type check (main, services, tests)', command: bin('tsc'), args: ['--noEmit', '-p', 'tsconfig.json'] },
-  { name: 'type check (renderer)', command: bin('tsc'), args: ['--noEmit', '-p', 'tsconfig.renderer.json'] },
-  { name: 'lint', command: bin('eslint'), args: ['.', '--max-warnings=0'] },
-  { name: 'bundles', command: process.execPath, args: [path.join(root, 'scripts', 'build-bundles.ts')] },
-  {
-    name: 'vitest (unit + integration)',
-    command: bin('vitest'),
-    args: ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${path.join(resultsDir, 'vitest.json')}`],
-  },
-  { name: 'playwright (e2e)', command: bin('playwright'), args: ['test'] },
+const phases: Phase[] = [];
+
+function runCommand(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: root, stdio: 'inherit', env });
+    child.on('error', (e) => {
+      console.error(`cannot run ${command}: ${e.message}`);
+      resolve(127);
+    });
+    child.on('close', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+  });
+}
+
+async function step(name: string, command: string, args: string[], options: { env?: NodeJS.ProcessEnv; report?: string } = {}): Promise<boolean> {
+  console.log(`\n=== ${name} ===`);
+  const started = Date.now();
+  const code = await runCommand(command, args, options.env);
+  const ok = code === 0;
+  phases.push({ name, ms: Date.now() - started, ok, ...(options.report ? { report: options.report } : {}) });
+  console.log(`--- ${name}: ${ok ? 'ok' : 'FAILED'} (${since(started)})`);
+  return ok;
+}
+
+function skipStep(name: string, reason: string): void {
+  console.log(`\n=== ${name} ===\n--- ${name}: FAILED, not run: ${reason}`);
+  phases.push({ name, ms: 0, ok: false, note: `not run: ${reason}` });
+}
+
+// ---- the NAS test bed, in the background ----------------------------------------------------------------------
+
+interface BackgroundTestbed {
+  started: number;
+  child: ChildProcess;
+  /** Resolves with null once the VMs answer (the info file exists), or with why they will not. */
+  ready: Promise<string | null>;
+  readyAt: number | null;
+}
+
+function startTestbed(): BackgroundTestbed {
+  const started = Date.now();
+  const logFd = openSync(testbedLog, 'w');
+  const child = spawn(process.execPath, [path.join(root, 'test', 'nas', 'nas.ts'), 'up', '--info-file', testbedFile, '--owner-pid', String(process.pid)], {
+    cwd: root,
+    stdio: ['ignore', logFd, logFd],
+  });
+  closeSync(logFd);
+  const tb: BackgroundTestbed = { started, child, ready: Promise.resolve(null), readyAt: null };
+  tb.ready = new Promise((resolve) => {
+    const poll = setInterval(() => {
+      if (existsSync(testbedFile)) {
+        clearInterval(poll);
+        tb.readyAt = Date.now();
+        resolve(null);
+      }
+    }, 500);
+    child.on('error', (e) => {
+      clearInterval(poll);
+      resolve(`cannot start the test bed: ${e.message}`);
+    });
+    child.on('exit', (code, signal) => {
+      clearInterval(poll);
+      resolve(`the test bed process ended (${signal ?? `exit ${code}`}) before the VMs were ready`);
+    });
+  });
+  return tb;
+}
+
+async function stopTestbed(tb: BackgroundTestbed): Promise<void> {
+  if (tb.child.exitCode !== null || tb.child.signalCode !== null) return;
+  const exited = new Promise((resolve) => tb.child.once('exit', resolve));
+  tb.child.kill('SIGTERM');
+  const timer = setTimeout(() => tb.child.kill('SIGKILL'), 30_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+function logTail(file: string, lines: number): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no output)';
+  }
+}
+
+// ---- the run -----------------------------------------------------------------------------------------------------
+
+await step('system packages', 'bash', [path.join(root, 'scripts', 'install-system-deps.sh')]);
+
+console.log(`\n=== NAS test bed: building (cached) and booting nas-a + nas-b in the background (log: ${path.relative(root, testbedLog)}) ===`);
+const testbed = startTestbed();
+let testbedStopped = false;
+const stopOnSignal = (signal: NodeJS.Signals) => {
+  // The test bed also stops by itself when this process is gone (--owner-pid): this only makes it prompt.
+  if (!testbedStopped) testbed.child.kill('SIGTERM');
+  process.exit(signal === 'SIGINT' ? 130 : 143);
+};
+process.on('SIGINT', stopOnSignal);
+process.on('SIGTERM', stopOnSignal);
+
+const vitestArgs = (project: string, report: string) => [
+  'run', '--project', project, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`,
+  ...(filters.length > 0 ? ['--passWithNoTests', ...filters] : []),
 ];
 
-const only = process.argv.slice(2);
-const failedSteps: string[] = [];
-for (const step of steps) {
-  console.log(`\n=== ${step.name} ===`);
-  const started = Date.now();
-  const result = spawnSync(step.command, [...step.args, ...(step.name.startsWith('vitest') ? only : [])], { cwd: root, stdio: 'inherit' });
-  const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  if (result.status !== 0) {
-    failedSteps.push(step.name);
-    console.log(`--- ${step.name}: FAILED (${seconds} s)`);
-    // Later steps still run: one run reports every failure.
-  } else console.log(`--- ${step.name}: ok (${seconds} s)`);
+await step('type check (main, services, tests)', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']);
+await step('type check (renderer)', bin('tsc'), ['--noEmit', '-p', 'tsconfig.renderer.json']);
+await step('lint', bin('eslint'), ['.', '--max-warnings=0']);
+await step('bundles', process.execPath, [path.join(root, 'scripts', 'build-bundles.ts')]);
+await step('vitest unit', bin('vitest'), vitestArgs('unit', reports.unit), { report: reports.unit });
+
+console.log('\n=== waiting for the NAS VMs ===');
+const waitStarted = Date.now();
+const notReady = await testbed.ready;
+// "[nas] image … ready in 2.1 s" and "[nas] all 2 VMs ready in 61.3 s": what the background work cost.
+const bootFigures = logTail(testbedLog, 400).split('\n')
+  .map((line) => /image \S+ .*ready in ([\d.]+ s)/.exec(line)?.[1]?.replace(/^/, 'image ') ?? /all \d+ VMs ready in ([\d.]+ s)/.exec(line)?.[1]?.replace(/^/, 'boot '))
+  .filter(Boolean)
+  .join(', ');
+phases.push({
+  name: 'NAS VMs (waited for)',
+  ms: Date.now() - waitStarted,
+  ok: notReady === null,
+  note: notReady ?? `${bootFigures}; ready ${seconds((testbed.readyAt ?? Date.now()) - testbed.started)} after the background start`,
+});
+if (notReady) {
+  console.log(`--- NAS VMs: FAILED: ${notReady}\n${logTail(testbedLog, 60)}`);
+  skipStep('vitest integration', 'the NAS VMs did not boot');
+  skipStep('playwright (e2e)', 'the NAS VMs did not boot');
+} else {
+  console.log(`--- NAS VMs ready (${bootFigures})`);
+  const env = { ...process.env, [TESTBED_FILE_ENV]: testbedFile };
+  await step('vitest integration', bin('vitest'), vitestArgs('integration', reports.integration), { env, report: reports.integration });
+  await step('playwright (e2e)', bin('playwright'), ['test'], { env, report: reports.playwright });
+}
+await stopTestbed(testbed);
+testbedStopped = true;
+
+// ---- counts and phases ---------------------------------------------------------------------------------------------
+
+interface Counts { passed: number; failed: number; skipped: number }
+function countsOf(report: string): Counts | null {
+  if (!existsSync(report)) return null;
+  const data = JSON.parse(readFileSync(report, 'utf8')) as {
+    numPassedTests?: number; numFailedTests?: number; numPendingTests?: number; numTodoTests?: number;
+    stats?: { expected: number; unexpected: number; flaky: number; skipped: number };
+  };
+  if (data.stats) return { passed: data.stats.expected + data.stats.flaky, failed: data.stats.unexpected, skipped: data.stats.skipped };
+  return { passed: data.numPassedTests ?? 0, failed: data.numFailedTests ?? 0, skipped: (data.numPendingTests ?? 0) + (data.numTodoTests ?? 0) };
 }
 
-// Count tests from the runners' JSON reports.
-let passed = 0;
-let failed = 0;
-let skipped = 0;
-const vitestReport = path.join(resultsDir, 'vitest.json');
-if (existsSync(vitestReport)) {
-  const report = JSON.parse(readFileSync(vitestReport, 'utf8')) as { numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number };
-  passed += report.numPassedTests;
-  failed += report.numFailedTests;
-  skipped += report.numPendingTests + report.numTodoTests;
+const total: Counts = { passed: 0, failed: 0, skipped: 0 };
+console.log('\n=== phases ===');
+for (const phase of phases) {
+  const counts = phase.report ? countsOf(phase.report) : null;
+  if (counts) {
+    total.passed += counts.passed;
+    total.skipped += counts.skipped;
+    // A runner that failed without a failing test (a setup error, no tests found) still counts as one failure.
+    total.failed += counts.failed > 0 || phase.ok ? counts.failed : 1;
+  } else if (!phase.ok) total.failed += 1;
+  const figures = counts ? `  ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped` : '';
+  console.log(`  ${phase.name.padEnd(36)} ${seconds(phase.ms).padStart(9)}  ${phase.ok ? 'ok    ' : 'FAILED'}${figures}${phase.note ? `  (${phase.note})` : ''}`);
 }
-const playwrightReport = path.join(resultsDir, 'playwright.json');
-if (existsSync(playwrightReport)) {
-  const report = JSON.parse(readFileSync(playwrightReport, 'utf8')) as { stats: { expected: number; unexpected: number; flaky: number; skipped: number } };
-  passed += report.stats.expected + report.stats.flaky;
-  failed += report.stats.unexpected;
-  skipped += report.stats.skipped;
-}
+console.log(`  ${'total'.padEnd(36)} ${since(suiteStarted).padStart(9)}`);
+const failedSteps = phases.filter((p) => !p.ok).map((p) => p.name);
 if (failedSteps.length > 0) console.log(`\nFailed steps: ${failedSteps.join(', ')}`);
-// A step that is not a test runner (type check, lint, bundles) counts as one failure when it fails.
-const failures = failed + failedSteps.filter((name) => !name.startsWith('vitest') && !name.startsWith('playwright')).length;
-console.log(`\ntests: ${passed} passed, ${failures} failed, ${skipped} skipped`);
-process.exit(failedSteps.length > 0 || passed === 0 ? 1 : 0);
+console.log(`\ntests: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
+process.exit(failedSteps.length > 0 || total.passed === 0 ? 1 : 0);

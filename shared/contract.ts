@@ -1,10 +1,13 @@
 import { z } from 'zod';
-import { DoctorReportSchema, PromoteReportSchema, RepairReportSchema, ResetReportSchema, RunReportSchema } from './replication-reports.ts';
+import { DoctorReportSchema, PromoteReportSchema, RepairReportSchema, ReportErrorSchema, ResetReportSchema, RunReportSchema } from './replication-reports.ts';
 import { AppErrorSchema, HostKeyInfoSchema, type Result } from './result.ts';
+import { NotificationSchema, UiCommandSchema } from './desktop-events.ts';
+import { ImportItemRefSchema, ImportPlanSchema, ImportResultSchema, PortableConfigSchema } from './portable-config.ts';
+import { RetentionDecisionSchema, RetentionRequestSchema } from './retention.ts';
+import { ConnectionInputSchema, ConnectionSchema, DatasetNameSchema, HostSchema, PortSchema, SettingsSchema } from './schemas.ts';
+import { PeriodicSnapshotTaskDraftSchema, PeriodicSnapshotTaskSchema, ReplicationTaskDraftSchema, ReplicationTaskSchema, RunRecordSchema, TaskStateSchema as StoredTaskStateSchema } from './task-schemas.ts';
 
 export { HostKeyInfoSchema };
-import { ConnectionInputSchema, ConnectionSchema, HostSchema, PortSchema, SettingsSchema } from './schemas.ts';
-import { PeriodicSnapshotTaskSchema, ReplicationTaskSchema, RunRecordSchema, TaskStateSchema as StoredTaskStateSchema } from './task-schemas.ts';
 
 // The one contract between the renderer and the main process. Electron IPC, the preload bridge and the
 // loopback WebSocket bridge are all generated from these two tables: adding a verb here is the whole job
@@ -120,7 +123,9 @@ export const PruneResultSchema = z.object({
     datasets: z.array(
       z.object({
         dataset: z.string(),
-        decisions: z.array(z.object({ name: z.string(), action: z.enum(['keep', 'prune']), reason: z.string(), expiresAt: z.string().nullable() })),
+        /** What was decided on (the review re-decides it with a policy being edited) and every snapshot's fate. */
+        request: RetentionRequestSchema,
+        decisions: z.array(RetentionDecisionSchema),
         prune: z.array(z.string()),
       }),
     ),
@@ -172,7 +177,7 @@ export const RunInfoSchema = z.object({
   kind: RunKindSchema,
   taskId: z.string(),
   taskName: z.string(),
-  /** Who started it: "app", "bridge", "cli", or "app (schedule)" for a scheduled run. */
+  /** Who started it: "app", "bridge", "cli", "app (schedule)" for a scheduled run of the app, "daemon". */
   by: z.string(),
   dryRun: z.boolean(),
   startedAt: z.string(),
@@ -214,7 +219,84 @@ export const TaskLogChunkSchema = z.object({
 const AnyTaskRef = z.object({ taskId: z.string().uuid() });
 
 /** A replication task as the wizard edits it: not saved yet (no id needed). */
-export const TaskDraftSchema = ReplicationTaskSchema.extend({ id: z.string().uuid().optional() });
+export const TaskDraftSchema = ReplicationTaskDraftSchema;
+
+// ---- Fleet screens (issue 13): pre-flight test, NAS status, app key removal ---------------------------------
+// Kept in one block: the verbs the fleet overview, the add/edit NAS dialog and the key setup need beyond the
+// NAS verbs above. Handlers: electron/services/handlers/fleet.ts.
+
+export const PreflightCheckIdSchema = z.enum(['tcp', 'host-key', 'login', 'privilege', 'zfs', 'pools']);
+/** ok/warn/fail: done; action: the admin must decide (first-contact host key); skipped: an earlier check failed. */
+export const PreflightStatusSchema = z.enum(['ok', 'warn', 'fail', 'action', 'skipped']);
+
+export const PreflightCheckSchema = z.object({
+  id: PreflightCheckIdSchema,
+  title: z.string(),
+  status: PreflightStatusSchema,
+  /** What the check found, in a sentence. */
+  detail: z.string(),
+  /** What to do about a warning or failure. */
+  hint: z.string().nullable(),
+  /** Lines to copy for the fix: the console command to compare a fingerprint, a sudoers line, zfs allow lines. */
+  commands: z.array(z.object({ label: z.string(), command: z.string() })),
+  error: ReportErrorSchema.nullable(),
+  ms: z.number().nullable(),
+});
+
+export const PreflightReportSchema = z.object({
+  connectionId: z.string(),
+  checkedAt: z.string(),
+  /** The worst status of the checks. */
+  status: PreflightStatusSchema,
+  checks: z.array(PreflightCheckSchema),
+  /** The host key the NAS presented, what is pinned, and how they compare. */
+  hostKey: z.object({
+    state: z.enum(['trusted', 'unconfirmed', 'mismatch', 'unknown']),
+    presented: HostKeyInfoSchema.nullable(),
+    pinned: HostKeyInfoSchema.nullable(),
+  }),
+  zfsVersion: z.string().nullable(),
+  os: z.string().nullable(),
+  pools: z.array(PoolSummarySchema),
+});
+
+export const NasStatusSchema = z.object({
+  connectionId: z.string(),
+  checkedAt: z.string(),
+  /** Round trip of a no-op command on the pooled SSH connection. */
+  latencyMs: z.number(),
+  os: z.string(),
+  zfsVersion: z.string(),
+  /** The kernel module's version when it differs from the tools' (null: same, or not reported). */
+  zfsKernelVersion: z.string().nullable(),
+  privilege: z.enum(['root', 'sudo', 'delegated']),
+  loginIsRoot: z.boolean(),
+  pools: z.array(PoolSummarySchema),
+});
+
+export const AppKeyInfoSchema = z.object({ publicKey: z.string(), type: z.string(), sha256: z.string() });
+
+const fleetVerbs = {
+  preflightConnection: verb(
+    ConnectionRef,
+    PreflightReportSchema,
+    'Test a saved NAS step by step (TCP, host key, login, privilege, OpenZFS, pools), each with its result and fix; streams preflightStep events.',
+  ),
+  nasStatus: verb(ConnectionRef, NasStatusSchema, 'Reachability, SSH latency, OpenZFS version, privilege and pools of a saved NAS (the fleet overview).'),
+  getAppKey: verb(Empty, AppKeyInfoSchema, "The app's own SSH public key (created on first use) and its fingerprint."),
+  removeAppKey: verb(
+    ConnectionRef,
+    z.object({ removed: z.number() }),
+    "Undo the key setup: remove the app's public key from the login user's authorized_keys on the NAS (over the key login itself).",
+  ),
+} as const;
+
+const fleetEvents = {
+  /** One check of a running pre-flight test (the add/edit NAS checklist). */
+  preflightStep: z.object({ connectionId: z.string(), check: PreflightCheckIdSchema, state: z.enum(['running', 'ok', 'warn', 'fail', 'action', 'skipped']), detail: z.string().optional() }),
+} as const;
+
+// ---- end of the fleet block ------------------------------------------------------------------------------------
 
 export const verbs = {
   ping: verb(
@@ -243,7 +325,7 @@ export const verbs = {
   ),
   testConnection: verb(
     ConnectionRef,
-    z.object({ handshakeMs: z.number(), cipher: z.string().nullable(), hostKey: HostKeyInfoSchema, os: z.string(), zfsVersion: z.string(), jsonOutput: z.boolean() }),
+    z.object({ handshakeMs: z.number(), cipher: z.string().nullable(), hostKey: HostKeyInfoSchema, os: z.string(), zfsVersion: z.string(), jsonOutput: z.boolean(), /** The NAS's IANA zone (schedules and names default to it); null: unknown. */ timeZone: z.string().nullable() }),
     'Log in with the key and probe what the NAS can do.',
   ),
   installAppKey: verb(
@@ -267,8 +349,8 @@ export const verbs = {
     "The minimal `zfs allow` lines a task needs on each side, for connections using delegated privilege.",
   ),
   listPools: verb(ConnectionRef, z.array(PoolSummarySchema), 'Pools of a NAS with health and space.'),
-  listDatasets: verb(ConnectionRef.extend({ root: z.string().optional() }), z.array(DatasetSummarySchema), 'Filesystems and volumes of a NAS (under root).'),
-  listSnapshots: verb(ConnectionRef.extend({ dataset: z.string(), recursive: z.boolean().default(false) }), z.array(SnapshotSummarySchema), 'Snapshots and bookmarks of a dataset, oldest first.'),
+  listDatasets: verb(ConnectionRef.extend({ root: DatasetNameSchema.optional() }), z.array(DatasetSummarySchema), 'Filesystems and volumes of a NAS (under root).'),
+  listSnapshots: verb(ConnectionRef.extend({ dataset: DatasetNameSchema, recursive: z.boolean().default(false) }), z.array(SnapshotSummarySchema), 'Snapshots and bookmarks of a dataset, oldest first.'),
 
   // Replication tasks.
   listTasks: verb(
@@ -276,7 +358,7 @@ export const verbs = {
     z.array(z.object({ task: ReplicationTaskSchema, state: StoredTaskStateSchema, activeRun: RunInfoSchema.nullable(), lastRun: RunRecordSchema.nullable() })),
     'Replication tasks with their state, the run in progress and the last run.',
   ),
-  saveTask: verb(ReplicationTaskSchema.extend({ id: z.string().uuid().optional() }), ReplicationTaskSchema, 'Create a replication task, or update one when id is given.'),
+  saveTask: verb(ReplicationTaskDraftSchema, ReplicationTaskSchema, 'Create a replication task, or update one when id is given.'),
   removeTask: verb(z.object({ id: z.string().uuid() }).strict(), z.object({ removed: z.boolean() }), 'Delete a task and its history (nothing on the NAS is touched).'),
   runTask: verb(
     TaskRef.extend({ dryRun: z.boolean().default(false), confirmation: z.string().optional(), destinationKey: DestinationKey.optional() }),
@@ -334,7 +416,7 @@ export const verbs = {
 
   // Periodic snapshot tasks.
   listSnapshotTasks: verb(Empty, z.array(PeriodicSnapshotTaskSchema), 'Periodic snapshot tasks.'),
-  saveSnapshotTask: verb(PeriodicSnapshotTaskSchema.extend({ id: z.string().uuid().optional() }), PeriodicSnapshotTaskSchema, 'Create a periodic snapshot task, or update one when id is given.'),
+  saveSnapshotTask: verb(PeriodicSnapshotTaskDraftSchema, PeriodicSnapshotTaskSchema, 'Create a periodic snapshot task, or update one when id is given.'),
   removeSnapshotTask: verb(z.object({ id: z.string().uuid() }).strict(), z.object({ removed: z.boolean() }), 'Delete a periodic snapshot task (its snapshots stay on the NAS).'),
   runSnapshotTask: verb(
     TaskRef.extend({ dryRun: z.boolean().default(false) }),
@@ -346,6 +428,31 @@ export const verbs = {
     z.object({ taskId: z.string(), pruned: PruneResultSchema }),
     "Prune by a periodic snapshot task's lifetime only (never a held snapshot); dryRun lists what would go.",
   ),
+
+  // Export and import (shared/portable-config.ts): one file of connections (with their pinned host keys) and tasks,
+  // never a private key, a password or an encryption key. Conflicts by name are listed before anything is replaced.
+  exportConfig: verb(Empty, PortableConfigSchema, 'Connections (with their host-key pins) and tasks as one file; no keys, passwords or encryption keys.'),
+  planImport: verb(
+    z.object({ document: PortableConfigSchema }).strict(),
+    ImportPlanSchema,
+    'What importing the file would add, leave as it is, and where it conflicts by name with what is here. Changes nothing.',
+  ),
+  importConfig: verb(
+    z.object({ document: PortableConfigSchema, replace: z.array(ImportItemRefSchema).default([]), dryRun: z.boolean().default(false) }).strict(),
+    ImportResultSchema,
+    'Import the file: new entries are added, identical ones left, and a conflicting entry is replaced only when named in replace (else skipped).',
+  ),
+  schedulerStatus: verb(
+    Empty,
+    z.object({
+      /** running: this process runs the schedules; standby: another one does (holder); stopped: none started here. */
+      state: z.enum(['running', 'standby', 'stopped']),
+      holder: z.object({ pid: z.number(), program: z.string(), host: z.string(), since: z.string() }).nullable(),
+      paused: z.boolean(),
+    }),
+    'Who runs the schedules of this settings folder, and whether they are paused (settings.schedulesPaused).',
+  ),
+  ...fleetVerbs,
 } as const;
 
 
@@ -378,6 +485,12 @@ export const events = {
   runFinished: z.object({ run: RunInfoSchema, result: RunResultSchema.nullable() }),
   /** New lines of a task's log file, to the client that tails it (tailTaskLog) only. */
   taskLog: TaskLogChunkSchema.extend({ taskId: z.string() }),
+  /** Something the user should hear about (electron/services/desktop/notifications.ts): a native notification in Electron, a toast in the window. */
+  notification: NotificationSchema,
+  /** A menu item, shortcut, tray item or notification click asks the window to do something (the command palette's commands). */
+  uiCommand: UiCommandSchema,
+
+  ...fleetEvents,
 } as const;
 
 export type Verbs = typeof verbs;

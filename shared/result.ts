@@ -44,8 +44,18 @@ export const HostKeyInfoSchema = z.object({
   sha256: z.string(),
 });
 
-/** One field the request got wrong: `path` as zod reports it (["sources", 0, "name"]); [] for the request as a whole. */
-export const FieldIssueSchema = z.object({ path: z.array(z.union([z.string(), z.number()])), message: z.string() });
+/**
+ * One field the request got wrong: `path` as zod reports it (["sources", 0, "name"]); [] for the request as a whole.
+ * A task refused as a whole (shared/task-schemas.ts) also names the field as text and the value found there.
+ */
+export const FieldIssueSchema = z.object({
+  path: z.array(z.union([z.string(), z.number()])),
+  message: z.string(),
+  /** e.g. "sources[0].name". */
+  field: z.string().optional(),
+  /** The value found (strings cut; never a secret). */
+  value: z.unknown().optional(),
+});
 export type FieldIssue = z.output<typeof FieldIssueSchema>;
 
 /** The remote command a failure came from (as logged: redacted), how it ended, the last lines of its stderr. */
@@ -131,6 +141,15 @@ export const errorDetailSchemas = {
     /** A file or folder of the app's own at fault (not a field of the request). */
     path: z.string().optional(),
     reason: z.string().optional(),
+    /** A value refused by a naming rule outside a request's fields (shared/zfs-names.ts): which kind, and the value. */
+    kind: z.enum(['pool', 'dataset', 'snapshot', 'bookmark', 'hold-tag', 'property', 'property-value', 'host', 'user']).optional(),
+    value: z.unknown().optional(),
+    /** The property a refused value was for. */
+    property: z.string().optional(),
+    /** A task's field at fault, as text (e.g. "selection.pattern"). */
+    field: z.string().optional(),
+    /** A refused naming schema (cut to 300 characters). */
+    pattern: z.string().optional(),
   }),
   UNKNOWN_VERB: z.undefined(),
   FORBIDDEN: z.undefined(),

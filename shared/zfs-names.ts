@@ -239,3 +239,118 @@ export function assertZfsPropertyName(property: string): string {
   if (problem !== null) throw new AppFailure('INVALID_NAME', problem, undefined, { kind: 'property', name: property });
   return property;
 }
+
+// ---- Other values that reach a NAS: property values, hosts, users, free text -------------------------------
+// The same functions back the contract's zod schemas (shared/schemas.ts, shared/task-schemas.ts: checked when a
+// value is saved or a request arrives) and the checks at the leaves (the zfs argv builders, the NAS-to-NAS ssh
+// argv), so a value the app stores is a value a run accepts. test/unit/shared/validation-table.test.ts feeds every
+// bad value of one table to both.
+
+/** ZFS keeps property values below 8 KiB (ZAP_MAXVALUELEN is 8192 bytes including the terminating NUL). */
+export const maxPropertyValueBytes = 8191;
+/** A DNS name is at most 253 characters. */
+export const maxHostLength = 253;
+/** Linux and FreeBSD cap login names at 32 characters; sshd refuses other characters than these. */
+export const maxUserLength = 32;
+
+/** C0 controls, DEL and C1 controls (U+0080-U+009F: U+009B alone starts an escape sequence on some terminals). */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const controlCharacter = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** How to name a control character in a message. */
+function describeControl(char: string): string {
+  if (char === '\0') return 'a NUL character (U+0000)';
+  if (char === '\u001b') return 'an escape character (U+001B)';
+  return describeCharacter(char).replace(/^"(.)" \((U\+[0-9A-F]+): only ASCII is allowed\)$/, 'the control character $2');
+}
+
+/** "contains a NUL character (U+0000)" for the first control character in `text`, or null when there is none. */
+export function controlCharacterProblem(text: string): string | null {
+  const at = text.search(controlCharacter);
+  return at === -1 ? null : `contains ${describeControl(text[at]!)}`;
+}
+
+/** Bytes of `text` in UTF-8 (no Buffer: this file runs in the renderer too). */
+export function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+/** A value of a property as `zfs set`/`zfs receive -o` take it: one line of text under 8 KiB, no control characters. */
+export function zfsPropertyValueProblem(value: string, property?: string): string | null {
+  const what = property === undefined ? 'Property value' : `The value of ${property}`;
+  if (value.length === 0) return `${what} is empty (to leave a property alone, remove it from the list).`;
+  // UTF-8 never takes fewer bytes than UTF-16 code units: the length alone settles most cases cheaply.
+  if (value.length > maxPropertyValueBytes || utf8Length(value) > maxPropertyValueBytes) {
+    return `${what} is longer than ${maxPropertyValueBytes} bytes, the most ZFS keeps.`;
+  }
+  const control = controlCharacterProblem(value);
+  return control === null ? null : `${what} ${quoteName(value)} ${control}; a property value is one line of text.`;
+}
+
+export function assertZfsPropertyValue(value: string, property?: string): string {
+  const problem = zfsPropertyValueProblem(value, property);
+  if (problem !== null) throw new AppFailure('INVALID_REQUEST', problem, 'Correct the value in the task (or the request) and try again.', { kind: 'property-value', ...(property === undefined ? {} : { property }) });
+  return value;
+}
+
+const hostCharacter = /^[A-Za-z0-9.:%_-]$/;
+
+/**
+ * A host as ssh takes it on a command line: a DNS name, an IPv4 or a bracket-less IPv6 literal (with a "%zone").
+ * No spaces or shell metacharacters, no leading "-" (ssh would read it as an option).
+ */
+export function hostProblem(host: string): string | null {
+  const rule = 'Host must be a DNS name or an IP address';
+  if (host.length === 0) return `${rule}; it is empty.`;
+  if (host.length > maxHostLength) return `${rule} of at most ${maxHostLength} characters; ${quoteName(host)} has ${host.length}.`;
+  if (host.startsWith('-')) return `${rule}, not starting with "-": ${quoteName(host)}.`;
+  for (const char of host) {
+    if (!hostCharacter.test(char)) {
+      const what = controlCharacter.test(char) ? describeControl(char) : describeCharacter(char);
+      return `${rule} (letters, digits, ".", "-", ":"); ${quoteName(host)} contains ${what}.`;
+    }
+  }
+  return null;
+}
+
+export function assertHost(host: string): string {
+  const problem = hostProblem(host);
+  if (problem !== null) throw new AppFailure('INVALID_REQUEST', problem, 'Use the NAS\'s DNS name or IP address, e.g. nas.lan or 192.168.1.20.', { kind: 'host', value: host });
+  return host;
+}
+
+const userPattern = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+
+/** A login name as ssh's -l and sshd take it (POSIX portable characters); a leading "-" would read as an option. */
+export function sshUserProblem(user: string): string | null {
+  if (user.length === 0) return 'User name is empty.';
+  if (user.length > maxUserLength) return `User name ${quoteName(user)} is ${user.length} characters long; at most ${maxUserLength} are allowed.`;
+  if (userPattern.test(user)) return null;
+  const bad = /^[A-Za-z_]/.test(user) ? [...user].find((c) => !/[A-Za-z0-9_.-]/.test(c))! : user[0]!;
+  const what = controlCharacter.test(bad) ? describeControl(bad) : describeCharacter(bad);
+  return /^[A-Za-z_]/.test(user)
+    ? `User name ${quoteName(user)} contains ${what}; only letters, digits, "_", "." and "-" are allowed.`
+    : `User name ${quoteName(user)} starts with ${what}; it must start with a letter or "_".`;
+}
+
+export function assertSshUser(user: string): string {
+  const problem = sshUserProblem(user);
+  if (problem !== null) throw new AppFailure('INVALID_REQUEST', problem, 'Use the login name of the account on the NAS, e.g. root or admin.', { kind: 'user', value: user });
+  return user;
+}
+
+/** Free text the app shows or sends (task and connection names, paths): no control characters. */
+export function textProblem(what: string, text: string): string | null {
+  const control = controlCharacterProblem(text);
+  return control === null ? null : `${what} ${quoteName(text)} ${control}.`;
+}

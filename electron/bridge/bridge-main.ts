@@ -14,6 +14,7 @@ import { appVersion } from '../services/runtime-versions.ts';
 import { resolveConfigDir } from '../services/store/config-dir.ts';
 import { openConfStore } from '../services/store/open-conf-store.ts';
 import { describeHolder } from '../services/schedules/scheduler-lock.ts';
+import { startNotifications } from '../services/desktop/notifications.ts';
 import { startBridge } from './bridge-server.ts';
 import { chromiumAppArgs, findChromium } from './open-browser.ts';
 
@@ -56,6 +57,8 @@ const core = createCore({
 const launchCodeTtlMs = 10 * 60_000;
 const bridge = await startBridge({ core, rendererDir: values.renderer, port, launchCodeTtlMs });
 const schedules = await core.scheduler.start();
+// Failed runs, recoveries and late replicas as `notification` events: the window shows them as toasts.
+const stopNotifications = startNotifications(core);
 if (schedules.state === 'standby') {
   console.error(`warning: scheduled runs do not start here: ${describeHolder(schedules.holder)} runs the schedules of this settings folder (they start here when it stops).`);
 }
@@ -95,6 +98,7 @@ if (values.open) {
 }
 
 const shutdown = () => {
+  stopNotifications();
   void Promise.all([bridge.close(), core.dispose()]).then(() => process.exit(0));
 };
 process.on('SIGINT', shutdown);

@@ -5,28 +5,53 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatBytes } from '../../shared/format-bytes.ts';
-import { AppFailure, toAppError, type AppError } from '../../shared/result.ts';
-import type { EventPayload, VerbName, VerbRequest, VerbResponse } from '../../shared/contract.ts';
+import { AppFailure, toAppError } from '../../shared/result.ts';
+import type { EventPayload, VerbResponse } from '../../shared/contract.ts';
 import type { Core } from '../services/core.ts';
 import type { RunReport } from '../services/replication/replication-engine.ts';
-import { appVersion } from '../services/runtime-versions.ts';
 import { existingConfigDirProblem, resolveConfigDir } from '../services/store/config-dir.ts';
 import { openConfStore } from '../services/store/open-conf-store.ts';
 import { TaskLog } from '../services/logs/task-log.ts';
 import { changeWords } from '../services/zfs/destruction.ts';
 import { liveTaskStatuses } from '../services/tasks/task-status.ts';
+import { cliEnvironment, coreOpener, exitCodeOf, exitCodes, invoke, printError, type CliEnvironment, type Output } from './cli-support.ts';
 
-export const exitCodes = {
-  ok: 0,
-  failed: 1,
-  usage: 2,
-  /** The destination diverged: re-run with --confirm <digest> after reading the list. */
-  confirmationRequired: 3,
-  /** Another run of the task holds its lock. */
-  busy: 4,
-} as const;
+export { exitCodes } from './cli-support.ts';
+
+type CommandGroup = (argv: string[], env: CliEnvironment) => Promise<number>;
+
+/**
+ * Command groups with their own options (electron/cli/commands): dispatched before the verbs below parse theirs.
+ * Each is loaded when it is used, like the core: a cron `status` does not pay for loading `connection`.
+ */
+const commandGroups: Record<string, () => Promise<CommandGroup>> = {
+  connection: async () => (await import('./commands/connection.ts')).connectionCommand,
+  task: async () => (await import('./commands/task.ts')).taskCommand,
+  'snapshot-task': async () => (await import('./commands/task.ts')).snapshotTaskCommand,
+  export: async () => (await import('./commands/config-file.ts')).exportCommand,
+  import: async () => (await import('./commands/config-file.ts')).importCommand,
+  daemon: async () => (await import('./commands/daemon.ts')).daemonCommand,
+  schedule: async () => (await import('./commands/daemon.ts')).scheduleCommand,
+};
+const monitorGroup = async (): Promise<CommandGroup> => (await import('./commands/monitor.ts')).monitorCommand;
 
 const usage = `usage: zfs-replication <verb> [options]
+
+setting up (each has --help):
+  connection add|edit|remove|list|test|trust|install-key|nas-trust|nas-untrust
+                         NAS connections, host-key pins, the app's key on the NAS, NAS-to-NAS trust
+  task add|edit|show|remove|list|schema|allow-commands
+                         replication tasks, from flags or a JSON task file
+  snapshot-task add|edit|show|remove|list|schema
+                         periodic snapshot tasks
+  export [FILE]          connections and tasks as one file (no keys, no passwords)
+  import FILE            add them here; conflicts by name are listed before anything is replaced
+
+running without the app:
+  daemon [--once]        run every schedule until SIGTERM (one scheduler per settings folder)
+  schedule install|uninstall|status|pause|resume
+                         a systemd unit (or a crontab line) for the daemon; pause scheduled runs
+  status --monitor       Nagios/Icinga check: OK/WARNING/CRITICAL by how late each replica is (exit 0/1/2)
 
 verbs:
   status [TASK]          state of every task (or one): PENDING, RUNNING (a run holds the task's lock on the
@@ -52,23 +77,6 @@ options:
 
 exit codes: 0 ok, 1 failed, 2 bad usage or input, 3 confirmation required (destination diverged), 4 busy
 settings: ${'$'}ZRD_CONFIG_DIR or the app's data folder (the same file the desktop app uses)`;
-
-interface Output {
-  json: boolean;
-  verbose: boolean;
-}
-
-function printError(error: AppError, output: Output): void {
-  if (output.json) console.log(JSON.stringify({ ok: false, error }));
-  else console.error(`error: ${error.message}${error.hint ? `\nhint: ${error.hint}` : ''}`);
-}
-
-function exitCodeOf(error: AppError): number {
-  if (error.code === 'CONFIRMATION_REQUIRED') return exitCodes.confirmationRequired;
-  if (error.code === 'BUSY') return exitCodes.busy;
-  if (error.code === 'INVALID_REQUEST' || error.code === 'NOT_FOUND' || error.code === 'INVALID_NAME') return exitCodes.usage;
-  return exitCodes.failed;
-}
 
 function printReport(report: RunReport, output: Output): void {
   if (output.json) {
@@ -101,37 +109,6 @@ function printReport(report: RunReport, output: Output): void {
   }
   if (report.error) printError(report.error, output);
   else if (output.verbose && report.result === 'FINISHED') console.log(`finished: ${report.snapshotsSent} snapshot(s), ${formatBytes(report.bytesSent)}`);
-}
-
-/**
- * The CLI's one core (the same createCore as the app and the bridge), loaded and built on first use: `list`, `log`
- * and `watch` need none, and skip loading the engine, ssh and the logger (a CLI start is paid by every cron run).
- */
-function coreOpener(configDir: string, store: ReturnType<typeof openConfStore>): { get(): Promise<Core>; dispose(): Promise<void> } {
-  let core: Core | null = null;
-  return {
-    get: async () => {
-      if (core) return core;
-      const { createCore } = await import('../services/core.ts');
-      core ??= createCore({
-        store,
-        configDir,
-        by: 'cli',
-        versions: { app: appVersion(path.join(import.meta.dirname, '..', '..', 'package.json')), node: process.versions.node, electron: null, chrome: null, platform: process.platform, transport: 'cli' },
-      });
-      return core;
-    },
-    dispose: async () => {
-      await core?.dispose();
-    },
-  };
-}
-
-/** A verb through the core's dispatcher (request checked against the contract); a failure is thrown as it came. */
-async function invoke<K extends VerbName>(core: Core, verb: K, request: VerbRequest<K>): Promise<VerbResponse<K>> {
-  const result = await core.call(verb, request);
-  if (!result.ok) throw new AppFailure(result.error.code, result.error.message, result.error.hint, result.error.details);
-  return result.value as VerbResponse<K>;
 }
 
 interface MaintenanceContext {
@@ -213,6 +190,17 @@ async function maintenance(verb: string, target: string | undefined, context: Ma
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // `status --monitor` is the monitor command (its own options).
+  const monitor = argv[0] === 'status' && argv.includes('--monitor');
+  const load = monitor ? monitorGroup : argv[0] !== undefined && Object.hasOwn(commandGroups, argv[0]) ? commandGroups[argv[0]] : undefined;
+  if (load) {
+    const env = cliEnvironment(resolveConfigDir());
+    try {
+      return await (await load())(argv.slice(1), env);
+    } finally {
+      await env.dispose();
+    }
+  }
   let parsed;
   try {
     parsed = parseArgs({
@@ -273,7 +261,7 @@ export async function main(argv: string[]): Promise<number> {
         }
         console.log('connections:');
         for (const c of connections) console.log(`  ${c.name}  ${c.username}@${c.host}:${c.port}  zfs as ${c.privilege}${c.hostKey ? '' : '  (host key not confirmed)'}`);
-        if (connections.length === 0) console.log('  (none: add them in the app)');
+        if (connections.length === 0) console.log('  (none: add them in the app, or: zfs-replication connection add NAME --host HOST)');
         console.log('tasks:');
         const nameOf = (id: string) => connections.find((c) => c.id === id)?.name ?? id;
         for (const t of tasks) {
@@ -308,7 +296,7 @@ export async function main(argv: string[]): Promise<number> {
             console.log(`${row.task}  ${row.state}${runningBy}  ${last}${unknown}`);
             if (row.lockError?.hint && output.verbose) console.log(`  hint: ${row.lockError.hint}`);
           }
-          if (rows.length === 0) console.log('no replication tasks (create them in the app)');
+          if (rows.length === 0) console.log('no replication tasks (create them in the app, or: zfs-replication task add)');
         }
         return rows.some((r) => r.state === 'FAILED') ? exitCodes.failed : exitCodes.ok;
       }

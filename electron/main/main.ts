@@ -6,6 +6,8 @@ import { createCore, type Core } from '../services/core.ts';
 import type { EventClient } from '../services/events/event-hub.ts';
 import { openAppStore, type AppStore } from '../services/store/app-store.ts';
 import type { SecretSealer } from '../services/store/secrets.ts';
+import { startsHidden } from '../services/desktop/desktop-lifecycle.ts';
+import { quitWhenAllClosed, startDesktopShell, type DesktopShell } from './desktop.ts';
 import { isAllowedExternalUrl } from './external-links.ts';
 import { isPermissionGranted } from './permissions.ts';
 import { isTrustedSenderUrl } from './trusted-sender.ts';
@@ -58,7 +60,7 @@ function hardenWebContents(): void {
   });
 }
 
-function createWindow(): BrowserWindow {
+function createWindow(options: { show: boolean } = { show: true }): BrowserWindow {
   const window = new BrowserWindow({
     width: 1200,
     height: 800,
@@ -75,13 +77,15 @@ function createWindow(): BrowserWindow {
       spellcheck: false,
     },
   });
-  window.once('ready-to-show', () => window.show());
+  // Started at login to the tray: no window until the admin opens it.
+  if (options.show) window.once('ready-to-show', () => window.show());
   if (devServerUrl) void window.loadURL(devServerUrl);
   else void window.loadFile(rendererIndex);
   return window;
 }
 
 let coreForQuit: Core | null = null;
+let desktopShell: DesktopShell | null = null;
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
@@ -143,23 +147,31 @@ if (!app.requestSingleInstanceLock()) {
       );
     }
 
-    let mainWindow = createWindow();
-    app.on('second-instance', () => {
+    // The tray, menu, notifications, close to tray and start at login: electron/main/desktop.ts.
+    const hidden = startsHidden(process.argv, true);
+    let mainWindow = createWindow({ show: !hidden });
+    const currentWindow = () => {
       if (mainWindow.isDestroyed()) mainWindow = createWindow();
-      if (mainWindow.isMinimized()) mainWindow.restore();
-      mainWindow.focus();
-    });
+      return mainWindow;
+    };
+    desktopShell = startDesktopShell({ core, window: currentWindow, sendUi: (command) => core.bus.emit('uiCommand', command) });
+    // Started hidden without a tray to open it from: show the window after all.
+    if (hidden && !desktopShell.trayAvailable()) mainWindow.once('ready-to-show', () => mainWindow.show());
+    // A second launch (the single-instance lock sends it here) brings this one's window forward.
+    app.on('second-instance', () => desktopShell?.showWindow());
     app.on('activate', () => {
       if (BrowserWindow.getAllWindows().length === 0) mainWindow = createWindow();
+      else desktopShell?.showWindow();
     });
   });
 
   app.on('will-quit', () => {
     // Pooled SSH connections close with the app; a running transfer stops and resumes on the next run.
+    desktopShell?.dispose();
     void coreForQuit?.dispose();
   });
 
   app.on('window-all-closed', () => {
-    if (process.platform !== 'darwin') app.quit();
+    if (!coreForQuit || quitWhenAllClosed(coreForQuit, desktopShell)) app.quit();
   });
 }

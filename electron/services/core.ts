@@ -7,8 +7,11 @@ import { appHandlers } from './handlers/app.ts';
 import { connectionHandlers } from './handlers/connections.ts';
 import type { CoreContext } from './handlers/context.ts';
 import { datasetHandlers } from './handlers/datasets.ts';
+import { fleetHandlers } from './handlers/fleet.ts';
 import { logHandlers } from './handlers/logs.ts';
 import { maintenanceHandlers } from './handlers/maintenance.ts';
+import { portabilityHandlers } from './handlers/portability.ts';
+import { schedulerHandlers } from './handlers/scheduler.ts';
 import { runHandlers } from './handlers/runs.ts';
 import { snapshotTaskHandlers } from './handlers/snapshot-tasks.ts';
 import { sshHandlers } from './handlers/ssh.ts';
@@ -18,7 +21,8 @@ import { TaskLog } from './logs/task-log.ts';
 import { dispatch, noCaller, type Caller, type Handlers } from './rpc/dispatcher.ts';
 import { RunRegistry } from './runs/run-registry.ts';
 import { SchedulerLock, describeHolder } from './schedules/scheduler-lock.ts';
-import { TaskScheduler } from './schedules/task-scheduler.ts';
+import { fileLastTickStore } from './schedules/last-tick.ts';
+import { TaskScheduler, describeMissedTimes, type ScheduledRun } from './schedules/task-scheduler.ts';
 import type { CommandRunner } from './ssh/command-runner.ts';
 import { createSshServices, type SshServices } from './ssh/ssh-services.ts';
 import { hostKeyTrustFromStore } from './ssh/store-host-key-trust.ts';
@@ -83,6 +87,11 @@ export function createCore(options: CoreOptions): Core {
     configDir: options.configDir,
     trust: hostKeyTrustFromStore(store),
     connectTimeoutMs: () => store.getSettings().connectTimeoutSeconds * 1000,
+    // A NAS's own connect timeout (Add/Edit NAS) wins over the setting.
+    connectTimeoutMsFor: (connectionId) => {
+      const own = store.listConnections().find((c) => c.id === connectionId)?.connectTimeoutSeconds;
+      return own === undefined ? undefined : own * 1000;
+    },
     log: (entry) => {
       // Commands are in the app log through `record`; connection events are worth a line there and in the UI.
       if (entry.level !== 'debug') log(entry.level, entry.message);
@@ -125,22 +134,39 @@ export function createCore(options: CoreOptions): Core {
     ...runHandlers(ctx),
     ...maintenanceHandlers(ctx),
     ...snapshotTaskHandlers(ctx),
+    ...fleetHandlers(ctx),
+    ...portabilityHandlers(ctx),
+    ...schedulerHandlers(ctx, () => scheduler),
     ...logHandlers(ctx),
   };
 
+  // Who a scheduled run says started it: "app (schedule)", "bridge (schedule)"; the daemon runs nothing else.
+  const scheduledBy = by === 'daemon' ? by : `${by} (schedule)`;
   const scheduler = new TaskScheduler({
     jobs: () => [
       ...store.listTasks().map((task) => ({
         key: `replication:${task.id}`,
         schedule: task.schedule,
-        run: () => runs.startReplication(task.id, { by: `${by} (schedule)` }).done,
+        run: ({ missed }: ScheduledRun) => {
+          // A catch-up says so in the task's log, before the run's own lines.
+          if (missed) {
+            log('info', `${task.name}: ${describeMissedTimes(missed)}`, task.id);
+            taskLog.append(task.id, 'info', describeMissedTimes(missed));
+          }
+          return runs.startReplication(task.id, { by: scheduledBy }).done;
+        },
       })),
       ...store.listSnapshotTasks().map((task) => ({
         key: `snapshot:${task.id}`,
         schedule: task.schedule,
-        run: () => runs.startSnapshot(task.id, { by: `${by} (schedule)` }).done,
+        run: ({ missed }: ScheduledRun) => {
+          if (missed) log('info', `Periodic snapshots of ${task.dataset}: ${describeMissedTimes(missed)}`);
+          return runs.startSnapshot(task.id, { by: scheduledBy }).done;
+        },
       })),
     ],
+    lastTick: fileLastTickStore(options.configDir),
+    paused: () => store.getSettings().schedulesPaused,
     onError: (key, error) => log('error', `Scheduled ${key} failed: ${error instanceof Error ? error.message : String(error)}`),
     // One scheduler per settings folder: the app, the bridge and the daemon do not run the same schedules twice.
     lock: new SchedulerLock(options.configDir, { program: by }),

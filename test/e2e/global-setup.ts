@@ -4,12 +4,26 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { buildBundles } from '../../scripts/build-bundles.ts';
+import { DEFAULT_VMS, useOrBootTestbed } from '../nas/testbed.ts';
 
 // Starts the real loopback bridge as its own process (as `npm start` does without Electron), with a private
 // settings folder, and hands its address and token to the tests through the environment.
+// The NAS VMs: under `npm test` the pair scripts/test.ts booted for vitest and Playwright (ZRD_TESTBED_FILE);
+// run alone (`npx playwright test`), a pair booted here and stopped at the end. Tests read it with
+// test/e2e/support/testbed.ts.
 const root = path.resolve(import.meta.dirname, '..', '..');
 
 export default async function globalSetup(): Promise<() => Promise<void>> {
+  const nas = await useOrBootTestbed({ vms: DEFAULT_VMS });
+  try {
+    return await startBridge(nas.stop);
+  } catch (e) {
+    await nas.stop();
+    throw e;
+  }
+}
+
+async function startBridge(stopNas: () => Promise<void>): Promise<() => Promise<void>> {
   if (!existsSync(path.join(root, '.vite', 'renderer', 'main_window', 'index.html'))) await buildBundles('renderer');
   const configDir = mkdtempSync(path.join(tmpdir(), 'zrd-e2e-config-'));
   const child: ChildProcess = spawn(process.execPath, [path.join(root, 'electron', 'bridge', 'bridge-main.ts'), '--json'], {
@@ -38,5 +52,6 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     child.kill('SIGTERM');
     await new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve(null)));
     rmSync(configDir, { recursive: true, force: true });
+    await stopNas();
   };
 }

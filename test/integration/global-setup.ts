@@ -1,9 +1,11 @@
-// vitest globalSetup of the `integration` project: builds the NAS image (cached; ~4-5 min only when
-// the image inputs changed) and boots nas-a (pool tank) + nas-b (pool backup) ONCE per run.
-// Tests read the test bed with `inject('testbed')`. A boot failure throws: the integration suite is
-// never silently skipped.
+// vitest globalSetup of the `integration` project. Under `npm test`, scripts/test.ts boots nas-a (pool tank) and
+// nas-b (pool backup) once for vitest and Playwright alike and names them in ZRD_TESTBED_FILE: this setup reuses
+// that pair and leaves it running. Run alone (`npx vitest run --project integration <file>`), it builds the NAS
+// image (cached; ~4-5 min only when the image inputs changed) and boots its own pair, stopped at the end.
+// Tests read the test bed with `inject('testbed')`. A boot failure throws: the integration suite is never
+// silently skipped.
 import type { TestProject } from 'vitest/node';
-import { bootTestbed, testbedInfo } from '../nas/testbed.ts';
+import { DEFAULT_VMS, useOrBootTestbed } from '../nas/testbed.ts';
 import type { TestbedInfo } from '../nas/testbed.ts';
 
 declare module 'vitest' {
@@ -13,14 +15,9 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const tb = await bootTestbed({
-    vms: [
-      { name: 'nas-a', pool: 'tank' },
-      { name: 'nas-b', pool: 'backup' },
-    ],
-  });
+  const tb = await useOrBootTestbed({ vms: DEFAULT_VMS });
   try {
-    project.provide('testbed', testbedInfo(tb));
+    project.provide('testbed', tb.info);
   } catch (e) {
     await tb.stop();
     throw e;

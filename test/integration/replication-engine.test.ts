@@ -115,6 +115,8 @@ describe.each([
       const nasToNasKey = (await sshOk(a(), 'root', `ssh-keygen -lf ~${user}/.ssh/id_ed25519.pub`)).split(' ')[1]!;
       const logins = (await sshOk(b(), 'root', `journalctl -u ssh --since @${since} -o cat --no-pager | grep 'Accepted publickey for ${user} ' || true`)).trim().split('\n');
       expect(logins.filter((line) => line.includes(nasToNasKey))).toHaveLength(3 + 1);
+      // ...through a restricted key: no forwarding or pty, and only from nas-a's address as nas-b sees it.
+      expect(await sshOk(b(), 'root', `grep ' zrd-nas-trust:from=' ~${user}/.ssh/authorized_keys`)).toMatch(/^restrict,from="10\.0\.2\.2" ssh-ed25519 \S+ zrd-nas-trust:from=\S+\n$/);
       // ([0-9a-f]: so that pgrep does not find the shell running it.)
       expect(await sshOk(a(), 'root', "ls /tmp | grep '^zrd-ssh-' || true; pgrep -f 'ControlPath=/tmp/zrd-ssh-[0-9a-f]' || true")).toBe('');
     }

@@ -76,6 +76,7 @@ describe('NAS <-> NAS trust', () => {
     await app.pin(a);
     await app.pin(b);
     const steps: string[] = [];
+    const authorizedBefore = await sshOk(nasB, 'admin', 'cat ~/.ssh/authorized_keys');
     const t0 = performance.now();
     // Inside the test bed nas-a reaches nas-b as nas-b:22 (not the 127.0.0.1:<port> the app uses), and back.
     const aToB = await app.services.establishNasToNasTrust(a, b, { host: 'nas-b', port: 22 }, (s) => steps.push(`${s.step}:${s.status}`));
@@ -83,7 +84,12 @@ describe('NAS <-> NAS trust', () => {
     report(`NAS<->NAS trust both ways: ${Math.round(performance.now() - t0)} ms (verify ssh a->b ${Math.round(aToB.verifyMs)} ms, b->a ${Math.round(bToA.verifyMs)} ms)`);
     expect(aToB).toMatchObject({ authorizedKeyAdded: true, knownHostAdded: true, destinationHostKey: { sha256: app.trust.get(b.id)!.sha256 } });
     expect(bToA).toMatchObject({ authorizedKeyAdded: true, knownHostAdded: true, destinationHostKey: { sha256: app.trust.get(a.id)!.sha256 } });
-    expect(steps.filter((s) => s.endsWith(':done'))).toHaveLength(5);
+    expect(steps.filter((s) => s.endsWith(':done'))).toHaveLength(6);
+    // nas-b sees nas-a's connections come from the slirp gateway (the test bed forwards them through the host).
+    expect(aToB).toMatchObject({ sourceAddressSeen: '10.0.2.2', authorizedKeyOptions: 'restrict,from="10.0.2.2"' });
+    const nasAKey = (await sshOk(nasA, 'admin', 'cat ~/.ssh/id_ed25519.pub')).trim().split(' ').slice(0, 2).join(' ');
+    // The line on nas-b: restricted, only from nas-a's address, carrying our marker last; the admin's lines untouched.
+    expect(await sshOk(nasB, 'admin', 'cat ~/.ssh/authorized_keys')).toBe(`${authorizedBefore}restrict,from="10.0.2.2" ${nasAKey} zrd-nas-trust:from=${a.id}\n`);
 
     const runnerA = app.services.runnerFor(a);
     const runnerB = app.services.runnerFor(b);
@@ -92,11 +98,27 @@ describe('NAS <-> NAS trust', () => {
     // The remote side can run zfs through sudo, as a direct `zfs send | ssh nas-b sudo -n zfs receive` will.
     expect((await runnerA.run([...nasToNasSshArgv('admin', { host: 'nas-b', port: 22 }), 'sudo', '-n', 'zpool', 'list', '-H', '-o', 'name'], { privileged: false })).stdout.trim()).toBe('backup');
 
+    // What `restrict` takes away, and replication never needs: a pty, port forwarding (-W is a direct-tcpip channel).
+    const bAddress = { host: 'nas-b', port: 22 };
+    // (With -tt, OpenSSH gives up with 255 when the pty is refused.)
+    const pty = await runnerA.run([...nasToNasSshArgv('admin', bAddress, 20, ['-tt']), 'tty'], { privileged: false, expectedExitCodes: [0, 1, 255] });
+    expect(pty.stderr).toContain('PTY allocation request failed');
+    const forward = await runnerA.run(nasToNasSshArgv('admin', bAddress, 20, ['-W', '127.0.0.1:22']), { privileged: false, expectedExitCodes: [0, 255], timeoutMs: 60_000 });
+    expect(forward.exitCode).toBe(255);
+    expect(forward.stderr).toMatch(/administratively prohibited|forwarding failed|open failed/);
+    // from=: nas-a's key used from anywhere else (here: on nas-b itself, through 127.0.0.1) is refused.
+    await sshOk(nasB, 'root', `umask 077; cat > /root/zrd-copied-key <<'EOF'\n${(await sshOk(nasA, 'root', 'cat ~admin/.ssh/id_ed25519')).trim()}\nEOF`);
+    const elsewhere = await sshOk(nasB, 'root', 'ssh -i /root/zrd-copied-key -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null admin@127.0.0.1 true 2>&1; echo "exit=$?"; rm -f /root/zrd-copied-key');
+    expect(elsewhere).toContain('exit=255');
+    expect(elsewhere).toContain('Permission denied');
+
     const again = await app.services.establishNasToNasTrust(a, b, { host: 'nas-b', port: 22 });
     expect(again).toMatchObject({ sourceKeyCreated: false, authorizedKeyAdded: false, knownHostAdded: false });
 
     const removed = await app.services.removeNasToNasTrust(a, b);
     expect(removed).toEqual({ authorizedKeysRemoved: 1, knownHostsRemoved: 1, sourceKeyRemoved: false });
+    // Exactly our line went: the file is what it was before, byte for byte.
+    expect(await sshOk(nasB, 'admin', 'cat ~/.ssh/authorized_keys')).toBe(authorizedBefore);
     // Without the known_hosts line, strict checking refuses nas-b: mapped from OpenSSH's own message.
     const refused = await runnerA.run([...nasToNasSshArgv('admin', { host: 'nas-b', port: 22 }), 'true'], { privileged: false }).catch((e: unknown) => e);
     expect(refused).toMatchObject({ code: 'HOST_KEY_UNCONFIRMED' });

@@ -1,5 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { listPools } from '../../electron/services/zfs/pools.ts';
+import { isTimeZone } from '../../shared/time-zone.ts';
+import { sshOk } from '../nas/testbed.ts';
 import { nasVm, openZfsHosts } from './support/zfs-hosts.ts';
 
 // The capability probe on a real NAS, as each kind of login sees it.
@@ -25,6 +27,12 @@ describe('capability probe on nas-a', () => {
       jsonOutput: true,
     });
     expect(capabilities.pools[vm.pool]).toMatchObject({ bookmarks: true, encryption: true, resumableReceive: true, largeBlocks: true });
+    // The NAS's zone, which new schedules and snapshot names default to. The test image has no tzdata, so no
+    // /etc/localtime: its C library runs on UTC.
+    const localtime = (await sshOk(vm, 'root', 'if [ -L /etc/localtime ]; then readlink /etc/localtime; elif [ -e /etc/localtime ]; then echo file; else echo none; fi')).trim();
+    if (localtime === 'none') expect(capabilities.timeZone).toBe('UTC');
+    else if (localtime === 'file') expect(capabilities.timeZone === null || isTimeZone(capabilities.timeZone)).toBe(true);
+    else expect(capabilities.timeZone).toBe(localtime.replace(/^.*zoneinfo\//, ''));
     expect(capabilities.pools[vm.pool]!.features.bookmarks).toMatch(/^(enabled|active)$/);
   }, slow);
 

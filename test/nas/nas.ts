@@ -3,20 +3,25 @@
 //   node test/nas/nas.ts build            build the cached image (idempotent; ~4-5 min cold)
 //   node test/nas/nas.ts up [--detach]    boot nas-a (pool tank) + nas-b (pool backup), print how to
 //                                         reach them; stays up until Ctrl-C (or detaches: see `down`)
+//        [--info-file FILE]               also write the test bed as JSON to FILE once ready: with
+//                                         ZRD_TESTBED_FILE=FILE, vitest's integration project and
+//                                         Playwright use these VMs instead of booting their own
+//        [--owner-pid PID]                stop the VMs and exit when process PID ends (npm test)
 //   node test/nas/nas.ts down [ID...|--all] stop detached runs and stragglers of crashed runs (not
 //                                         runs whose owner is alive, unless --all or named by ID)
 //   node test/nas/nas.ts status           image and recorded runs
 //   node test/nas/nas.ts demo             `up` + sample datasets and a day of hourly snapshots on nas-a
 
 import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import {
-  BUILD_SCRIPT, USERS, bootTestbed, cacheDir, currentImage, downRuns, runStatus, sshOk,
+  BUILD_SCRIPT, USERS, bootTestbed, cacheDir, currentImage, downRuns, runStatus, sshOk, testbedInfo, writeTestbedFile,
 } from './testbed.ts';
 import type { Testbed, VmInfo } from './testbed.ts';
 
 function usage(): never {
   process.stderr.write(
-    'usage: node test/nas/nas.ts build | up [--detach] | down [RUN_ID...|--all] | status | demo\n' +
+    'usage: node test/nas/nas.ts build | up [--detach] [--info-file FILE] [--owner-pid PID] | down [RUN_ID...|--all] | status | demo\n' +
       'env: ZRD_NAS_CACHE (image cache dir), ZRD_NAS_MEM (MiB per VM), ZRD_NAS_BOOT_TIMEOUT_MS\n',
   );
   process.exit(2);
@@ -40,11 +45,33 @@ function printAccess(tb: Testbed): void {
   process.stdout.write(lines.join('\n') + '\n');
 }
 
-async function waitForever(tb: Testbed): Promise<never> {
-  process.stdout.write('Press Ctrl-C to stop the VMs.\n');
+function optionValue(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  if (i < 0) return undefined;
+  const value = args[i + 1];
+  if (value === undefined || value.startsWith('--')) usage();
+  return value;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function waitForever(tb: Testbed, ownerPid?: number, cleanup: () => void = () => {}): Promise<never> {
+  process.stdout.write(ownerPid ? `The VMs stop with process ${ownerPid} (or on SIGTERM).\n` : 'Press Ctrl-C to stop the VMs.\n');
+  process.on('exit', cleanup);
   setInterval(() => {
     // keeps the event loop alive; SIGINT/SIGTERM handlers of bootTestbed stop the VMs and exit
-  }, 1 << 30);
+    if (ownerPid && !isAlive(ownerPid)) {
+      process.stdout.write(`process ${ownerPid} ended: stopping the VMs\n`);
+      void tb.stop().finally(() => process.exit(0));
+    }
+  }, ownerPid ? 2000 : 1 << 30);
   await new Promise(() => {});
   await tb.stop();
   process.exit(0);
@@ -93,13 +120,23 @@ async function main(): Promise<void> {
     }
     case 'up': {
       const detached = rest.includes('--detach');
+      const infoFile = optionValue(rest, '--info-file');
+      const owner = optionValue(rest, '--owner-pid');
+      const ownerPid = owner === undefined ? undefined : Number(owner);
+      if (ownerPid !== undefined && !(Number.isInteger(ownerPid) && ownerPid > 0)) usage();
+      if (detached && ownerPid) usage();
       const tb = await bootTestbed({ detached });
       printAccess(tb);
+      if (infoFile) {
+        writeTestbedFile(infoFile, testbedInfo(tb));
+        process.stdout.write(`Test bed written to ${infoFile}: ZRD_TESTBED_FILE=${infoFile} makes vitest and Playwright use these VMs.\n`);
+      }
       if (detached) {
         process.stdout.write('Detached: stop with `node test/nas/nas.ts down`.\n');
         process.exit(0);
       }
-      await waitForever(tb);
+      // The file names VMs that are about to stop: remove it with them.
+      await waitForever(tb, ownerPid, () => { if (infoFile) rmSync(infoFile, { force: true }); });
       break;
     }
     case 'demo': {

@@ -12,10 +12,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import {
-  closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync,
+  closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync,
   writeFileSync,
 } from 'node:fs';
-import { createServer } from 'node:net';
+import { createConnection, createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,6 +58,8 @@ export interface VmInfo {
   pid: number; // qemu
   consoleLog: string;
   runDir: string;
+  /** qemu's QMP socket (see qmp(), setLink(), rebootVm()). */
+  qmpSocket: string;
 }
 
 export interface ImageInfo {
@@ -459,8 +461,12 @@ export async function bootTestbed(options: BootOptions = {}): Promise<Testbed> {
       while (plan.some((p) => p.port === port)) port = await freePort();
       plan.push({ spec, port, peer: spec.peerAddress ?? PEER_ADDRESSES[spec.name] ?? null });
     }
-    const guestfwd = plan
-      .map((p) => (p.peer ? `,guestfwd=tcp:${p.peer}:22-cmd:socat - TCP:127.0.0.1:${p.port}` : ''))
+    // Each VM reaches each peer through runDir/peer-link (socat to the peer's forwarded sshd), which lets
+    // cutPeerLink() take the NAS-to-NAS path down without touching the app's own connections.
+    const peerLink = join(runDir, 'peer-link');
+    writeFileSync(peerLink, PEER_LINK_SCRIPT, { mode: 0o755 });
+    const guestfwdOf = (from: string) => plan
+      .map((p) => (p.peer ? `,guestfwd=tcp:${p.peer}:22-cmd:${peerLink} ${from} ${p.spec.name} ${p.port}` : ''))
       .join('');
 
     const vms: VmInfo[] = [];
@@ -487,6 +493,8 @@ export async function bootTestbed(options: BootOptions = {}): Promise<Testbed> {
     const stop = async (): Promise<void> => {
       if (stopped) return;
       const peaks = peakRssMiB();
+      // A relay frozen by cutPeerLink would outlive its qemu, stopped.
+      for (const from of vms) for (const to of vms) healPeerLink(from, to);
       closeMasters(runDir);
       await killPids(vms.map((v) => v.pid), runDir);
       cleanupSync();
@@ -516,6 +524,7 @@ export async function bootTestbed(options: BootOptions = {}): Promise<Testbed> {
         const q = spawnSync('qemu-img', ['create', '-q', '-f', 'qcow2', disk, options.dataDiskSize ?? '4G'], { encoding: 'utf8' });
         if (q.status !== 0) throw new Error(`qemu-img create failed: ${q.stderr}`);
         const consoleLog = join(runDir, `${spec.name}-console.log`);
+        const qmpSocket = join(runDir, `${spec.name}.qmp`);
         const stderrLog = join(runDir, `${spec.name}-qemu.log`);
         const append = [
           'console=ttyS0', 'root=/dev/vda', 'rw', 'net.ifnames=0', 'panic=-1', 'quiet', 'systemd.show_status=true',
@@ -529,10 +538,11 @@ export async function bootTestbed(options: BootOptions = {}): Promise<Testbed> {
           '-kernel', join(image.dir, 'vmlinuz'), '-initrd', join(image.dir, 'initrd.img'), '-append', append,
           '-drive', `file=${join(image.dir, 'root.img')},format=raw,if=virtio,snapshot=on`,
           '-drive', `file=${disk},format=qcow2,if=virtio,cache=unsafe,discard=unmap`,
-          '-netdev', `user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:${port}-:22${guestfwd}`,
+          '-netdev', `user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:${port}-:22${guestfwdOf(spec.name)}`,
           '-device', `virtio-net-pci,netdev=n0,mac=52:54:00:5a:00:${(i + 1).toString(16).padStart(2, '0')}`,
           '-device', 'virtio-rng-pci',
           '-serial', `file:${consoleLog}`,
+          '-qmp', `unix:${qmpSocket},server=on,wait=off`,
         ];
         const errFd = openSync(stderrLog, 'a');
         const child = spawn(qemu, args, { stdio: ['ignore', errFd, errFd], detached: true });
@@ -542,7 +552,7 @@ export async function bootTestbed(options: BootOptions = {}): Promise<Testbed> {
         children.push(child);
         const vm: VmInfo = {
           name: spec.name, host: '127.0.0.1', port, pool: spec.pool, users: USERS, keyPath,
-          peerAddress: peer, pid: child.pid, consoleLog, runDir,
+          peerAddress: peer, pid: child.pid, consoleLog, runDir, qmpSocket,
         };
         vms.push(vm);
         rec.vms.push({ name: vm.name, pid: vm.pid, port: vm.port, pool: vm.pool, user: 'root' });
@@ -564,7 +574,7 @@ export async function bootTestbed(options: BootOptions = {}): Promise<Testbed> {
           if (Date.now() > deadline) {
             throw new Error(`${vm.name}: not ready after ${bootTimeoutMs / 1000} s (last ssh: ${last ? `${last.code} ${last.stderr.trim()}` : 'none'}).\n--- console tail:\n${tail(vm.consoleLog, 40)}`);
           }
-          last = await sshExec(vm, 'root', `zpool list -H -o name ${vm.pool}`, { reuse: false, timeoutMs: 30000 });
+          last = await sshExec(vm, 'root', `zpool list -H -o name ${vm.pool} && ${survivesRebootScript(vm.pool)}`, { reuse: false, timeoutMs: 30000 });
           if (last.code === 0 && last.stdout.trim() === vm.pool) break;
           await sleep(1000);
         }
@@ -613,4 +623,242 @@ export function runStatus(): Array<RunRecord & { alive: Record<string, boolean> 
     ...rec,
     alive: Object.fromEntries(rec.vms.map((v) => [v.name, isOurQemu(v.pid, rec.runDir)])),
   }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// one booted pair shared by several runners (npm test: vitest's integration project and Playwright)
+
+/** Environment variable naming the JSON file of a running test bed (written by `nas.ts up --info-file`). */
+export const TESTBED_FILE_ENV = 'ZRD_TESTBED_FILE';
+
+/** Writes the plain-data test bed atomically (readers never see half a file). */
+export function writeTestbedFile(file: string, info: TestbedInfo): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(info, null, 2) + '\n');
+  renameSync(tmp, file);
+}
+
+/**
+ * Reads a test bed written by writeTestbedFile and checks that its VMs still run: a file left behind by a run
+ * that ended must fail loudly, not as a wall of ssh timeouts.
+ */
+export function readTestbedFile(file: string): TestbedInfo {
+  let info: TestbedInfo;
+  try {
+    info = JSON.parse(readFileSync(file, 'utf8')) as TestbedInfo;
+  } catch (e) {
+    throw new Error(`${TESTBED_FILE_ENV}=${file}: cannot read the test bed (${(e as Error).message})`, { cause: e });
+  }
+  if (!Array.isArray(info.vms) || info.vms.length === 0) throw new Error(`${TESTBED_FILE_ENV}=${file}: no VMs in the file`);
+  const gone = info.vms.filter((vm) => !isOurQemu(vm.pid, vm.runDir));
+  if (gone.length > 0) {
+    throw new Error(`${TESTBED_FILE_ENV}=${file}: ${gone.map((vm) => `${vm.name} (qemu pid ${vm.pid})`).join(', ')} no longer running; boot the test bed again or unset ${TESTBED_FILE_ENV}`);
+  }
+  return info;
+}
+
+export interface SharedTestbed {
+  info: TestbedInfo;
+  /** The file holding `info` (the shared one, or one this process wrote for its own boot). */
+  file: string;
+  /** True when this process booted the VMs (and `stop` stops them). */
+  owned: boolean;
+  stop(): Promise<void>;
+}
+
+/**
+ * The test bed named by ZRD_TESTBED_FILE when it is set (npm test boots one pair for every runner), else a pair
+ * booted by this process (a developer running one file), whose info is written to a file in its run dir and
+ * exported through ZRD_TESTBED_FILE so that the runner's worker processes find it the same way.
+ */
+export async function useOrBootTestbed(options: BootOptions = {}): Promise<SharedTestbed> {
+  const shared = process.env[TESTBED_FILE_ENV];
+  if (shared) {
+    const info = readTestbedFile(shared);
+    (options.log ?? defaultLog)(`using the running test bed of ${shared} (${info.vms.map((vm) => `${vm.name} ssh 127.0.0.1:${vm.port}`).join(', ')})`);
+    return { info, file: shared, owned: false, stop: async () => {} };
+  }
+  const tb = await bootTestbed(options);
+  const info = testbedInfo(tb);
+  const file = join(tb.runDir, 'testbed.json');
+  writeTestbedFile(file, info);
+  process.env[TESTBED_FILE_ENV] = file;
+  return {
+    info,
+    file,
+    owned: true,
+    stop: async () => {
+      if (process.env[TESTBED_FILE_ENV] === file) delete process.env[TESTBED_FILE_ENV];
+      await tb.stop();
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// faults: the fault-matrix tests cut links, reboot a VM and watch it come back (test/integration/fault-matrix.test.ts)
+
+/**
+ * qemu guestfwd command of every VM-to-VM connection: `peer-link FROM TO PORT` relays one connection from VM FROM
+ * to VM TO's sshd (127.0.0.1:PORT) with socat. While RUNDIR/cut-FROM-TO exists the link is down: a new connection
+ * is accepted and then stays silent (as over a dead network: the client's ConnectTimeout or keepalives end it)
+ * until the link is healed, when it closes.
+ */
+const PEER_LINK_SCRIPT = `#!/bin/sh
+# ZRD test bed (test/nas/testbed.ts, cutPeerLink): one connection from VM $1 to VM $2's sshd at 127.0.0.1:$3.
+cut="$(dirname "$0")/cut-$1-$2"
+if [ -e "$cut" ]; then
+  while [ -e "$cut" ]; do sleep 1; done
+  exit 0
+fi
+# -lp names the relay (its log prefix) so that cutPeerLink can find it: qemu does not stay its parent.
+exec socat -lp "zrd-peer-$1-$2-$3" - "TCP:127.0.0.1:$3"
+`;
+
+/**
+ * Run once per boot, when the VM is ready: systemd drop-ins (in the copy-on-write root, kept across a guest reboot
+ * within one qemu process) so that a reboot looks like a real NAS rebooting: the SSH host keys made at first boot
+ * stay (a reboot must not look like a host-key change), and the pool on /dev/vdb is imported again (the image's
+ * zrd-pool-setup would otherwise create it anew: its vdev is the partition vdb1, hence `-d /dev`). Prints nothing.
+ */
+export function survivesRebootScript(pool: string): string {
+  const dir = '/etc/systemd/system';
+  return [
+    `mkdir -p ${dir}/zrd-hostkeys.service.d ${dir}/zrd-pool.service.d`,
+    `printf '%s\\n' '[Unit]' 'ConditionPathExists=!/etc/ssh/ssh_host_ed25519_key' > ${dir}/zrd-hostkeys.service.d/keep-after-reboot.conf`,
+    // Not "-": a pool that cannot be imported must fail the boot (and rebootVm, with the console), never be made anew.
+    `printf '%s\\n' '[Service]' "ExecStartPre=/bin/sh -c 'modprobe zfs && { zpool list ${pool} >/dev/null 2>&1 || zpool import -f -d /dev ${pool}; }'" > ${dir}/zrd-pool.service.d/import-after-reboot.conf`,
+  ].join(' && ');
+}
+
+/** One QMP command to a VM's qemu; resolves with its `return` value, rejects with qemu's error. */
+export function qmp(vm: Pick<VmInfo, 'name' | 'qmpSocket'>, execute: string, args?: Record<string, unknown>, timeoutMs = 10_000): Promise<unknown> {
+  return new Promise((resolvePromise, reject) => {
+    const socket = createConnection(vm.qmpSocket);
+    let buffered = '';
+    let stage: 'greeting' | 'capabilities' | 'command' = 'greeting';
+    const timer = setTimeout(() => finish(new Error(`${vm.name}: QMP ${execute} got no answer within ${timeoutMs} ms`)), timeoutMs);
+    const finish = (error: Error | null, value?: unknown) => {
+      clearTimeout(timer);
+      socket.destroy();
+      if (error) reject(error);
+      else resolvePromise(value);
+    };
+    socket.on('error', (e) => finish(new Error(`${vm.name}: QMP socket ${vm.qmpSocket}: ${e.message}`)));
+    socket.setEncoding('utf8').on('data', (chunk: string) => {
+      buffered += chunk;
+      let newline: number;
+      while ((newline = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, newline).trim();
+        buffered = buffered.slice(newline + 1);
+        if (!line) continue;
+        const message = JSON.parse(line) as { QMP?: unknown; return?: unknown; error?: { desc?: string }; event?: string };
+        if (message.event) continue;
+        if (message.error) return finish(new Error(`${vm.name}: QMP ${stage === 'command' ? execute : 'qmp_capabilities'}: ${message.error.desc ?? JSON.stringify(message.error)}`));
+        if (stage === 'greeting' && message.QMP) {
+          stage = 'capabilities';
+          socket.write(JSON.stringify({ execute: 'qmp_capabilities' }) + '\n');
+        } else if (stage === 'capabilities' && 'return' in message) {
+          stage = 'command';
+          socket.write(JSON.stringify({ execute, ...(args ? { arguments: args } : {}) }) + '\n');
+        } else if (stage === 'command' && 'return' in message) {
+          return finish(null, message.return);
+        }
+      }
+    });
+  });
+}
+
+/**
+ * Plugs or pulls a VM's only network cable (qemu set_link): every connection to or from it stalls, the app's and
+ * the other NAS's alike, as with a dead switch port; nothing is closed, so only keepalives and timeouts notice.
+ */
+export async function setLink(vm: VmInfo, up: boolean): Promise<void> {
+  await qmp(vm, 'set_link', { name: 'n0', up });
+}
+
+/**
+ * The socat processes relaying `from`'s open connections to `to`'s sshd. libslirp detaches them from qemu (their
+ * parent is init), so they are found by the name peer-link gives them; `to`'s port makes it unique on this machine.
+ */
+function peerRelays(from: VmInfo, to: VmInfo): number[] {
+  const name = `zrd-peer-${from.name}-${to.name}-${to.port}`;
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (argv[0]?.endsWith('socat') && argv.includes(name)) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+function cutFlag(from: VmInfo, to: VmInfo): string {
+  return join(from.runDir, `cut-${from.name}-${to.name}`);
+}
+
+/**
+ * Takes the network path from VM `from` to VM `to` down, one way round (direct-mode replication: the source's ssh
+ * to the destination) while both stay reachable from this machine: the open connections freeze (their relays are
+ * stopped, so nothing more passes either way and nothing is closed) and new ones get no answer. Returns how many
+ * open connections were frozen.
+ */
+export function cutPeerLink(from: VmInfo, to: VmInfo): number {
+  writeFileSync(cutFlag(from, to), '');
+  const relays = peerRelays(from, to);
+  for (const pid of relays) process.kill(pid, 'SIGSTOP');
+  return relays.length;
+}
+
+/**
+ * Brings the path back: frozen connections carry on with what they had queued (a side that gave up meanwhile now
+ * sees the other's close, as after a real outage), connections made during the cut are closed.
+ */
+export function healPeerLink(from: VmInfo, to: VmInfo): void {
+  rmSync(cutFlag(from, to), { force: true });
+  for (const pid of peerRelays(from, to)) {
+    try { process.kill(pid, 'SIGCONT'); } catch { /* gone */ }
+  }
+}
+
+/** Closes this process's reusable ssh connections to a VM (they die with a reboot). */
+export function forgetMasters(vm: VmInfo): void {
+  for (const sock of [...masters.keys()]) {
+    if (!sock.startsWith(join(vm.runDir, 'ssh', `${vm.name}-`))) continue;
+    spawnSync('ssh', ['-o', `ControlPath=${sock}`, '-O', 'exit', 'x'], { stdio: 'ignore', timeout: 5000 });
+    masters.delete(sock);
+  }
+}
+
+/**
+ * Reboots a VM inside its qemu process, as a NAS reboots: same disks, same forwarded port, same SSH host keys,
+ * its pool imported again. `reboot` is a clean `systemctl reboot` (services stopped, connections closed);
+ * `reset` presses the reset button (nothing is closed: peers find out by their keepalives). Resolves once ssh
+ * answers with the pool imported, with the seconds it was away.
+ */
+export async function rebootVm(vm: VmInfo, options: { how?: 'reboot' | 'reset'; timeoutMs?: number } = {}): Promise<{ seconds: number }> {
+  const started = Date.now();
+  const deadline = started + (options.timeoutMs ?? Number(process.env.ZRD_NAS_BOOT_TIMEOUT_MS || 300000));
+  // qemu runs with -no-reboot so that a boot-time panic ends it at once; from now on a reboot is a reset.
+  await qmp(vm, 'set-action', { reboot: 'reset' });
+  const bootId = async () => {
+    const r = await sshExec(vm, 'root', `cat /proc/sys/kernel/random/boot_id; zpool list -H -o name ${vm.pool}`, { reuse: false, timeoutMs: 30000 });
+    const [id, pool] = r.stdout.trim().split('\n');
+    return r.code === 0 && pool === vm.pool ? id ?? null : null;
+  };
+  const before = await bootId();
+  if (!before) throw new Error(`${vm.name}: not answering before the reboot`);
+  forgetMasters(vm);
+  if ((options.how ?? 'reboot') === 'reset') await qmp(vm, 'system_reset');
+  else await sshExec(vm, 'root', 'systemctl reboot', { reuse: false, timeoutMs: 30000 });
+  for (;;) {
+    if (!isOurQemu(vm.pid, vm.runDir)) throw new Error(`${vm.name}: qemu ended during the reboot.\n--- console tail:\n${tail(vm.consoleLog, 40)}`);
+    const now = await bootId().catch(() => null);
+    if (now && now !== before) break;
+    if (Date.now() > deadline) throw new Error(`${vm.name}: not back within ${(deadline - started) / 1000} s of the reboot.\n--- console tail:\n${tail(vm.consoleLog, 40)}`);
+    await sleep(1000);
+  }
+  return { seconds: Math.round((Date.now() - started) / 100) / 10 };
 }

@@ -15,13 +15,14 @@ export function snapshotTaskHandlers(ctx: CoreContext): HandlerGroup<SnapshotTas
       return { removed: store.removeSnapshotTask(id) };
     },
     runSnapshotTask: async ({ taskId, dryRun }) => {
+      // The run passes the replication tasks to the prune: it keeps what they have not sent yet.
       const result = await runs.startSnapshot(taskId, { by: ctx.by, dryRun }).done;
       if (!dryRun) ctx.log('info', `Periodic snapshot ${result.taken.snapshots.join(', ')}${result.pruned.destroyed.length > 0 ? `; pruned ${result.pruned.destroyed.join(', ')}` : ''}.`);
       return result;
     },
     pruneSnapshotTask: async ({ taskId, dryRun }) => {
       const task = store.getSnapshotTask(taskId);
-      const pruned = await pruneSnapshots(task, await nas.host(task.connectionId), new Date(), { dryRun });
+      const pruned = await pruneSnapshots(task, await nas.host(task.connectionId), new Date(), { dryRun, replicationTasks: store.listTasks() });
       if (!dryRun && pruned.destroyed.length > 0) ctx.log('info', `Pruned ${pruned.destroyed.join(', ')}.`);
       return { taskId, pruned: plainPruneResult(pruned) };
     },

@@ -30,6 +30,7 @@ export function sshHandlers(ctx: CoreContext): HandlerGroup<SshVerbs> {
         os: host.capabilities.os,
         zfsVersion: host.capabilities.userland.text,
         jsonOutput: host.capabilities.jsonOutput,
+        timeZone: host.capabilities.timeZone,
       };
     },
     installAppKey: async ({ connectionId, password }) => ssh.installAppKey(connection(connectionId), password, keySteps(connectionId)),

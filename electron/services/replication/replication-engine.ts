@@ -2,8 +2,9 @@ import { namingSchema } from '../../../shared/naming-schema.ts';
 import type { DatasetReport, DestructionChange, DestructionItem, DestructionPlan, DestructiveOperation, ReplicationPlan, RunRefusal, RunReport, SendStep } from '../../../shared/replication-reports.ts';
 import type { DatasetStep } from '../../../shared/contract.ts';
 import { AppFailure, stderrOf, toAppError } from '../../../shared/result.ts';
-import { planRetention } from '../../../shared/retention-plan.ts';
-import type { ReplicationTask } from '../../../shared/task-schemas.ts';
+import { decideRetention, describeReason, prunedNames, replicaRetentionRequest } from '../../../shared/retention.ts';
+import { compileSelectionRegex } from '../../../shared/selection-regex.ts';
+import { assertRunnableTask, encryptionKeyProblem, type ReplicationTask } from '../../../shared/task-schemas.ts';
 import { assertZfsName, assertZfsPropertyName, poolOfName } from '../../../shared/zfs-names.ts';
 import { buildCommandLine } from '../ssh/command-runner.ts';
 import type { Privilege } from '../ssh/ssh-command-runner.ts';
@@ -76,12 +77,11 @@ export function selector(task: ReplicationTask): (name: string) => boolean {
   switch (selection.kind) {
     case 'all':
       return () => true;
-    case 'regex': {
-      const regex = new RegExp(selection.pattern);
-      return (name) => regex.test(name);
-    }
+    case 'regex':
+      // RE2: linear time on any name a NAS lists, whatever the pattern.
+      return compileSelectionRegex(selection.pattern);
     case 'naming-schema': {
-      const schemas = selection.schemas.map(namingSchema);
+      const schemas = selection.schemas.map((pattern) => namingSchema(pattern, selection.timeZone));
       return (name) => schemas.some((schema) => schema.matches(name));
     }
   }
@@ -235,6 +235,9 @@ export async function runReplicationTask(task: ReplicationTask, deps: EngineDeps
   };
   let release: (() => Promise<void>) | null = null;
   try {
+    // The whole task is checked before any connection opens: a bad value (e.g. from a hand-edited settings file)
+    // fails here, named, with nothing changed on any NAS.
+    task = assertRunnableTask(task);
     // Both connections (handshake and capability probe) at once.
     const [source, destination] = await Promise.all([deps.nas(task.sourceConnectionId), deps.nas(task.destinationConnectionId)]);
     if (!options.dryRun) {
@@ -272,14 +275,10 @@ export function destinationKeyOf(task: ReplicationTask, given: string | undefine
       { needs: 'destinationKey' },
     );
   }
-  if (format === 'hex' && !/^[0-9a-fA-F]{64}$/.test(key)) {
-    throw new AppFailure('INVALID_REQUEST', 'A hex key is exactly 64 hexadecimal digits (32 bytes).', 'Generate one with: openssl rand -hex 32');
-  }
-  if (format === 'passphrase') {
-    const bytes = Buffer.byteLength(key);
-    if (/[\r\n]/.test(key) || bytes < 8 || bytes > 512) {
-      throw new AppFailure('INVALID_REQUEST', 'A ZFS passphrase is 8 to 512 bytes on one line.', 'Choose a passphrase of at least 8 characters without line breaks.');
-    }
+  // The rule the task schema applies to a stored key (shared/task-schemas.ts).
+  const problem = encryptionKeyProblem(format, key);
+  if (problem !== null) {
+    throw new AppFailure('INVALID_REQUEST', problem, format === 'hex' ? 'Generate one with: openssl rand -hex 32' : 'Choose a passphrase of at least 8 characters on one line.');
   }
   return { format, key };
 }
@@ -360,8 +359,8 @@ export function resolutionOf(destruction: DestructionPlan, w: PlannedDataset): D
   return destruction.operations.find((op) => (op.kind === 'rollback' ? op.to.slice(0, op.to.indexOf('@')) : op.kind === 'destroy-dataset' ? op.dataset : null) === w.report.destination);
 }
 
-/** The destination lifetime's prune as a destruction plan: exactly the expired snapshots, with GUIDs and sizes. */
-function prunePlanOf(task: ReplicationTask, destination: EngineNas, plan: TaskPlan): DestructionPlan | null {
+/** The destination retention's prune as a destruction plan: exactly those snapshots, with GUIDs, sizes and why. */
+function prunePlanOf(task: ReplicationTask, destination: EngineNas, plan: TaskPlan, reasons: ReadonlyMap<string, string>): DestructionPlan | null {
   const specs = plan.datasets.filter((w) => w.report.prune.length > 0).map((w): OperationSpec => ({ kind: 'destroy-snapshots', dataset: w.report.destination, snapshots: w.report.prune }));
   if (specs.length === 0) return null;
   return buildDestructionPlan(
@@ -369,7 +368,7 @@ function prunePlanOf(task: ReplicationTask, destination: EngineNas, plan: TaskPl
     destination.host.capabilities.tools,
     specs,
     plan.parentListing ?? new Map(),
-    { note: () => 'expired (destination lifetime)' },
+    { note: (item) => reasons.get(item.name) ?? null },
   );
 }
 
@@ -433,37 +432,31 @@ async function planAndSend(
 
   if (encryptionKey) await checkEncryptedParent(task, source, destination, taskPlan, encryptionKey, { dryRun: options.dryRun ?? false, ...call });
 
-  // Destination lifetime: prune before sending (naming-schema tasks; the common base and held snapshots stay).
+  // Destination retention: prune before sending (naming-schema tasks; the common base and held snapshots stay).
+  // decideRetention is what the review screen shows for the same request; its reasons annotate the destruction plan.
+  const pruneReasons = new Map<string, string>();
   if (task.selection.kind === 'naming-schema' && task.destinationLifetime.kind !== 'forever') {
-    const schemas = task.selection.schemas.map(namingSchema);
     for (const w of work) {
       if (!w.destinationDataset || w.report.plan.status === 'refused') continue;
-      const base = w.report.plan.base;
-      const sourceNames = new Set(w.sourceDataset.snapshots.map((s) => s.name));
       // A rollback or destroy removes some snapshots anyway; pruning those too would fail.
       const destructive = w.report.plan.status === 'ready' ? w.report.plan.destructive : null;
       if (destructive?.kind === 'destroy-dataset') continue;
       const resolution = refusal?.destruction.operations.find((op) => op.kind === 'rollback' && destructive?.kind === 'rollback' && op.to === destructive.to);
       const goingAnyway = new Set(resolution?.items.map((i) => i.name) ?? []);
-      const pruned = new Set<string>();
-      for (const schema of schemas) {
-        const decisions = planRetention({
-          snapshots: w.destinationDataset.snapshots.map((s) => ({ name: s.name, holds: s.userRefs })),
-          schema,
-          lifetime: task.destinationLifetime,
-          now: context.now(),
-          protectedNames: new Set(base ? [base] : []),
-          sourceNames,
-        });
-        for (const d of decisions) if (d.action === 'prune' && !goingAnyway.has(`${w.report.destination}@${d.name}`)) pruned.add(d.name);
-      }
-      w.report.prune.push(...pruned);
+      const request = replicaRetentionRequest(task, w.destinationDataset.snapshots.map((s) => ({ name: s.name, holds: s.userRefs })), {
+        now: context.now().getTime(),
+        commonBase: w.report.plan.base,
+        sourceNames: w.sourceDataset.snapshots.map((s) => s.name),
+      });
+      const decisions = request ? decideRetention(request) : [];
+      for (const d of decisions) if (d.fate === 'prune') pruneReasons.set(`${w.report.destination}@${d.name}`, describeReason(d.reason, { timeZone: request?.timeZone ?? 'UTC' }));
+      w.report.prune.push(...prunedNames(decisions).filter((name) => !goingAnyway.has(`${w.report.destination}@${name}`)));
     }
   }
-  // What each dataset's run destroys, in order: its prune (decided by the lifetime policy), then its confirmed
+  // What each dataset's run destroys, in order: its prune (decided by the retention policy), then its confirmed
   // rollback or destroy. Both come from the listing the plan was made from, with GUIDs, and are checked again
   // against the destination right before they run.
-  const prunePlan = prunePlanOf(task, destination, taskPlan);
+  const prunePlan = prunePlanOf(task, destination, taskPlan, pruneReasons);
   for (const w of work) {
     const prune = prunePlan?.operations.find((op) => op.kind === 'destroy-snapshots' && op.dataset === w.report.destination);
     const resolution = refusal ? resolutionOf(refusal.destruction, w) : undefined;

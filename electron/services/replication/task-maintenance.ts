@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { CheckStatus, DestructionPlan, DoctorCheck, DoctorReport, FailbackPlan, HoldChanges, PromoteReport, RepairDataset, RepairReport, ResetReport } from '../../../shared/replication-reports.ts';
 import { AppFailure, toAppError } from '../../../shared/result.ts';
 import { formatBytes } from '../../../shared/format-bytes.ts';
-import type { ReplicationTask } from '../../../shared/task-schemas.ts';
+import { assertRunnableTask, type ReplicationTask } from '../../../shared/task-schemas.ts';
 import { poolOfName } from '../../../shared/zfs-names.ts';
 import { buildCommandLine } from '../ssh/command-runner.ts';
 import { nasToNasSshArgv } from '../ssh/key-exchange.ts';
@@ -42,6 +42,7 @@ function describe(error: unknown): { detail: string; hint: string | null } {
 const isSnapshotOf = (dataset: ListedDataset, name: string) => dataset.snapshots.some((s) => s.name === name);
 
 export async function doctorTask(task: ReplicationTask, deps: EngineDeps, options: Call = {}): Promise<DoctorReport> {
+  task = assertRunnableTask(task); // the whole task, before any connection opens
   const now = deps.now ?? (() => new Date());
   const call = options.signal ? { signal: options.signal } : {};
   const checks: DoctorCheck[] = [];
@@ -297,6 +298,7 @@ export interface MaintenanceOptions extends Call {
  * restore, and the minimal plan from there. Without the matching confirmation nothing changes.
  */
 export async function repairTask(task: ReplicationTask, deps: EngineDeps, options: MaintenanceOptions = {}): Promise<RepairReport> {
+  task = assertRunnableTask(task); // the whole task, before any connection opens
   const call = options.signal ? { signal: options.signal } : {};
   const source = await deps.nas(task.sourceConnectionId);
   const destination = await deps.nas(task.destinationConnectionId);
@@ -372,6 +374,7 @@ function repairDigest(task: ReplicationTask, actions: readonly string[], destruc
 
 /** Removes what the task left on the NAS for itself: its holds on both sides, its lock files, a promote mark. Never data. */
 export async function resetTask(task: ReplicationTask, deps: EngineDeps, options: MaintenanceOptions = {}): Promise<ResetReport> {
+  task = assertRunnableTask(task); // the whole task, before any connection opens
   const call = options.signal ? { signal: options.signal } : {};
   const source = await deps.nas(task.sourceConnectionId);
   const destination = await deps.nas(task.destinationConnectionId);
@@ -413,6 +416,7 @@ export async function resetTask(task: ReplicationTask, deps: EngineDeps, options
  * snapshot) comes back with the report. Holds the task lock so no run is in the middle of a transfer.
  */
 export async function promoteTask(task: ReplicationTask, deps: EngineDeps, options: MaintenanceOptions = {}): Promise<PromoteReport> {
+  task = assertRunnableTask(task); // the whole task, before any connection opens
   const now = deps.now ?? (() => new Date());
   const call = options.signal ? { signal: options.signal } : {};
   const destination = await deps.nas(task.destinationConnectionId);

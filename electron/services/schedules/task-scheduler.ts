@@ -3,19 +3,49 @@ import type { Schedule } from '../../../shared/task-schemas.ts';
 import type { SchedulerHolder, SchedulerLock } from './scheduler-lock.ts';
 
 // Starts scheduled work when its cron time comes: replication tasks and periodic snapshot tasks. Hosted by the
-// Electron main process and by the loopback bridge. Missed times while the app was closed are not replayed (the
-// next incremental catches up anyway), and a job still running at its next time is skipped, never doubled: the
-// task lock on the NAS also stops overlap with runs started by the CLI or cron elsewhere. With a `lock`, only one
+// Electron main process, the loopback bridge and the daemon (`zfs-replication daemon`). Times missed while the
+// computer slept or no scheduler ran (a `lastTick` store remembers the last tick across restarts) are made up ONCE
+// per job, not once per missed time, and the job is told so (ScheduledRun.missed) so its log can say it. A job still
+// running at its next time is skipped, never doubled: the task lock on the NAS also stops overlap with runs started
+// by the CLI or cron elsewhere. While `paused()` says so, no job starts and missed times are not made up later. With a `lock`, only one
 // scheduler per settings folder runs (scheduler-lock.ts): the others stand by, say who holds it, and take over when
 // it stops. Reading the jobs (the settings file) can fail while an admin edits it: the tick logs it and keeps the
 // jobs it last read; nothing a tick does can throw out of the timer and end the process.
+
+/** Scheduled times that passed without a run: made up by one run. */
+export interface MissedTimes {
+  /** How many scheduled times passed (at most `missedCountLimit`; `capped` when there were more). */
+  count: number;
+  capped: boolean;
+  first: Date;
+  last: Date;
+}
+
+export interface ScheduledRun {
+  /** The scheduled time this run is for (the latest one that passed). */
+  scheduledFor: Date;
+  /** Set when this run makes up for missed times (the computer slept, or no scheduler ran): say so in its log. */
+  missed: MissedTimes | null;
+}
 
 export interface ScheduledJob {
   /** Stable key, e.g. "replication:<id>". */
   key: string;
   schedule: Schedule;
-  run(): Promise<unknown>;
+  run(context: ScheduledRun): Promise<unknown>;
 }
+
+/** Where the last tick is remembered between runs of the scheduler (the settings folder's scheduler-state.json). */
+export interface LastTickStore {
+  read(): Date | null;
+  write(at: Date): void;
+}
+
+/** Missed times are counted up to this many (a schedule every minute over a month off is 43,200). */
+export const missedCountLimit = 1000;
+
+/** A time is "on time" when its tick comes within this long of it; later, its run is a catch-up. */
+const onTimeToleranceMs = 2 * 60_000;
 
 export interface TaskSchedulerOptions {
   /** Read at every tick, so edits to tasks apply without a restart. */
@@ -31,6 +61,10 @@ export interface TaskSchedulerOptions {
   onStandby?(holder: SchedulerHolder | null): void;
   /** This scheduler runs the schedules (after standing by, or after the lock was lost and taken again). */
   onActive?(): void;
+  /** Remembers the last tick across restarts, so times missed while no scheduler ran are made up (once). */
+  lastTick?: LastTickStore;
+  /** Read at every tick: while true no job starts (settings.schedulesPaused). */
+  paused?(): boolean;
 }
 
 export type SchedulerStatus =
@@ -44,7 +78,7 @@ export const jobsReadErrorKey = 'schedules';
 
 export class TaskScheduler {
   readonly #options: TaskSchedulerOptions;
-  readonly #running = new Set<string>();
+  readonly #running = new Map<string, Promise<void>>();
   #lastTick: Date;
   #timer: NodeJS.Timeout | null = null;
   #standbyTimer: NodeJS.Timeout | null = null;
@@ -131,9 +165,45 @@ export class TaskScheduler {
     this.#standbyTimer = retry;
   }
 
+  /**
+   * Starts no more jobs, but keeps the scheduler lock (another process does not take over while this one's runs end).
+   * stop() then releases it. The daemon's shutdown: stopTicking, cancel the runs, drain, stop.
+   */
+  stopTicking(): void {
+    this.#generation++;
+    this.#halt();
+    if (this.#standbyTimer) clearTimeout(this.#standbyTimer);
+    this.#standbyTimer = null;
+  }
+
+  /** Keys of the jobs running now. */
+  runningJobs(): string[] {
+    return [...this.#running.keys()];
+  }
+
+  /** Resolves when every job started by this scheduler has ended (the daemon waits for it before it exits). */
+  async drain(): Promise<void> {
+    while (this.#running.size > 0) await Promise.allSettled([...this.#running.values()]);
+  }
+
+  /**
+   * Where the first tick counts missed times from: the last tick remembered (the previous scheduler of this folder,
+   * before a shutdown), else now. Only the process holding the scheduler lock reads and writes it.
+   */
+  #startingPoint(): Date {
+    const now = this.#now();
+    let remembered: Date | null = null;
+    try {
+      remembered = this.#options.lastTick?.read() ?? null;
+    } catch (error) {
+      this.#onError(jobsReadErrorKey, error);
+    }
+    return remembered && remembered.getTime() < now.getTime() ? remembered : now;
+  }
+
   #run(): void {
     if (this.#timer) return;
-    this.#lastTick = this.#now();
+    this.#lastTick = this.#startingPoint();
     this.#status = { state: 'running' };
     this.#timer = setInterval(() => this.#safeTick(), this.#options.intervalMs ?? 15_000);
     this.#timer.unref?.();
@@ -174,35 +244,111 @@ export class TaskScheduler {
     return this.#lastJobs;
   }
 
-  /** Starts every job whose cron time fell in (last tick, now]. Returns the keys started. */
+  #rememberTick(at: Date): void {
+    try {
+      this.#options.lastTick?.write(at);
+    } catch (error) {
+      this.#onError(jobsReadErrorKey, error);
+    }
+  }
+
+  #isPaused(): boolean {
+    try {
+      return this.#options.paused?.() ?? false;
+    } catch (error) {
+      this.#onError(jobsReadErrorKey, error);
+      return false;
+    }
+  }
+
+  /**
+   * Starts every job with a cron time in (last tick, now]: once, however many times passed (a catch-up says how many
+   * it makes up for). Returns the keys started.
+   */
   tick(): string[] {
     const now = this.#now();
     const since = this.#lastTick;
     this.#lastTick = now;
+    this.#rememberTick(now);
+    if (this.#isPaused()) return [];
     const started: string[] = [];
     for (const job of this.#jobs()) {
       if (job.schedule.kind !== 'cron' || this.#running.has(job.key)) continue;
-      let due: boolean;
+      let times: ScheduledTimes | null;
       try {
-        due = cronSchedule(job.schedule.expression).next(since).getTime() <= now.getTime();
+        times = scheduledTimesBetween(job.schedule, since, now);
       } catch (error) {
         this.#onError(job.key, error);
         continue;
       }
-      if (!due) continue;
-      this.#running.add(job.key);
+      if (!times) continue;
       started.push(job.key);
+      const context: ScheduledRun = { scheduledFor: times.last, missed: isCatchUp(times, now) ? times : null };
       let running: Promise<unknown>;
       try {
-        running = Promise.resolve(job.run());
+        running = Promise.resolve(job.run(context));
       } catch (error) {
         // A job that throws before it has a promise (a task gone from the settings) fails like any other.
         running = Promise.reject(error);
       }
-      void running
+      const settled = running
+        .then(() => undefined)
         .catch((error: unknown) => this.#onError(job.key, error))
         .finally(() => this.#running.delete(job.key));
+      this.#running.set(job.key, settled);
     }
     return started;
   }
+}
+
+type ScheduledTimes = MissedTimes;
+
+/** The cron times in (since, now] (in the schedule's time zone), counted up to missedCountLimit; null when none. */
+export function scheduledTimesBetween(schedule: { expression: string; timeZone?: string | undefined }, since: Date, now: Date): ScheduledTimes | null {
+  const cron = cronSchedule(schedule.expression, schedule.timeZone);
+  let next = cron.next(since);
+  if (next.getTime() > now.getTime()) return null;
+  const first = next;
+  let last = next;
+  let count = 1;
+  while (count < missedCountLimit) {
+    next = cron.next(last);
+    if (next.getTime() > now.getTime()) return { count, capped: false, first, last };
+    last = next;
+    count++;
+  }
+  // More than the limit: find the latest time without counting each (one step per remaining time would be slow).
+  const latest = latestTimeAtOrBefore(cron, last, now);
+  return { count, capped: latest.getTime() !== last.getTime(), first, last: latest };
+}
+
+/**
+ * The latest cron time in [from, now] without stepping through every time in between: look back from now over a
+ * window that doubles until it holds a time, then walk forward within it.
+ */
+function latestTimeAtOrBefore(cron: ReturnType<typeof cronSchedule>, from: Date, now: Date): Date {
+  for (let window = 60_000; ; window *= 2) {
+    const start = Math.max(from.getTime(), now.getTime() - window);
+    let candidate = cron.next(new Date(start));
+    if (candidate.getTime() > now.getTime()) {
+      if (start === from.getTime()) return from;
+      continue;
+    }
+    for (;;) {
+      const next = cron.next(candidate);
+      if (next.getTime() > now.getTime()) return candidate;
+      candidate = next;
+    }
+  }
+}
+
+/** A run makes up for missed times when more than one passed, or when its one time passed well before this tick. */
+function isCatchUp(times: ScheduledTimes, now: Date): boolean {
+  return times.count > 1 || now.getTime() - times.last.getTime() > onTimeToleranceMs;
+}
+
+/** "Catch-up: 12 scheduled times were missed (2026-… to 2026-…) …; running once now." for the task's log. */
+export function describeMissedTimes(missed: MissedTimes): string {
+  const when = missed.count === 1 ? `the scheduled time ${missed.first.toISOString()} was missed` : `${missed.count}${missed.capped ? ' or more' : ''} scheduled times were missed (${missed.first.toISOString()} to ${missed.last.toISOString()})`;
+  return `Catch-up: ${when} while this computer slept or nothing ran the schedules; running once now${missed.count === 1 ? '' : ', not once per missed time'}.`;
 }

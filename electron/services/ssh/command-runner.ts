@@ -1,4 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
+import { AppFailure } from '../../../shared/result.ts';
+import { quoteName } from '../../../shared/zfs-names.ts';
 
 // The one seam through which every remote command runs. ZFS services depend only on this file; unit tests mock
 // `CommandRunner`, integration tests use the real ssh2-backed runner (ssh-command-runner.ts).
@@ -40,7 +42,10 @@ const safeBareword = /^[A-Za-z0-9_@%+=:,./-]+$/;
  * closed, escaped and reopened: it's -> 'it'\''s'. The remote login shell (sh, bash, zsh) reads it literally.
  */
 export function shellQuote(arg: string): string {
-  if (arg.includes('\0')) throw new TypeError('A shell argument cannot contain a NUL byte.');
+  // The schemas refuse NUL in every value that reaches a NAS; this is the last guard, named like theirs.
+  if (arg.includes('\0')) {
+    throw new AppFailure('INVALID_REQUEST', `A command argument ${quoteName(arg)} contains a NUL character (U+0000), which no shell argument can hold.`, 'Remove the NUL character from the value.');
+  }
   if (safeBareword.test(arg)) return arg;
   return singleQuote(arg);
 }

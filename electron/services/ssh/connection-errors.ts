@@ -1,4 +1,5 @@
 import { AppFailure } from '../../../shared/result.ts';
+import { sanitizeTerminalText } from '../../../shared/terminal-text.ts';
 
 // ssh2 and node:net report connection trouble as Errors with a `code` (errno names, or an SSH disconnect
 // reason number) and a `level` ("client-socket", "client-timeout", "client-authentication", "handshake", ...).
@@ -35,7 +36,9 @@ const unreachableCodes: Record<string, string> = {
 
 export function mapConnectionError(error: unknown, context: ConnectionErrorContext): AppFailure {
   if (error instanceof AppFailure) return error;
-  const err: SshLikeError = error instanceof Error ? error : new Error(String(error));
+  const raw: SshLikeError = error instanceof Error ? error : new Error(String(error));
+  // An sshd's disconnect message or identification line can end up in err.message: printable text only.
+  const err: SshLikeError = Object.assign(Object.create(raw) as SshLikeError, { message: sanitizeTerminalText(raw.message) });
   const endpoint = `${context.host}:${context.port}`;
   const code = typeof err.code === 'string' ? err.code : undefined;
   const details = { host: context.host, port: context.port, cause: err.message };

@@ -1,4 +1,5 @@
 import { AppFailure, toAppError, type AppError } from '../../../shared/result.ts';
+import { assertHost, assertSshUser } from '../../../shared/zfs-names.ts';
 import type { CommandRunner } from './command-runner.ts';
 import {
   addKnownHostScript,
@@ -7,6 +8,7 @@ import {
   readHostKeysScript,
   removeGeneratedKeyScript,
   removeMarkedLinesScript,
+  setNasTrustKeyScript,
 } from './authorized-keys-scripts.ts';
 import { hostKeyMismatchFailure, hostKeyUnconfirmedFailure, parsePublicKeyLine, type HostKeyInfo, type HostKeyTrust, type PublicKeyLine } from './host-key.ts';
 import { DirectCommandRunner, type Privilege, type RemoteCommandRecord } from './ssh-command-runner.ts';
@@ -163,6 +165,32 @@ export interface NasToNasTrustResult {
   /** The ssh command the source uses to reach the destination (without the remote command). */
   sshCommand: string[];
   verifyMs: number;
+  /** The source's address as the destination's sshd saw it during the verification ($SSH_CONNECTION); null if unknown. */
+  sourceAddressSeen: string | null;
+  /**
+   * The options of our line in the destination's authorized_keys: 'restrict,from="10.0.2.2"', or 'restrict' when
+   * the source's address is not known; null when the key is only in a line the admin wrote (left as it is).
+   */
+  authorizedKeyOptions: string | null;
+}
+
+/**
+ * The options of the NAS-to-NAS key line. `restrict` (OpenSSH 7.2+) turns off port, agent and X11 forwarding, pty
+ * allocation and ~/.ssh/rc: replication needs none of them (one exec channel per stream; multiplexing is the
+ * client's). `from=` limits the key to the address the destination sees the source connect from.
+ */
+export function nasTrustKeyOptions(sourceAddress: string | null): string {
+  return sourceAddress === null ? 'restrict' : `restrict,from="${sourceAddress}"`;
+}
+
+const ipv4 = /^(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
+const ipv6 = /^(?=.*:)[0-9A-Fa-f:.]{2,45}$/;
+
+/** The client address of an $SSH_CONNECTION value ("10.0.2.2 51234 10.0.2.15 22"), when it is a plain IP. */
+export function clientAddressOf(sshConnection: string): string | null {
+  const line = sshConnection.split('\n').map((l) => l.trim()).reverse().find((l) => /^\S+ \d+ \S+ \d+$/.test(l));
+  const address = line?.split(' ')[0];
+  return address !== undefined && (ipv4.test(address) || ipv6.test(address)) ? address : null;
 }
 
 export function authorizedKeyMarker(sourceConnectionId: string): string {
@@ -178,7 +206,8 @@ export const generatedKeyComment = 'zrd-nas-trust:generated';
 
 /** known_hosts spelling of an address: plain host for port 22, "[host]:port" otherwise. */
 export function knownHostsPattern(host: string, port: number): string {
-  if (!/^(?!-)[A-Za-z0-9.:%_-]{1,253}$/.test(host)) throw new AppFailure('INVALID_REQUEST', `Invalid host "${host}".`);
+  assertHost(host);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new AppFailure('INVALID_REQUEST', `Port ${port} is not a TCP port (1-65535).`);
   return port === 22 ? host : `[${host}]:${port}`;
 }
 
@@ -187,6 +216,8 @@ const nasToNasCiphers = 'aes128-gcm@openssh.com,aes256-gcm@openssh.com,chacha20-
 
 export function nasToNasSshArgv(destinationUser: string, address: { host: string; port: number }, connectTimeoutSeconds = 20, extraOptions: readonly string[] = []): string[] {
   knownHostsPattern(address.host, address.port);
+  // The same rules the task's schema applies (shared/zfs-names.ts): ssh would read "-o..." as an option.
+  assertSshUser(destinationUser);
   // UpdateHostKeys=no: otherwise ssh adds the destination's other host keys (unverified by us, unmarked) to
   // known_hosts after the first login, and removing the trust would leave them behind.
   // Ciphers: AES-GCM first (OpenSSH's default order starts with chacha20-poly1305). With AES instructions — most
@@ -249,12 +280,21 @@ export async function establishNasToNasTrust(params: NasToNasTrustParams): Promi
     };
   });
 
+  const marker = authorizedKeyMarker(source.connectionId);
+  const keyLine = (options: string) => `${options} ${sourceKey.parsed.type} ${sourceKey.parsed.base64} ${marker}`;
+  const setKeyLine = async (mode: 'add' | 'set', options: string) => {
+    const { stdout } = await destination.runner.run(['sh', '-c', setNasTrustKeyScript, 'sh', marker, sourceKey.parsed.base64, mode], { stdin: `${keyLine(options)}\n`, privileged: false, timeoutMs: 60_000 });
+    const outcome = stdout.trim();
+    if (!['added', 'present', 'updated', 'foreign'].includes(outcome)) throw new AppFailure('REMOTE_COMMAND_FAILED', `${destination.runner.label}: unexpected answer while editing authorized_keys: ${outcome.slice(0, 200)}`);
+    return outcome as 'added' | 'present' | 'updated' | 'foreign';
+  };
+
+  // Restricted from the start; the source's address is learned by the verification login, then added as from=.
   const authorizedKeyAdded = await runStep(onStep, 'authorize-on-destination', async () => {
-    const line = `${sourceKey.parsed.type} ${sourceKey.parsed.base64} ${authorizedKeyMarker(source.connectionId)}`;
-    const outcome = await installAuthorizedKey(destination.runner, line);
+    const outcome = await setKeyLine('add', nasTrustKeyOptions(null));
     return {
       value: outcome === 'added',
-      detail: outcome === 'added' ? `Authorized the key for ${destination.username} on ${destination.runner.label}.` : `The key was already authorized on ${destination.runner.label}.`,
+      detail: outcome === 'added' ? `Authorized the key for ${destination.username} on ${destination.runner.label} (restricted: no forwarding, no pty).` : `The key was already authorized on ${destination.runner.label}.`,
     };
   });
 
@@ -274,11 +314,34 @@ export async function establishNasToNasTrust(params: NasToNasTrustParams): Promi
   });
 
   const sshCommand = nasToNasSshArgv(destination.username, destinationAddress, params.connectTimeoutSeconds);
-  const verifyMs = await runStep(onStep, 'verify-ssh', async () => {
+  const sshTimeoutMs = ((params.connectTimeoutSeconds ?? 20) + 30) * 1000;
+  const verify = await runStep(onStep, 'verify-ssh', async () => {
     const started = performance.now();
-    await source.runner.run([...sshCommand, 'true'], { privileged: false, timeoutMs: ((params.connectTimeoutSeconds ?? 20) + 30) * 1000 });
+    // The destination's sshd puts the address it sees the source connect from in $SSH_CONNECTION.
+    const { stdout } = await source.runner.run([...sshCommand, 'printenv', 'SSH_CONNECTION'], { privileged: false, timeoutMs: sshTimeoutMs, expectedExitCodes: [0, 1] });
     const ms = performance.now() - started;
-    return { value: ms, detail: `${source.runner.label} logged in to ${destination.username}@${hostPattern} with its key (${Math.round(ms)} ms).` };
+    const address = clientAddressOf(stdout);
+    return {
+      value: { ms, address },
+      detail: `${source.runner.label} logged in to ${destination.username}@${hostPattern} with its key (${Math.round(ms)} ms)${address ? `; ${destination.runner.label} sees it connect from ${address}` : ''}.`,
+    };
+  });
+
+  const authorizedKeyOptions = await runStep(onStep, 'restrict-to-source', async () => {
+    const wanted = nasTrustKeyOptions(verify.address);
+    const outcome = await setKeyLine('set', wanted);
+    if (outcome === 'foreign') {
+      return { value: null, detail: `The key is in a line of ~/.ssh/authorized_keys on ${destination.runner.label} that the app did not write; that line is left as it is (without the app's restrictions).` };
+    }
+    if (outcome === 'updated' && verify.address !== null) {
+      // Proves the tightened line still lets the source in; if it did not, the line goes back to restrict alone.
+      const works = await source.runner.run([...sshCommand, 'true'], { privileged: false, timeoutMs: sshTimeoutMs }).then(() => true, () => false);
+      if (!works) {
+        await setKeyLine('set', nasTrustKeyOptions(null));
+        return { value: nasTrustKeyOptions(null), detail: `A login limited to ${verify.address} failed, so the key stays restricted without a from= limit.` };
+      }
+    }
+    return { value: wanted, detail: `The key's line on ${destination.runner.label} carries ${wanted}${verify.address ? ` (only logins from ${verify.address})` : ' (the source address was not visible)'}.` };
   });
 
   return {
@@ -288,7 +351,9 @@ export async function establishNasToNasTrust(params: NasToNasTrustParams): Promi
     knownHostAdded,
     destinationHostKey: { type: hostKey.type, sha256: hostKey.sha256 },
     sshCommand,
-    verifyMs,
+    verifyMs: verify.ms,
+    sourceAddressSeen: verify.address,
+    authorizedKeyOptions,
   };
 }
 

@@ -7,6 +7,7 @@ import { redactSecrets } from './redact.ts';
 import { endpointLabel } from './ssh-connect.ts';
 import type { ExecClient, LeasedChannel, PoolTarget, SshConnectionPool } from './ssh-connection-pool.ts';
 import { failureFromStderr } from './stderr-error-table.ts';
+import { sanitizeTerminalText } from '../../../shared/terminal-text.ts';
 
 // The CommandRunner over ssh2: quoted argv in, exit code checked, stderr mapped to a typed failure.
 // Every command runs under LC_ALL=C so the error table can read zfs's and sudo's messages in English.
@@ -257,8 +258,10 @@ function driveChannel(channel: ClientChannel, options: RunOptions, context: Chan
       stop.removeEventListener('abort', onStop);
       if (head !== null && head.length > 0) deliverStderr(head);
       head = null;
-      const stdout = Buffer.concat(stdoutChunks).toString('utf8');
-      const stderr = Buffer.concat(stderrChunks).toString('utf8');
+      // The one place NAS text enters the app: escape sequences and control characters go here, so nothing a NAS
+      // prints can drive the admin's terminal through the CLI, the logs or the UI (newlines and tabs stay).
+      const stdout = sanitizeTerminalText(Buffer.concat(stdoutChunks).toString('utf8'));
+      const stderr = sanitizeTerminalText(Buffer.concat(stderrChunks).toString('utf8'));
       const reason = stopReason();
       if (reason?.kind === 'timeout') {
         reject(

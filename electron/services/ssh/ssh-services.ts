@@ -18,6 +18,8 @@ export interface SshServicesOptions {
   trust: HostKeyTrust;
   /** Read at each connect, so a settings change applies to the next connection. */
   connectTimeoutMs?: () => number;
+  /** A saved connection's own timeout, when it has one (overrides connectTimeoutMs for it). */
+  connectTimeoutMsFor?: (connectionId: string) => number | undefined;
   getPassphrase?: CredentialOptions['getPassphrase'];
   maxSessions?: number;
   cipherPreference?: CipherPreference;
@@ -81,7 +83,7 @@ export function createSshServices(options: SshServicesOptions): SshServices {
       ...target,
       credentials,
       trust: options.trust,
-      connectTimeoutMs: timeout(),
+      connectTimeoutMs: options.connectTimeoutMsFor?.(target.connectionId) ?? timeout(),
       ...(signal ? { signal } : {}),
     });
   };

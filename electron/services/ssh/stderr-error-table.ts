@@ -1,4 +1,6 @@
 import { AppFailure, type AppErrorCode, type ErrorDetails } from '../../../shared/result.ts';
+import { sudoersLine } from '../../../shared/sudoers.ts';
+import { sanitizeTerminalText } from '../../../shared/terminal-text.ts';
 
 // What a failed remote command's stderr means, as a typed error with a hint an admin can act on. The table
 // is ordered: the first row whose pattern matches wins, so specific rows (sudo's password prompt) come before
@@ -44,9 +46,7 @@ function nasHostKeyDetails(stderr: string): { host: string | null; presented: { 
 
 const programOf = (failed: FailedCommand) => failed.command.replace(/^sudo -n /, '').split(' ')[0] ?? failed.command;
 
-export function sudoersLine(username: string): string {
-  return `${username} ALL=(ALL) NOPASSWD: /usr/sbin/zfs, /usr/sbin/zpool`;
-}
+export { sudoersLine };
 
 const sudoHint = (failed: FailedCommand) =>
   `The app runs zfs through "sudo -n", which never prompts. Allow ${failed.username ?? 'this user'} to run zfs and zpool without a password, ` +
@@ -55,6 +55,15 @@ const sudoHint = (failed: FailedCommand) =>
   'Or switch the connection to "delegated" privilege and grant zfs allow permissions instead.';
 
 export const stderrRules: readonly StderrRule[] = [
+  {
+    // Our own ~/.ssh scripts (authorized-keys-scripts.ts) say this before touching anything.
+    code: 'PERMISSION_DENIED',
+    pattern: /zrd: home directory (\S*) does not exist or is not writable/,
+    message: (f, m) => `${f.label}: the home directory of ${f.username ?? 'this user'} (${m[1] || 'unset'}) does not exist or is read-only, so no key can be stored in its ~/.ssh/authorized_keys.`,
+    hint: (f) =>
+      `Give ${f.username ?? 'the user'} a writable home directory on the NAS (TrueNAS SCALE: Credentials > Users > ${f.username ?? 'the user'} > Home Directory, e.g. a folder on a pool; ` +
+      'TrueNAS gives its admin user /nonexistent by default), or paste the app\'s public key into that user\'s "Authorized Keys" in the NAS\'s own UI, then test again.',
+  },
   {
     code: 'SUDO_PASSWORD_REQUIRED',
     pattern: /sudo: (?:a password is required|a terminal is required to read the password|no tty present and no askpass program specified)/,
@@ -181,7 +190,9 @@ export function shortCommand(command: string, limit = 300): string {
 
 /** Maps a failed remote command to a typed failure. Never throws; falls back to REMOTE_COMMAND_FAILED. */
 export function failureFromStderr(failed: FailedCommand): AppFailure {
-  const stderr = failed.stderr.replaceAll('\r\n', '\n');
+  // What the NAS printed reaches terminals, logs and the UI: never its escape sequences (the runner already
+  // cleaned what it collected; other callers pass stderr they read themselves).
+  const stderr = sanitizeTerminalText(failed.stderr);
   const details = {
     command: failed.command,
     exitCode: failed.exitCode,

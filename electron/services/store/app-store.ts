@@ -3,7 +3,7 @@ import { readFileSync, readdirSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { AppFailure } from '../../../shared/result.ts';
 import { ConnectionInputSchema, SettingsSchema, type Connection, type ConnectionInput, type Settings } from '../../../shared/schemas.ts';
-import { PeriodicSnapshotTaskSchema, ReplicationTaskSchema, type PeriodicSnapshotTask, type ReplicationTask, type ReplicationTaskInput } from '../../../shared/task-schemas.ts';
+import { assertRunnableTask, PeriodicSnapshotTaskSchema, ReplicationTaskSchema, type PeriodicSnapshotTask, type ReplicationTask, type ReplicationTaskInput } from '../../../shared/task-schemas.ts';
 import { withFileLockSync } from './file-lock.ts';
 import { ensurePrivateDir, narrowMode, privateDirMode, privateFileMode, writePrivateFileAtomic } from './private-files.ts';
 import { RunHistory, type RunHistoryInput } from './run-history.ts';
@@ -400,8 +400,40 @@ export class AppStore {
   getTask(idOrName: string): ReplicationTask {
     const tasks = this.#read().tasks;
     const task = tasks.find((t) => t.id === idOrName) ?? tasks.find((t) => t.name.toLowerCase() === idOrName.toLowerCase());
-    if (!task) throw new AppFailure('NOT_FOUND', `There is no replication task "${idOrName}".`, 'List the tasks (zfs-replication list) and use a name or id from there.');
+    if (!task) {
+      // A task the file holds but that cannot be used (edited by hand into bad values): refused by field and value.
+      this.#refuseUnusableTask(idOrName);
+      throw new AppFailure('NOT_FOUND', `There is no replication task "${idOrName}".`, 'List the tasks (zfs-replication list) and use a name or id from there.');
+    }
     return this.#withKey(structuredClone(task));
+  }
+
+  /**
+   * Throws INVALID_REQUEST naming each bad field when this task is one of the entries that could not be used (still
+   * in config.json, or already set aside): "there is no task" would send the admin looking for the wrong thing.
+   */
+  #refuseUnusableTask(idOrName: string): void {
+    const candidates: unknown[] = [];
+    // Oldest first: what was set aside earlier, then what config.json holds now.
+    try {
+      const aside: unknown = JSON.parse(readFileSync(path.join(this.configDir, setAsideFileName), 'utf8'));
+      const entries = (aside as { entries?: unknown } | null)?.entries;
+      if (Array.isArray(entries)) candidates.push(...entries.filter((e) => (e as { from?: unknown } | null)?.from === 'tasks').map((e) => (e as { value: unknown }).value));
+    } catch {
+      // No side file.
+    }
+    try {
+      const read = readStoreFile(this.path);
+      if (read.kind === 'ok') candidates.push(...read.rejected.filter((r) => r.key === 'tasks').map((r) => r.value));
+    } catch {
+      // Unreadable now: nothing more to say than "not found".
+    }
+    const field = (value: unknown, key: 'id' | 'name') => (value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined);
+    const newestFirst = candidates.reverse();
+    const entry =
+      newestFirst.find((value) => field(value, 'id') === idOrName) ??
+      newestFirst.find((value) => typeof field(value, 'name') === 'string' && (field(value, 'name') as string).trim().toLowerCase() === idOrName.toLowerCase());
+    if (entry !== undefined) assertRunnableTask(entry);
   }
 
   saveTask(input: Omit<ReplicationTaskInput, 'id'> & { id?: string }): ReplicationTask {

@@ -39,8 +39,8 @@ export function existingConfigDirProblem(dir: string, env: NodeJS.ProcessEnv = p
         'NOT_FOUND',
         `The settings folder ${dir}${named} does not exist.`,
         env.ZRD_CONFIG_DIR
-          ? 'Check ZRD_CONFIG_DIR for a typo. Settings are created by the desktop app (start it once) and, soon, by "zfs-replication connection add"; this command only reads them.'
-          : 'Settings are created by the desktop app (start it once) and, soon, by "zfs-replication connection add"; this command only reads them. Or point ZRD_CONFIG_DIR at a settings folder.',
+          ? 'Check ZRD_CONFIG_DIR for a typo. Settings are created by the desktop app (start it once), by "zfs-replication connection add" or by "zfs-replication import"; this command only reads them.'
+          : 'Settings are created by the desktop app (start it once), by "zfs-replication connection add" or by "zfs-replication import"; this command only reads them. Or point ZRD_CONFIG_DIR at a settings folder.',
         { path: dir, reason: 'missing' },
       );
     }

@@ -134,7 +134,7 @@ export class TaskRuns {
         const write = this.#writer(task.id, run);
         write('info', `${spec.dryRun ? 'Dry run of the periodic' : 'Periodic'} snapshot of ${task.dataset} started by ${options.by} (run ${run.runId}).`);
         run.step({ dataset: task.dataset, destination: null, step: 'sending', detail: 'taking the snapshot' });
-        const { taken, pruned } = await runSnapshotTask(task, this.#options.nas, { dryRun: spec.dryRun, signal: run.signal });
+        const { taken, pruned } = await runSnapshotTask(task, this.#options.nas, { dryRun: spec.dryRun, signal: run.signal, replicationTasks: this.#options.store.listTasks() });
         write('info', `${spec.dryRun ? 'Would take' : 'Took'} ${taken.snapshots.join(', ')}${pruned.destroyed.length > 0 ? `; ${spec.dryRun ? 'would prune' : 'pruned'} ${pruned.destroyed.join(', ')}` : ''}.`);
         run.step({ dataset: task.dataset, destination: null, step: 'done', detail: taken.snapshots.join(', ') });
         return { taskId: task.id, taken, pruned };
@@ -234,10 +234,12 @@ export class TaskRuns {
         recursive: source.recursive,
         exclude: source.exclude,
         namingSchema: task.selection.schemas[0]!,
+        // Names on the wall clock the replication task reads them in.
+        ...(task.selection.timeZone ? { timeZone: task.selection.timeZone } : {}),
         schedule: task.schedule.kind === 'cron' ? task.schedule : { kind: 'cron', expression: '0 * * * *' },
         lifetime: { kind: 'custom', amount: 2, unit: 'weeks' },
       });
-      const { taken } = await runSnapshotTask(snapshotTask, this.#options.nas);
+      const { taken } = await runSnapshotTask(snapshotTask, this.#options.nas, { replicationTasks: store.listTasks() });
       write('info', `No snapshot of ${source.name} matched ${snapshotTask.namingSchema}: created a periodic snapshot task for it and took ${taken.snapshots.join(', ')}.`);
       created = true;
     }

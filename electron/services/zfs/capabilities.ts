@@ -1,4 +1,5 @@
 import { AppFailure } from '../../../shared/result.ts';
+import { isTimeZone } from '../../../shared/time-zone.ts';
 import type { CommandRunner } from '../ssh/command-runner.ts';
 import { field, tabularFormat } from './tabular-output.ts';
 import type { CallOptions, ZfsToolPaths } from './zfs-host.ts';
@@ -48,6 +49,8 @@ export interface ZfsCapabilities {
   kernel: OpenZfsVersion | null;
   /** `zfs list -j` works (OpenZFS 2.3+). */
   jsonOutput: boolean;
+  /** The NAS's IANA time zone (what schedules and snapshot names default to); null when it could not be read. */
+  timeZone: string | null;
   pools: Record<string, PoolCapabilities>;
 }
 
@@ -60,6 +63,14 @@ export const probeScript = [
   'line os "$(uname -s)"',
   'line os-release "$(uname -r)"',
   'line uid "$(id -u)"',
+  // The zone's name: /etc/localtime links into zoneinfo (systemd, TrueNAS SCALE, most BSDs); Debian also keeps
+  // /etc/timezone; FreeBSD's tzsetup copies the file and records the name in /var/db/zoneinfo.
+  'tz=$(readlink /etc/localtime 2>/dev/null) && case $tz in *zoneinfo/*) tz=${tz#*zoneinfo/} ;; *) tz= ;; esac',
+  '[ -n "$tz" ] || tz=$(cat /etc/timezone 2>/dev/null)',
+  '[ -n "$tz" ] || tz=$(cat /var/db/zoneinfo 2>/dev/null)',
+  // No /etc/localtime at all: the C library runs on UTC (a minimal Debian without tzdata, say).
+  '[ -n "$tz" ] || [ -e /etc/localtime ] || tz=UTC',
+  '[ -z "$tz" ] || line timezone "$tz"',
   'zfs=$(command -v zfs) && line zfs "$zfs"',
   'zpool=$(command -v zpool) && line zpool "$zpool"',
   'if [ -n "$zfs" ]; then',
@@ -176,6 +187,7 @@ export function parseProbeOutput(stdout: string, label: string): ZfsCapabilities
     userland,
     kernel,
     jsonOutput: one('json') === 'yes',
+    timeZone: isTimeZone(one('timezone').trim()) ? one('timezone').trim() : null,
     pools: Object.fromEntries([...featuresByPool].map(([pool, features]) => [pool, poolCapabilities(features)])),
   };
 }

@@ -3,6 +3,7 @@ import {
   assertHoldTag,
   assertZfsName,
   assertZfsPropertyName,
+  assertZfsPropertyValue,
   isSameOrDescendant,
   poolOfName,
   quoteName,
@@ -15,18 +16,12 @@ import type { CallOptions, ZfsHost, ZfsToolPaths } from './zfs-host.ts';
 // The changes the app makes besides send/receive and destroy/rollback: every name checked first, one remote
 // command each. Builders are exported for tests; the async functions run them through the host's runner.
 
-/** ZFS keeps property values below 8 KiB (ZAP_MAXVALUELEN is 8192 including the NUL). */
-export const maxPropertyValueLength = 8191;
-
 export type PropertyAssignments = Readonly<Record<string, string>>;
 
 function propertyArguments(properties: PropertyAssignments | undefined): string[] {
   return Object.entries(properties ?? {}).map(([property, value]) => {
     assertZfsPropertyName(property);
-    if (value.includes('\0')) throw new AppFailure('INVALID_REQUEST', `The value of ${property} contains a NUL byte.`);
-    if (value.length > maxPropertyValueLength) {
-      throw new AppFailure('INVALID_REQUEST', `The value of ${property} is longer than ${maxPropertyValueLength} characters.`);
-    }
+    assertZfsPropertyValue(value, property);
     return `${property}=${value}`;
   });
 }

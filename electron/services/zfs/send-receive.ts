@@ -1,5 +1,5 @@
 import { AppFailure } from '../../../shared/result.ts';
-import { assertZfsName, assertZfsPropertyName } from '../../../shared/zfs-names.ts';
+import { assertZfsName, assertZfsPropertyName, assertZfsPropertyValue } from '../../../shared/zfs-names.ts';
 import type { ZfsToolPaths } from './zfs-host.ts';
 
 // argv for `zfs send` and `zfs receive`, and the parser of `zfs send -n -P -v` estimates. The replication engine
@@ -93,8 +93,7 @@ export interface ReceiveOptions {
 export function buildReceiveArgv(tools: ZfsToolPaths, options: ReceiveOptions): string[] {
   const argv = [tools.zfs, 'receive', '-s', '-u'];
   for (const [name, value] of Object.entries(options.setProperties ?? {})) {
-    if (value.includes('\n')) throw new AppFailure('INVALID_NAME', `The value for property ${name} contains a newline.`, 'Remove it.');
-    argv.push('-o', `${assertZfsPropertyName(name)}=${value}`);
+    argv.push('-o', `${assertZfsPropertyName(name)}=${assertZfsPropertyValue(value, name)}`);
   }
   for (const name of options.excludeProperties ?? []) argv.push('-x', assertZfsPropertyName(name));
   argv.push(assertZfsName('dataset', options.target));

@@ -1,13 +1,13 @@
 import { EmptyState } from '../../components/EmptyState.tsx';
-import { useShellStore } from '../../app/shell-store.ts';
+import { Button } from '../../components/Button.tsx';
+import { navigate } from '../../lib/navigation.ts';
 
 export function ScheduleView() {
-  const navigate = useShellStore((s) => s.navigate);
   return (
     <div className="view">
       <EmptyState
         title="Nothing scheduled"
-        action={<button onClick={() => navigate('tasks')}>Go to Tasks</button>}
+        action={<Button onPress={() => navigate({ view: 'tasks' })}>Go to Tasks</Button>}
       >
         <p>
           Replication and periodic snapshot tasks that run on a schedule are listed here with their next run. Runs of

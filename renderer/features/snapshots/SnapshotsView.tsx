@@ -1,21 +1,21 @@
 import { EmptyState } from '../../components/EmptyState.tsx';
-import { useShellStore } from '../../app/shell-store.ts';
+import { Button } from '../../components/Button.tsx';
+import { navigate } from '../../lib/navigation.ts';
 
 export function SnapshotsView() {
-  const navigate = useShellStore((s) => s.navigate);
   return (
     <div className="view">
       <EmptyState
         title="No NAS to browse"
         action={
-          <button className="primary" onClick={() => navigate('connections')}>
-            Go to Connections
-          </button>
+          <Button variant="primary" onPress={() => navigate({ view: 'fleet' })}>
+            Go to the fleet
+          </Button>
         }
       >
         <p>
           Snapshots of every dataset on your saved NAS boxes appear here, with what each retention policy keeps and
-          prunes. Add a connection to begin.
+          prunes. Add a NAS to begin.
         </p>
       </EmptyState>
     </div>

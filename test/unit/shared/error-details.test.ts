@@ -18,7 +18,7 @@ describe('typed error details', () => {
     expectTypeOf<ErrorDetails<'HOST_KEY_MISMATCH'>>().toHaveProperty('presented');
     expectTypeOf<ErrorDetails<'CONFIRMATION_REQUIRED'>>().toMatchTypeOf<{ confirmation: string | null; destroys: string[]; actions: string[] }>();
     expectTypeOf<ErrorDetails<'SUDO_PASSWORD_REQUIRED'>>().toMatchTypeOf<{ sudoersLine: string }>();
-    expectTypeOf<ErrorDetails<'INVALID_REQUEST'>['issues']>().toEqualTypeOf<Array<{ path: Array<string | number>; message: string }>>();
+    expectTypeOf<ErrorDetails<'INVALID_REQUEST'>['issues']>().toEqualTypeOf<Array<{ path: Array<string | number>; message: string; field?: string; value?: unknown }>>();
   });
 
   it('every stderr rule and every captured message maps to details of its code', () => {

@@ -17,6 +17,15 @@ describe('naming schema', () => {
     }
   });
 
+  it('writes and reads names on a time zone\'s wall clock', () => {
+    const schema = namingSchema('auto-%Y-%m-%d_%H-%M', 'Asia/Kolkata');
+    const at = new Date(Date.UTC(2026, 10, 21, 7, 5));
+    expect(schema.format(at)).toBe('auto-2026-11-21_12-35');
+    expect(schema.parse('auto-2026-11-21_12-35')?.toISOString()).toBe('2026-11-21T07:05:00.000Z');
+    expect(schema.timeZone).toBe('Asia/Kolkata');
+    expect(() => namingSchema('auto-%Y-%m-%d_%H-%M', 'Nowhere/Land')).toThrow('not a time zone');
+  });
+
   it('keeps seconds with %S and accepts literal dots, colons and spaces', () => {
     const schema = namingSchema('hourly %Y.%m.%d %H:%M:%S');
     const at = new Date(Date.UTC(2027, 0, 1, 0, 0, 9));

@@ -3,7 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { AppFailure } from '../../../shared/result.ts';
 import {
   assertHoldTag,
+  assertHost,
+  assertSshUser,
   assertZfsName,
+  assertZfsPropertyValue,
+  controlCharacterProblem,
+  hostProblem,
+  sshUserProblem,
+  utf8Length,
+  zfsPropertyValueProblem,
   holdTagProblem,
   isSameOrDescendant,
   isValidZfsName,
@@ -179,5 +187,49 @@ describe('agreement with ZFS', () => {
 
   it.each(checks.map((check) => [check.kind, check.name, check.accepted] as const))('%s %j: ZFS accepted it: %s', (kind, name, accepted) => {
     expect(isValidZfsName(kind, name)).toBe(accepted);
+  });
+});
+
+describe('values besides names that reach a NAS', () => {
+  it('names control characters, NUL first among them', () => {
+    expect(controlCharacterProblem('plain text, été ✓')).toBeNull();
+    expect(controlCharacterProblem('a\0b')).toBe('contains a NUL character (U+0000)');
+    expect(controlCharacterProblem('a\u001b[31m')).toBe('contains an escape character (U+001B)');
+    expect(controlCharacterProblem('a\u009bb')).toBe('contains the control character U+009B');
+    expect(controlCharacterProblem('a\nb')).toBe('contains a newline');
+  });
+
+  it('property values: one line under 8 KiB', () => {
+    expect(zfsPropertyValueProblem('replica of nas-a: été')).toBeNull();
+    expect(zfsPropertyValueProblem('v'.repeat(8191))).toBeNull();
+    expect(zfsPropertyValueProblem('v'.repeat(8192))).toBe('Property value is longer than 8191 bytes, the most ZFS keeps.');
+    expect(zfsPropertyValueProblem('é'.repeat(4096), 'com.example:x')).toBe('The value of com.example:x is longer than 8191 bytes, the most ZFS keeps.');
+    expect(zfsPropertyValueProblem('a\0b', 'compression')).toBe('The value of compression "a\\u0000b" contains a NUL character (U+0000); a property value is one line of text.');
+    expect(zfsPropertyValueProblem('')).toContain('is empty');
+  });
+
+  it('hosts as ssh takes them', () => {
+    for (const host of ['nas.lan', '192.168.1.20', 'fe80::1%eth0', 'nas_01', 'x'.repeat(253)]) expect(hostProblem(host)).toBeNull();
+    expect(hostProblem('-oProxyCommand=x')).toBe('Host must be a DNS name or an IP address, not starting with "-": "-oProxyCommand=x".');
+    expect(hostProblem('nas;reboot')).toBe('Host must be a DNS name or an IP address (letters, digits, ".", "-", ":"); "nas;reboot" contains ";".');
+    expect(hostProblem('nas\u001b')).toContain('contains an escape character (U+001B)');
+    expect(hostProblem('x'.repeat(254))).toContain('at most 253 characters');
+    expect(hostProblem('')).toContain('it is empty');
+  });
+
+  it('login names as ssh -l and sshd take them', () => {
+    for (const user of ['root', 'admin', '_svc', 'backup.user-1', 'u'.repeat(32)]) expect(sshUserProblem(user)).toBeNull();
+    expect(sshUserProblem('-oProxyCommand=x')).toBe('User name "-oProxyCommand=x" starts with "-"; it must start with a letter or "_".');
+    expect(sshUserProblem('$(reboot)')).toBe('User name "$(reboot)" starts with "$"; it must start with a letter or "_".');
+    expect(sshUserProblem('ad min')).toBe('User name "ad min" contains " "; only letters, digits, "_", "." and "-" are allowed.');
+    expect(sshUserProblem('root\0')).toBe('User name "root\\u0000" contains a NUL character (U+0000); only letters, digits, "_", "." and "-" are allowed.');
+    expect(sshUserProblem('u'.repeat(33))).toContain('at most 32');
+  });
+
+  it('the assert forms throw named failures', () => {
+    expect(() => assertHost('a b')).toThrow(expect.objectContaining({ code: 'INVALID_REQUEST' }));
+    expect(() => assertSshUser('-l')).toThrow(expect.objectContaining({ code: 'INVALID_REQUEST' }));
+    expect(() => assertZfsPropertyValue('a\nb')).toThrow(expect.objectContaining({ code: 'INVALID_REQUEST' }));
+    expect(utf8Length('aé✓📦')).toBe(1 + 2 + 3 + 4);
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { EventBus } from '../../../../../electron/services/events/event-bus.ts';
 import { EventHub } from '../../../../../electron/services/events/event-hub.ts';
 import type { EventName, RunInfo } from '../../../../../shared/contract.ts';
+import { defaultSettings } from '../../../../../shared/schemas.ts';
 
 const runId = (n: number) => `00000000-0000-4000-8000-00000000000${n}`;
 const info = (n: number): RunInfo => ({
@@ -77,7 +78,7 @@ describe('EventHub: who gets which event', () => {
     a.client.close();
     expect(cleaned).toBe(1);
     expect(hub.size).toBe(1);
-    bus.emit('settingsChanged', { theme: 'dark', connectTimeoutSeconds: 20 } as never);
+    bus.emit('settingsChanged', { ...defaultSettings, theme: 'dark' });
     expect(a.got.at(-1)?.name).toBe('runFinished');
   });
 

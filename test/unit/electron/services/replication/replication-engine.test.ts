@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { runReplicationTask, type EngineNas } from '../../../../../electron/services/replication/replication-engine.ts';
 import type { CommandRunner, RunOptions, RunResult } from '../../../../../electron/services/ssh/command-runner.ts';
 import { RunReportSchema } from '../../../../../shared/replication-reports.ts';
+import { decideRetention, prunedNames } from '../../../../../shared/retention.ts';
 import { ReplicationTaskSchema, type ReplicationTaskInput } from '../../../../../shared/task-schemas.ts';
 import { testCapabilities } from '../zfs/fake-runner.ts';
 
@@ -85,8 +86,16 @@ describe('runReplicationTask (dry run)', () => {
     expect(report.result).toBe('FAILED');
     expect(report.error).toMatchObject({ code: 'INVALID_REQUEST', details: { needs: 'destinationKey' } });
     expect(source.calls).toEqual([]);
-    const short = await runReplicationTask(task({ encryption: { kind: 'encrypt-on-destination', keyFormat: 'hex', key: 'abcdefgh' } }), { nas }, { dryRun: true });
+    // A short hex key is refused when the task is saved, and by a run of a task that bypassed that (a hand-edited file).
+    const shortKey = { encryption: { kind: 'encrypt-on-destination', keyFormat: 'hex', key: 'abcdefgh' } } as const;
+    expect(() => task(shortKey)).toThrow('64 hexadecimal digits');
+    const short = await runReplicationTask({ ...task(), ...shortKey }, { nas }, { dryRun: true });
+    expect(short.error).toMatchObject({ code: 'INVALID_REQUEST', details: { issues: [{ field: 'encryption.key' }] } });
     expect(short.error?.message).toContain('64 hexadecimal digits');
+    expect(source.calls).toEqual([]);
+    // A key given for one run is checked by the same rule.
+    const given = await runReplicationTask(task({ encryption: { kind: 'encrypt-on-destination', keyFormat: 'hex' } }), { nas }, { dryRun: true, destinationKey: 'abcdefgh' });
+    expect(given.error?.message).toContain('64 hexadecimal digits');
   });
 
   it('an existing unencrypted parent is refused for encrypt-on-destination (the replicas would be plain text)', async () => {
@@ -97,8 +106,12 @@ describe('runReplicationTask (dry run)', () => {
 
   it('a property both excluded and overridden is refused before any command', async () => {
     const { nas, source } = sides(null);
-    const report = await runReplicationTask(task({ properties: { replicate: true, exclude: ['compression'], override: { compression: 'zstd' } } }), { nas }, { dryRun: true });
-    expect(report.error).toMatchObject({ code: 'INVALID_REQUEST', message: 'Property compression is both excluded and overridden.' });
+    const both = { properties: { replicate: true, exclude: ['compression'], override: { compression: 'zstd' } } };
+    // Refused when saved, and by a run of a task that was not (a hand-edited settings file).
+    expect(() => task(both)).toThrow('Property compression is both excluded and overridden');
+    const report = await runReplicationTask({ ...task(), ...both }, { nas }, { dryRun: true });
+    expect(report.error).toMatchObject({ code: 'INVALID_REQUEST', details: { issues: [{ field: 'properties.override.compression' }] } });
+    expect(report.error?.message).toContain('Property compression is both excluded and overridden');
     expect(source.calls).toEqual([]);
   });
 
@@ -147,6 +160,38 @@ describe('runReplicationTask (dry run)', () => {
       '/usr/sbin/zfs send -L -c -e -i tank/data@s1 tank/data@s2 | /usr/sbin/zfs receive -s -u -x readonly backup/r/data',
       '/usr/sbin/zfs send -L -c -e -p -i tank/data@s2 tank/data@s3 | /usr/sbin/zfs receive -s -u -x readonly backup/r/data',
     ]);
+  });
+
+  it("the destination prune is decideRetention's answer for the same request (a keep grid here), each item with its reason", async () => {
+    const day = (d: number) => `auto-2026-11-${String(d).padStart(2, '0')}_00-00`;
+    const snapshotRow = (dataset: string, d: number, userrefs = 0) => row(`${dataset}@${day(d)}`, 'snapshot', String(1000 + d), 10 + d, 4096, '-', userrefs, 'off', '-', '-', '-', '-');
+    const sourceRows = [row('tank/data', 'filesystem', '100', 5, 1000, 0, '-', 'off', '-', 'off', '-', '-'), ...[14, 15, 16, 17, 18, 19, 20, 21].map((d) => snapshotRow('tank/data', d, d === 20 ? 1 : 0))].join('\n');
+    const replicaDays = Array.from({ length: 20 }, (_, i) => i + 1);
+    const replica = [
+      row('backup/r', 'filesystem', '200', 3, 1000, 0, '-', 'off', '-', 'off', '-', '-'),
+      row('backup/r/data', 'filesystem', '300', 4, 1000, 0, '-', 'off', '-', 'on', '-', '-'),
+      ...replicaDays.map((d) => snapshotRow('backup/r/data', d, d === 20 ? 1 : 0)),
+    ].join('\n');
+    const { nas } = sides(replica, sourceRows);
+    const grid = { kind: 'grid', daily: 3 } as const;
+    const now = new Date('2026-11-21T12:00:00Z');
+    const report = await runReplicationTask(task({ selection: { kind: 'naming-schema', schemas: ['auto-%Y-%m-%d_%H-%M'] }, destinationLifetime: grid }), { nas, now: () => now }, { dryRun: true });
+    expect(report.result).toBe('DRY_RUN');
+    const dataset = report.datasets[0]!;
+    expect(dataset.plan).toMatchObject({ status: 'ready', base: day(20) });
+    const review = decideRetention({
+      snapshots: replicaDays.map((d) => ({ name: day(d), holds: d === 20 ? 1 : 0 })),
+      policy: grid,
+      namingSchemas: ['auto-%Y-%m-%d_%H-%M'],
+      now: now.getTime(),
+      commonBases: [{ taskId: task().id, name: day(20) }],
+      sourceNames: [14, 15, 16, 17, 18, 19, 20, 21].map(day),
+    });
+    expect(dataset.prune).toEqual(prunedNames(review));
+    expect(dataset.prune).toEqual(Array.from({ length: 17 }, (_, i) => day(i + 1)));
+    const items = dataset.destruction[0]!.items;
+    expect(items.map((item) => item.name)).toEqual(dataset.prune.map((name) => `backup/r/data@${name}`));
+    expect(items[0]!.note).toBe('older than every keep rule reaches');
   });
 
   it('the report is plain data: JSON round-trips it unchanged', async () => {

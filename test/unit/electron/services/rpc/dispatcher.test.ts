@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { dispatch, sampledListingRows, type Handlers } from '../../../../../electron/services/rpc/dispatcher.ts';
 import { AppErrorSchema, AppFailure } from '../../../../../shared/result.ts';
 import { verbNames, verbs } from '../../../../../shared/contract.ts';
+import { defaultSettings } from '../../../../../shared/schemas.ts';
 
 const notUsed = () => {
   throw new Error('not used in this test');
@@ -103,8 +104,8 @@ describe('dispatch', () => {
   });
 
   it('treats a missing request as an empty one', async () => {
-    const result = await dispatch(handlers({ getSettings: () => ({ theme: 'dark', connectTimeoutSeconds: 20 }) }), 'getSettings', undefined);
-    expect(result).toEqual({ ok: true, value: { theme: 'dark', connectTimeoutSeconds: 20 } });
+    const result = await dispatch(handlers({ getSettings: () => ({ ...defaultSettings, theme: 'dark' }) }), 'getSettings', undefined);
+    expect(result).toEqual({ ok: true, value: { ...defaultSettings, theme: 'dark' } });
   });
 });
 

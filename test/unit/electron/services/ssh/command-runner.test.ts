@@ -17,7 +17,8 @@ describe('shellQuote', () => {
   });
 
   it('refuses NUL, which no shell argument can hold', () => {
-    expect(() => shellQuote('a\0b')).toThrow(TypeError);
+    // A named failure (INVALID_REQUEST), not an INTERNAL "This is a bug".
+    expect(() => shellQuote('a\0b')).toThrow(expect.objectContaining({ code: 'INVALID_REQUEST', message: 'A command argument "a\\u0000b" contains a NUL character (U+0000), which no shell argument can hold.' }));
   });
 
   it('buildCommandLine joins quoted words and needs a program', () => {
@@ -25,7 +26,7 @@ describe('shellQuote', () => {
     expect(() => buildCommandLine([])).toThrow(TypeError);
     // A bare a=b first word would be an assignment; later words are plain arguments.
     expect(buildCommandLine(['a=b', 'c=d'])).toBe("'a=b' c=d");
-    expect(() => buildCommandLine(['x=\0'])).toThrow(TypeError);
+    expect(() => buildCommandLine(['x=\0'])).toThrow(expect.objectContaining({ code: 'INVALID_REQUEST' }));
   });
 
   // The real test: a POSIX shell reads every quoted argument back byte for byte.

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InMemoryHostKeyTrust, parsePublicKeyLine } from '../../../../../electron/services/ssh/host-key.ts';
 import {
   authorizedKeyMarker,
+  clientAddressOf,
   establishNasToNasTrust,
   generatedKeyComment,
   installAuthorizedKey,
@@ -16,6 +17,7 @@ import {
   type NasSide,
 } from '../../../../../electron/services/ssh/key-exchange.ts';
 import type { CommandRunner, RunOptions } from '../../../../../electron/services/ssh/command-runner.ts';
+import { AppFailure } from '../../../../../shared/result.ts';
 import { LocalShellRunner } from './local-shell-runner.ts';
 
 // The remote ~/.ssh editing programs, run for real by /bin/sh in throwaway HOME folders.
@@ -85,11 +87,16 @@ describe('known_hosts spelling', () => {
   });
 });
 
-/** Wraps a local runner: pretends ssh-keygen and the final `ssh ... true` work like on a NAS. */
+/**
+ * Wraps a local runner: pretends ssh-keygen and the `ssh ...` logins work like on a NAS; the destination's sshd
+ * sees the source connect from `seenFrom` ($SSH_CONNECTION), and a login fails when `sshFails` says so.
+ */
 class NasStandIn implements CommandRunner {
   readonly inner: LocalShellRunner;
   readonly label: string;
   sshRuns: string[][] = [];
+  seenFrom: string | null = '10.0.2.2';
+  sshFails: (argv: readonly string[]) => boolean = () => false;
   constructor(label: string, home: string) {
     this.inner = new LocalShellRunner(label, home);
     this.label = label;
@@ -97,7 +104,9 @@ class NasStandIn implements CommandRunner {
   run(argv: readonly string[], options?: RunOptions) {
     if (argv[0] === 'ssh') {
       this.sshRuns.push([...argv]);
-      return Promise.resolve({ exitCode: 0, stdout: '', stderr: '' });
+      if (this.sshFails(argv)) return Promise.reject(new AppFailure('AUTH_FAILED', `${this.label}: ssh on the NAS could not log in to the other NAS.`));
+      const printenv = argv.at(-2) === 'printenv' && argv.at(-1) === 'SSH_CONNECTION';
+      return Promise.resolve({ exitCode: printenv && this.seenFrom === null ? 1 : 0, stdout: printenv && this.seenFrom ? `${this.seenFrom} 51234 10.0.2.15 22\n` : '', stderr: '' });
     }
     if (argv[0] === 'sh' && argv[2]?.includes('/etc/ssh/ssh_host_')) {
       return Promise.resolve({ exitCode: 0, stdout: `${hostKeyLine}\n`, stderr: '' });
@@ -129,18 +138,25 @@ describe('NAS-to-NAS trust', () => {
       'destination-host-key:running', 'destination-host-key:done',
       'record-known-host:running', 'record-known-host:done',
       'verify-ssh:running', 'verify-ssh:done',
+      'restrict-to-source:running', 'restrict-to-source:done',
     ]);
+    expect(first).toMatchObject({ sourceAddressSeen: '10.0.2.2', authorizedKeyOptions: 'restrict,from="10.0.2.2"' });
     const sourcePub = readFileSync(path.join(sourceHome, '.ssh', 'id_ed25519.pub'), 'utf8').trim();
     expect(sourcePub.endsWith(generatedKeyComment)).toBe(true);
     expect(mode(path.join(sourceHome, '.ssh', 'id_ed25519'))).toBe('600');
     const authorized = readFileSync(path.join(destinationHome, '.ssh', 'authorized_keys'), 'utf8');
-    expect(authorized).toBe(`${sourcePub.split(' ').slice(0, 2).join(' ')} ${authorizedKeyMarker('src-1')}\n`);
+    expect(authorized).toBe(`restrict,from="10.0.2.2" ${sourcePub.split(' ').slice(0, 2).join(' ')} ${authorizedKeyMarker('src-1')}\n`);
+    expect(mode(path.join(destinationHome, '.ssh', 'authorized_keys'))).toBe('600');
     const knownHosts = readFileSync(path.join(sourceHome, '.ssh', 'known_hosts'), 'utf8');
     expect(knownHosts).toBe(`nas-b ${pinnedHostKey.type} ${pinnedHostKey.base64} ${knownHostMarker('dst-1')}\n`);
-    expect((source.runner as NasStandIn).sshRuns[0]).toEqual([...nasToNasSshArgv('admin', { host: 'nas-b', port: 22 }), 'true']);
+    // Learn the address, then prove the tightened line still lets the source in.
+    const ssh = nasToNasSshArgv('admin', { host: 'nas-b', port: 22 });
+    expect((source.runner as NasStandIn).sshRuns).toEqual([[...ssh, 'printenv', 'SSH_CONNECTION'], [...ssh, 'true']]);
 
     const second = await establishNasToNasTrust({ source, destination, destinationAddress: { host: 'nas-b', port: 22 }, trust });
-    expect(second).toMatchObject({ sourceKeyCreated: false, authorizedKeyAdded: false, knownHostAdded: false });
+    expect(second).toMatchObject({ sourceKeyCreated: false, authorizedKeyAdded: false, knownHostAdded: false, authorizedKeyOptions: 'restrict,from="10.0.2.2"' });
+    // Nothing changed, so no second proof login either.
+    expect((source.runner as NasStandIn).sshRuns).toHaveLength(3);
     expect(readFileSync(path.join(destinationHome, '.ssh', 'authorized_keys'), 'utf8')).toBe(authorized);
     expect(readFileSync(path.join(sourceHome, '.ssh', 'known_hosts'), 'utf8')).toBe(knownHosts);
 
@@ -154,6 +170,59 @@ describe('NAS-to-NAS trust', () => {
     expect(existsSync(path.join(sourceHome, '.ssh', 'id_ed25519'))).toBe(true);
     expect(await removeNasToNasTrust({ source, destination, removeGeneratedSourceKey: true })).toEqual({ authorizedKeysRemoved: 0, knownHostsRemoved: 0, sourceKeyRemoved: true });
     expect(existsSync(path.join(sourceHome, '.ssh', 'id_ed25519'))).toBe(false);
+    // About twenty real /bin/sh runs and an ssh-keygen: seconds on a loaded machine.
+  }, 60_000);
+
+  it('tightens an unrestricted line left by an older version; leaves the admin\'s own line alone; no from= when the address is unknown', async () => {
+    const { source, destination, destinationHome } = sides();
+    const trust = new InMemoryHostKeyTrust({ 'dst-1': pinnedHostKey });
+    await establishNasToNasTrust({ source, destination, destinationAddress: { host: 'nas-b', port: 22 }, trust });
+    const file = path.join(destinationHome, '.ssh', 'authorized_keys');
+    const ours = readFileSync(file, 'utf8').trim();
+    const bare = ours.replace(/^restrict,from="10\.0\.2\.2" /, '');
+    // An older version wrote the line without options: the next exchange tightens it in place.
+    writeFileSync(file, `${keyA}\n${bare}\n# end\n`);
+    const upgraded = await establishNasToNasTrust({ source, destination, destinationAddress: { host: 'nas-b', port: 22 }, trust });
+    expect(upgraded).toMatchObject({ authorizedKeyAdded: false, authorizedKeyOptions: 'restrict,from="10.0.2.2"' });
+    expect(readFileSync(file, 'utf8')).toBe(`${keyA}\n# end\n${ours}\n`);
+
+    // The source now shows up from another address (e.g. after a network change): the line follows.
+    (source.runner as NasStandIn).seenFrom = '192.168.7.20';
+    await establishNasToNasTrust({ source, destination, destinationAddress: { host: 'nas-b', port: 22 }, trust });
+    expect(readFileSync(file, 'utf8')).toBe(`${keyA}\n# end\n${ours.replace('10.0.2.2', '192.168.7.20')}\n`);
+
+    // No visible address: restricted without from=.
+    (source.runner as NasStandIn).seenFrom = null;
+    const unknown = await establishNasToNasTrust({ source, destination, destinationAddress: { host: 'nas-b', port: 22 }, trust });
+    expect(unknown).toMatchObject({ sourceAddressSeen: null, authorizedKeyOptions: 'restrict' });
+    expect(readFileSync(file, 'utf8')).toBe(`${keyA}\n# end\nrestrict ${bare}\n`);
+
+    // A login limited to the address fails (a NAT that changes the source port's address...): back to restrict alone.
+    (source.runner as NasStandIn).seenFrom = '10.0.2.2';
+    (source.runner as NasStandIn).sshFails = (argv) => argv.at(-1) === 'true';
+    const fallback = await establishNasToNasTrust({ source, destination, destinationAddress: { host: 'nas-b', port: 22 }, trust });
+    expect(fallback.authorizedKeyOptions).toBe('restrict');
+    expect(readFileSync(file, 'utf8')).toBe(`${keyA}\n# end\nrestrict ${bare}\n`);
+    (source.runner as NasStandIn).sshFails = () => false;
+
+    // The admin authorized the same key in a line of their own: it is left exactly as written, and not removed.
+    const admins = `command="/usr/local/bin/only-zfs" ${bare.replace(/ \S+$/, ' admin-wrote-this')}`;
+    writeFileSync(file, `${admins}\n`);
+    const foreign = await establishNasToNasTrust({ source, destination, destinationAddress: { host: 'nas-b', port: 22 }, trust });
+    expect(foreign).toMatchObject({ authorizedKeyAdded: false, authorizedKeyOptions: null });
+    expect(readFileSync(file, 'utf8')).toBe(`${admins}\n`);
+    expect((await removeNasToNasTrust({ source, destination })).authorizedKeysRemoved).toBe(0);
+    expect(readFileSync(file, 'utf8')).toBe(`${admins}\n`);
+    // Five exchanges of real /bin/sh runs: seconds on a loaded machine.
+  }, 60_000);
+
+  it('reads the client address from $SSH_CONNECTION, IPv4 or IPv6, nothing else', () => {
+    expect(clientAddressOf('10.0.2.2 51234 10.0.2.15 22\n')).toBe('10.0.2.2');
+    expect(clientAddressOf('fe80::5054:ff:fe12:3456 40022 fe80::1 22')).toBe('fe80::5054:ff:fe12:3456');
+    expect(clientAddressOf('motd line\n192.168.1.5 1 192.168.1.6 22\n')).toBe('192.168.1.5');
+    expect(clientAddressOf('')).toBeNull();
+    expect(clientAddressOf('nas-a" 1 x 22')).toBeNull();
+    expect(clientAddressOf('999.1.1.1 1 x 22')).toBeNull();
   });
 
   it('keeps an existing source key and never deletes it', async () => {

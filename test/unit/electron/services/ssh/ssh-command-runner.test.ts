@@ -61,6 +61,16 @@ describe('SshCommandRunner', () => {
     expect(clients[0]!.channels[0]!.command).toBe(`sh -c 'printf '\\''zrd-pid:%s\\n'\\'' "$$" >&2; exec "$@"' sh env LC_ALL=C sudo -n zfs list -H 'tank/a b' 'it'\\''s'`);
   });
 
+  it('cleans what the NAS prints of escape sequences and control characters before anyone sees it (issue 11 item 9)', async () => {
+    const hostile = '\u001b]0;owned\u0007\u001b[31mred\u001b[0m\tand\r\nnext\u0000\n';
+    const { runner } = runnerWith((channel) => channel.complete(0, hostile, hostile));
+    expect(await runner.run(['zfs', 'get', 'com.example:note'])).toEqual({ exitCode: 0, stdout: 'red\tand\nnext\uFFFD\n', stderr: 'red\tand\nnext\uFFFD\n' });
+    const { runner: failing } = runnerWith((channel) => channel.complete(1, '', `\u001b[2J\u001b[H${hostile}cannot open 'tank/x': dataset does not exist\n`));
+    const failure = await failing.run(['zfs', 'list', 'tank/x']).catch((error: unknown) => error);
+    expect(failure).toMatchObject({ code: 'DATASET_NOT_FOUND' });
+    expect(JSON.stringify((failure as { appError: unknown }).appError)).not.toMatch(/\\u001b|\\u0007|\\u0000/);
+  });
+
   it('feeds stdin from a string, a Buffer or a stream, and always ends it', async () => {
     const { runner } = runnerWith();
     expect((await runner.run(['cat'], { stdin: 'hello\n' })).stdout).toBe('hello\n');

@@ -6,6 +6,7 @@ import { openAppStore } from '../../../../../electron/services/store/app-store.t
 import { openConfStore } from '../../../../../electron/services/store/open-conf-store.ts';
 import type { SecretSealer } from '../../../../../electron/services/store/secrets.ts';
 import { AppFailure } from '../../../../../shared/result.ts';
+import { defaultSettings } from '../../../../../shared/schemas.ts';
 
 let root: string;
 let dir: string;
@@ -40,7 +41,7 @@ describe('AppStore (the settings folder the app, the bridge and the CLI share)',
   it('starts with default settings and no connections, in config.json', () => {
     const store = openConfStore(dir);
     expect(store.path).toBe(path.join(dir, 'config.json'));
-    expect(store.getSettings()).toEqual({ theme: 'system', connectTimeoutSeconds: 20 });
+    expect(store.getSettings()).toEqual(defaultSettings);
     expect(store.listConnections()).toEqual([]);
     expect(store.recovery).toBeNull();
     expect(store.warnings).toEqual([]);
@@ -98,7 +99,7 @@ describe('AppStore (the settings folder the app, the bridge and the CLI share)',
 
   it('updates settings through the schema', () => {
     const store = openConfStore(dir);
-    expect(store.updateSettings({ theme: 'dark' })).toEqual({ theme: 'dark', connectTimeoutSeconds: 20 });
+    expect(store.updateSettings({ theme: 'dark' })).toEqual({ ...defaultSettings, theme: 'dark' });
     expect(() => store.updateSettings({ connectTimeoutSeconds: 1 })).toThrow();
     expect(openConfStore(dir).getSettings().theme).toBe('dark');
     // What a caller does with the object it got does not reach the store.
@@ -221,7 +222,7 @@ describe('one imperfect entry costs that entry only', () => {
     expect(store.getTask('by hand')).toMatchObject({
       properties: { replicate: true, exclude: [], override: {} }, encryption: { kind: 'as-source' }, compression: 'none', schedule: { kind: 'manual' }, retries: 2,
     });
-    expect(store.getSettings()).toEqual({ theme: 'system', connectTimeoutSeconds: 20 });
+    expect(store.getSettings()).toEqual(defaultSettings);
   });
 
   it('a truly invalid entry is set aside alone, named with why; every other connection and task loads', () => {
@@ -238,7 +239,7 @@ describe('one imperfect entry costs that entry only', () => {
     expect(store.listConnections().map((c) => c.name)).toEqual(['a', 'b']);
     expect(store.listTasks().map((t) => t.name)).toEqual(['good']);
     expect(store.listSnapshotTasks()).toEqual([]);
-    expect(store.getSettings()).toEqual({ theme: 'system', connectTimeoutSeconds: 30 });
+    expect(store.getSettings()).toEqual({ ...defaultSettings, connectTimeoutSeconds: 30 });
 
     const sideFile = path.join(dir, 'config.set-aside.json');
     const warnings = store.warnings.join('\n');

@@ -255,8 +255,14 @@ describe('periodic snapshot tasks', () => {
     // Without the new snapshot the newest schema snapshot is kept: the dry run prunes only the older one.
     expect(dry.pruned).toMatchObject({ dryRun: true, destroyed: ['tank/data@auto-2020-01-01_00-00'], reclaimBytes: 4096 });
     const decisions = dry.pruned.plan.datasets[0].decisions;
-    expect(decisions.find((d: { name: string }) => d.name === 'auto-2020-01-01_00-00')).toEqual({ name: 'auto-2020-01-01_00-00', action: 'prune', reason: expect.any(String), expiresAt: '2020-01-02T00:00:00.000Z' });
-    expect(decisions.find((d: { name: string }) => d.name === 'manual')).toMatchObject({ action: 'keep', expiresAt: null });
+    expect(decisions.find((d: { name: string }) => d.name === 'auto-2020-01-01_00-00')).toMatchObject({
+      name: 'auto-2020-01-01_00-00',
+      time: Date.UTC(2020, 0, 1),
+      fate: 'prune',
+      reason: { kind: 'expired', on: Date.UTC(2020, 0, 2) },
+      prunableAt: Date.UTC(2020, 0, 2),
+    });
+    expect(decisions.find((d: { name: string }) => d.name === 'manual')).toMatchObject({ fate: 'keep', reason: { kind: 'not-in-schema' }, prunableAt: null });
     expect(source.changes()).toEqual([]);
 
     const run = await value('runSnapshotTask', { taskId: task.id });

@@ -34,6 +34,15 @@ describe('capability probe', () => {
     expect(capabilities.pools.tank!.features.bookmarks).toMatch(/^(enabled|active)$/);
   });
 
+  it("reports the NAS's time zone when the probe could read its name, else null", () => {
+    const root = fixture('probe-nas-a-root.txt');
+    expect(parseProbeOutput(`${root}timezone\tEurope/Paris\n`, 'nas').timeZone).toBe('Europe/Paris');
+    expect(parseProbeOutput(`${root}timezone\tlocaltime\n`, 'nas').timeZone).toBeNull();
+    expect(parseProbeOutput(`${root}timezone\t\n`, 'nas').timeZone).toBeNull();
+    expect(parseProbeOutput(`${root}timezone\tUTC\n`, 'nas').timeZone).toBe('UTC');
+    expect(buildProbeArgv()[2]).toContain('[ -e /etc/localtime ] || tz=UTC');
+  });
+
   it('finds the absolute paths for admin and delegate too, whose PATH lacks /usr/sbin', () => {
     for (const file of ['probe-nas-a-admin.txt', 'probe-nas-a-delegate.txt']) {
       const capabilities = parseProbeOutput(fixture(file), 'nas-a');

@@ -50,6 +50,7 @@ export const testCapabilities: ZfsCapabilities = {
   userland: { major: 2, minor: 3, patch: 2, text: 'zfs-2.3.2-2~bpo12+2' },
   kernel: { major: 2, minor: 3, patch: 2, text: 'zfs-kmod-2.3.2-2~bpo12+2' },
   jsonOutput: true,
+  timeZone: 'UTC',
   pools: {},
 };
 

@@ -1,0 +1,41 @@
+import { create } from 'zustand';
+
+// Where the app is. Features navigate by calling navigate() with a Route (data, not a component): this module
+// knows no view, so features import it without importing the shell or each other; the shell (renderer/app) maps
+// each route to its feature's view. A new screen adds its route here and its view in renderer/app/routes.tsx.
+
+export type Route =
+  | { view: 'fleet' }
+  | { view: 'datasets'; connectionId?: string; filter?: string }
+  | { view: 'tasks' }
+  | { view: 'snapshots' }
+  | { view: 'schedule' }
+  | { view: 'settings' };
+
+export type ViewId = Route['view'];
+
+interface NavigationState {
+  route: Route;
+  /** Routes visited before this one, for Back. */
+  history: Route[];
+  navigate(route: Route): void;
+  back(): void;
+}
+
+export const useNavigation = create<NavigationState>((set, get) => ({
+  route: { view: 'fleet' },
+  history: [],
+  navigate: (route) => {
+    const current = get().route;
+    if (JSON.stringify(current) === JSON.stringify(route)) return;
+    set((state) => ({ route, history: [...state.history.slice(-49), current] }));
+  },
+  back: () => {
+    const previous = get().history.at(-1);
+    if (previous) set((state) => ({ route: previous, history: state.history.slice(0, -1) }));
+  },
+}));
+
+export function navigate(route: Route): void {
+  useNavigation.getState().navigate(route);
+}
