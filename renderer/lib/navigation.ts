@@ -7,12 +7,16 @@ import { create } from 'zustand';
 export type Route =
   | { view: 'fleet' }
   | { view: 'datasets'; connectionId?: string; filter?: string }
-  | { view: 'tasks' }
+  /** The dashboard, or one task's page (taskId) on a tab; runId: the run its Run tab follows. */
+  | { view: 'tasks'; taskId?: string; runId?: string; tab?: TaskTab }
   | { view: 'snapshots' }
   | { view: 'schedule' }
   | { view: 'settings' };
 
 export type ViewId = Route['view'];
+
+/** The tabs of a task's page. */
+export type TaskTab = 'run' | 'history';
 
 interface NavigationState {
   route: Route;
