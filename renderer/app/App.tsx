@@ -62,8 +62,8 @@ export function App() {
             <AppIcon />
             <span>ZFS Replication</span>
           </div>
-          <ul className="nav-list">{viewEntries.filter((e) => !e.footer).map(navItem)}</ul>
-          <ul className="nav-list nav-footer">{viewEntries.filter((e) => e.footer).map(navItem)}</ul>
+          <ul className="nav-list">{viewEntries.filter((e) => !e.footer && !e.hidden).map(navItem)}</ul>
+          <ul className="nav-list nav-footer">{viewEntries.filter((e) => e.footer && !e.hidden).map(navItem)}</ul>
           <div className="sidebar-footer muted" data-testid="version">
             {version ? `v${version.app} · ${version.transport === 'electron' ? `Electron ${version.electron}` : 'browser mode'}` : ''}
           </div>

@@ -7,8 +7,10 @@ import { create } from 'zustand';
 export type Route =
   | { view: 'fleet' }
   | { view: 'datasets'; connectionId?: string; filter?: string }
-  /** The dashboard, or one task's page (taskId) on a tab; runId: the run its Run tab follows. */
+  /** The dashboard, or one task's page (taskId) on a tab; runId: the run its Run tab follows (the wizard's "Save and run now" opens it live). */
   | { view: 'tasks'; taskId?: string; runId?: string; tab?: TaskTab }
+  /** The replication task wizard: open it with openWizard() (features/wizard/open-wizard.ts), which prepares it. */
+  | { view: 'wizard' }
   | { view: 'snapshots' }
   | { view: 'schedule' }
   | { view: 'settings' };

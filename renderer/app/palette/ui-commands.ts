@@ -2,6 +2,7 @@ import { createElement } from 'react';
 import { toast } from 'sonner';
 import type { UiCommand } from '../../../shared/desktop-events.ts';
 import { NasDialog } from '../../features/fleet/NasDialog.tsx';
+import { openNewTaskWizard } from '../../features/wizard/open-wizard.ts';
 import { openDialog } from '../../lib/dialogs.ts';
 import { onEvent } from '../../lib/event-stream.ts';
 import { navigate } from '../../lib/navigation.ts';
@@ -23,8 +24,10 @@ export async function runUiCommand(command: UiCommand): Promise<void> {
     case 'go-fleet':
       navigate({ view: 'fleet' });
       return;
-    case 'go-tasks':
     case 'new-task':
+      openNewTaskWizard();
+      return;
+    case 'go-tasks':
     case 'open-task-log':
       // The task dashboard and its log view live under Tasks.
       navigate({ view: 'tasks' });
