@@ -33,6 +33,8 @@ export interface TaskRow {
   zone: string | null;
   lastBytes: number | null;
   lag: LagView;
+  /** Why the replica could not be read (the lag is then unknown). */
+  lagError: string | null;
   entry: TaskEntry;
 }
 
@@ -115,7 +117,14 @@ const columns = [
     header: 'Lag',
     sortFn: 'basic',
     meta: { width: 'minmax(150px, 1.2fr)' },
-    cell: (info) => <StatusBadge tone={lagTone[info.row.original.lag.level]}>{info.row.original.lag.label}</StatusBadge>,
+    cell: (info) => {
+      const r = info.row.original;
+      return (
+        <StatusBadge tone={lagTone[r.lag.level]} {...(r.lagError ? { title: r.lagError } : {})}>
+          {r.lag.label}
+        </StatusBadge>
+      );
+    },
   }),
 ];
 
@@ -131,6 +140,7 @@ export function useTaskRows(now: number): TaskRow[] {
   const tasks = useTasks((s) => s.tasks);
   const connections = useTasks((s) => s.connections);
   const replicaAges = useTasks((s) => s.replicaAges);
+  const replicaErrors = useTasks((s) => s.replicaErrors);
   const runs = useTasks((s) => s.runs);
   const latestRun = useTasks((s) => s.latestRun);
   // Lag and next runs move by the minute; the row set is rebuilt at most once a minute for them.
@@ -158,11 +168,15 @@ export function useTaskRows(now: number): TaskRow[] {
         nextRunAt: nextRun(t, at),
         zone: scheduleZone(t),
         lastBytes: entry.lastRun ? entry.lastRun.bytesSent : null,
-        lag: lagOf(age === undefined ? undefined : age.newest === null ? null : new Date(age.newest), scheduleIntervalMs(t, at), at),
+        lag:
+          age === undefined && replicaErrors[t.id]
+            ? { level: 'unknown' as const, ageMs: null, label: 'could not check' }
+            : lagOf(age === undefined ? undefined : age.newest === null ? null : new Date(age.newest), scheduleIntervalMs(t, at), at),
+        lagError: replicaErrors[t.id] ? `${replicaErrors[t.id]!.message}${replicaErrors[t.id]!.hint ? ` ${replicaErrors[t.id]!.hint}` : ''}` : null,
         entry,
       };
     });
-  }, [tasks, connections, replicaAges, runs, latestRun, minute]);
+  }, [tasks, connections, replicaAges, replicaErrors, runs, latestRun, minute]);
 }
 
 export function TaskDashboard() {

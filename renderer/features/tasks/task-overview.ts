@@ -85,7 +85,7 @@ export function formatAge(ms: number): string {
  * it is the newest common snapshot); null when the destination has none; undefined when it was not read (yet).
  */
 export function lagOf(newestReplicated: Date | null | undefined, intervalMs: number | null, now: Date): LagView {
-  if (newestReplicated === undefined) return { level: 'unknown', ageMs: null, label: 'not checked' };
+  if (newestReplicated === undefined) return { level: 'unknown', ageMs: null, label: 'checking…' };
   if (newestReplicated === null) return { level: 'no-replica', ageMs: null, label: 'no replica yet' };
   const ageMs = Math.max(0, now.getTime() - newestReplicated.getTime());
   const age = formatAge(ageMs);
