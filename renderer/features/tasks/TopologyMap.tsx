@@ -60,7 +60,8 @@ export function TopologyMap({ rows }: { rows: readonly TaskRow[] }) {
             className={`topology-edge health-${e.health}`}
             role="link"
             tabIndex={0}
-            aria-label={`${e.name}: ${e.datasets}, ${healthWords[e.health]}. Open the task.`}
+            // The visible label first (WCAG 2.5.3: the accessible name contains the visible text), then the untruncated one.
+            aria-label={`${truncate(e.name, 30)} · ${healthWords[e.health]} ${truncate(e.datasets, 34)} — ${e.name}: ${e.datasets}. Opens the task.`}
             data-task-id={e.id}
             onClick={() => openTask(e.id)}
             onKeyDown={(event) => onKey(event, e.id)}
