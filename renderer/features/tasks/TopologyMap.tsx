@@ -60,13 +60,11 @@ export function TopologyMap({ rows }: { rows: readonly TaskRow[] }) {
             className={`topology-edge health-${e.health}`}
             role="link"
             tabIndex={0}
-            // The visible label first (WCAG 2.5.3: the accessible name contains the visible text), then the untruncated one.
-            aria-label={`${truncate(e.name, 30)} · ${healthWords[e.health]} ${truncate(e.datasets, 34)} — ${e.name}: ${e.datasets}. Opens the task.`}
             data-task-id={e.id}
             onClick={() => openTask(e.id)}
             onKeyDown={(event) => onKey(event, e.id)}
           >
-            <title>{`${e.name}: ${e.datasets} (${healthWords[e.health]})`}</title>
+            {/* Named by its visible label (WCAG 2.5.3: no aria-label or <title> that differs from what is shown). */}
             {/* A wide transparent stroke makes the arrow easy to click. */}
             <path d={e.path} className="edge-hit" />
             <path d={e.path} className="edge-line" markerEnd={`url(#arrow-${e.health})`} />
