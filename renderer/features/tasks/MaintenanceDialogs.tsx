@@ -111,16 +111,19 @@ export function DoctorDialog({ taskId, taskName, onClose }: TaskContext & { onCl
           <p className="doctor-summary" data-testid="doctor-summary" data-status={report.status}>
             <strong>{doctorSummary(report)}</strong> <span className="muted">Checked {formatDateTime(report.checkedAt)}.</span>
           </p>
-          <Checklist
-            label="Checks"
-            steps={steps.map((s) => ({
-              id: s.id,
-              title: s.title,
-              state: s.state,
-              detail: s.detail,
-              ...(s.fix && s.state !== 'done' ? { fix: <FixText text={s.fix} /> } : {}),
-            }))}
-          />
+          {/* Focusable, so a keyboard can scroll a long checklist (the dialog body scrolls; axe scrollable-region-focusable). */}
+          <div className="doctor-checks" tabIndex={0} role="region" aria-label="Checks">
+            <Checklist
+              label="Checks"
+              steps={steps.map((s) => ({
+                id: s.id,
+                title: s.title,
+                state: s.state,
+                detail: s.detail,
+                ...(s.fix && s.state !== 'done' ? { fix: <FixText text={s.fix} /> } : {}),
+              }))}
+            />
+          </div>
         </>
       ) : null}
     </Dialog>
