@@ -8,6 +8,9 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
+          // The unit tests run while the NAS VMs boot beside them (scripts/test.ts), on 2 cores: a test that takes
+          // 1 s on a quiet machine can take 8. Timeouts catch hangs, not slowness, so they are generous.
+          testTimeout: 30_000,
         },
       },
       {

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const [task, ...rest] = process.argv.slice(2);
-const tasks = new Set(['start', 'test']);
+const tasks = new Set(['start', 'test', 'demo']);
 if (!tasks.has(task)) {
   console.error(`usage: node scripts/launch.mjs ${[...tasks].join('|')} [args...]`);
   process.exit(2);

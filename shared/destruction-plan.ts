@@ -40,7 +40,7 @@ export type DestructiveOperation = z.infer<typeof DestructiveOperationSchema>;
  * the destination is listed again and any difference refuses the action (nothing that was not listed goes).
  */
 export const DestructionPlanSchema = z.strictObject({
-  purpose: z.enum(['divergence', 'prune', 'destroy-snapshots', 'rollback']),
+  purpose: z.enum(['divergence', 'prune', 'destroy-snapshots', 'rollback', 'destroy-dataset']),
   /** The replication or periodic snapshot task it belongs to; null for an admin's own action on a snapshot screen. */
   taskId: z.string().nullable(),
   /** The saved connection of the NAS it acts on. */

@@ -171,7 +171,8 @@ export const errorDetailSchemas = {
   COMMAND_NOT_FOUND: z.union([RemoteCommandDetailsSchema, z.object({ os: z.string() })]).optional(),
   DATASET_NOT_FOUND: command,
   DATASET_EXISTS: command,
-  NO_SPACE: command,
+  /** The full pool and the dataset being received, when a transfer ran out of space (the run resumes once freed). */
+  NO_SPACE: z.union([RemoteCommandDetailsSchema.partial({ command: true }).extend({ pool: z.string(), dataset: z.string() }), RemoteCommandDetailsSchema]).optional(),
   BUSY: command,
   INVALID_NAME: z.union([z.object({ kind: z.enum(['pool', 'dataset', 'snapshot', 'bookmark', 'hold-tag', 'property']), name: z.string() }), RemoteCommandDetailsSchema]).optional(),
   /** What the NAS runs: OpenZFS userland and kernel versions, or the raw `zfs version` output when unreadable. */

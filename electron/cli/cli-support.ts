@@ -7,6 +7,7 @@ import type { Core } from '../services/core.ts';
 import { appVersion } from '../services/runtime-versions.ts';
 import { existingConfigDirProblem } from '../services/store/config-dir.ts';
 import { openConfStore } from '../services/store/open-conf-store.ts';
+import { packageRoot } from './package-root.ts';
 
 // What every CLI command shares: exit codes, error printing, the one core per process (the same createCore as the
 // app and the bridge; every command goes through its verbs), and the terminal (prompts, stdin) behind an interface
@@ -61,7 +62,7 @@ export function coreOpener(configDir: string, store: ReturnType<typeof openConfS
         store,
         configDir,
         by,
-        versions: { app: appVersion(path.join(import.meta.dirname, '..', '..', 'package.json')), node: process.versions.node, electron: null, chrome: null, platform: process.platform, transport: 'cli' },
+        versions: { app: appVersion(path.join(packageRoot(), 'package.json')), node: process.versions.node, electron: null, chrome: null, platform: process.platform, transport: 'cli' },
       });
       return core;
     },

@@ -27,6 +27,7 @@ import type { CommandRunner } from './ssh/command-runner.ts';
 import { createSshServices, type SshServices } from './ssh/ssh-services.ts';
 import { hostKeyTrustFromStore } from './ssh/store-host-key-trust.ts';
 import type { AppStore } from './store/app-store.ts';
+import { FileCapabilityCache } from './tasks/capability-cache.ts';
 import { NasRegistry } from './tasks/nas-registry.ts';
 import { TaskRuns } from './tasks/task-runs.ts';
 
@@ -45,6 +46,8 @@ export interface CoreOptions {
   onSettingsChanged?: (settings: Settings) => void;
   /** Where a saved connection's commands run; default the pooled SSH runner. Tests pass scripted runners here. */
   runnerFor?: (connection: Connection) => CommandRunner;
+  /** Keep each NAS's capability probe on disk between processes (default true; see capability-cache.ts). */
+  capabilityCache?: boolean;
   /** Default: <configDir>/logs/app.log, written as `by`. */
   appLog?: AppLog;
 }
@@ -98,7 +101,8 @@ export function createCore(options: CoreOptions): Core {
     },
     record: (entry) => appLog.command(entry),
   });
-  const nas = new NasRegistry(store, options.runnerFor ? { runnerFor: options.runnerFor } : ssh);
+  const capabilityCache = options.capabilityCache === false ? null : new FileCapabilityCache(options.configDir);
+  const nas = new NasRegistry(store, options.runnerFor ? { runnerFor: options.runnerFor } : ssh, capabilityCache);
   const hub = new EventHub(bus);
   const registry = new RunRegistry({
     emit: (event) => {

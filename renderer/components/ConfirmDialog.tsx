@@ -2,6 +2,7 @@ import { TriangleAlert } from 'lucide-react';
 import { useState, type ReactNode } from 'react';
 import { Input, Label, TextField } from 'react-aria-components';
 import type { AppError } from '../../shared/result.ts';
+import type { ConfirmItem } from '../lib/confirmation-items.ts';
 import { Button } from './Button.tsx';
 import { Dialog } from './Dialog.tsx';
 
@@ -9,12 +10,7 @@ import { Dialog } from './Dialog.tsx';
 // goes — every dataset, snapshot or line, with its size when known — says what stays, and puts the safe choice
 // (Cancel) first and focused. For the largest destroys the admin types a word to enable the button.
 
-export interface ConfirmItem {
-  /** The thing that goes, e.g. "backup/photos@auto-2026-11-21_10-00". */
-  label: string;
-  /** e.g. its size, or why it goes. */
-  detail?: string;
-}
+export type { ConfirmItem };
 
 export interface ConfirmDialogProps {
   title: string;

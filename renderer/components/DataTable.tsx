@@ -129,6 +129,8 @@ export function DataTable<T extends RowData>(props: DataTableProps<T>) {
       const next = functionalUpdate(updater, rowSelection);
       selection.onChange(new Set(Object.keys(next).filter((id) => next[id])));
     },
+    // New data (a refresh) keeps what the admin opened or closed.
+    autoResetExpanded: false,
     enableRowSelection: Boolean(selection),
     enableSubRowSelection: false,
     filterFromLeafRows: true,

@@ -41,7 +41,7 @@ export function Picker({ label, options, value, onChange, placeholder = 'Chooseâ
     >
       <Label className="field-label">{label}</Label>
       <AriaButton className="input picker-button">
-        <SelectValue className="picker-value" />
+        <SelectValue className="picker-value">{({ isPlaceholder, selectedText }) => (isPlaceholder ? placeholder : selectedText)}</SelectValue>
         <ChevronDown size={16} aria-hidden="true" />
       </AriaButton>
       {description ? (

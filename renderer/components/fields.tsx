@@ -1,4 +1,4 @@
-import { useEffect, useState, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { useController, type Control, type FieldPath, type FieldValues } from 'react-hook-form';
 import { FieldError, Input, Label, Radio, RadioGroup, Text, TextField } from 'react-aria-components';
 
@@ -27,11 +27,16 @@ export interface TextInputFieldProps<T extends FieldValues> extends BaseFieldPro
 export function TextInputField<T extends FieldValues>({ control, name, label, description, isDisabled, className, type = 'text', placeholder, autoComplete, autoFocus, numeric }: TextInputFieldProps<T>) {
   const { field, fieldState } = useController({ control, name });
   const shown = field.value === undefined || field.value === null || (typeof field.value === 'number' && Number.isNaN(field.value)) ? '' : String(field.value);
-  // A number field keeps what was typed ("22a" stays visible while the error says why it is wrong).
+  // A number field keeps what was typed ("22a" stays visible while the error says why it is wrong). It takes the
+  // form's value again only when the form itself changed it (a reset); an emptied field hands the form undefined,
+  // for which react-hook-form reports the default value, so that echo is ignored.
   const [raw, setRaw] = useState(shown);
+  const lastSent = useRef<unknown>(field.value);
   useEffect(() => {
-    if (numeric && (raw.trim() === '' ? undefined : Number(raw)) !== field.value && !(typeof field.value === 'number' && Number.isNaN(field.value))) setRaw(shown);
-  }, [field.value, numeric, raw, shown]);
+    if (!numeric || lastSent.current === undefined || Object.is(field.value, lastSent.current)) return;
+    lastSent.current = field.value;
+    setRaw(shown);
+  }, [field.value, numeric, shown]);
 
   return (
     <TextField
@@ -40,8 +45,10 @@ export function TextInputField<T extends FieldValues>({ control, name, label, de
       value={numeric ? raw : shown}
       onChange={(value) => {
         if (numeric) {
+          const parsed = value.trim() === '' ? undefined : Number(value.trim());
           setRaw(value);
-          field.onChange(value.trim() === '' ? undefined : Number(value.trim()));
+          lastSent.current = parsed;
+          field.onChange(parsed);
         } else field.onChange(value);
       }}
       onBlur={field.onBlur}

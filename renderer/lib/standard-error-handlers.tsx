@@ -1,9 +1,11 @@
 import type { AppError } from '../../shared/result.ts';
 import { Button } from '../components/Button.tsx';
-import { ConfirmDialog, type ConfirmItem } from '../components/ConfirmDialog.tsx';
+import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
+import { confirmationItemsOf } from './confirmation-items.ts';
 import { Dialog } from '../components/Dialog.tsx';
 import { ErrorNotice } from '../components/ErrorNotice.tsx';
 import { useConnectivity } from './connectivity.ts';
+import { formatBytes } from './format.ts';
 import { openDialog } from './dialogs.ts';
 import { fieldIssuesOfError, type ErrorContext, type NamedErrorHandler } from './error-chain.ts';
 
@@ -30,27 +32,22 @@ export const validationHandler: NamedErrorHandler = {
   },
 };
 
-/** What a CONFIRMATION_REQUIRED error says would go, whichever operation raised it. */
-export function confirmationItemsOf(error: AppError): { items: ConfirmItem[]; confirmation: string | null } {
-  if (error.code !== 'CONFIRMATION_REQUIRED') return { items: [], confirmation: null };
-  // Typed by the contract (shared/result.ts): exactly what goes, then everything the operation does.
-  const { destroys, actions, confirmation } = error.details;
-  return { items: [...destroys, ...actions].map((label) => ({ label })), confirmation };
-}
-
 /** Something would be destroyed: list exactly what, and go on only when the admin confirms that list. */
 export const confirmationHandler: NamedErrorHandler = {
   name: 'confirmation-required',
   handle: (error, context) => {
     if (error.code !== 'CONFIRMATION_REQUIRED' || !context.confirm) return error;
-    const { items, confirmation } = confirmationItemsOf(error);
+    const { items, confirmation, host, reclaimBytes } = confirmationItemsOf(error);
     const confirm = context.confirm;
     openDialog((close) => (
       <ConfirmDialog
         title={context.action ? `${context.action}: confirm what is destroyed` : 'Confirm what is destroyed'}
         message={
           <>
-            <p>{error.message}</p>
+            <p>
+              {host ? `On ${host}, this` : 'This'} destroys exactly what is listed below{reclaimBytes !== null ? `, freeing ${formatBytes(reclaimBytes)}` : ''}. Nothing has been changed yet, and
+              nothing that is not listed will be destroyed: if the NAS changes before it runs, you are asked again.
+            </p>
             {error.hint ? <p className="muted">{error.hint}</p> : null}
           </>
         }

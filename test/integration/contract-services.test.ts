@@ -80,8 +80,10 @@ describe('contract verbs on the VMs', () => {
     expect(datasets.map((d: { name: string }) => d.name)).toEqual(['tank/contract']);
     const snapshots = await value('listSnapshots', { connectionId: a.id, dataset: 'tank/contract' });
     expect(snapshots).toEqual([expect.objectContaining({ name: 'tank/contract@one', type: 'snapshot' })]);
+    // Refused at the contract's boundary, by field, before any command (issue 11 item 7).
     const refused = await call('listSnapshots', { connectionId: a.id, dataset: 'tank/x;reboot' });
-    expect(refused.ok === false && refused.error.code).toBe('INVALID_NAME');
+    expect(refused.ok === false && refused.error.code).toBe('INVALID_REQUEST');
+    expect(refused.ok === false && JSON.stringify(refused.error.details)).toContain('dataset');
   });
 
   it('a task saved through the contract runs (dry run, then for real) with progress and history', async () => {
@@ -162,6 +164,14 @@ describe('contract verbs on the VMs', () => {
       lifetime: { kind: 'custom', amount: 1, unit: 'days' },
     });
     expect(await value('listSnapshotTasks', {})).toEqual([saved]);
+
+    // A replication task sends tank/contract and has not sent these yet: the prune keeps them for it, and says so.
+    const guarded = await value('pruneSnapshotTask', { taskId: saved.id, dryRun: true });
+    expect(guarded.pruned).toMatchObject({ dryRun: true, destroyed: [] });
+    const older = guarded.pruned.plan.datasets[0].decisions.find((d: { name: string }) => d.name === 'auto-2020-01-01_00-00' || d.name.endsWith('@auto-2020-01-01_00-00'));
+    expect(older).toMatchObject({ fate: 'keep', reason: { kind: 'not-yet-replicated', taskIds: [task.id] }, policyReason: { kind: 'expired' } });
+    // Without that task (deleted here: nothing on the NAS changes), the policy alone decides.
+    expect(await value('removeTask', { id: task.id })).toEqual({ removed: true });
 
     // The newest schema snapshot always stays: the dry run prunes only the older one, and destroys nothing.
     const dry = await value('pruneSnapshotTask', { taskId: saved.id, dryRun: true });

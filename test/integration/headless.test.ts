@@ -179,7 +179,8 @@ describe('headless: from an empty settings folder to a monitored daemon', () => 
     const token = (await sshOk(nasVm('nas-b'), 'root', `zfs get -H -o value receive_resume_token '${replica}'`)).trim();
     expect(token).not.toBe('-');
     expect(runs().at(-1)).toMatchObject({ by: 'daemon', result: 'FAILED', error: { code: 'CANCELLED' } });
-  });
+    // Two scheduled minutes, then a slowed transfer stopped mid-way: its own waits add up to several minutes.
+  }, 600_000);
 
   it('the next run resumes the interrupted transfer', async () => {
     await ok(['task', 'edit', name, '--bandwidth-limit', 'none']);

@@ -137,7 +137,10 @@ describe('runs on the VMs', () => {
     // The run is still going (its process alive, bytes flowing) when watch has already printed its first lines.
     await until('watch to print the CLI run', () => watch.out().includes('started by cli'));
     expect(runner.child.exitCode).toBeNull();
-    await until('bytes of the CLI run', () => /tank\/runs-it: [\d.]+ (KiB|MiB)/.test(runner.out()), 120_000);
+    // Enough bytes that the receive on nas-b has written some (a receive killed before its first records leaves no
+    // resume token, and then there is nothing to resume): 128 KiB, as the cancel test above waits for 100 kB.
+    const receivedEnough = () => [...runner.out().matchAll(/tank\/runs-it: ([\d.]+) (KiB|MiB)/g)].some((m) => Number(m[1]) * (m[2] === 'MiB' ? 1024 : 1) >= 128);
+    await until('bytes of the CLI run', receivedEnough, 120_000);
     expect(runner.child.exitCode).toBeNull();
     const beforeKill = readLog();
     runner.child.kill('SIGKILL');

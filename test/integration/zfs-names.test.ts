@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listDatasets } from '../../electron/services/zfs/datasets.ts';
-import { destroyDataset, planDestroyDataset } from '../../electron/services/zfs/destroy.ts';
+import { executeConfirmedDestruction, planDatasetDestroy } from '../../electron/services/snapshots/snapshot-destruction.ts';
 import { createDataset, createSnapshots, holdSnapshots, rename, setProperties } from '../../electron/services/zfs/operations.ts';
 import { getProperties } from '../../electron/services/zfs/properties.ts';
 import { listSnapshots } from '../../electron/services/zfs/snapshots.ts';
@@ -43,13 +43,15 @@ describe.each<TestUser>(['root', 'admin'])('names as %s', (user) => {
       ['com.example:owner', "O'Brien; $(id)", 'local'],
     ]);
 
-    const plan = await planDestroyDataset(host, { dataset: renamed, recursive: true });
-    expect([...plan.destroys].sort()).toEqual([renamed, `${renamed}@first snap`].sort());
-    await expect(destroyDataset(host, { dataset: renamed, recursive: true })).rejects.toMatchObject({
+    const target = { host, connectionId: 'zfs-names-test' };
+    const plan = await planDatasetDestroy(target, renamed);
+    expect(plan.operations.flatMap((op) => op.items.map((i) => i.name))).toEqual([renamed, `${renamed}@first snap`]);
+    await expect(executeConfirmedDestruction(target, plan, undefined)).rejects.toMatchObject({
       code: 'CONFIRMATION_REQUIRED',
-      appError: { details: { destroys: plan.destroys } },
+      appError: { details: { plan } },
     });
-    await destroyDataset(host, { dataset: renamed, recursive: true, confirmation: plan });
+    const outcome = await executeConfirmedDestruction(target, plan, plan.digest);
+    expect([...outcome.destroyed].sort()).toEqual([renamed, `${renamed}@first snap`].sort());
     expect((await listDatasets(host, { root: pool, depth: 1 })).map((d) => d.name)).not.toContain(renamed);
   }, slow);
 

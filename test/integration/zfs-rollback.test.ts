@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { destroyDataset, planDestroyDataset } from '../../electron/services/zfs/destroy.ts';
+import { executeConfirmedDestruction, planDatasetDestroy, planRollbackTo } from '../../electron/services/snapshots/snapshot-destruction.ts';
 import { createBookmark, createDataset, createSnapshots, loadKey } from '../../electron/services/zfs/operations.ts';
 import { listDatasets } from '../../electron/services/zfs/datasets.ts';
-import { destroysOf, planRollback, rollback, type RollbackPlan } from '../../electron/services/zfs/rollback.ts';
 import { listSnapshots } from '../../electron/services/zfs/snapshots.ts';
 import type { ZfsHost } from '../../electron/services/zfs/zfs-host.ts';
 import { AppFailure } from '../../shared/result.ts';
@@ -13,6 +12,7 @@ import { nasVm, openZfsHosts, scratchName, type TestUser } from './support/zfs-h
 const slow = 600_000;
 
 const hosts = openZfsHosts();
+const connectionId = 'zfs-rollback-test';
 afterAll(() => hosts.close());
 
 describe.each<TestUser>(['root', 'admin'])('rollback as %s', (user) => {
@@ -30,33 +30,38 @@ describe.each<TestUser>(['root', 'admin'])('rollback as %s', (user) => {
     await sshOk(vm, 'root', `head -c 200000 /dev/urandom > '/${dataset}/after-two' && zpool sync ${vm.pool}`);
   }, slow);
   afterAll(async () => {
-    const plan = await planDestroyDataset(host, { dataset, recursive: true });
-    await destroyDataset(host, { dataset, recursive: true, confirmation: plan });
+    const plan = await planDatasetDestroy({ host, connectionId }, dataset);
+    await executeConfirmedDestruction({ host, connectionId }, plan, plan.digest);
   }, slow);
 
   it('needs a confirmation that lists what will be lost, and refuses a stale one', async () => {
     const target = `${dataset}@one`;
-    const plan = await planRollback(host, target);
-    expect(plan).toMatchObject({
-      snapshot: target,
-      destroysSnapshots: [`${dataset}@two`],
-      destroysBookmarks: [`${dataset}#two`],
-      destroysClones: [],
-    });
-    expect(plan.discardsWrittenBytes).toBeGreaterThan(100_000);
+    const plan = await planRollbackTo({ host, connectionId }, target);
+    const items = plan.operations[0]!.items;
+    expect(items.map((i) => [i.kind, i.name])).toEqual([
+      ['snapshot', `${dataset}@two`],
+      ['bookmark', `${dataset}#two`],
+      ['written-data', dataset],
+    ]);
+    expect(items.at(-1)!.bytes).toBeGreaterThan(100_000);
 
-    const refused = await rollback(host, { snapshot: target }).then(() => null, (e: unknown) => e);
+    const refused = await executeConfirmedDestruction({ host, connectionId }, plan, undefined).then(() => null, (e: unknown) => e);
     expect(refused).toBeInstanceOf(AppFailure);
     expect((refused as AppFailure).code).toBe('CONFIRMATION_REQUIRED');
-    expect((refused as AppFailure).appError.details).toMatchObject({ destroys: destroysOf(plan), reclaimBytes: plan.discardsWrittenBytes });
+    const details = (refused as AppFailure).appError.details;
+    expect(details && 'plan' in details ? details.plan : undefined).toEqual(plan);
 
-    const stale: RollbackPlan = { ...plan, destroysSnapshots: [] };
-    await expect(rollback(host, { snapshot: target, confirmation: stale })).rejects.toMatchObject({ code: 'CONFIRMATION_REQUIRED' });
-    expect((await listSnapshots(host, dataset)).length).toBe(3);
+    // Stale: a snapshot taken after the plan was shown would go too; the confirmed plan does not cover it.
+    await createSnapshots(host, { snapshots: [`${dataset}@three`] });
+    const stale = await executeConfirmedDestruction({ host, connectionId }, plan, plan.digest).then(() => null, (e: unknown) => e);
+    expect((stale as AppFailure).code).toBe('CONFIRMATION_REQUIRED');
+    expect((stale as AppFailure).message).toContain(`new: ${dataset}@three`);
+    expect((await listSnapshots(host, dataset)).length).toBe(4);
 
-    await rollback(host, { snapshot: target, confirmation: plan });
+    const fresh = await planRollbackTo({ host, connectionId }, target);
+    await executeConfirmedDestruction({ host, connectionId }, fresh, fresh.digest);
     expect((await listSnapshots(host, dataset)).map((s) => s.name)).toEqual([target]);
-    expect((await planRollback(host, target)).discardsWrittenBytes).toBeLessThan(100_000);
+    expect((await planRollbackTo({ host, connectionId }, target)).operations[0]!.items.filter((i) => (i.bytes ?? 0) > 100_000)).toEqual([]);
   }, slow);
 });
 

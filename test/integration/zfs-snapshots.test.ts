@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { destroyDataset, destroySnapshots, planDestroyDataset, type SnapshotProtection } from '../../electron/services/zfs/destroy.ts';
+import { executeConfirmedDestruction, planDatasetDestroy, planSnapshotDestroy } from '../../electron/services/snapshots/snapshot-destruction.ts';
+import { buildDestroyArgv } from '../../electron/services/zfs/destroy.ts';
 import { listHolds } from '../../electron/services/zfs/holds.ts';
 import { createBookmark, createDataset, createSnapshots, holdSnapshots, releaseSnapshots } from '../../electron/services/zfs/operations.ts';
 import { listSnapshots } from '../../electron/services/zfs/snapshots.ts';
@@ -14,9 +15,11 @@ const slow = 600_000;
 const hosts = openZfsHosts();
 afterAll(() => hosts.close());
 
+const connectionId = 'zfs-snapshots-test';
+
 async function cleanup(host: ZfsHost, dataset: string) {
-  const plan = await planDestroyDataset(host, { dataset, recursive: true }).catch(() => null);
-  if (plan) await destroyDataset(host, { dataset, recursive: true, confirmation: plan });
+  const plan = await planDatasetDestroy({ host, connectionId }, dataset).catch(() => null);
+  if (plan) await executeConfirmedDestruction({ host, connectionId }, plan, plan.digest);
 }
 
 describe('2,000 snapshots', () => {
@@ -69,42 +72,44 @@ describe.each<TestUser>(['root', 'admin'])('holds and destroy as %s', (user) => 
   }, slow);
   afterAll(() => cleanup(host, dataset), slow);
 
-  it('lists what a snapshot destroy would free, and keeps it', async () => {
-    const dry = await destroySnapshots(host, { snapshots: [`${dataset}@old 1`, `${dataset}@old 2`], dryRun: true });
-    expect(dry).toMatchObject({ dryRun: true, destroys: [`${dataset}@old 1`, `${dataset}@old 2`], protections: [] });
-    expect(dry.reclaimBytes).toBeGreaterThanOrEqual(0);
+  it('lists what a snapshot destroy would free, and keeps it until the plan is confirmed', async () => {
+    const target = { host, connectionId };
+    const plan = await planSnapshotDestroy(target, [`${dataset}@old 1`, `${dataset}@old 2`]);
+    expect(plan.operations.flatMap((op) => op.items.map((i) => i.name))).toEqual([`${dataset}@old 1`, `${dataset}@old 2`]);
+    expect(plan.refused).toEqual([]);
+    expect(plan.reclaimBytes).toBeGreaterThanOrEqual(0);
+    await expect(executeConfirmedDestruction(target, plan, undefined)).rejects.toMatchObject({ code: 'CONFIRMATION_REQUIRED' });
     expect((await listSnapshots(host, dataset)).length).toBe(4);
-    const done = await destroySnapshots(host, { snapshots: [`${dataset}@old 1`, `${dataset}@old 2`] });
-    expect(done.destroys).toEqual(dry.destroys);
+    const done = await executeConfirmedDestruction(target, plan, plan.digest);
+    expect(done.destroyed).toEqual([`${dataset}@old 1`, `${dataset}@old 2`]);
     expect((await listSnapshots(host, dataset)).map((s) => s.shortName)).toEqual(['base', 'next']);
   }, slow);
 
-  it('a hold blocks destroy: ZFS refuses it, the app refuses it earlier, force with a reason releases and destroys', async () => {
+  it('a hold blocks destroy: the plan refuses it with the reason (a task hold is its common base), ZFS refuses it too; released, it goes', async () => {
     const snapshot = `${dataset}@base`;
+    const taskTag = 'zfs-replication:11111111-2222-4333-8444-555555555555';
     await holdSnapshots(host, { tag: 'zrd:task-1', snapshots: [snapshot] });
+    await holdSnapshots(host, { tag: taskTag, snapshots: [snapshot] });
     const holds = await listHolds(host, [snapshot]);
-    expect(holds.map((h) => [h.snapshot, h.tag])).toEqual([[snapshot, 'zrd:task-1']]);
-    expect((await listSnapshots(host, dataset)).find((s) => s.name === snapshot)?.userRefs).toBe(1);
+    expect(holds.map((h) => [h.snapshot, h.tag]).sort()).toEqual([[snapshot, taskTag], [snapshot, 'zrd:task-1']]);
+    expect((await listSnapshots(host, dataset)).find((s) => s.name === snapshot)?.userRefs).toBe(2);
 
-    // Without the app's protection list, ZFS itself refuses.
-    await expect(destroySnapshots(host, { snapshots: [snapshot] })).rejects.toMatchObject({ code: 'BUSY' });
+    // ZFS itself refuses to destroy a held snapshot.
+    await expect(host.runner.run(buildDestroyArgv(host.capabilities.tools, snapshot))).rejects.toMatchObject({ code: 'BUSY' });
 
-    const protections: SnapshotProtection[] = [
-      { snapshot, kind: 'hold', reason: 'held by zrd:task-1', holdTags: holds.map((h) => h.tag) },
-    ];
     const { host: watched, runner } = counting(host);
-    await expect(destroySnapshots(watched, { snapshots: [snapshot], protections })).rejects.toMatchObject({
-      code: 'CONFIRMATION_REQUIRED',
-      appError: { details: { protections } },
-    });
-    expect(runner.calls).toEqual([]);
+    const plan = await planSnapshotDestroy({ host: watched, connectionId }, [snapshot], { taskName: () => 'Nightly' });
+    expect(plan.operations).toEqual([]);
+    expect(plan.refused).toEqual([{ name: snapshot, reason: expect.stringContaining('common base of task "Nightly"') }]);
+    expect(plan.refused[0]!.reason).toContain('held by "zrd:task-1"');
+    await expect(executeConfirmedDestruction({ host: watched, connectionId }, plan, plan.digest)).rejects.toMatchObject({ code: 'CONFIRMATION_REQUIRED' });
+    expect(runner.calls.filter((argv) => argv[1] === 'destroy' && !argv.includes('-n'))).toEqual([]);
 
-    const dry = await destroySnapshots(host, { snapshots: [snapshot], protections, dryRun: true });
-    expect(dry).toMatchObject({ destroys: [snapshot], protections });
-    expect((await listHolds(host, [snapshot])).length).toBe(1);
-
-    const forced = await destroySnapshots(host, { snapshots: [snapshot], protections, force: { reason: 'integration test' } });
-    expect(forced).toMatchObject({ destroys: [snapshot], forceReason: 'integration test' });
+    await releaseSnapshots(host, { tag: 'zrd:task-1', snapshots: [snapshot] });
+    await releaseSnapshots(host, { tag: taskTag, snapshots: [snapshot] });
+    const free = await planSnapshotDestroy({ host, connectionId }, [snapshot]);
+    expect(free.refused).toEqual([]);
+    expect((await executeConfirmedDestruction({ host, connectionId }, free, free.digest)).destroyed).toEqual([snapshot]);
     expect((await listSnapshots(host, dataset)).map((s) => s.shortName)).toEqual(['next']);
   }, slow);
 

@@ -566,6 +566,7 @@ export async function bootTestbed(options: BootOptions = {}): Promise<Testbed> {
       await Promise.all(vms.map(async (vm) => {
         const deadline = started + bootTimeoutMs;
         let last: ExecResult | undefined;
+        let resets = 0;
         for (;;) {
           const gone = exited.get(vm.pid);
           if (gone !== undefined) {
@@ -573,6 +574,18 @@ export async function bootTestbed(options: BootOptions = {}): Promise<Testbed> {
           }
           if (Date.now() > deadline) {
             throw new Error(`${vm.name}: not ready after ${bootTimeoutMs / 1000} s (last ssh: ${last ? `${last.code} ${last.stderr.trim()}` : 'none'}).\n--- console tail:\n${tail(vm.consoleLog, 40)}`);
+          }
+          // A unit that failed at boot never comes back: systemd gives /dev/vdb 90 s to appear (a setting of the
+          // image, not of the kernel command line, in systemd 252), and when other VMs load both cores udevd alone
+          // can take that long; the pool and sshd then fail. Press the reset button (up to twice), or say so now
+          // rather than at the timeout.
+          if (bootFailed(vm.consoleLog, resets)) {
+            if (resets >= 2) throw new Error(`${vm.name}: a boot unit failed ${resets + 1} times, ssh will not come up.\n--- console tail:\n${tail(vm.consoleLog, 40)}`);
+            resets++;
+            log(`${vm.name}: a boot unit failed (a device was too slow to appear under load); resetting it (${resets}/2)`);
+            // qemu runs with -no-reboot (a boot-time panic ends it at once): a reset must be allowed first.
+            await qmp(vm, 'set-action', { reboot: 'reset' });
+            await qmp(vm, 'system_reset');
           }
           last = await sshExec(vm, 'root', `zpool list -H -o name ${vm.pool} && ${survivesRebootScript(vm.pool)}`, { reuse: false, timeoutMs: 30000 });
           if (last.code === 0 && last.stdout.trim() === vm.pool) break;
@@ -820,6 +833,19 @@ export function healPeerLink(from: VmInfo, to: VmInfo): void {
   rmSync(cutFlag(from, to), { force: true });
   for (const pid of peerRelays(from, to)) {
     try { process.kill(pid, 'SIGCONT'); } catch { /* gone */ }
+  }
+}
+
+/**
+ * Whether the current boot (after `resets` presses of the reset button) printed systemd's line for a unit that could
+ * not start because one it needs failed (e.g. sshd after the pool). Every boot starts with systemd's "Welcome to".
+ */
+function bootFailed(consoleLog: string, resets: number): boolean {
+  try {
+    const boots = readFileSync(consoleLog, 'utf8').split('Welcome to').slice(1);
+    return boots.length === resets + 1 && /Dependency failed for/.test(boots[resets]!);
+  } catch {
+    return false;
   }
 }
 

@@ -10,6 +10,7 @@ import type { Core } from '../../services/core.ts';
 import { SchedulerLock, describeHolder } from '../../services/schedules/scheduler-lock.ts';
 import { crontabLine, serviceUnitText, systemctlCommands, systemdRunning, unitPath, type DaemonCommand } from '../../services/schedules/service-unit.ts';
 import { exitCodes, invoke, usageError, withErrors, type CliEnvironment, type CliIo, type Output } from '../cli-support.ts';
+import { packageRoot } from '../package-root.ts';
 
 // `zfs-replication daemon`: the schedules without a UI, through the same core and scheduler as the app (one
 // scheduler per settings folder: a daemon started while the app runs the schedules stands by, and takes over when
@@ -132,7 +133,7 @@ async function runUntilSignalled(core: Core, io: CliIo): Promise<number> {
 
 /** How this installation's CLI is started: this Node and bin/zfs-replication.mjs. */
 export function daemonCommandLine(configDir: string): DaemonCommand {
-  return { node: process.execPath, script: path.resolve(import.meta.dirname, '..', '..', '..', 'bin', 'zfs-replication.mjs'), configDir };
+  return { node: process.execPath, script: path.join(packageRoot(), 'bin', 'zfs-replication.mjs'), configDir };
 }
 
 export interface ScheduleSystem {

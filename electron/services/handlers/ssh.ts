@@ -22,6 +22,8 @@ export function sshHandlers(ctx: CoreContext): HandlerGroup<SshVerbs> {
     },
     testConnection: async ({ connectionId }) => {
       const result = await ssh.testConnection(connection(connectionId));
+      // A test is the admin asking what the NAS is now: probe it again rather than answer from the cache.
+      nas.forget(connectionId);
       const host = await nas.host(connectionId);
       return {
         handshakeMs: result.handshakeMs,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
-import { AppFailure } from '../../../shared/result.ts';
+import { AppFailure, type ErrorDetails } from '../../../shared/result.ts';
 import { buildCommandLine, type CommandRunner } from '../ssh/command-runner.ts';
 import { nasToNasSshArgv } from '../ssh/key-exchange.ts';
 import { remoteArgv, type Privilege } from '../ssh/ssh-command-runner.ts';
@@ -137,7 +137,45 @@ async function runPair(first: (signal: AbortSignal) => Promise<unknown>, second:
   }
 }
 
+/**
+ * A full destination pool surfaces as "out of space" on whichever side's stderr carries it (the source's in direct
+ * mode, whose ssh relays the receive's stderr): say which pool on which NAS is full, and that the run resumes.
+ */
+function namingTheFullPool(error: unknown, request: TransferRequest): unknown {
+  if (!(error instanceof AppFailure) || error.code !== 'NO_SPACE') return error;
+  const target = request.receive.target;
+  const pool = target.split('/')[0]!;
+  return new AppFailure(
+    'NO_SPACE',
+    `${request.destination.runner.label}: pool "${pool}" is out of space (receiving ${target}).`,
+    `Free space in pool "${pool}" (destroy old snapshots or datasets there, or raise a quota), then run the task again: the transfer resumes where it stopped.`,
+    { ...error.appError.details, pool, dataset: target },
+  );
+}
+
+/**
+ * A connection lost mid-stream (network down, a NAS rebooted) leaves a resumable receive (`zfs receive -s`): the
+ * runner's generic "check before retrying" is wrong here, the fix is the network and the next run resumes.
+ */
+function resumableAfterLostConnection(error: unknown): unknown {
+  if (!(error instanceof AppFailure) || error.code !== 'HOST_UNREACHABLE') return error;
+  return new AppFailure(
+    'HOST_UNREACHABLE',
+    error.message,
+    'Check the network between the NAS boxes (and this computer) and that both NAS are on, then run the task again: the transfer resumes where it stopped (zfs receive -s kept what arrived).',
+    error.appError.details as ErrorDetails<'HOST_UNREACHABLE'>,
+  );
+}
+
 export async function transferStream(request: TransferRequest): Promise<TransferResult> {
+  try {
+    return await transferStreamOnce(request);
+  } catch (error) {
+    throw resumableAfterLostConnection(namingTheFullPool(error, request));
+  }
+}
+
+async function transferStreamOnce(request: TransferRequest): Promise<TransferResult> {
   const started = Date.now();
   const { source, destination } = request;
   const sendArgv = buildSendArgv(source.tools, request.send, request.sendFlags);

@@ -53,13 +53,21 @@ export function mapConnectionError(error: unknown, context: ConnectionErrorConte
       { ...details, errno: code },
     );
   }
-  if (err.level === 'client-timeout' || /Timed out while waiting for handshake|Keepalive timeout/.test(err.message)) {
+  if (/Keepalive timeout/.test(err.message)) {
+    // An established connection went silent (network down, NAS off or frozen): nothing about the port or the
+    // connect timeout to fix; what was interrupted (a transfer) resumes on the next run.
+    return new AppFailure(
+      'HOST_UNREACHABLE',
+      `The connection to ${endpoint} stopped answering (keepalive timeout).`,
+      `Check the network to ${endpoint} and that the NAS is on, then try again (a replication task's next run resumes an interrupted transfer where it stopped).`,
+      details,
+    );
+  }
+  if (err.level === 'client-timeout' || /Timed out while waiting for handshake/.test(err.message)) {
     const seconds = context.connectTimeoutMs !== undefined ? ` within ${Math.round(context.connectTimeoutMs / 1000)} s` : '';
     return new AppFailure(
       'HOST_UNREACHABLE',
-      /Keepalive/.test(err.message)
-        ? `The connection to ${endpoint} stopped answering (keepalive timeout).`
-        : `${endpoint} did not complete the SSH handshake${seconds}.`,
+      `${endpoint} did not complete the SSH handshake${seconds}.`,
       `Check that ${endpoint} is the NAS's SSH port and that the NAS is not overloaded; raise the connect timeout in Settings for slow links.`,
       details,
     );

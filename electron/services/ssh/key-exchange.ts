@@ -211,9 +211,12 @@ export function knownHostsPattern(host: string, port: number): string {
   return port === 22 ? host : `[${host}]:${port}`;
 }
 
-/** The ssh invocation that must work unattended from the source: batch mode, strict host key checking. */
+/** How the source's ssh notices a dead link to the destination: at most intervalSeconds × (countMax + 1). */
+export const nasToNasKeepalive = { intervalSeconds: 15, countMax: 3 } as const;
+
 const nasToNasCiphers = 'aes128-gcm@openssh.com,aes256-gcm@openssh.com,chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr';
 
+/** The ssh invocation that must work unattended from the source: batch mode, strict host key checking. */
 export function nasToNasSshArgv(destinationUser: string, address: { host: string; port: number }, connectTimeoutSeconds = 20, extraOptions: readonly string[] = []): string[] {
   knownHostsPattern(address.host, address.port);
   // The same rules the task's schema applies (shared/zfs-names.ts): ssh would read "-o..." as an option.
@@ -223,8 +226,12 @@ export function nasToNasSshArgv(destinationUser: string, address: { host: string
   // Ciphers: AES-GCM first (OpenSSH's default order starts with chacha20-poly1305). With AES instructions — most
   // NAS CPUs, and emulated ones — it moves the stream faster for less CPU; measured in bench/replication.bench.ts.
   // Every name here exists since OpenSSH 6.5, so older NAS firmware still accepts the list.
+  // ServerAlive*: a dead network between the NASes (no FIN, no RST) otherwise stalls a direct transfer for as long
+  // as TCP retransmits (15+ minutes) or forever (a zero window): the source's ssh gives up after 3 unanswered
+  // keepalives 15 s apart, like the app's own connections (ssh-connect.ts), and the run fails with its message.
   return [
     'ssh', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', 'UpdateHostKeys=no', '-o', `ConnectTimeout=${connectTimeoutSeconds}`,
+    '-o', `ServerAliveInterval=${nasToNasKeepalive.intervalSeconds}`, '-o', `ServerAliveCountMax=${nasToNasKeepalive.countMax}`,
     '-o', `Ciphers=${nasToNasCiphers}`, ...extraOptions, '-p', String(address.port), '-l', destinationUser, address.host,
   ];
 }

@@ -112,7 +112,7 @@ export function createSshServices(options: SshServicesOptions): SshServices {
       if (probed.sha256 !== sha256) {
         throw new AppFailure(
           'HOST_KEY_MISMATCH',
-          `${connection.host}:${connection.port} now presents ${probed.type} ${probed.sha256}, not the ${sha256} you confirmed. Nothing was pinned.`,
+          `${connection.host}:${connection.port} now presents the host key ${probed.type} ${probed.sha256}, not the ${sha256} you confirmed. Nothing was pinned.`,
           'Check the fingerprint on the NAS console again before trusting it.',
           { via: 'app', host: connection.host, port: connection.port, connectionId: connection.id, expected: { type: null, sha256 }, presented: { type: probed.type, sha256: probed.sha256 } },
         );

@@ -116,6 +116,17 @@ export const stderrRules: readonly StderrRule[] = [
     hint: () => 'Run the NAS-to-NAS key exchange so this NAS\'s key is authorized on the other one.',
   },
   {
+    // The NAS's ssh to the other NAS (direct mode) on a dead network: its keepalives went unanswered mid-stream, or a
+    // new connection got no SSH banner within ConnectTimeout (OpenSSH 9.2; see nasToNasSshArgv's ServerAlive*).
+    code: 'HOST_UNREACHABLE',
+    pattern: /Timeout, server (\S+) not responding|Connection timed out during banner exchange(?:\s+Connection to (\S+) port (\d+) timed out)?/,
+    message: (f, m) =>
+      m[1] !== undefined
+        ? `${f.label}: the connection from this NAS to ${m[1]} stopped answering (no reply to its keepalives): the network between the two NAS boxes went down.`
+        : `${f.label}: ssh on the NAS got no answer from ${m[2] !== undefined ? `${m[2]}:${m[3]}` : 'the other NAS'} (timed out during the SSH banner exchange).`,
+    hint: () => 'Check the network between the two NAS boxes, then run the task again: an interrupted transfer resumes where it stopped.',
+  },
+  {
     code: 'HOST_UNREACHABLE',
     pattern: /ssh: (?:connect to host (\S+) port (\d+): ([^\n]+)|Could not resolve hostname (\S+?):? ([^\n]+))/,
     message: (f, m) =>

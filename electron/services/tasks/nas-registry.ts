@@ -1,7 +1,9 @@
 import type { Connection } from '../../../shared/schemas.ts';
 import type { CommandRunner } from '../ssh/command-runner.ts';
 import type { AppStore } from '../store/app-store.ts';
-import { probeCapabilities } from '../zfs/capabilities.ts';
+import { AppFailure } from '../../../shared/result.ts';
+import { buildProbeArgv, parseProbeOutput } from '../zfs/capabilities.ts';
+import type { CapabilityCache } from './capability-cache.ts';
 import type { ZfsHost } from '../zfs/zfs-host.ts';
 import type { EngineNas } from '../replication/replication-engine.ts';
 
@@ -10,18 +12,30 @@ export interface RunnerSource {
   runnerFor(connection: Connection): CommandRunner;
 }
 
+/** Failures a stale capability entry could explain: a zfs or zpool that moved, an OpenZFS that changed. */
+const staleCapabilityCodes = new Set(['COMMAND_NOT_FOUND', 'UNSUPPORTED_VERSION']);
+
+/** The connection settings a probe depends on: any change, including a new pinned host key, probes again. */
+function settingsKey(connection: Connection): string {
+  return JSON.stringify([connection.host, connection.port, connection.username, connection.auth, connection.privilege, connection.hostKey?.sha256 ?? null]);
+}
+
 /**
  * A ready ZFS host per saved connection: the pooled runner and the capability probe, done once per connection and
- * settings (a changed connection is probed again).
+ * settings (a changed connection is probed again). With a cache, the probe's output is also kept on disk so a new
+ * process (a cron run) skips the probe while the entry is fresh; a command failing as COMMAND_NOT_FOUND or
+ * UNSUPPORTED_VERSION drops the entry, so the next use probes again.
  */
 export class NasRegistry {
   readonly #store: AppStore;
   readonly #runners: RunnerSource;
+  readonly #cache: CapabilityCache | null;
   readonly #hosts = new Map<string, { fingerprint: string; host: Promise<ZfsHost> }>();
 
-  constructor(store: AppStore, runners: RunnerSource) {
+  constructor(store: AppStore, runners: RunnerSource, cache: CapabilityCache | null = null) {
     this.#store = store;
     this.#runners = runners;
+    this.#cache = cache;
   }
 
   /** A runner without the capability probe: for plain shell commands such as the task lock probe. */
@@ -31,14 +45,47 @@ export class NasRegistry {
 
   async host(connectionId: string): Promise<ZfsHost> {
     const connection = this.#store.getConnection(connectionId);
-    const fingerprint = JSON.stringify([connection.host, connection.port, connection.username, connection.auth, connection.privilege, connection.hostKey?.sha256]);
+    const fingerprint = settingsKey(connection);
     const cached = this.#hosts.get(connectionId);
     if (cached && cached.fingerprint === fingerprint) return cached.host;
-    const runner = this.#runners.runnerFor(connection);
-    const host = probeCapabilities(runner, { timeoutMs: 60_000 }).then((capabilities) => ({ runner, capabilities }));
+    const runner = this.#invalidatingRunner(connectionId, this.#runners.runnerFor(connection));
+    const host = this.#capabilities(connectionId, fingerprint, runner).then((capabilities) => ({ runner, capabilities }));
     this.#hosts.set(connectionId, { fingerprint, host });
     host.catch(() => this.#hosts.delete(connectionId));
     return host;
+  }
+
+  /** The cached probe output when fresh and for these settings (parsed as a new probe's would be), else a probe. */
+  async #capabilities(connectionId: string, fingerprint: string, runner: CommandRunner): Promise<ZfsHost['capabilities']> {
+    const kept = this.#cache?.get(connectionId, fingerprint) ?? null;
+    if (kept !== null) {
+      try {
+        return parseProbeOutput(kept.output, runner.label);
+      } catch {
+        // Kept output that no longer parses (or names an unusable NAS): probe again, the NAS decides.
+        this.#cache?.forget(connectionId);
+      }
+    }
+    const { stdout } = await runner.run(buildProbeArgv(), { timeoutMs: 60_000, privileged: false });
+    const capabilities = parseProbeOutput(stdout, runner.label);
+    this.#cache?.set(connectionId, fingerprint, stdout);
+    return capabilities;
+  }
+
+  /** The runner, watching for failures a stale capability entry could explain (it then drops the entry). */
+  #invalidatingRunner(connectionId: string, runner: CommandRunner): CommandRunner {
+    if (this.#cache === null) return runner;
+    return {
+      label: runner.label,
+      run: async (argv, options) => {
+        try {
+          return await runner.run(argv, options);
+        } catch (error) {
+          if (error instanceof AppFailure && staleCapabilityCodes.has(error.code)) this.forget(connectionId);
+          throw error;
+        }
+      },
+    };
   }
 
   async nas(connectionId: string): Promise<EngineNas> {
@@ -46,7 +93,9 @@ export class NasRegistry {
     return { host: await this.host(connectionId), privilege: connection.privilege, label: `${connection.username}@${connection.host}:${connection.port}` };
   }
 
+  /** Probes again on next use: in this process and, with a cache, in every other one (a test, an edit, a failure). */
   forget(connectionId: string): void {
     this.#hosts.delete(connectionId);
+    this.#cache?.forget(connectionId);
   }
 }

@@ -141,11 +141,14 @@ export function buildDestructionPlan(
   inventory: Inventory,
   options: { note?: (item: DestructionItem) => string | null; refused?: DestructionPlan['refused']; reclaimBytes?: number | null } = {},
 ): DestructionPlan {
-  const operations = specs.map((spec): DestructiveOperation => {
-    const items = operationItems(spec, inventory, options.note);
-    if (!items) throw missing(operationTarget(spec), scope);
+  const operations = specs.flatMap((asked): DestructiveOperation[] => {
+    const items = operationItems(asked, inventory, options.note);
+    if (!items) throw missing(operationTarget(asked), scope);
+    // Snapshots named but no longer there are not part of the command (nothing to destroy, nothing to confirm).
+    const spec = asked.kind === 'destroy-snapshots' ? { ...asked, snapshots: asked.snapshots.filter((name) => items.some((i) => i.name === `${asked.dataset}@${name}`)) } : asked;
+    if (spec.kind === 'destroy-snapshots' && spec.snapshots.length === 0) return [];
     const command = buildCommandLine(operationArgv(tools, spec));
-    return spec.kind === 'destroy-snapshots' ? { ...spec, snapshots: [...spec.snapshots], items, command } : { ...spec, items, command };
+    return [spec.kind === 'destroy-snapshots' ? { ...spec, snapshots: [...spec.snapshots], items, command } : { ...spec, items, command }];
   });
   const plan = { purpose: scope.purpose, taskId: scope.taskId, connectionId: scope.connectionId, host: scope.host, operations, refused: options.refused ?? [], reclaimBytes: options.reclaimBytes ?? null };
   return { ...plan, digest: digestOf(plan) };
@@ -311,8 +314,10 @@ function heldNow(inventory: Inventory, snapshot: string): boolean {
 /** Checks the confirmation, then acts on the whole plan (the snapshot screens' path). */
 export async function executeDestruction(host: ZfsHost, plan: DestructionPlan, confirmation: string | undefined, options: ExecuteOptions = {}): Promise<DestructionOutcome> {
   assertConfirmed(plan, confirmation);
-  if (plan.refused.length > 0 && plan.operations.length === 0) {
-    throw new AppFailure('CONFIRMATION_REQUIRED', `Nothing can be destroyed: ${plan.refused.map((r) => `${r.name} (${r.reason})`).join('; ')}.`, 'Release the holds or pick other snapshots.', {
+  // Held snapshots in a rollback's way make zfs refuse it; snapshots refused from a destroy are simply left out.
+  if (plan.refused.length > 0 && (plan.operations.length === 0 || plan.purpose === 'rollback')) {
+    throw new AppFailure('CONFIRMATION_REQUIRED', `This cannot go ahead: ${plan.refused.map((r) => `${r.name} (${r.reason})`).join('; ')}.`, 'Release those holds first (if they may go), or pick other snapshots.', {
+      // No confirmation can make it go ahead: the plan (with its refused list) says why.
       ...confirmationDetails(plan),
       confirmation: null,
     });

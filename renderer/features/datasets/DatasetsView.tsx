@@ -92,6 +92,11 @@ export function DatasetsView({ connectionId, initialFilter = '' }: { connectionI
   }, [connectionId, load]);
 
   const tree = useMemo(() => datasetTree(listing?.datasets ?? []), [listing?.datasets]);
+  // The summary says how many match while a filter is on (the parents shown for context do not count).
+  const matching = useMemo(() => {
+    const text = filter.trim().toLowerCase();
+    return text ? (listing?.datasets ?? []).filter((d) => d.name.toLowerCase().includes(text)).length : null;
+  }, [filter, listing?.datasets]);
   const pickNas = (id: string) => navigate({ view: 'datasets', connectionId: id });
 
   if (connections.length === 0) {
@@ -174,7 +179,7 @@ export function DatasetsView({ connectionId, initialFilter = '' }: { connectionI
             />
           </div>
           <p className="muted table-summary" aria-live="polite">
-            {listing ? `${plural(listing.datasets.length, 'dataset')} on ${plural(listing.pools.length, 'pool')}` : ''}
+            {listing?.at ? `${matching === null ? '' : `${matching} of `}${plural(listing.datasets.length, 'dataset')} on ${plural(listing.pools.length, 'pool')}${matching === null ? '' : ` match "${filter.trim()}"`}` : 'Loading…'}
             {active ? ` · ${active.name}${active.mountpoint ? ` mounted at ${active.mountpoint}` : ''}` : ''}
           </p>
         </>

@@ -65,8 +65,11 @@ export function KeySetupPanel({ connection, onInstalled }: { connection: Connect
     // The password leaves the form now and is not kept anywhere in the window.
     form.reset({ connectionId: connection.id, password: '' });
     const outcome = await installKey(connection.id, password);
-    if ('code' in outcome) setError(outcome);
-    else {
+    if ('code' in outcome) {
+      setError(outcome);
+      // Back to the password, so the admin can type it again at once (keyboard users included).
+      form.setFocus('password');
+    } else {
       setInstalled(outcome);
       onInstalled?.();
     }

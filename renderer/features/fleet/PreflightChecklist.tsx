@@ -110,8 +110,10 @@ export function PreflightChecklist({ connection, run, onRerun, onEdit }: Preflig
     const check = checks.get(id);
     const live = run?.live[id];
     const state = run?.running ? stepState(live?.state) : stepState(check?.status ?? live?.state);
-    const detail = check?.detail ?? live?.detail;
     const fix = fixOf(check);
+    // The host-key panel shows the fingerprint itself, and the key-setup panel says why the login failed (the
+    // backend's sentence, e.g. "The app has no SSH key yet", is stale once the panel has created the key).
+    const detail = (id === 'host-key' || id === 'login') && fix ? undefined : (check?.detail ?? live?.detail);
     return { id, title: titles[id], state, ...(detail ? { detail } : {}), ...(fix ? { fix } : {}) };
   });
 

@@ -1,5 +1,5 @@
 import { ArrowRight, Undo2 } from 'lucide-react';
-import { useState } from 'react';
+import { useMemo, useRef, useState } from 'react';
 import { Checkbox } from 'react-aria-components';
 import { useForm, useWatch } from 'react-hook-form';
 import { verbs, type VerbRequest } from '../../../shared/contract.ts';
@@ -76,9 +76,16 @@ export function TrustDialog({ onClose, initialSource }: { onClose(): void; initi
   const first = connections.find((c) => c.id === initialSource) ?? connections[0];
   const second = connections.find((c) => c.id !== first?.id);
   const addressOf = (c: Connection | undefined) => ({ host: c && !isLoopback(c.host) ? c.host : '', port: c && !isLoopback(c.host) ? c.port : 22 });
+  // One direction: the reverse address is not part of the request (its fields are hidden, their values ignored).
+  const bothRef = useRef(both);
+  bothRef.current = both;
+  const resolver = useMemo(() => {
+    const base = contractResolver(trustSchema);
+    const oneWay: typeof base = (values, context, options) => base(bothRef.current ? values : { ...values, reverseAddress: undefined }, context, options);
+    return oneWay;
+  }, []);
   const form = useForm<TrustRequest>({
-    resolver: contractResolver(trustSchema),
-    shouldUnregister: true,
+    resolver,
     defaultValues: {
       sourceConnectionId: first?.id ?? '',
       destinationConnectionId: second?.id ?? '',
@@ -199,6 +206,7 @@ export function TrustDialog({ onClose, initialSource }: { onClose(): void; initi
             options={options}
             value={sourceId || null}
             onChange={(id) => form.setValue('sourceConnectionId', id, { shouldValidate: true })}
+            error={form.formState.errors.sourceConnectionId ? 'Pick the NAS that sends.' : null}
           />
           <Picker
             className="span-2"
@@ -210,7 +218,7 @@ export function TrustDialog({ onClose, initialSource }: { onClose(): void; initi
               const picked = connections.find((c) => c.id === id);
               if (picked) form.setValue('destinationAddress', addressOf(picked));
             }}
-            error={sameNas ? 'Pick two different NAS.' : null}
+            error={sameNas ? 'Pick two different NAS.' : form.formState.errors.destinationConnectionId ? 'Pick the NAS that receives.' : null}
           />
           <TextInputField
             className="span-3"

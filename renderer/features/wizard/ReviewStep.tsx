@@ -21,9 +21,9 @@ import { snapshotsKey, useWizard } from './wizard-store.ts';
 // with the safer choices beside it. Nothing is saved or changed until Save.
 
 const kindWords: Record<PlanKind, { label: string; tone: Tone }> = {
-  full: { label: 'Full send', tone: 'running' },
+  full: { label: 'Full send', tone: 'neutral' },
   incremental: { label: 'Incremental', tone: 'ok' },
-  resume: { label: 'Resume', tone: 'running' },
+  resume: { label: 'Resume', tone: 'neutral' },
   'up-to-date': { label: 'Up to date', tone: 'ok' },
   'nothing-to-send': { label: 'Nothing to send yet', tone: 'pending' },
   refused: { label: 'Destination diverged', tone: 'fail' },
@@ -141,7 +141,7 @@ export function ReviewStep({ form, newPeriodicTaskSources, actions }: { form: Us
             <TriangleAlert size={18} aria-hidden="true" /> The destination already holds data this task would destroy
           </h2>
           <p>
-            {destinationParentOf(values)} on {model.destruction.host} has data that is not on the source. Replicating from scratch destroys exactly these {plural(model.destruction.items.length, 'item')} ({formatBytes(model.destruction.totalBytes)}). Nothing is
+            {destinationParentOf(values)} on {model.destruction.host} has data that is not on the source. Replicating from scratch destroys exactly {model.destruction.items.length === 1 ? 'this 1 item' : `these ${plural(model.destruction.items.length, 'item')}`} ({formatBytes(model.destruction.totalBytes)}). Nothing is
             destroyed unless you choose it below.
           </p>
           <ul className="wizard-destroy-list" aria-label="Would be destroyed">

@@ -87,7 +87,7 @@ function WizardForm_({ initial }: { initial: WizardForm }) {
   const nasName = (id: string) => connections.find((c) => c.id === id)?.name ?? '';
   const suggested = defaultTaskName(nasName(values.sourceConnectionId), values.sources ?? [], nasName(values.destinationConnectionId), destinationParentOf(values));
   useEffect(() => {
-    if (!nameEdited.current && suggested && form.getValues('name') !== suggested) form.setValue('name', suggested);
+    if (!nameEdited.current && suggested && form.getValues('name') !== suggested) form.setValue('name', suggested, { shouldValidate: Boolean(form.getFieldState('name').error) });
   }, [suggested, form]);
   useEffect(() => {
     const sub = form.watch((_, info) => {
@@ -103,7 +103,7 @@ function WizardForm_({ initial }: { initial: WizardForm }) {
       for (const s of order.slice(0, order.indexOf(target)) as ('what' | 'when')[]) {
         const ok = await form.trigger(stepFields[s] as never);
         if (!ok) {
-          setProblems(Object.keys(form.formState.errors).length);
+          setProblems(1);
           setStep(s);
           focusFirstError();
           return;
@@ -120,7 +120,7 @@ function WizardForm_({ initial }: { initial: WizardForm }) {
     const ok = await form.trigger();
     if (!ok) {
       setStep('what');
-      setProblems(Object.keys(form.formState.errors).length);
+      setProblems(1);
       return;
     }
     const report = useWizard.getState().plan.report;

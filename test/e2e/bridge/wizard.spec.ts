@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 import AxeBuilder from '@axe-core/playwright';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Locator, type Page } from '@playwright/test';
 import { contractClient, nasConnections, type ContractClient } from '../support/contract.ts';
 import { nas, sshOk } from '../support/testbed.ts';
 
@@ -33,6 +33,7 @@ async function shoot(page: Page, name: string): Promise<void> {
   const viewport = page.viewportSize()!;
   const height = await page.evaluate(() => {
     const content = document.querySelector('.content');
+    content?.scrollTo(0, 0);
     return content ? content.getBoundingClientRect().top + content.scrollHeight : document.body.scrollHeight;
   });
   await page.setViewportSize({ width: viewport.width, height: Math.min(4000, Math.max(viewport.height, Math.ceil(height) + 4)) });
@@ -58,11 +59,22 @@ async function expectAccessible(page: Page, what: string): Promise<void> {
 }
 
 async function openWizard(page: Page): Promise<void> {
-  await page.keyboard.press('Control+k');
-  await expect(page.getByTestId('command-palette')).toBeVisible();
+  // Right after goto the shell may not listen for the shortcut yet: wait for it, and press again until it opens.
+  await expect(page.getByRole('heading', { level: 1 })).toBeVisible({ timeout: 30_000 });
+  await expect(async () => {
+    if (!(await page.getByTestId('command-palette').isVisible())) await page.keyboard.press('Control+k');
+    await expect(page.getByTestId('command-palette')).toBeVisible({ timeout: 2_000 });
+  }).toPass({ timeout: 30_000 });
   await page.keyboard.type('New replication task');
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('wizard')).toBeVisible();
+}
+
+/** Picks a radio choice by clicking its visible label (react-aria hides the input itself). */
+async function choose(scope: Page | Locator, text: RegExp): Promise<void> {
+  const choice = scope.locator('label.choice').filter({ hasText: text }).first();
+  await choice.click();
+  await expect(choice).toHaveAttribute('data-selected', 'true');
 }
 
 async function pick(page: Page, label: string, option: RegExp): Promise<void> {
@@ -87,6 +99,8 @@ async function lastRunOf(name: string): Promise<{ result: string; bytesSent: num
 }
 
 test.beforeAll(async () => {
+  // ssh to loaded TCG VMs: the hook gets the tests' time, not Playwright's default 30 s.
+  test.setTimeout(300_000);
   api = await contractClient();
   await nasConnections(api);
   // A source with three snapshots named by the schema (and one that is not), about 2 MiB; an empty parent on nas-b.
@@ -108,6 +122,7 @@ test.beforeAll(async () => {
 });
 
 test.afterAll(async () => {
+  test.setTimeout(300_000);
   for (const { task } of await api.ok('listTasks', {})) {
     if (!task.sources.some((s) => s.name === source)) continue;
     await api.call('resetTask', { taskId: task.id, dryRun: false });
@@ -124,7 +139,13 @@ test('the wizard creates a task from nas-a to nas-b (live count, daily schedule,
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   const problems: string[] = [];
-  page.on('pageerror', (error) => problems.push(error.message));
+  page.on('pageerror', (error) => {
+    console.log('PAGE ERROR', error.message, error.stack);
+    problems.push(error.message);
+  });
+  page.on('console', (message) => {
+    if (message.type() === 'error') console.log('CONSOLE', message.text().slice(0, 800));
+  });
   await page.goto(url());
   await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible();
   await openWizard(page);
@@ -162,7 +183,7 @@ test('the wizard creates a task from nas-a to nas-b (live count, daily schedule,
   const periodic = page.getByTestId('wizard-new-periodic');
   await expect(periodic).toContainText(`Create a periodic snapshot task for ${source}`);
   await expect(periodic.getByRole('textbox', { name: 'Keep each snapshot for' })).toHaveValue('2');
-  await periodic.getByRole('radio', { name: 'Daily' }).check({ force: true });
+  await choose(periodic, /^Daily$/);
   await expect(page.getByTestId('periodic-schedule-next-runs').getByRole('listitem')).toHaveCount(5);
 
   // The name follows "source - destination".
@@ -175,16 +196,16 @@ test('the wizard creates a task from nas-a to nas-b (live count, daily schedule,
   await page.getByRole('button', { name: /Next: When/ }).click();
   await expect(page.getByTestId('wizard-step-when')).toBeVisible();
   const schedule = page.getByTestId('task-schedule');
-  await schedule.getByRole('radio', { name: 'Daily' }).check({ force: true });
+  await choose(schedule, /^Daily$/);
   await expect(page.getByTestId('task-schedule-summary')).toContainText('At 01:00');
   await expect(page.getByTestId('task-schedule-next-runs').getByRole('listitem')).toHaveCount(5);
-  await page.getByRole('radio', { name: /^Custom lifetime/ }).check({ force: true });
+  await choose(page, /^Custom lifetime/);
   const amount = page.getByRole('textbox', { name: 'Keep each snapshot for' });
   await amount.fill('0');
   await amount.blur();
   await expect(page.getByText('A lifetime is at least 1.')).toBeVisible();
   await amount.fill('3');
-  await page.getByRole('radio', { name: 'days', exact: true }).check({ force: true });
+  await choose(page, /^days$/);
   await expect(page.getByTestId('wizard-lifetime-preview')).toHaveText(/^Of today's 3 matching snapshots, the destination would keep \d+ and prune \d+/);
   await shoot(page, 'wizard-when');
   await expectAccessible(page, 'wizard: when');

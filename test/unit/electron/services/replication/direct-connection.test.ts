@@ -42,7 +42,7 @@ describe('openDirectConnection', () => {
     expect(connection.unavailable).toBeNull();
     expect(connection.controlPath).toMatch(/^\/tmp\/zrd-ssh-[0-9a-f]{16}$/);
     expect(calls()).toEqual([
-      `-o BatchMode=yes -o StrictHostKeyChecking=yes -o UpdateHostKeys=no -o ConnectTimeout=20 -o Ciphers=aes128-gcm@openssh.com,aes256-gcm@openssh.com,chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr -o ControlMaster=yes -o ControlPath=${connection.controlPath} -o ControlPersist=${directConnectionIdleSeconds} -f -N -p 22 -l admin nas-b`,
+      `-o BatchMode=yes -o StrictHostKeyChecking=yes -o UpdateHostKeys=no -o ConnectTimeout=20 -o ServerAliveInterval=15 -o ServerAliveCountMax=3 -o Ciphers=aes128-gcm@openssh.com,aes256-gcm@openssh.com,chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr -o ControlMaster=yes -o ControlPath=${connection.controlPath} -o ControlPersist=${directConnectionIdleSeconds} -f -N -p 22 -l admin nas-b`,
     ]);
     // A second run gets another socket: runs never share one.
     const other = await openDirectConnection(runner, target);

@@ -57,6 +57,7 @@ describe('shellQuote', () => {
       }
       const all = execFileSync(shell, ['-c', buildCommandLine(['printf', '[%s]', ...nasty])], { encoding: 'utf8' });
       expect(all).toBe(nasty.map((a) => `[${a}]`).join(''));
-    });
+      // Many real shells are spawned one after another: seconds on a loaded 2-core machine.
+    }, 30_000);
   }
 });

@@ -25,7 +25,10 @@ describe('mapConnectionError', () => {
     const handshake = mapConnectionError(Object.assign(new Error('Timed out while waiting for handshake'), { level: 'client-timeout' }), context);
     expect(handshake.code).toBe('HOST_UNREACHABLE');
     expect(handshake.message).toMatch(/nas-a:2222 did not complete the SSH handshake within 20 s/);
-    expect(mapConnectionError(Object.assign(new Error('Keepalive timeout'), { level: 'client-timeout' }), context).message).toMatch(/stopped answering/);
+    const silent = mapConnectionError(Object.assign(new Error('Keepalive timeout'), { level: 'client-timeout' }), context);
+    expect(silent.message).toMatch(/stopped answering/);
+    // Mid-transfer: the fix is the network, and the next run resumes (not the connect timeout or the port).
+    expect(silent.appError.hint).toMatch(/network.*resumes/);
   });
 
   it('refused login is AUTH_FAILED naming the user and the method, never a secret', () => {

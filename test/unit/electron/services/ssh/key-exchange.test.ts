@@ -82,6 +82,7 @@ describe('known_hosts spelling', () => {
     expect(() => knownHostsPattern('-oProxyCommand=x', 22)).toThrow();
     expect(nasToNasSshArgv('admin', { host: 'nas-b', port: 22 })).toEqual([
       'ssh', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', 'UpdateHostKeys=no', '-o', 'ConnectTimeout=20',
+      '-o', 'ServerAliveInterval=15', '-o', 'ServerAliveCountMax=3',
       '-o', 'Ciphers=aes128-gcm@openssh.com,aes256-gcm@openssh.com,chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr', '-p', '22', '-l', 'admin', 'nas-b',
     ]);
   });

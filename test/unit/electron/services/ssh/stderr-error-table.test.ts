@@ -42,6 +42,9 @@ const cases: Array<[string, string, number, string]> = [
   ['AUTH_FAILED', 'admin@nas-b: Permission denied (publickey,password).\r\n', 255, 'ssh nas-b true'],
   ['HOST_UNREACHABLE', 'ssh: connect to host nas-b port 22: Connection refused\r\n', 255, 'ssh nas-b true'],
   ['HOST_UNREACHABLE', 'ssh: Could not resolve hostname nas-c: Name or service not known\r\n', 255, 'ssh nas-c true'],
+  // Captured on the VMs with the test bed's cutPeerLink (nas-a's ssh to nas-b, link frozen mid-session / new connection).
+  ['HOST_UNREACHABLE', 'Timeout, server nas-b not responding.\r\n', 255, 'sh -c zfs send tank/a@s | ssh nas-b zfs receive backup/a'],
+  ['HOST_UNREACHABLE', 'Connection timed out during banner exchange\r\nConnection to 10.0.2.102 port 22 timed out\r\n', 255, 'ssh nas-b true'],
 ];
 
 describe('failureFromStderr', () => {
@@ -54,6 +57,13 @@ describe('failureFromStderr', () => {
       expect(failure.appError.details).toMatchObject({ command, exitCode });
     });
   }
+
+  it('a dead link between the NAS boxes names the other NAS and says the run resumes', () => {
+    const alive = map('Timeout, server nas-b not responding.\r\n', 255, 'sh -c zfs send | ssh nas-b zfs receive');
+    expect(alive.message).toBe('admin@nas-a:22: the connection from this NAS to nas-b stopped answering (no reply to its keepalives): the network between the two NAS boxes went down.');
+    expect(alive.appError.hint).toContain('resumes');
+    expect(map('Connection timed out during banner exchange\r\nConnection to 10.0.2.102 port 22 timed out\r\n', 255, 'ssh nas-b true').message).toContain('no answer from 10.0.2.102:22');
+  });
 
   it('the sudo hint gives the exact sudoers line for the user', () => {
     expect(sudoersLine('admin')).toBe('admin ALL=(ALL) NOPASSWD: /usr/sbin/zfs, /usr/sbin/zpool');

@@ -1,0 +1,249 @@
+import type { DatasetStep } from '../../../shared/contract.ts';
+import type { DestructionPlan, ReplicationPlan, RunRefusal, RunReport } from '../../../shared/replication-reports.ts';
+import { AppFailure, stderrOf } from '../../../shared/result.ts';
+import type { ReplicationTask } from '../../../shared/task-schemas.ts';
+import { changeWords, executeOperations, itemWords } from '../zfs/destruction.ts';
+import { settleHolds } from '../zfs/operations.ts';
+import { listForReplication } from '../zfs/replication-listing.ts';
+import { buildAbortReceiveArgv } from '../zfs/send-receive.ts';
+import { assertEncryptedReplica, type DestinationKey } from './destination-encryption.ts';
+import { snapshotsIn, type DatasetStreams } from './dataset-streams.ts';
+import type { Call, EngineEvent, EngineNas, EngineRunOptions } from './engine-types.ts';
+import { holdTagOf } from './hold-tags.ts';
+import { planReplication } from './replication-planner.ts';
+import { transferStream, type DirectConnection, type TransferSide } from './stream-transfer.ts';
+import { destinationStateOf, planOptionsOf, sourceStateOf, unresumablePattern, type PlannedDataset, type TaskPlan } from './task-plan.ts';
+
+// One dataset of a run, in order: abort an interrupted receive that cannot be resumed, prune what the destination
+// lifetime expired, carry out the confirmed rollback or destroy, send the plan's streams (finishing an interrupted
+// one first, then planning again), and move the task's holds to the new common snapshot pair.
+
+/** A run once everything is planned and allowed: what each dataset's steps need. */
+export interface PreparedRun {
+  task: ReplicationTask;
+  source: EngineNas;
+  destination: EngineNas;
+  options: EngineRunOptions;
+  call: Call;
+  report: RunReport;
+  log(level: 'info' | 'warn' | 'error', message: string): void;
+  emit(event: EngineEvent): void;
+  plan: TaskPlan;
+  /** The confirmed divergence plan, if any. */
+  refusal: RunRefusal | null;
+  prunePlan: DestructionPlan | null;
+  encryptionKey: DestinationKey | null;
+  streams: DatasetStreams;
+  /** Tools found on the source (a direct transfer meters with pv or mbuffer when present). */
+  sourceHas: ReadonlySet<string>;
+  /** Direct mode: the NAS-to-NAS connection the incremental streams share, when opened. */
+  shared: { connection: Promise<DirectConnection> | null; reported: boolean };
+}
+
+/** Tells the run's subscribers where one dataset is (runStep events): the dashboard's per-dataset rows. */
+export function emitStep(run: Pick<PreparedRun, 'emit'>, w: PlannedDataset, step: DatasetStep, detail: string | null = null): void {
+  run.emit({ kind: 'step', dataset: w.report.source, destination: w.report.destination, step, detail });
+}
+
+export async function replicateDataset(run: PreparedRun, w: PlannedDataset): Promise<void> {
+  await abortUnresumable(run, w);
+  await pruneExpired(run, w);
+  const plan = w.report.plan;
+  if (plan.status !== 'ready') {
+    run.log('info', `${w.report.source} -> ${w.report.destination}: ${plan.status === 'up-to-date' ? 'up to date' : plan.status === 'nothing-to-send' ? plan.reason : plan.status}.`);
+    emitStep(run, w, 'skipped', planSummary(plan));
+    return;
+  }
+  // A replica destroyed with the one above it is sent again in full: its old base's hold on the source goes too.
+  const startBase = plan.base ?? w.supersededBase ?? null;
+  await resolveDivergence(run, w);
+  emitStep(run, w, 'sending', planSummary(w.report.plan));
+  await sendSteps(run, w);
+  run.report.bytesSent += w.report.bytesSent;
+  run.report.snapshotsSent += w.report.snapshotsSent;
+  await moveHolds(run, w, startBase);
+  emitStep(run, w, 'done', `${w.report.snapshotsSent} snapshot(s), ${w.report.bytesSent} bytes`);
+}
+
+/** A plan in a few words, for a dataset's step: "full @s1", "incremental @a -> @b (3 streams)", "up to date". */
+export function planSummary(plan: ReplicationPlan): string {
+  switch (plan.status) {
+    case 'ready': {
+      const first = plan.steps[0];
+      const what = first?.kind === 'full' ? `full @${first.snapshot}` : first?.kind === 'resume' ? 'resume the interrupted transfer' : `incremental @${plan.base ?? ''} -> @${plan.newest}`;
+      return plan.steps.length > 1 ? `${what} (${plan.steps.length} streams)` : what;
+    }
+    case 'up-to-date':
+      return 'up to date';
+    case 'nothing-to-send':
+      return plan.reason;
+    case 'refused':
+      return `refused: ${plan.refusal.divergence.map((d) => d.reason).join(', ')}`;
+  }
+}
+
+async function abortUnresumable(run: PreparedRun, w: PlannedDataset): Promise<void> {
+  if (!w.report.abortedResume) return;
+  run.log('warn', `The interrupted receive into ${w.report.destination} cannot be resumed (${w.report.abortedResume}); aborting it (zfs receive -A) and starting from the last common snapshot.`);
+  await run.destination.host.runner.run(buildAbortReceiveArgv(run.destination.host.capabilities.tools, w.report.destination), run.call);
+}
+
+/** The lifetime's prune: checked against the destination first; a snapshot replaced or gone since is left alone. */
+async function pruneExpired(run: PreparedRun, w: PlannedDataset): Promise<void> {
+  const prune = w.report.destruction.find((op) => op.kind === 'destroy-snapshots');
+  if (!prune || !run.prunePlan) return;
+  emitStep(run, w, 'pruning', `${w.report.prune.length} expired snapshot(s)`);
+  run.log('info', `Pruning ${w.report.prune.length} expired snapshot(s) of ${w.report.destination}: ${w.report.prune.join(', ')}.`);
+  const outcome = await executeOperations(run.destination.host, run.prunePlan, [prune], { call: run.call, onChange: 'skip-changed' });
+  if (outcome.skipped.length > 0) run.log('warn', `Left alone (changed since the plan): ${outcome.skipped.map(changeWords).join('; ')}.`);
+  run.log('info', `Destroyed on ${run.destination.label}: ${outcome.destroyed.join(', ') || 'nothing'}.`);
+}
+
+/**
+ * The confirmed rollback or destroy: listed again first, and anything new or different refuses the run (the
+ * engine then reports what is there now). Our own holds would block it; anyone else's still do. After a rollback
+ * the incremental applies; after a destroy the full send creates the replica again.
+ */
+async function resolveDivergence(run: PreparedRun, w: PlannedDataset): Promise<void> {
+  const resolution = w.report.destruction.find((op) => op.kind !== 'destroy-snapshots');
+  if (w.report.plan.status !== 'ready' || !w.report.plan.destructive || !resolution || !run.refusal) return;
+  emitStep(run, w, 'destroying', resolution.items.map((i) => i.name).join('; '));
+  run.log('warn', `Confirmed: ${resolution.command}; this destroys ${resolution.items.map(itemWords).join('; ')}.`);
+  const outcome = await executeOperations(run.destination.host, run.refusal.destruction, [resolution], { call: run.call, releaseTag: holdTagOf(run.task.id) });
+  run.log('info', `Destroyed on ${run.destination.label}: ${outcome.destroyed.join(', ')}.`);
+}
+
+const transferSide = (nas: EngineNas): TransferSide => ({ runner: nas.host.runner, tools: nas.host.capabilities.tools, privilege: nas.privilege });
+
+/** The NAS-to-NAS connection the incremental streams share (direct mode), said once per run. */
+async function sharedConnection(run: PreparedRun): Promise<DirectConnection | null> {
+  const connection = await run.shared.connection;
+  if (connection && !run.shared.reported) {
+    run.shared.reported = true;
+    run.log('info', connection.controlPath ? `${run.source.label} keeps one ssh connection to the destination for this run's incremental streams.` : `Each stream opens its own ssh connection to the destination (${connection.unavailable}).`);
+  }
+  return connection;
+}
+
+/** Progress events, at most four a second, with the rate and (from the estimate) the time left. */
+function progressReporter(run: PreparedRun, w: PlannedDataset) {
+  const started = Date.now();
+  let lastEmit = 0;
+  let sentBefore = 0;
+  return {
+    get sentBefore() {
+      return sentBefore;
+    },
+    stepDone(bytes: number) {
+      sentBefore += bytes;
+    },
+    onBytes(bytes: number) {
+      const at = Date.now();
+      if (at - lastEmit < 250) return;
+      lastEmit = at;
+      const sent = sentBefore + bytes;
+      const total = w.report.estimatedBytes;
+      const rate = sent / Math.max(0.001, (at - started) / 1000);
+      run.emit({ kind: 'progress', dataset: w.report.source, bytesSent: sent, bytesTotal: total, bytesPerSecond: rate, etaSeconds: total && rate > 0 ? Math.max(0, (total - sent) / rate) : null });
+    },
+  };
+}
+
+/** Plans the dataset again from a fresh listing of its replica (after a resumed or aborted stream). */
+async function replan(run: PreparedRun, w: PlannedDataset, ignoreResumeToken: boolean): Promise<void> {
+  const fresh = await listForReplication(run.destination.host, w.report.destination, run.call, { depth: 1 });
+  w.report.plan = planReplication(sourceStateOf(w.sourceDataset), destinationStateOf(w.report.destination, fresh?.get(w.report.destination) ?? null, { ignoreResumeToken }), planOptionsOf(run.task));
+}
+
+/** The plan's streams, one after another. A resumed stream is finished first, then the rest is planned again. */
+async function sendSteps(run: PreparedRun, w: PlannedDataset): Promise<void> {
+  const { task, source, destination, streams } = run;
+  const connection = await sharedConnection(run);
+  const progress = progressReporter(run, w);
+  for (let index = 0; index < w.report.plan.steps.length; index++) {
+    const step = w.report.plan.steps[index]!;
+    try {
+      const result = await transferStream({
+        source: transferSide(source),
+        destination: transferSide(destination),
+        send: streams.sendSource(w, step),
+        sendFlags: streams.sendFlags(w, index),
+        receive: streams.receive(w, index),
+        transport:
+          task.transport.kind === 'relay'
+            ? { kind: 'relay' }
+            : {
+                kind: 'direct',
+                host: task.transport.destinationHost,
+                port: task.transport.destinationPort,
+                user: task.transport.destinationUser,
+                meter: run.sourceHas.has('pv') ? 'pv' : run.sourceHas.has('mbuffer') ? 'mbuffer' : 'none',
+                controlPath: step.kind === 'incremental' ? (connection?.controlPath ?? null) : null,
+              },
+        compression: task.compression,
+        bandwidthLimitKiBps: task.bandwidthLimitKiBps,
+        ...run.call,
+        onBytes: (bytes) => progress.onBytes(bytes),
+      });
+      progress.stepDone(result.bytes);
+      w.report.bytesSent += result.bytes;
+      w.report.snapshotsSent += snapshotsIn(step, w.sourceDataset.snapshots);
+      if (run.encryptionKey && step.kind === 'full') await assertEncryptedReplica(destination, w.report.destination, run.call);
+      run.log('info', `${step.kind === 'full' ? 'Full' : step.kind === 'resume' ? 'Resumed' : 'Incremental'} send ${step.kind === 'incremental' ? `${step.from} -> ${step.to}` : step.kind === 'full' ? step.snapshot : ''} of ${w.report.source}: ${result.bytes} bytes in ${result.seconds.toFixed(1)} s.`);
+    } catch (error) {
+      if (!(step.kind === 'resume' && isUnresumable(error))) throw await explainInterruption(error, destination, w.report.destination, progress.sentBefore);
+      // The snapshot went away between planning and sending: drop the partial state, plan again.
+      run.log('warn', `The interrupted receive into ${w.report.destination} cannot be resumed (${(error as AppFailure).message}); aborting it and planning again.`);
+      await destination.host.runner.run(buildAbortReceiveArgv(destination.host.capabilities.tools, w.report.destination), run.call);
+      await replan(run, w, true);
+      if (w.report.plan.status !== 'ready') break;
+      index = -1;
+      continue;
+    }
+    if (step.kind === 'resume') {
+      // Finished the interrupted stream; now plan the rest from a fresh listing.
+      await replan(run, w, false);
+      if (w.report.plan.status !== 'ready') break;
+      index = -1;
+    }
+  }
+}
+
+const isUnresumable = (error: unknown) => error instanceof AppFailure && unresumablePattern.test(`${error.message}\n${stderrOf(error)}`);
+
+/**
+ * Hold the new common pair so no prune breaks the chain; release the previous base once the new pair is held.
+ * After a resume the plan was made again and may be up to date: its base is then the new common snapshot.
+ */
+async function moveHolds(run: PreparedRun, w: PlannedDataset, startBase: string | null): Promise<void> {
+  const plan = w.report.plan;
+  const tag = holdTagOf(run.task.id);
+  const newest = plan.status === 'ready' ? plan.newest || null : plan.status === 'up-to-date' ? plan.base : null;
+  if (!newest || !w.sourceDataset.snapshots.some((s) => s.name === newest)) return;
+  const { source, destination, call } = run;
+  emitStep(run, w, 'holding', `@${newest}`);
+  await Promise.all([settleHolds(source.host, 'hold', { tag, snapshots: [`${w.sourceDataset.name}@${newest}`] }, call), settleHolds(destination.host, 'hold', { tag, snapshots: [`${w.report.destination}@${newest}`] }, call)]);
+  if (!startBase || startBase === newest) return;
+  // A bookmark base has no hold on the source; its destination snapshot had one.
+  await Promise.all([
+    w.sourceDataset.snapshots.some((s) => s.name === startBase) ? settleHolds(source.host, 'release', { tag, snapshots: [`${w.sourceDataset.name}@${startBase}`] }, call) : null,
+    settleHolds(destination.host, 'release', { tag, snapshots: [`${w.report.destination}@${startBase}`] }, call),
+  ]);
+}
+
+/** A failed transfer that left a resumable receive says so: the next run continues it instead of starting over. */
+async function explainInterruption(error: unknown, destination: EngineNas, target: string, bytesBefore: number): Promise<unknown> {
+  if (!(error instanceof AppFailure)) return error;
+  try {
+    // Not under the run's signal: a cancelled run still reports what it left behind.
+    const fresh = await listForReplication(destination.host, target, {}, { depth: 1 });
+    if (!fresh?.get(target)?.receiveResumeToken) return error;
+  } catch {
+    return error;
+  }
+  return error.reworded(
+    `${error.message} The transfer into ${target} was interrupted${bytesBefore > 0 ? ` after ${bytesBefore} bytes of earlier steps` : ''}; ZFS kept what arrived.`,
+    'Run the task again: it resumes from where the stream stopped (zfs send -t), nothing is sent twice.',
+    { resumable: true },
+  );
+}
