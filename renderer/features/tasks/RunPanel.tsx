@@ -7,11 +7,11 @@ import { StatusBadge, type Tone } from '../../components/StatusBadge.tsx';
 import { openDialog } from '../../lib/dialogs.ts';
 import { formatBytes, formatDateTime, formatRelative } from '../../lib/format.ts';
 import type { RunRefusal } from '../../../shared/replication-reports.ts';
-import { formatEta, formatRate } from './history-data.ts';
+import { formatDuration, formatEta, formatRate } from './history-data.ts';
 import { DivergenceConfirmDialog } from './MaintenanceDialogs.tsx';
 import { destructionCommands, destructionItems } from './maintenance-model.ts';
 import { openRun } from './open-run.ts';
-import { currentStepText, percentOf, runPercent, stalledSeconds, stateWords, stepWords, summarizeReport, type DatasetProgress, type LiveRun } from './run-model.ts';
+import { currentStepText, datasetBadge, datasetBadgeWords, percentOf, readableDetail, runOutcome, runPercent, stalledSeconds, stateWords, summarizeReport, type DatasetBadge, type LiveRun } from './run-model.ts';
 import { useTasks } from './tasks-store.ts';
 import { useNow } from './use-now.ts';
 
@@ -20,14 +20,20 @@ import { useNow } from './use-now.ts';
 // diverged, exactly what proceeding would destroy.
 
 const runTone: Record<LiveRun['info']['state'], Tone> = { running: 'running', finished: 'ok', failed: 'fail', refused: 'warn', cancelled: 'neutral' };
-const stepTone: Record<DatasetProgress['step'], Tone> = { planned: 'pending', pruning: 'running', destroying: 'running', sending: 'running', holding: 'running', done: 'ok', skipped: 'neutral', failed: 'fail' };
-
-const stepBadgeWords: Record<DatasetProgress['step'], string> = { ...stepWords, holding: 'Holding' };
-
-/** The engine's step details say "812345678 bytes": in the units an admin reads. */
-function readableDetail(detail: string): string {
-  return detail.replace(/\b(\d+) bytes\b/g, (_, n: string) => formatBytes(Number(n)));
-}
+const badgeTone: Record<DatasetBadge, Tone> = {
+  planned: 'pending',
+  pruning: 'running',
+  destroying: 'running',
+  sending: 'running',
+  holding: 'running',
+  done: 'ok',
+  skipped: 'neutral',
+  failed: 'fail',
+  refused: 'warn',
+  'not-started': 'neutral',
+  stopped: 'neutral',
+  interrupted: 'fail',
+};
 
 export function ProgressBar({ percent, label }: { percent: number | null; label: string }) {
   return (
@@ -94,15 +100,20 @@ export function RunPanel({ taskId, runId }: { taskId: string; runId: string | nu
         </Notice>
       ) : null}
       <p className="run-step" data-testid="run-step" aria-live="polite">
-        {currentStepText(run)}
+        {info.state === 'running' ? currentStepText(run) : info.state === 'finished' ? finishedText(info) : runOutcome(run)}
       </p>
-      <ProgressBar percent={percent} label="Whole run" />
-      <p className="run-figures" data-testid="run-percent">
-        {percent === null ? 'Estimating…' : `${Math.floor(percent)} %`} · {formatBytes(totalSent)}
-        {totalEstimate !== null && totalEstimate > 0 ? ` of about ${formatBytes(totalEstimate)}` : ''}
-        {info.state === 'running' && info.progress ? ` · ${formatRate(info.progress.bytesPerSecond)}` : ''}
-        {info.state === 'running' && info.progress?.etaSeconds != null ? ` · ETA ${formatEta(info.progress.etaSeconds)}` : ''}
-      </p>
+      {/* A bar only for a run going or done: a run refused, failed or stopped says its outcome above instead. */}
+      {info.state === 'running' || info.state === 'finished' ? (
+        <>
+          <ProgressBar percent={percent} label="Whole run" />
+          <p className="run-figures" data-testid="run-percent">
+            {percent === null ? 'Estimating…' : `${Math.floor(percent)} %`} · {formatBytes(totalSent)}
+            {totalEstimate !== null && totalEstimate > 0 ? ` of about ${formatBytes(totalEstimate)}` : ''}
+            {info.state === 'running' && info.progress ? ` · ${formatRate(info.progress.bytesPerSecond)}` : ''}
+            {info.state === 'running' && info.progress?.etaSeconds != null ? ` · ETA ${formatEta(info.progress.etaSeconds)}` : ''}
+          </p>
+        </>
+      ) : null}
       {stalled !== null ? (
         <div className="notice notice-warning" role="alert" data-testid="run-stalled">
           <TriangleAlert className="notice-icon" size={18} aria-hidden="true" />
@@ -116,6 +127,9 @@ export function RunPanel({ taskId, runId }: { taskId: string; runId: string | nu
       <ul className="run-datasets" aria-label="Datasets of this run">
         {run.datasets.map((d) => {
           const p = percentOf(d);
+          const badge = datasetBadge(d, info.state);
+          const moving = badge === 'sending' || badge === 'pruning' || badge === 'destroying' || badge === 'holding';
+          const figures = moving || (badge === 'done' && !(d.bytesSent === 0 && d.bytesTotal === null)) || ((badge === 'stopped' || badge === 'interrupted' || badge === 'failed') && d.bytesSent > 0);
           return (
             <li key={d.dataset} className="run-dataset" data-dataset={d.dataset} data-step={d.step}>
               <div className="run-dataset-head">
@@ -126,18 +140,19 @@ export function RunPanel({ taskId, runId }: { taskId: string; runId: string | nu
                     <code>{d.destination}</code>
                   </>
                 ) : null}
-                <StatusBadge tone={stepTone[d.step]}>{stepBadgeWords[d.step]}</StatusBadge>
+                <StatusBadge tone={badgeTone[badge]}>{datasetBadgeWords[badge]}</StatusBadge>
               </div>
               {d.detail ? <p className="muted run-dataset-detail">{readableDetail(d.detail)}</p> : null}
-              {d.step !== 'skipped' && d.step !== 'planned' && !(d.step === 'done' && d.bytesSent === 0 && d.bytesTotal === null) ? (
+              {figures ? (
                 <>
-                  <ProgressBar percent={p} label={`${d.dataset}`} />
+                  {moving || badge === 'done' ? <ProgressBar percent={p} label={`${d.dataset}`} /> : null}
                   <p className="run-figures muted">
+                    {badge === 'stopped' || badge === 'interrupted' || badge === 'failed' ? 'Sent ' : ''}
                     {formatBytes(d.bytesSent)}
                     {d.bytesTotal !== null ? ` of ${formatBytes(d.bytesTotal)} estimated` : ''}
                     {p !== null ? ` (${Math.floor(p)} %)` : ''}
-                    {d.step === 'sending' ? ` · ${formatRate(d.bytesPerSecond)}` : ''}
-                    {d.step === 'sending' && formatEta(d.etaSeconds) ? ` · ETA ${formatEta(d.etaSeconds)}` : ''}
+                    {badge === 'sending' ? ` · ${formatRate(d.bytesPerSecond)}` : ''}
+                    {badge === 'sending' && formatEta(d.etaSeconds) ? ` · ETA ${formatEta(d.etaSeconds)}` : ''}
                   </p>
                 </>
               ) : null}
@@ -157,6 +172,10 @@ export function RunPanel({ taskId, runId }: { taskId: string; runId: string | nu
       {report && report.result !== 'REFUSED' ? <RunReportPanel report={report} /> : null}
     </section>
   );
+}
+
+function finishedText(info: LiveRun['info']): string {
+  return info.finishedAt ? `Finished in ${formatDuration(Date.parse(info.finishedAt) - Date.parse(info.startedAt))}.` : 'Finished.';
 }
 
 /** The destination diverged: exactly what proceeding destroys, item by item, and proceed only on that confirmation. */

@@ -79,3 +79,43 @@ export function formatEta(seconds: number | null): string | null {
   if (seconds === null || !Number.isFinite(seconds)) return null;
   return formatDuration(seconds * 1000);
 }
+
+/**
+ * Which runs get a label under the chart (indexes into the columns): every run when each has `labelWidth` pixels,
+ * else every k-th counted back from the newest, so labels never overlap however many runs there are.
+ */
+export function labelledRuns(count: number, plotWidth: number, labelWidth = 72): number[] {
+  if (count <= 0) return [];
+  const fit = Math.max(1, Math.floor(plotWidth / labelWidth));
+  const step = Math.ceil(count / fit);
+  const picked: number[] = [];
+  for (let i = count - 1; i >= 0; i -= step) picked.unshift(i);
+  return picked;
+}
+
+export interface RunLabelFormat {
+  day: (at: Date) => string;
+  time: (at: Date) => string;
+}
+
+const localFormat: RunLabelFormat = {
+  day: (at) => at.toLocaleDateString(undefined, { month: 'short', day: 'numeric' }),
+  time: (at) => at.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' }),
+};
+
+/**
+ * The labels of the labelled runs: the start time, with the day on a second line for the first label and whenever it
+ * changes ("21:05\nDec 1"). The runs are evenly spaced (one slot per run), so the times are labels, not a scale.
+ */
+export function runTickLabels(times: readonly number[], ticks: readonly number[], format: RunLabelFormat = localFormat): string[] {
+  let previousDay: string | null = null;
+  return ticks.map((i) => {
+    const t = times[i];
+    if (t === undefined) return '';
+    const at = new Date(t * 1000);
+    const day = format.day(at);
+    const label = day === previousDay ? format.time(at) : `${format.time(at)}\n${day}`;
+    previousDay = day;
+    return label;
+  });
+}

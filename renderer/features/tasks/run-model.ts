@@ -1,4 +1,5 @@
 import type { EventPayload, RunInfo } from '../../../shared/contract.ts';
+import { formatBytes } from '../../../shared/format-bytes.ts';
 import type { RunReport } from '../../../shared/replication-reports.ts';
 
 // A run as the live view draws it, built from the run's events (runStarted, runStep, runProgress, runLog,
@@ -122,6 +123,68 @@ export function runPercent(run: Pick<LiveRun, 'datasets' | 'info'>): number | nu
     return known.length === 0 ? null : known.reduce((a, b) => a + b, 0) / counted.length;
   }
   return (parts as number[]).reduce((a, b) => a + b, 0) / counted.length;
+}
+
+/**
+ * An ended run that did not finish, in one sentence: what it left behind. Shown instead of a progress bar — a bar that
+ * says "Estimating… 0 B" under a refused run reads as if something were still coming. Null while the run is going or
+ * when it finished (its bar is full and its report says the rest).
+ */
+export function runOutcome(run: Pick<LiveRun, 'datasets' | 'info'>): string | null {
+  const sent = run.datasets.reduce((sum, d) => sum + d.bytesSent, 0);
+  const estimates = run.datasets.filter((d) => d.step !== 'skipped').map((d) => d.bytesTotal);
+  const estimate = estimates.length > 0 && estimates.every((b) => b !== null && b > 0) ? (estimates as number[]).reduce((a, b) => a + b, 0) : null;
+  const howFar = estimate === null ? formatBytes(sent) : `${formatBytes(sent)} of about ${formatBytes(estimate)} (${Math.floor(Math.min(100, (sent / estimate) * 100))} %)`;
+  switch (run.info.state) {
+    case 'running':
+    case 'finished':
+      return null;
+    case 'refused':
+      return 'Nothing was sent or destroyed.';
+    case 'failed':
+      return sent === 0 ? 'The run failed before any byte was sent.' : `The run failed after sending ${howFar}.`;
+    case 'cancelled':
+      return sent === 0 ? 'Stopped before any byte was sent.' : `Stopped after sending ${howFar}.`;
+  }
+}
+
+/** A dataset's step as the badge shows it: a run that ended leaves no dataset "Planned" or "Sending". */
+export type DatasetBadge = DatasetProgress['step'] | 'refused' | 'not-started' | 'stopped' | 'interrupted';
+
+export function datasetBadge(d: Pick<DatasetProgress, 'step'>, state: RunInfo['state']): DatasetBadge {
+  if (state === 'running' || d.step === 'done' || d.step === 'skipped' || d.step === 'failed') return d.step;
+  if (state === 'refused') return d.step === 'planned' ? 'refused' : 'not-started';
+  if (d.step === 'planned') return 'not-started';
+  return state === 'cancelled' ? 'stopped' : 'interrupted';
+}
+
+export const datasetBadgeWords: Record<DatasetBadge, string> = {
+  planned: 'Planned',
+  pruning: 'Pruning',
+  destroying: 'Destroying',
+  sending: 'Sending',
+  holding: 'Holding',
+  done: 'Done',
+  skipped: 'Skipped',
+  failed: 'Failed',
+  refused: 'Refused',
+  'not-started': 'Not started',
+  stopped: 'Stopped',
+  interrupted: 'Interrupted',
+};
+
+const divergenceReasonWords: Record<string, string> = {
+  'newer-snapshots': 'snapshots newer than the common one',
+  'written-since-base': 'writes since the common snapshot',
+  'no-common-snapshot': 'no snapshot in common with the source',
+  'data-without-snapshots': 'data without snapshots',
+};
+
+/** The engine's step details in an admin's words: "812345678 bytes" in units, "refused: newer-snapshots" spelled out. */
+export function readableDetail(detail: string): string {
+  const refused = /^refused: ([a-z-]+(?:, [a-z-]+)*)$/.exec(detail);
+  if (refused) return `the destination diverged: ${refused[1]!.split(', ').map((r) => divergenceReasonWords[r] ?? r).join('; ')}`;
+  return detail.replace(/\b(\d+) bytes\b/g, (_, n: string) => formatBytes(Number(n)));
 }
 
 /** Seconds without a new byte after which a sending run says it is stalled. */

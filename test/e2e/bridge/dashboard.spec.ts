@@ -57,7 +57,8 @@ async function runNow(state: 'finished' | 'refused', timeout = 300_000): Promise
   const seen: number[] = [];
   const end = Date.now() + timeout;
   for (;;) {
-    const now = await wholeRun().getAttribute('aria-valuenow').catch(() => null);
+    // A run that ends refused shows its outcome, not a bar: read the bar only while it is there (without waiting).
+    const now = (await wholeRun().count()) > 0 ? await wholeRun().getAttribute('aria-valuenow', { timeout: 1000 }).catch(() => null) : null;
     if (now !== null && seen.at(-1) !== Number(now)) seen.push(Number(now));
     const current = await runPanel().getAttribute('data-state');
     if (current !== 'running') {
@@ -218,6 +219,10 @@ test('a diverged destination: the exact list before anything is destroyed; docto
 
   // The run refuses and lists exactly what proceeding destroys; nothing is changed.
   await runNow('refused');
+  // Its outcome in words, not a progress bar; the dataset says it was refused.
+  await expect(page.getByTestId('run-step')).toHaveText('Nothing was sent or destroyed.');
+  await expect(runPanel().getByRole('progressbar')).toHaveCount(0);
+  await expect(runPanel().locator(`[data-dataset="${fx.source}"]`)).toContainText('Refused');
   const divergence = page.getByTestId('divergence');
   await expect(divergence).toContainText('The destination diverged');
   const listed = await divergence.getByTestId('would-destroy').locator('li code').allTextContents();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RunInfo } from '../../../../shared/contract.ts';
 import type { RunReport } from '../../../../shared/replication-reports.ts';
-import { applyFinished, applyLog, applyProgress, applyStep, currentStepText, liveRunOf, percentOf, runPercent, stalledSeconds, summarizeReport } from '../../../../renderer/features/tasks/run-model.ts';
+import { applyFinished, applyLog, applyProgress, applyStep, currentStepText, datasetBadge, liveRunOf, percentOf, readableDetail, runOutcome, runPercent, stalledSeconds, summarizeReport } from '../../../../renderer/features/tasks/run-model.ts';
 
 const runId = '00000000-0000-4000-8000-000000000002';
 const info: RunInfo = { runId, kind: 'replication', taskId: 't', taskName: 'Docs', by: 'app', dryRun: false, startedAt: '2026-12-01T10:00:00.000Z', finishedAt: null, state: 'running', datasets: [], progress: null, error: null };
@@ -66,5 +66,29 @@ describe('a live run from its events', () => {
     const run = liveRunOf(mid, 0);
     expect(run.datasets[0]).toMatchObject({ bytesSent: 50, bytesTotal: 200 });
     expect(percentOf(run.datasets[0]!)).toBe(25);
+  });
+
+  it('a run that ended without finishing says its outcome, and no dataset stays "Planned" or "Sending"', () => {
+    const refused = liveRunOf({ ...info, state: 'refused', datasets: [{ dataset: 'tank/a', destination: 'backup/a', step: 'planned', detail: 'refused: newer-snapshots' }] }, 0);
+    expect(runOutcome(refused)).toBe('Nothing was sent or destroyed.');
+    expect(datasetBadge(refused.datasets[0]!, 'refused')).toBe('refused');
+    expect(readableDetail('refused: newer-snapshots, written-since-base')).toBe('the destination diverged: snapshots newer than the common one; writes since the common snapshot');
+
+    let stopped = applyStep(liveRunOf(info, 0), { ...ev, dataset: 'tank/a', destination: 'backup/a', step: 'sending', detail: 'full @s1' });
+    stopped = applyProgress(stopped, { ...ev, dataset: 'tank/a', bytesSent: 3 * 1_048_576, bytesTotal: 8 * 1_048_576, bytesPerSecond: 1, etaSeconds: 5 }, 1000);
+    stopped = { ...stopped, info: { ...stopped.info, state: 'cancelled' } };
+    expect(runOutcome(stopped)).toBe('Stopped after sending 3.0 MiB of about 8.0 MiB (37 %).');
+    expect(datasetBadge(stopped.datasets[0]!, 'cancelled')).toBe('stopped');
+
+    const failed = { ...stopped, info: { ...stopped.info, state: 'failed' as const } };
+    expect(runOutcome(failed)).toBe('The run failed after sending 3.0 MiB of about 8.0 MiB (37 %).');
+    expect(datasetBadge(failed.datasets[0]!, 'failed')).toBe('interrupted');
+    expect(datasetBadge({ step: 'planned' }, 'failed')).toBe('not-started');
+    expect(runOutcome({ ...failed, datasets: [] })).toBe('The run failed before any byte was sent.');
+
+    // Going or finished: the bar and the step say it.
+    expect(runOutcome(liveRunOf(info, 0))).toBeNull();
+    expect(datasetBadge({ step: 'sending' }, 'running')).toBe('sending');
+    expect(readableDetail('1 snapshot(s), 2048 bytes')).toBe('1 snapshot(s), 2.0 KiB');
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../../../shared/task-schemas.ts';
-import { formatDuration, formatRate, historyColumns, historyTotals } from '../../../../renderer/features/tasks/history-data.ts';
+import { formatDuration, formatRate, historyColumns, historyTotals, labelledRuns, runTickLabels } from '../../../../renderer/features/tasks/history-data.ts';
 import { bowOf, edgeHealth, layoutTopology } from '../../../../renderer/features/tasks/topology.ts';
 
 describe('topology', () => {
@@ -68,5 +68,26 @@ describe('run history', () => {
     expect(formatDuration(3_780_000)).toBe('1 h 3 min');
     expect(formatRate(12.5 * 1_048_576)).toBe('12.5 MiB/s');
     expect(formatRate(2048)).toBe('2.0 KiB/s');
+  });
+});
+
+describe('the history chart\'s run labels', () => {
+  it('labels every run when they fit, else every k-th back from the newest, never overlapping', () => {
+    expect(labelledRuns(0, 800)).toEqual([]);
+    expect(labelledRuns(4, 800)).toEqual([0, 1, 2, 3]);
+    // 30 runs in 720 px: 10 labels fit, so every third, the newest always labelled.
+    const ticks = labelledRuns(30, 720);
+    expect(ticks.length).toBeLessThanOrEqual(10);
+    expect(ticks.at(-1)).toBe(29);
+    expect(ticks.slice(1).every((t, i) => t - ticks[i]! === 3)).toBe(true);
+    expect(labelledRuns(5, 10)).toEqual([4]);
+  });
+
+  it('gives each labelled run its time, and the day on a second line when it changes', () => {
+    const format = { day: (d: Date) => d.toISOString().slice(0, 10), time: (d: Date) => d.toISOString().slice(11, 16) };
+    const t = (iso: string) => Date.parse(iso) / 1000;
+    const times = [t('2026-12-01T21:01:00Z'), t('2026-12-01T21:02:30Z'), t('2026-12-02T03:00:00Z'), t('2026-12-02T04:00:00Z')];
+    expect(runTickLabels(times, [0, 1, 2, 3], format)).toEqual(['21:01\n2026-12-01', '21:02', '03:00\n2026-12-02', '04:00']);
+    expect(runTickLabels(times, [1, 3], format)).toEqual(['21:02\n2026-12-01', '04:00\n2026-12-02']);
   });
 });
