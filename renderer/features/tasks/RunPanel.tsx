@@ -169,7 +169,8 @@ export function RunPanel({ taskId, runId }: { taskId: string; runId: string | nu
         </Notice>
       ) : null}
       {refusal ? <DivergencePanel taskId={taskId} refusal={refusal} /> : null}
-      {report && report.result !== 'REFUSED' ? <RunReportPanel report={report} /> : null}
+      {/* A stopped run's report would only repeat "cancelled" as an error; its outcome and the notice above say it. */}
+      {report && report.result !== 'REFUSED' && info.state !== 'cancelled' ? <RunReportPanel report={report} errorShown={info.state === 'failed' && info.error !== null} /> : null}
     </section>
   );
 }
@@ -251,16 +252,17 @@ function divergenceWords(d: RunRefusal['divergence'][number]['divergence'][numbe
   }
 }
 
-function RunReportPanel({ report }: { report: NonNullable<Extract<LiveRun['result'], { kind: 'replication' }>>['report'] }) {
+function RunReportPanel({ report, errorShown }: { report: NonNullable<Extract<LiveRun['result'], { kind: 'replication' }>>['report']; errorShown: boolean }) {
   const summary = summarizeReport(report);
   return (
     <div className="run-report" data-testid="run-report">
       <h4>
         Report: {formatBytes(summary.bytesSent)} in {summary.snapshotsSent} snapshot{summary.snapshotsSent === 1 ? '' : 's'}
+        {report.result === 'FAILED' ? ' before the run failed' : ''}
       </h4>
       <dl className="facts">
         <div>
-          <dt>Sent</dt>
+          <dt>{report.result === 'FAILED' ? 'Planned, and what was sent' : 'Sent'}</dt>
           <dd>
             <ul>
               {summary.sent.map((s) => (
@@ -292,7 +294,7 @@ function RunReportPanel({ report }: { report: NonNullable<Extract<LiveRun['resul
           <dd>{summary.held.length === 0 ? 'nothing' : summary.held.map((h) => <code key={h}>{h}</code>)}</dd>
         </div>
       </dl>
-      {report.error ? <ErrorNotice error={report.error} /> : null}
+      {report.error && !errorShown ? <ErrorNotice error={report.error} /> : null}
     </div>
   );
 }

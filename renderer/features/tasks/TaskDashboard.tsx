@@ -62,7 +62,7 @@ const columns = [
       );
     },
   }),
-  col.accessor('transport', { header: 'Transport', meta: { width: '84px' } }),
+  col.accessor('transport', { header: 'Transport', meta: { width: '96px' } }),
   col.accessor((r) => r.state.label, {
     id: 'state',
     header: 'State',

@@ -152,10 +152,12 @@ export function runOutcome(run: Pick<LiveRun, 'datasets' | 'info'>): string | nu
 export type DatasetBadge = DatasetProgress['step'] | 'refused' | 'not-started' | 'stopped' | 'interrupted';
 
 export function datasetBadge(d: Pick<DatasetProgress, 'step'>, state: RunInfo['state']): DatasetBadge {
-  if (state === 'running' || d.step === 'done' || d.step === 'skipped' || d.step === 'failed') return d.step;
+  if (state === 'running' || d.step === 'done' || d.step === 'skipped') return d.step;
   if (state === 'refused') return d.step === 'planned' ? 'refused' : 'not-started';
   if (d.step === 'planned') return 'not-started';
-  return state === 'cancelled' ? 'stopped' : 'interrupted';
+  // Stop ends the dataset's step as failed: it was the admin's choice, and what arrived is kept.
+  if (state === 'cancelled') return 'stopped';
+  return d.step === 'failed' ? 'failed' : 'interrupted';
 }
 
 export const datasetBadgeWords: Record<DatasetBadge, string> = {
@@ -250,7 +252,8 @@ export function summarizeReport(report: RunReport): ReportSummary {
   }));
   const pruned = report.datasets.filter((d) => d.prune.length > 0).map((d) => ({ dataset: d.destination, snapshots: d.prune }));
   const held = report.datasets.flatMap((d) => {
-    if (d.plan.status === 'ready') return [`${d.destination}@${d.plan.newest}`];
+    // A run that failed or was stopped holds the new snapshot only where it arrived.
+    if (d.plan.status === 'ready') return report.result !== 'FAILED' || d.snapshotsSent > 0 ? [`${d.destination}@${d.plan.newest}`] : [];
     if (d.plan.status === 'up-to-date') return [`${d.destination}@${d.plan.base}`];
     return [];
   });

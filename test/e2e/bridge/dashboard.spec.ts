@@ -156,7 +156,7 @@ test('a run, live: per-dataset progress to 100 %, the log streaming beside it, t
   await expect(runPanel()).toHaveAttribute('data-state', 'running');
   await expect(page.getByTestId('run-step')).toContainText(/incremental @s1 -> @s2|Planned|Connecting/);
   await expect(runPanel().locator('[data-step="sending"]')).toBeVisible({ timeout: 120_000 });
-  await shoot('run-live');
+  await shoot('run-live-start');
   await axe('live run');
   await expect(runPanel()).toHaveAttribute('data-state', 'finished', { timeout: 300_000 });
   await expect(page.getByTestId('run-report')).toContainText('incremental @s1 -> @s2');
@@ -182,9 +182,13 @@ test('stop a run mid-transfer; the next run resumes it', async () => {
   await expect(runPanel()).toHaveAttribute('data-state', 'running');
   // Stop once some bytes are across (the stream is resumable from there).
   await expect.poll(async () => Number((await wholeRun().getAttribute('aria-valuenow')) ?? 0), { timeout: 180_000, intervals: [200] }).toBeGreaterThanOrEqual(5);
+  // The live run with bytes flowing (8 MiB at 512 KiB/s: time for the picture before Stop).
+  await shoot('run-live');
   await page.getByTestId('stop-run').click();
   await expect(runPanel()).toHaveAttribute('data-state', 'cancelled', { timeout: 60_000 });
   await expect(runPanel()).toContainText('the next run resumes the transfer');
+  await expect(page.getByTestId('run-step')).toContainText(/^Stopped after sending \S+ \S+ of about/);
+  await expect(runPanel().locator(`[data-dataset="${fx.source}"]`)).toContainText('Stopped');
   const token = await sshOk(nas('nas-b'), 'root', `zfs get -H -o value receive_resume_token '${fx.replica}'`);
   expect(token.trim()).not.toBe('-');
   await shoot('run-stopped');

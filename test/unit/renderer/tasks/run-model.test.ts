@@ -59,6 +59,9 @@ describe('a live run from its events', () => {
       bytesSent: 4096,
       snapshotsSent: 2,
     });
+    // A run that failed (or was stopped) before the snapshot arrived holds nothing new.
+    const cut: RunReport = { ...report, result: 'FAILED', snapshotsSent: 0, datasets: report.datasets.map((d) => ({ ...d, snapshotsSent: 0, prune: [] })) };
+    expect(summarizeReport(cut).held).toEqual([]);
   });
 
   it('starts from the state subscribeRuns answered with (a window opened mid-run)', () => {
@@ -83,6 +86,9 @@ describe('a live run from its events', () => {
     const failed = { ...stopped, info: { ...stopped.info, state: 'failed' as const } };
     expect(runOutcome(failed)).toBe('The run failed after sending 3.0 MiB of about 8.0 MiB (37 %).');
     expect(datasetBadge(failed.datasets[0]!, 'failed')).toBe('interrupted');
+    // Stop ends the dataset's step as failed: the badge says stopped.
+    expect(datasetBadge({ step: 'failed' }, 'cancelled')).toBe('stopped');
+    expect(datasetBadge({ step: 'failed' }, 'failed')).toBe('failed');
     expect(datasetBadge({ step: 'planned' }, 'failed')).toBe('not-started');
     expect(runOutcome({ ...failed, datasets: [] })).toBe('The run failed before any byte was sent.');
 
