@@ -43,36 +43,43 @@ export const lagTone: Record<LagView['level'], Tone> = { 'on-time': 'ok', late: 
 
 const col = dataTableColumns<TaskRow>();
 const columns = [
-  col.accessor('name', { header: 'Name', meta: { width: 'minmax(130px, 1.1fr)' }, cell: (info) => <strong className="task-name">{info.getValue()}</strong> }),
+  col.accessor('name', { header: 'Name', meta: { width: 'minmax(120px, 1fr)' }, cell: (info) => <strong className="task-name">{info.getValue()}</strong> }),
   col.accessor('route', {
     header: 'Source → destination',
-    meta: { width: 'minmax(170px, 2fr)' },
+    meta: { width: 'minmax(200px, 2.2fr)' },
     cell: (info) => {
       const r = info.row.original;
       return (
-        <span className="task-route" title={info.getValue()}>
-          <span>
+        // Two lines (source, then → destination): on one line both ends were cut to "nas-a:ta… → nas-b:back…".
+        <span className="task-route-stacked" title={info.getValue()}>
+          <span className="route-end">
             {r.sourceName}:{sourcesLabel(r.entry.task)}
           </span>
-          <ArrowRight size={14} aria-label="to" />
-          <span>
-            {r.destinationName}:{r.entry.task.destinationParent}
+          <span className="route-end route-to">
+            <ArrowRight size={14} aria-label="to" />
+            <span>
+              {r.destinationName}:{r.entry.task.destinationParent}
+            </span>
           </span>
         </span>
       );
     },
   }),
-  col.accessor('transport', { header: 'Transport', meta: { width: '96px' } }),
+  col.accessor('transport', { header: 'Transport', meta: { width: '90px' } }),
   col.accessor((r) => r.state.label, {
     id: 'state',
     header: 'State',
-    meta: { width: 'minmax(200px, 1.3fr)' },
+    meta: { width: 'minmax(130px, 0.8fr)' },
     cell: (info) => {
       const r = info.row.original;
+      // RUNNING's sub-state (running_full, running_inc) on its own line: in the badge it needed a 200 px column.
       return (
-        <StatusBadge tone={stateTone[r.state.state]} {...(r.entry.lastRun?.error ? { title: r.entry.lastRun.error.message } : {})}>
-          {r.state.label}
-        </StatusBadge>
+        <span className="task-state">
+          <StatusBadge tone={stateTone[r.state.state]} {...(r.entry.lastRun?.error ? { title: r.entry.lastRun.error.message } : {})}>
+            {r.state.state}
+          </StatusBadge>
+          {r.state.running ? <span className="muted task-state-sub">{r.state.running}</span> : null}
+        </span>
       );
     },
   }),
@@ -80,7 +87,7 @@ const columns = [
     id: 'lastRun',
     header: 'Last run',
     sortFn: 'basic',
-    meta: { width: 'minmax(100px, 1fr)' },
+    meta: { width: 'minmax(110px, 0.8fr)' },
     cell: (info) => {
       const r = info.row.original;
       return r.lastRunAt ? (
@@ -97,7 +104,7 @@ const columns = [
     id: 'nextRun',
     header: 'Next run',
     sortFn: 'basic',
-    meta: { width: 'minmax(100px, 1fr)' },
+    meta: { width: 'minmax(120px, 0.8fr)' },
     cell: (info) => {
       const r = info.row.original;
       if (!r.nextRunAt) return <span className="muted">by hand</span>;
@@ -109,14 +116,14 @@ const columns = [
     id: 'lastBytes',
     header: 'Last size',
     sortFn: 'basic',
-    meta: { width: '90px', align: 'end' },
+    meta: { width: '84px', align: 'end' },
     cell: (info) => (info.row.original.lastBytes === null ? <span className="muted">—</span> : formatBytes(info.row.original.lastBytes)),
   }),
   col.accessor((r) => r.lag.ageMs ?? -1, {
     id: 'lag',
     header: 'Lag',
     sortFn: 'basic',
-    meta: { width: 'minmax(150px, 1.2fr)' },
+    meta: { width: 'minmax(190px, 1.2fr)' },
     cell: (info) => {
       const r = info.row.original;
       return (
@@ -292,6 +299,7 @@ export function TaskDashboard() {
             onRowAction={(r) => openTask(r.id)}
             empty={loaded ? 'No task matches.' : 'Loading tasks…'}
             testId="task-table"
+            rowHeight={50}
           />
           <p className="muted hint-line">Enter or double-click opens a task: its live run, history, log and maintenance.</p>
         </div>
