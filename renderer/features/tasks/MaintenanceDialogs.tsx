@@ -72,7 +72,7 @@ function useReport<T>(load: () => Promise<{ ok: true; value: T } | { ok: false; 
 
 // ---- Doctor ------------------------------------------------------------------------------------------------
 
-export function DoctorDialog({ taskId, taskName, onClose }: TaskContext & { onClose(): void }) {
+export function DoctorDialog({ taskId, taskName, sourceName, destinationName, onClose }: TaskContext & { onClose(): void }) {
   const { report, error, loading, reload } = useReport(() => request('doctorTask', { taskId }, { quiet: true }), [taskId]);
   const steps = report ? doctorSteps(report) : [];
   const failed = steps.some((s) => s.state === 'failed' || s.state === 'warn');
@@ -91,7 +91,7 @@ export function DoctorDialog({ taskId, taskName, onClose }: TaskContext & { onCl
             <Button
               onPress={() => {
                 onClose();
-                openDialog((close) => <RepairDialog taskId={taskId} taskName={taskName} sourceName="" destinationName="" onClose={close} />);
+                openDialog((close) => <RepairDialog taskId={taskId} taskName={taskName} sourceName={sourceName} destinationName={destinationName} onClose={close} />);
               }}
             >
               Repair…
