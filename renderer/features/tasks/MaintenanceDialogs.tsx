@@ -11,7 +11,7 @@ import { Notice } from '../../components/ErrorNotice.tsx';
 import { openDialog } from '../../lib/dialogs.ts';
 import { formatDateTime } from '../../lib/format.ts';
 import { request } from '../../lib/request.ts';
-import { commandsInFix, deleteKeeps, destructionCommands, destructionItems, doctorSteps, doctorSummary, repairLists, resetItems, type ListedItem } from './maintenance-model.ts';
+import { commandsInFix, deleteKeeps, destructionCommands, destructionItems, doctorSteps, doctorSummary, repairLists, replicasToPromote, resetItems, type ListedItem } from './maintenance-model.ts';
 import { openDashboard, openRun } from './open-run.ts';
 import { useTasks } from './tasks-store.ts';
 
@@ -321,8 +321,8 @@ export function PromoteDialog({ taskId, taskName, destinationName, sourceName, o
         ) : (
           <>
             <Button onPress={() => setStep(1)}>Back</Button>
-            <Button variant="danger" isDisabled={!dry || dry.promoted.length === 0} onPress={() => void apply()}>
-              Promote {dry?.promoted.length ?? 0} replica{dry?.promoted.length === 1 ? '' : 's'}
+            <Button variant="danger" isDisabled={!dry || replicasToPromote(dry).length === 0} onPress={() => void apply()}>
+              Promote {dry ? replicasToPromote(dry).length : 0} replica{dry && replicasToPromote(dry).length === 1 ? '' : 's'}
             </Button>
           </>
         )
@@ -334,7 +334,7 @@ export function PromoteDialog({ taskId, taskName, destinationName, sourceName, o
           {step === 1 ? (
             <>
               <h3>Becomes writable (readonly=off, marked promoted)</h3>
-              <ItemList items={shown.promoted.map((p) => ({ label: p, detail: `${destinationName || 'destination'}` }))} testId="promote-writable" empty="Nothing: no replica to promote." />
+              <ItemList items={replicasToPromote(shown).map((p) => ({ label: p, detail: `${destinationName || 'destination'}` }))} testId="promote-writable" empty="Nothing: no replica to promote." />
               {shown.mounted.length > 0 ? (
                 <>
                   <h3>Mounted</h3>

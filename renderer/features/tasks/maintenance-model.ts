@@ -1,5 +1,5 @@
 import { formatBytes } from '../../../shared/format-bytes.ts';
-import type { DestructionItem, DestructionPlan, DoctorReport, RepairReport, ResetReport } from '../../../shared/replication-reports.ts';
+import type { DestructionItem, DestructionPlan, DoctorReport, PromoteReport, RepairReport, ResetReport } from '../../../shared/replication-reports.ts';
 import type { ReplicationTask } from '../../../shared/task-schemas.ts';
 
 // What each maintenance dialog lists, from the engine's reports: pure, so every list is tested against the report
@@ -92,4 +92,20 @@ export function commandsInFix(text: string): string[] {
   const quoted = [...text.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
   if (quoted.length > 0) return quoted;
   return [...text.matchAll(/\b((?:sudo )?(?:zfs|zpool) [a-z]+ .+?)(?=\.\s+[A-Z]|\.?$)/g)].map((m) => m[1]!);
+}
+
+/**
+ * The replicas a promote makes writable. The engine's dry run leaves `promoted` empty (nothing was promoted yet): the
+ * replicas are then the failback plans' (each is a promoted replica), or, with the source unreachable (no plan), the
+ * datasets its `zfs set readonly=off …` commands name.
+ */
+export function replicasToPromote(report: PromoteReport): string[] {
+  if (!report.dryRun) return report.promoted;
+  if (report.failback.length > 0) return report.failback.map((f) => f.from);
+  return report.commands.flatMap((c) => {
+    if (!/ set readonly=off /.test(c)) return [];
+    const last = /(?:'([^']*)'|(\S+))$/.exec(c.trim());
+    const name = last?.[1] ?? last?.[2];
+    return name ? [name] : [];
+  });
 }

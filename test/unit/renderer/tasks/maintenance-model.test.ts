@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { DestructionPlan, DoctorReport, RepairReport } from '../../../../shared/replication-reports.ts';
-import { commandsInFix, deleteKeeps, destructionCommands, destructionItems, doctorSteps, doctorSummary, repairLists, resetItems } from '../../../../renderer/features/tasks/maintenance-model.ts';
+import type { DestructionPlan, DoctorReport, PromoteReport, RepairReport } from '../../../../shared/replication-reports.ts';
+import { commandsInFix, deleteKeeps, destructionCommands, destructionItems, doctorSteps, doctorSummary, repairLists, replicasToPromote, resetItems } from '../../../../renderer/features/tasks/maintenance-model.ts';
 
 const plan: DestructionPlan = {
   purpose: 'divergence', taskId: 't', connectionId: 'c', host: 'root@nas-b:22', refused: [], reclaimBytes: null, digest: 'abc',
@@ -55,5 +55,14 @@ describe('maintenance lists', () => {
     expect(commandsInFix('A write there makes the next run refuse. Set it back: zfs set readonly=on backup/docs.v2')).toEqual(['zfs set readonly=on backup/docs.v2']);
     expect(commandsInFix('Run `zfs release zfs-replication:x tank/a@s` then retry. Or zfs destroy tank/b.')).toEqual(['zfs release zfs-replication:x tank/a@s']);
     expect(commandsInFix('Run repair: it shows the minimal plan.')).toEqual([]);
+  });
+});
+
+describe('promote', () => {
+  const base: PromoteReport = { taskId: 't', dryRun: true, promotedAt: '2026-12-01T10:00:00.000Z', promoted: [], mounted: [], notes: [], commands: ["/usr/sbin/zfs set readonly=off 'zfs-replication:promoted=t promoted 2026-12-01T10:00:00.000Z by app' 'backup/r/my data'", '/usr/sbin/zfs set readonly=off zfs-replication:promoted=x backup/r/data', "/usr/sbin/zfs mount backup/r/data"], failback: [] };
+  it('lists the replicas a dry run would make writable (the engine leaves promoted empty until it promotes)', () => {
+    expect(replicasToPromote(base)).toEqual(['backup/r/my data', 'backup/r/data']);
+    expect(replicasToPromote({ ...base, failback: [{ from: 'backup/r/data', to: 'tank/data', base: 's1', rollbackDestroys: [], commands: [] }] })).toEqual(['backup/r/data']);
+    expect(replicasToPromote({ ...base, dryRun: false, promoted: ['backup/r/data'] })).toEqual(['backup/r/data']);
   });
 });
