@@ -29,6 +29,7 @@ import type { ReplicationTask } from '../shared/task-schemas.ts';
 import { connectionTo, sshApp } from '../test/integration/support/ssh-app.ts';
 import { ensureSyncoid } from '../test/nas/syncoid.ts';
 import { sshOk, useOrBootTestbed, type VmInfo } from '../test/nas/testbed.ts';
+import { qemuCpuSeconds } from './vm-cpu.ts';
 
 const NOOP_ROUNDS = Number(process.env.BENCH_NOOP_ROUNDS || 5);
 const FLEET = Number(process.env.BENCH_FLEET || 30);
@@ -78,20 +79,7 @@ const foreignQemu = () =>
     }
   }).length;
 
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
-function vmCpuSeconds(): number {
-  let ticks = 0;
-  for (const pid of ourQemu) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // gone
-    }
-  }
-  return ticks / CLK_TCK;
-}
+const vmCpuSeconds = (): number => qemuCpuSeconds(ourQemu);
 
 interface Sample {
   cycle: string;

@@ -18,8 +18,8 @@ import { destinationStateOf, planOptionsOf, sourceStateOf, unresumablePattern, t
 // lifetime expired, carry out the confirmed rollback or destroy, send the plan's streams (finishing an interrupted
 // one first, then planning again), and move the task's holds to the new common snapshot pair.
 
-/** A run once everything is planned and allowed: what each dataset's steps need. */
-export interface PreparedRun {
+/** One run of a task: its NAS, its options, its report and where its log and events go. */
+export interface EngineRun {
   task: ReplicationTask;
   source: EngineNas;
   destination: EngineNas;
@@ -28,6 +28,11 @@ export interface PreparedRun {
   report: RunReport;
   log(level: 'info' | 'warn' | 'error', message: string): void;
   emit(event: EngineEvent): void;
+  now(): Date;
+}
+
+/** A run once everything is planned and allowed: what each dataset's steps need. */
+export interface PreparedRun extends EngineRun {
   plan: TaskPlan;
   /** The confirmed divergence plan, if any. */
   refusal: RunRefusal | null;

@@ -7,10 +7,10 @@ import { buildCommandLine } from '../ssh/command-runner.ts';
 import { buildDestructionPlan, changeWords, confirmationDetails, type OperationSpec } from '../zfs/destruction.ts';
 import { buildCreateDatasetArgv, createDataset } from '../zfs/operations.ts';
 import { buildAbortReceiveArgv, buildReceiveArgv, buildSendArgv, buildSendEstimateArgv, parseSendEstimate } from '../zfs/send-receive.ts';
-import { emitStep, noHoldMoves, planSummary, replicateDataset, settleHoldMoves, type PreparedRun } from './dataset-run.ts';
+import { emitStep, noHoldMoves, planSummary, replicateDataset, settleHoldMoves, type EngineRun, type PreparedRun } from './dataset-run.ts';
 import { datasetStreams } from './dataset-streams.ts';
 import { checkEncryptedParent, createParentRequests, destinationKeyOf } from './destination-encryption.ts';
-import { callOf, type Call, type EngineDeps, type EngineEvent, type EngineNas, type EngineRunOptions } from './engine-types.ts';
+import { callOf, type EngineDeps, type EngineRunOptions } from './engine-types.ts';
 import { availableTools, openDirectConnection, requiredTools } from './stream-transfer.ts';
 import { acquireTaskLock } from './task-lock.ts';
 import { confirmDestruction, planTask, type TaskPlan } from './task-plan.ts';
@@ -30,17 +30,7 @@ export { destinationNameOf, planTask, selector, type PlannedDataset, type TaskPl
 export { destinationKeyOf } from './destination-encryption.ts';
 export { holdTagOf } from './hold-tags.ts';
 
-interface Run {
-  task: ReplicationTask;
-  source: EngineNas;
-  destination: EngineNas;
-  options: EngineRunOptions;
-  call: Call;
-  report: RunReport;
-  log(level: 'info' | 'warn' | 'error', message: string): void;
-  emit(event: EngineEvent): void;
-  now(): Date;
-}
+type Run = EngineRun;
 
 export async function runReplicationTask(task: ReplicationTask, deps: EngineDeps, options: EngineRunOptions = {}): Promise<RunReport> {
   const now = deps.now ?? (() => new Date());

@@ -1,8 +1,8 @@
 /// <reference lib="dom" />
-import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { contractClient, nasConnections, type ContractClient } from '../support/contract.ts';
 import { nas, sshOk } from '../support/testbed.ts';
+import { expectAccessible } from '../support/ui.ts';
 
 // The replication task wizard against the NAS VMs, through the real bridge: a task from nas-a to nas-b made with
 // the wizard (naming schema with its live count, a daily schedule with its next runs, a custom lifetime, the review's
@@ -51,18 +51,6 @@ async function shoot(page: Page, name: string): Promise<void> {
     await page.screenshot({ path: `${screenshotDir}/${name}-${colorScheme}.png`, fullPage: true, animations: 'disabled' });
   }
   await unroll(false);
-  await page.emulateMedia({ colorScheme: 'light' });
-}
-
-async function expectAccessible(page: Page, what: string): Promise<void> {
-  for (const colorScheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme });
-    const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).exclude('[data-sonner-toaster]').analyze();
-    const serious = results.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.id} (${v.impact}) on ${what} [${colorScheme}]: ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
-    expect(serious, `accessibility of ${what} (${colorScheme})`).toEqual([]);
-  }
   await page.emulateMedia({ colorScheme: 'light' });
 }
 
