@@ -37,6 +37,7 @@ import type { ZfsHost } from '../electron/services/zfs/zfs-host.ts';
 import { ReplicationTaskSchema, type ReplicationTask, type ReplicationTaskInput } from '../shared/task-schemas.ts';
 import { ensureSyncoid } from '../test/nas/syncoid.ts';
 import { bootTestbed, sshOk, type Testbed, type VmInfo } from '../test/nas/testbed.ts';
+import { qemuCpuSeconds } from './vm-cpu.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 3);
 const SIZE_MIB = Number(process.env.BENCH_MIB || 64);
@@ -106,23 +107,7 @@ async function waitForQuiet(budgetMs: number, why: string): Promise<{ waitedMs: 
   }
 }
 
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
-
-/** CPU seconds (user + system) our qemu processes used so far. */
-function ourQemuCpuSeconds(): number {
-  let ticks = 0;
-  for (const pid of ourQemu) {
-    try {
-      // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // gone
-    }
-  }
-  return ticks / CLK_TCK;
-}
+const ourQemuCpuSeconds = (): number => qemuCpuSeconds(ourQemu);
 
 /** Samples the process table while a contender runs: did any foreign qemu run meanwhile? */
 function contentionWatch(): { stop(): boolean } {

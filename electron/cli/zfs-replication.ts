@@ -344,7 +344,7 @@ export async function main(argv: string[]): Promise<number> {
           }
         });
         try {
-          const report = await runs.run(task.id, { by: 'cli', dryRun: values['dry-run'], ...(values.confirm ? { confirmation: values.confirm } : {}), signal: controller.signal });
+          const report = await runs.run(task.id, { by: 'cli', dryRun: values['dry-run'], estimate: output.verbose && !output.json, ...(values.confirm ? { confirmation: values.confirm } : {}), signal: controller.signal });
           if (verb === 'init' && report.result === 'FINISHED' && report.datasets.every((d) => d.plan.status === 'up-to-date') && !output.json) {
             console.log('already initialized: the destination has the newest snapshot (use "run" for incremental updates)');
           }

@@ -159,7 +159,8 @@ export function createCore(options: CoreOptions): Core {
             log('info', `${task.name}: ${describeMissedTimes(missed)}`, task.id);
             taskLog.append(task.id, 'info', describeMissedTimes(missed));
           }
-          return runs.startReplication(task.id, { by: scheduledBy }).done;
+          // The daemon's runs have no one watching their progress: no size estimates (issue 17).
+          return runs.startReplication(task.id, { by: scheduledBy, estimate: by !== 'daemon' }).done;
         },
       })),
       ...store.listSnapshotTasks().map((task) => ({

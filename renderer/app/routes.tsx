@@ -27,7 +27,7 @@ const entry = <V extends ViewId>(e: ViewEntry<V>) => e as unknown as ViewEntry;
 export const viewEntries: readonly ViewEntry[] = [
   entry({ id: 'fleet', label: 'Fleet', icon: <Server size={18} aria-hidden="true" />, render: () => <FleetView /> }),
   entry({ id: 'datasets', label: 'Datasets', icon: <FolderTree size={18} aria-hidden="true" />, render: (route) => <DatasetsView key={`${route.connectionId ?? ''}:${route.filter ?? ''}`} connectionId={route.connectionId ?? null} initialFilter={route.filter ?? ''} /> }),
-  entry({ id: 'tasks', label: 'Tasks', icon: <ArrowLeftRight size={18} aria-hidden="true" />, render: () => <TasksView /> }),
+  entry({ id: 'tasks', label: 'Tasks', icon: <ArrowLeftRight size={18} aria-hidden="true" />, render: (route) => <TasksView taskId={route.taskId} runId={route.runId} tab={route.tab} /> }),
   entry({ id: 'wizard', label: 'Replication task', icon: <ArrowLeftRight size={18} aria-hidden="true" />, hidden: true, render: () => <WizardView /> }),
   entry({ id: 'snapshots', label: 'Snapshots', icon: <Camera size={18} aria-hidden="true" />, render: (route) => <SnapshotsView route={route} /> }),
   entry({ id: 'schedule', label: 'Schedule', icon: <CalendarClock size={18} aria-hidden="true" />, render: () => <ScheduleView /> }),

@@ -90,6 +90,8 @@ export interface DataTableProps<T extends RowData> {
   onRowAction?: (row: T) => void;
   /** Multi-select with Space / checkbox; the ids of the selected rows. */
   selection?: { selected: ReadonlySet<string>; onChange(selected: Set<string>): void };
+  /** Scroll the first selected row into view when a selection arrives from outside (a task loaded into a form). */
+  revealSelected?: boolean;
   /** The active (focused) row changed: for a details pane. */
   onActiveRowChange?: (row: T | null) => void;
   rowHeight?: number;
@@ -159,6 +161,22 @@ export function DataTable<T extends RowData>(props: DataTableProps<T>) {
   useEffect(() => {
     if (isTree && filter.trim() !== '') setExpanded(true);
   }, [filter, isTree]);
+
+  // Once per selection (it empties to reset): a row ticked by hand is in view already, so 'auto' does not move.
+  const revealedRef = useRef(false);
+  const revealSelected = props.revealSelected ?? false;
+  useEffect(() => {
+    if (!revealSelected) return;
+    if (!selection || selection.selected.size === 0) {
+      revealedRef.current = false;
+      return;
+    }
+    if (revealedRef.current) return;
+    const index = rows.findIndex((row) => selection.selected.has(row.id));
+    if (index < 0) return;
+    revealedRef.current = true;
+    virtualizer.scrollToIndex(index, { align: 'auto' });
+  }, [revealSelected, selection, rows, virtualizer]);
 
   const [activeId, setActiveId] = useState<string | null>(null);
   const activeIndex = activeId === null ? -1 : rows.findIndex((r) => r.id === activeId);

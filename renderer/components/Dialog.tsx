@@ -1,5 +1,5 @@
 import { X } from 'lucide-react';
-import type { FormEvent, ReactNode } from 'react';
+import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { Dialog as AriaDialog, Heading, Modal, ModalOverlay } from 'react-aria-components';
 import type { AppError } from '../../shared/result.ts';
 import type { ErrorContext } from '../lib/error-chain.ts';
@@ -35,12 +35,37 @@ export interface DialogProps {
   testId?: string;
 }
 
+/**
+ * Whether the element's content is taller than the element: a scrolling body must be reachable by keyboard (Tab to
+ * it, then arrows or Page Down), or a long checklist cannot be read without a mouse (axe: scrollable-region-focusable).
+ */
+function useOverflows<T extends HTMLElement>() {
+  const [element, setElement] = useState<T | null>(null);
+  const [overflows, setOverflows] = useState(false);
+  // A callback ref: the body is remounted when the dialog switches between its form and plain layouts.
+  useEffect(() => {
+    if (!element) return;
+    const measure = () => setOverflows(element.scrollHeight > element.clientHeight + 1);
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(element);
+    const mutations = new MutationObserver(measure);
+    mutations.observe(element, { childList: true, subtree: true, characterData: true });
+    return () => {
+      observer.disconnect();
+      mutations.disconnect();
+    };
+  }, [element]);
+  return [setElement, overflows] as const;
+}
+
 export function Dialog({ title, description, children, actions, onClose, busy, error, errorContext, onSubmit, size = 'medium', role = 'dialog', tone = 'default', testId }: DialogProps) {
   const isBusy = Boolean(busy);
   const busyText = typeof busy === 'string' ? busy : 'Working…';
+  const [bodyRef, bodyOverflows] = useOverflows<HTMLDivElement>();
   const content = (
     <>
-      <div className="dialog-body">
+      <div className="dialog-body" ref={bodyRef} {...(bodyOverflows ? { tabIndex: 0 } : {})}>
         {description ? <div className="dialog-description">{description}</div> : null}
         {children}
       </div>

@@ -7,8 +7,8 @@ import { create } from 'zustand';
 export type Route =
   | { view: 'fleet' }
   | { view: 'datasets'; connectionId?: string; filter?: string }
-  /** taskId: the dashboard shows that task; runId: and that run, live (the wizard's "Save and run now" opens it). */
-  | { view: 'tasks'; taskId?: string; runId?: string }
+  /** The dashboard, or one task's page (taskId) on a tab; runId: the run its Run tab follows (the wizard's "Save and run now" opens it live). */
+  | { view: 'tasks'; taskId?: string; runId?: string; tab?: TaskTab }
   /** The replication task wizard: open it with openWizard() (features/wizard/open-wizard.ts), which prepares it. */
   | { view: 'wizard' }
   | { view: 'snapshots'; tab?: 'list' | 'tasks' | 'retention'; connectionId?: string; dataset?: string; taskId?: string }
@@ -16,6 +16,9 @@ export type Route =
   | { view: 'settings' };
 
 export type ViewId = Route['view'];
+
+/** The tabs of a task's page. */
+export type TaskTab = 'run' | 'history';
 
 interface NavigationState {
   route: Route;

@@ -4,7 +4,7 @@ import { AppFailure, stderrOf } from '../../../shared/result.ts';
 import type { ReplicationTask } from '../../../shared/task-schemas.ts';
 import { changeWords, executeOperations, itemWords } from '../zfs/destruction.ts';
 import { settleHolds } from '../zfs/operations.ts';
-import { listForReplication } from '../zfs/replication-listing.ts';
+import { listForReplication, type ListedDataset } from '../zfs/replication-listing.ts';
 import { buildAbortReceiveArgv } from '../zfs/send-receive.ts';
 import { assertEncryptedReplica, type DestinationKey } from './destination-encryption.ts';
 import { snapshotsIn, type DatasetStreams } from './dataset-streams.ts';
@@ -18,8 +18,8 @@ import { destinationStateOf, planOptionsOf, sourceStateOf, unresumablePattern, t
 // lifetime expired, carry out the confirmed rollback or destroy, send the plan's streams (finishing an interrupted
 // one first, then planning again), and move the task's holds to the new common snapshot pair.
 
-/** A run once everything is planned and allowed: what each dataset's steps need. */
-export interface PreparedRun {
+/** One run of a task: its NAS, its options, its report and where its log and events go. */
+export interface EngineRun {
   task: ReplicationTask;
   source: EngineNas;
   destination: EngineNas;
@@ -28,6 +28,11 @@ export interface PreparedRun {
   report: RunReport;
   log(level: 'info' | 'warn' | 'error', message: string): void;
   emit(event: EngineEvent): void;
+  now(): Date;
+}
+
+/** A run once everything is planned and allowed: what each dataset's steps need. */
+export interface PreparedRun extends EngineRun {
   plan: TaskPlan;
   /** The confirmed divergence plan, if any. */
   refusal: RunRefusal | null;
@@ -38,7 +43,17 @@ export interface PreparedRun {
   sourceHas: ReadonlySet<string>;
   /** Direct mode: the NAS-to-NAS connection the incremental streams share, when opened. */
   shared: { connection: Promise<DirectConnection> | null; reported: boolean };
+  /** The task's holds to take and release, gathered dataset by dataset and settled together (settleHoldMoves). */
+  holds: HoldMoves;
 }
+
+/** Snapshots to hold and to release with the task's tag, per side. */
+export interface HoldMoves {
+  hold: { source: Set<string>; destination: Set<string> };
+  release: { source: Set<string>; destination: Set<string> };
+}
+
+export const noHoldMoves = (): HoldMoves => ({ hold: { source: new Set(), destination: new Set() }, release: { source: new Set(), destination: new Set() } });
 
 /** Tells the run's subscribers where one dataset is (runStep events): the dashboard's per-dataset rows. */
 export function emitStep(run: Pick<PreparedRun, 'emit'>, w: PlannedDataset, step: DatasetStep, detail: string | null = null): void {
@@ -50,6 +65,7 @@ export async function replicateDataset(run: PreparedRun, w: PlannedDataset): Pro
   await pruneExpired(run, w);
   const plan = w.report.plan;
   if (plan.status !== 'ready') {
+    if (plan.status === 'up-to-date') healHolds(run, w, plan.base);
     run.log('info', `${w.report.source} -> ${w.report.destination}: ${plan.status === 'up-to-date' ? 'up to date' : plan.status === 'nothing-to-send' ? plan.reason : plan.status}.`);
     emitStep(run, w, 'skipped', planSummary(plan));
     return;
@@ -61,7 +77,7 @@ export async function replicateDataset(run: PreparedRun, w: PlannedDataset): Pro
   await sendSteps(run, w);
   run.report.bytesSent += w.report.bytesSent;
   run.report.snapshotsSent += w.report.snapshotsSent;
-  await moveHolds(run, w, startBase);
+  moveHolds(run, w, startBase);
   emitStep(run, w, 'done', `${w.report.snapshotsSent} snapshot(s), ${w.report.bytesSent} bytes`);
 }
 
@@ -214,21 +230,57 @@ const isUnresumable = (error: unknown) => error instanceof AppFailure && unresum
 /**
  * Hold the new common pair so no prune breaks the chain; release the previous base once the new pair is held.
  * After a resume the plan was made again and may be up to date: its base is then the new common snapshot.
+ * The moves are only gathered here: settleHoldMoves makes them for every dataset of the run at once.
  */
-async function moveHolds(run: PreparedRun, w: PlannedDataset, startBase: string | null): Promise<void> {
+function moveHolds(run: PreparedRun, w: PlannedDataset, startBase: string | null): void {
   const plan = w.report.plan;
-  const tag = holdTagOf(run.task.id);
   const newest = plan.status === 'ready' ? plan.newest || null : plan.status === 'up-to-date' ? plan.base : null;
   if (!newest || !w.sourceDataset.snapshots.some((s) => s.name === newest)) return;
-  const { source, destination, call } = run;
   emitStep(run, w, 'holding', `@${newest}`);
-  await Promise.all([settleHolds(source.host, 'hold', { tag, snapshots: [`${w.sourceDataset.name}@${newest}`] }, call), settleHolds(destination.host, 'hold', { tag, snapshots: [`${w.report.destination}@${newest}`] }, call)]);
+  run.holds.hold.source.add(`${w.sourceDataset.name}@${newest}`);
+  run.holds.hold.destination.add(`${w.report.destination}@${newest}`);
   if (!startBase || startBase === newest) return;
   // A bookmark base has no hold on the source; its destination snapshot had one.
-  await Promise.all([
-    w.sourceDataset.snapshots.some((s) => s.name === startBase) ? settleHolds(source.host, 'release', { tag, snapshots: [`${w.sourceDataset.name}@${startBase}`] }, call) : null,
-    settleHolds(destination.host, 'release', { tag, snapshots: [`${w.report.destination}@${startBase}`] }, call),
-  ]);
+  if (w.sourceDataset.snapshots.some((s) => s.name === startBase)) run.holds.release.source.add(`${w.sourceDataset.name}@${startBase}`);
+  run.holds.release.destination.add(`${w.report.destination}@${startBase}`);
+}
+
+/**
+ * An up-to-date dataset whose common snapshot has no hold on a side (the listing's userrefs is 0): a run stopped
+ * between sending and holding. Its holds are made now, and the task's tag is released from the side's other held
+ * snapshots (the previous base such a run left held). When every hold is in place, as after any finished run,
+ * nothing is done: a no-op cycle moves no hold.
+ */
+function healHolds(run: PreparedRun, w: PlannedDataset, base: string | null): void {
+  if (!base || !w.destinationDataset) return;
+  const onSource = w.sourceDataset.snapshots.find((s) => s.name === base);
+  const onDestination = w.destinationDataset.snapshots.find((s) => s.name === base);
+  if (!onDestination || (onDestination.userRefs > 0 && (!onSource || onSource.userRefs > 0))) return;
+  run.log('info', `The common snapshot @${base} of ${w.report.source} -> ${w.report.destination} was not held on both sides (a run stopped before holding it): holding it now.`);
+  const heldElsewhere = (snapshots: ListedDataset['snapshots']) => snapshots.filter((s) => s.name !== base && s.userRefs > 0).map((s) => s.name);
+  if (onSource?.userRefs === 0) {
+    run.holds.hold.source.add(`${w.sourceDataset.name}@${base}`);
+    for (const name of heldElsewhere(w.sourceDataset.snapshots)) run.holds.release.source.add(`${w.sourceDataset.name}@${name}`);
+  }
+  if (onDestination.userRefs === 0) {
+    run.holds.hold.destination.add(`${w.report.destination}@${base}`);
+    for (const name of heldElsewhere(w.destinationDataset.snapshots)) run.holds.release.destination.add(`${w.report.destination}@${name}`);
+  }
+}
+
+/**
+ * The run's hold moves in at most four commands, whatever the number of datasets: one `zfs hold` per side with
+ * every new common snapshot, then - only once both succeeded - one `zfs release` per side with every previous base.
+ * A run that fails or is cancelled still holds what it sent: the moves are made without the run's signal. If the
+ * holds fail, the previous bases stay held, so a held common pair always exists (the next run heals the rest).
+ */
+export async function settleHoldMoves(run: PreparedRun): Promise<void> {
+  const { hold, release } = run.holds;
+  run.holds = noHoldMoves();
+  const tag = holdTagOf(run.task.id);
+  const settle = (nas: EngineNas, verb: 'hold' | 'release', snapshots: Set<string>) => settleHolds(nas.host, verb, { tag, snapshots: [...snapshots] });
+  await Promise.all([settle(run.source, 'hold', hold.source), settle(run.destination, 'hold', hold.destination)]);
+  await Promise.all([settle(run.source, 'release', release.source), settle(run.destination, 'release', release.destination)]);
 }
 
 /** A failed transfer that left a resumable receive says so: the next run continues it instead of starting over. */

@@ -33,6 +33,12 @@ export interface EngineRunOptions {
   signal?: AbortSignal;
   /** encrypt-on-destination tasks whose key is not stored: the key, asked for at this run. Never logged. */
   destinationKey?: string;
+  /**
+   * Estimate each stream's size (`zfs send -n -P`, one command per stream) for the progress's total and time left.
+   * Default true; false when nobody watches the run (cron, the daemon): a cycle then runs no estimate at all.
+   * A dry run always estimates: the sizes are part of what it shows.
+   */
+  estimate?: boolean;
 }
 
 /** What every remote call of a run passes down: the run's cancel signal. */

@@ -7,10 +7,10 @@ import { buildCommandLine } from '../ssh/command-runner.ts';
 import { buildDestructionPlan, changeWords, confirmationDetails, type OperationSpec } from '../zfs/destruction.ts';
 import { buildCreateDatasetArgv, createDataset } from '../zfs/operations.ts';
 import { buildAbortReceiveArgv, buildReceiveArgv, buildSendArgv, buildSendEstimateArgv, parseSendEstimate } from '../zfs/send-receive.ts';
-import { emitStep, planSummary, replicateDataset, type PreparedRun } from './dataset-run.ts';
+import { emitStep, noHoldMoves, planSummary, replicateDataset, settleHoldMoves, type EngineRun, type PreparedRun } from './dataset-run.ts';
 import { datasetStreams } from './dataset-streams.ts';
 import { checkEncryptedParent, createParentRequests, destinationKeyOf } from './destination-encryption.ts';
-import { callOf, type Call, type EngineDeps, type EngineEvent, type EngineNas, type EngineRunOptions } from './engine-types.ts';
+import { callOf, type EngineDeps, type EngineRunOptions } from './engine-types.ts';
 import { availableTools, openDirectConnection, requiredTools } from './stream-transfer.ts';
 import { acquireTaskLock } from './task-lock.ts';
 import { confirmDestruction, planTask, type TaskPlan } from './task-plan.ts';
@@ -30,17 +30,7 @@ export { destinationNameOf, planTask, selector, type PlannedDataset, type TaskPl
 export { destinationKeyOf } from './destination-encryption.ts';
 export { holdTagOf } from './hold-tags.ts';
 
-interface Run {
-  task: ReplicationTask;
-  source: EngineNas;
-  destination: EngineNas;
-  options: EngineRunOptions;
-  call: Call;
-  report: RunReport;
-  log(level: 'info' | 'warn' | 'error', message: string): void;
-  emit(event: EngineEvent): void;
-  now(): Date;
-}
+type Run = EngineRun;
 
 export async function runReplicationTask(task: ReplicationTask, deps: EngineDeps, options: EngineRunOptions = {}): Promise<RunReport> {
   const now = deps.now ?? (() => new Date());
@@ -110,8 +100,8 @@ async function planAndSend(run: Run, shared: PreparedRun['shared']): Promise<voi
   if (plan.refusal) confirmDestruction(task, plan.datasets, plan.refusal);
   if (encryptionKey) await checkEncryptedParent(task, run.source, run.destination, plan, encryptionKey, { dryRun: options.dryRun ?? false, ...run.call });
   const pruneReasons = decideDestinationPrune(run, plan);
-  const prepared: PreparedRun = { ...run, plan, refusal: plan.refusal, prunePlan: attachDestruction(run, plan, pruneReasons), encryptionKey, streams: datasetStreams(task, encryptionKey), sourceHas, shared };
-  const estimated = listCommands(prepared);
+  const prepared: PreparedRun = { ...run, plan, refusal: plan.refusal, prunePlan: attachDestruction(run, plan, pruneReasons), encryptionKey, streams: datasetStreams(task, encryptionKey), sourceHas, shared, holds: noHoldMoves() };
+  const estimated = listCommands(prepared, { estimate: options.dryRun === true || options.estimate !== false });
   const needsParent = !plan.parentExists && plan.datasets.some((w) => w.report.plan.status === 'ready');
   if (needsParent) listParentCommands(prepared);
   if (options.dryRun) {
@@ -123,7 +113,14 @@ async function planAndSend(run: Run, shared: PreparedRun['shared']): Promise<voi
   const estimating = estimated.catch((error: unknown) => run.log('warn', `Could not estimate the stream size: ${toAppError(error).message}`));
   openSharedConnection(prepared);
   if (needsParent) await createParent(prepared);
-  for (const w of plan.datasets) await replicateDataset(prepared, w);
+  try {
+    for (const w of plan.datasets) await replicateDataset(prepared, w);
+  } catch (error) {
+    // What was sent before the failure is held all the same; the failure that stopped the run is what it reports.
+    await settleHoldMoves(prepared).catch((holdError: unknown) => run.log('warn', `Could not move the task's holds: ${toAppError(holdError).message}`));
+    throw error;
+  }
+  await settleHoldMoves(prepared);
   await estimating;
   run.log('info', `Task "${task.name}" finished: ${run.report.snapshotsSent} snapshot(s), ${run.report.bytesSent} bytes.`);
 }
@@ -141,15 +138,21 @@ function checkPropertyOptions(task: ReplicationTask): void {
   }
 }
 
-/** The listings and the tool checks are read-only: they run together, before anything changes. */
+/**
+ * The listings first (one command per side), then the tools a transfer needs, only when the plan sends something
+ * (a dataset ready, or refused and possibly confirmed): a no-op cycle is the lock and one listing per side. Both
+ * are read-only and come before anything changes, so a missing tool still fails the run with nothing changed.
+ */
 async function planWithTools(run: Run): Promise<{ plan: TaskPlan; sourceHas: Set<string> }> {
   const { task, source, destination, options } = run;
+  const plan = await planTask(task, source, destination, run.call);
+  const sends = plan.datasets.some((w) => w.report.plan.status === 'ready' || w.report.plan.status === 'refused');
+  if (!sends) return { plan, sourceHas: new Set() };
   const direct = task.transport.kind === 'direct';
   const needs = requiredTools({ direct, compression: task.compression });
-  const [sourceHas, destinationHas, plan] = await Promise.all([
+  const [sourceHas, destinationHas] = await Promise.all([
     availableTools(source.host.runner, [...needs.source, ...(direct ? ['pv', 'mbuffer'] : [])], options.signal),
     availableTools(destination.host.runner, needs.destination, options.signal),
-    planTask(task, source, destination, run.call),
   ]);
   for (const [side, wanted, found] of [[source, needs.source, sourceHas], [destination, needs.destination, destinationHas]] as const) {
     const missing = wanted.filter((tool) => !found.has(tool));
@@ -254,10 +257,10 @@ function attachDestruction(run: Run, plan: TaskPlan, reasons: ReadonlyMap<string
 }
 
 /**
- * The command list (what a dry run shows and what a real run will do) and the size estimates (`zfs send -n -P`),
- * one after another on one channel. Resolves when every estimate is in.
+ * The command list (what a dry run shows and what a real run will do) and, when asked, the size estimates
+ * (`zfs send -n -P`), one after another. Resolves when every estimate is in.
  */
-function listCommands(run: PreparedRun): Promise<void> {
+function listCommands(run: PreparedRun, options: { estimate: boolean }): Promise<void> {
   const sourceTools = run.source.host.capabilities.tools;
   const destinationTools = run.destination.host.capabilities.tools;
   let estimates: Promise<void> = Promise.resolve();
@@ -271,6 +274,7 @@ function listCommands(run: PreparedRun): Promise<void> {
     sendSources.forEach((sendSource, index) => {
       w.report.commands.push(`${buildCommandLine(buildSendArgv(sourceTools, sendSource, run.streams.sendFlags(w, index)))} | ${buildCommandLine(buildReceiveArgv(destinationTools, run.streams.receive(w, index)))}`);
     });
+    if (!options.estimate) continue;
     estimates = estimates.then(async () => {
       let estimate = 0;
       for (const [index, sendSource] of sendSources.entries()) {

@@ -1,23 +1,9 @@
-import { EmptyState } from '../../components/EmptyState.tsx';
-import { Button } from '../../components/Button.tsx';
-import { navigate } from '../../lib/navigation.ts';
+import type { TaskTab } from '../../lib/navigation.ts';
+import { TaskDashboard } from './TaskDashboard.tsx';
+import { TaskPage } from './TaskPage.tsx';
+import './tasks.css';
 
-export function TasksView() {
-  return (
-    <div className="view">
-      <EmptyState
-        title="No replication tasks yet"
-        action={
-          <Button variant="primary" onPress={() => navigate({ view: 'fleet' })}>
-            Go to the fleet
-          </Button>
-        }
-      >
-        <p>
-          A replication task copies a dataset's snapshots from a source NAS to a destination NAS, first in full, then
-          incrementally. Start by saving the source and destination NAS in the fleet view.
-        </p>
-      </EmptyState>
-    </div>
-  );
+/** The Tasks screen: the dashboard of every task, or one task's page (its run, history and log). */
+export function TasksView({ taskId, runId, tab }: { taskId?: string | undefined; runId?: string | undefined; tab?: TaskTab | undefined }) {
+  return taskId ? <TaskPage key={taskId} taskId={taskId} runId={runId ?? null} tab={tab ?? 'run'} /> : <TaskDashboard />;
 }

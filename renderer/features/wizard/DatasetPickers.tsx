@@ -98,6 +98,7 @@ export function SourceTree({ connectionId, nasName, sources, onChange, error }: 
           matches={(d, text) => d.name.toLowerCase().includes(text.toLowerCase())}
           initialExpanded={true}
           selection={{ selected, onChange: setSelection }}
+          revealSelected
           empty={listing?.loading ? 'Loading datasets…' : filter ? `No dataset matches "${filter}".` : 'No datasets.'}
           testId="wizard-source-tree"
         />
@@ -172,6 +173,7 @@ export function DestinationTree({ connectionId, nasName, parent, onChange, error
           matches={(d, text) => d.name.toLowerCase().includes(text.toLowerCase())}
           initialExpanded={true}
           selection={{ selected, onChange: setSelection }}
+          revealSelected
           empty={listing?.loading ? 'Loading datasets…' : filter ? `No dataset matches "${filter}".` : 'No datasets.'}
           testId="wizard-destination-tree"
         />

@@ -1,5 +1,5 @@
 import { FolderPlus, RefreshCw, TriangleAlert, X } from 'lucide-react';
-import { useMemo } from 'react';
+import { useMemo, type ReactNode } from 'react';
 import { useWatch, type UseFormReturn } from 'react-hook-form';
 import { useShallow } from 'zustand/react/shallow';
 import { Button } from '../../components/Button.tsx';
@@ -35,6 +35,11 @@ export interface ReviewActions {
   cancel(): void;
   /** "Destroy and replicate from scratch": asks for the confirmation first. */
   destroyAndReplicate(model: ReviewModel): void;
+}
+
+/** A dataset name that wraps after a "/" when it must, never inside a component (tank/wiz9jq9 + g read as two names). */
+function breakAtSlashes(name: string): ReactNode[] {
+  return name.split('/').flatMap((part, index) => (index === 0 ? [part] : ['/', <wbr key={index} />, part]));
 }
 
 export function ReviewStep({ form, newPeriodicTaskSources, actions }: { form: UseFormReturn<WizardForm>; newPeriodicTaskSources: readonly string[]; actions: ReviewActions }) {
@@ -109,10 +114,10 @@ export function ReviewStep({ form, newPeriodicTaskSources, actions }: { form: Us
             {model.datasets.map((d) => (
               <tr key={d.source} data-testid={`review-dataset:${d.source}`}>
                 <td>
-                  <code>{d.source}</code>
+                  <code>{breakAtSlashes(d.source)}</code>
                 </td>
                 <td>
-                  <code>{d.destination}</code>
+                  <code>{breakAtSlashes(d.destination)}</code>
                 </td>
                 <td>
                   <StatusBadge tone={kindWords[d.kind].tone}>{kindWords[d.kind].label}</StatusBadge> <span className="muted">{d.summary}</span>

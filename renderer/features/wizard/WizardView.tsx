@@ -1,6 +1,6 @@
 import { ArrowLeft, ArrowRight, Play, Save } from 'lucide-react';
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { useForm, useWatch, type UseFormReturn } from 'react-hook-form';
+import { useForm, useFormState, useWatch, type UseFormReturn } from 'react-hook-form';
 import { useShallow } from 'zustand/react/shallow';
 import { Button } from '../../components/Button.tsx';
 import { ConfirmDialog } from '../../components/ConfirmDialog.tsx';
@@ -74,6 +74,7 @@ function WizardForm_({ initial }: { initial: WizardForm }) {
   const volumes = useVolumes(values.destinationConnectionId);
   const destinationNames = useDatasetNames(values.destinationConnectionId);
   const [problems, setProblems] = useState<number>(0);
+  const { errors } = useFormState({ control: form.control });
 
   const sourcesWithoutPeriodicTask = useMemo(
     () => (values.sources ?? []).map((s) => s.name).filter((name) => !periodicTasks.some((t) => t.connectionId === values.sourceConnectionId && t.dataset === name)),
@@ -192,7 +193,8 @@ function WizardForm_({ initial }: { initial: WizardForm }) {
           ))}
         </ol>
       </div>
-      {problems > 0 ? (
+      {/* Gone once every field it pointed at is corrected (the fields re-validate as they change). */}
+      {problems > 0 && Object.keys(errors).length > 0 ? (
         <Notice tone="warning" title="Some fields need attention">
           Each problem is written under its field below.
         </Notice>

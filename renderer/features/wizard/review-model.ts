@@ -130,7 +130,9 @@ export function reviewModel({ report, form, newPeriodicTaskSources, periodicSche
     snapshotsCreated,
     periodicTasks,
     properties,
-    error: report.error,
+    // The engine's refusal ("run again with this confirmation") is what the destruction card shows, with the
+    // wizard's own choices: said once, there.
+    error: destruction && report.error?.code === 'CONFIRMATION_REQUIRED' ? null : report.error,
   };
 }
 

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type FileChooser, type Page } from '@playwright/test';
 import { openConfStore } from '../../../electron/services/store/open-conf-store.ts';
 
 // The command palette (Ctrl+K), export and import from the window, and the desktop notifications as toasts in
@@ -37,6 +37,20 @@ test.beforeAll(() => {
   });
   ids = { a: a.id, b: b.id, task: task.id };
 });
+
+/**
+ * Presses the import shortcut until a file chooser opens, and returns it. Playwright switches Chromium's file-chooser
+ * interception on when a listener is added, without waiting for it: a key pressed right after `waitForEvent` can
+ * beat it on a loaded machine (the chooser then opens natively and is gone). So one listener stays for the whole
+ * test, and the key is pressed again only if no chooser came.
+ */
+async function chooseFileToImport(page: Page, choosers: FileChooser[]): Promise<FileChooser> {
+  await expect(async () => {
+    if (choosers.length === 0) await page.keyboard.press('Control+Shift+I');
+    await expect.poll(() => choosers.length, { timeout: 5_000 }).toBeGreaterThan(0);
+  }).toPass({ timeout: 60_000 });
+  return choosers.shift()!;
+}
 
 async function openPalette(page: Page) {
   await page.keyboard.press('Control+k');
@@ -111,6 +125,8 @@ test('pause schedules from the palette sets the shared setting (the daemon reads
 });
 
 test('export downloads one file without secrets; importing it back lists conflicts by name and replaces only what is ticked', async ({ page }) => {
+  const choosers: FileChooser[] = [];
+  page.on('filechooser', (chooser) => choosers.push(chooser));
   await page.goto(url());
   await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible();
   const downloading = page.waitForEvent('download');
@@ -129,9 +145,7 @@ test('export downloads one file without secrets; importing it back lists conflic
   exported.connections.push({ name: 'palette-c', host: 'palette-c.invalid', port: 22, username: 'root', auth: { kind: 'agent' }, privilege: 'root', hostKey: null });
   writeFileSync(file, JSON.stringify(exported));
 
-  const choosing = page.waitForEvent('filechooser');
-  await page.keyboard.press('Control+Shift+I');
-  await (await choosing).setFiles(file);
+  await (await chooseFileToImport(page, choosers)).setFiles(file);
   const dialog = page.getByTestId('import-dialog');
   await expect(dialog).toContainText('1 entry exists here with different content');
   await expect(dialog).toContainText('palette-c');
@@ -144,9 +158,7 @@ test('export downloads one file without secrets; importing it back lists conflic
   expect(store().getTask('palette-docs').retries).toBe(7);
 
   // Again, ticking the conflict: the file's version replaces it.
-  const again = page.waitForEvent('filechooser');
-  await page.keyboard.press('Control+Shift+I');
-  await (await again).setFiles(file);
+  await (await chooseFileToImport(page, choosers)).setFiles(file);
   await dialog.getByRole('checkbox', { name: /Replace/ }).check({ force: true });
   await dialog.getByRole('button', { name: 'Import, replacing 1' }).click();
   await expect(dialog).toBeHidden();

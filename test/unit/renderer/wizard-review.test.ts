@@ -93,8 +93,11 @@ describe('the review of the dry run', () => {
       confirmation: 'd1',
       changes: [],
     };
-    const model = reviewModel({ report: report({ result: 'REFUSED', refusal, datasets: [dataset({ status: 'refused', refusal: { divergence: refusal.divergence[0]!.divergence, resolution: refusal.divergence[0]!.resolution }, steps: [] })] }), form, newPeriodicTaskSources: [], periodicScheduleWords: '', now: new Date() });
+    const error = { code: 'CONFIRMATION_REQUIRED' as const, message: 'The destination has diverged; replicating would destroy: backup/docs@local', hint: 'run again with this confirmation', details: { confirmation: 'd1', destroys: ['backup/docs@local'], actions: [] } };
+    const model = reviewModel({ report: report({ result: 'REFUSED', refusal, error, datasets: [dataset({ status: 'refused', refusal: { divergence: refusal.divergence[0]!.divergence, resolution: refusal.divergence[0]!.resolution }, steps: [] })] }), form, newPeriodicTaskSources: [], periodicScheduleWords: '', now: new Date() });
     expect(model.datasets[0]!.kind).toBe('refused');
+    // The refusal is said once, by the destruction card (the engine's "run again with this confirmation" is not the wizard's way).
+    expect(model.error).toBeNull();
     expect(model.destruction).toMatchObject({ items, totalBytes: 14_096, confirmation: 'd1', host: 'root@nas-b:22', commands: ['zfs rollback -r backup/docs@auto-1'] });
     expect(sameDestruction(items, [...items].reverse())).toBe(true);
     expect(sameDestruction(items, [items[0]!])).toBe(false);

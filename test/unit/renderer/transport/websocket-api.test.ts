@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket as ServerSocket } from 'ws';
-import { createWebSocketApi } from '../../../../renderer/transport/websocket-api.ts';
+import { createWebSocketApi, localVerbs } from '../../../../renderer/transport/websocket-api.ts';
 import { bridgeProtocol, type TransportState } from '../../../../shared/contract.ts';
 
 // The browser's WebSocket client against a real ws server in this process (Node's own WebSocket as the
@@ -32,8 +32,8 @@ class FakeBridge {
       ws.on('message', (data) => {
         const { id, verb, request } = JSON.parse(data.toString());
         this.received.push({ connection, verb, request });
-        // getSettings stands for a backend that stopped answering.
-        if (verb === 'getSettings') return;
+        // getSettings and preflightConnection stand for a backend that stopped answering.
+        if (verb === 'getSettings' || verb === 'preflightConnection') return;
         const value = verb === 'ping' ? { message: request.message, receivedAt: 'now' } : verb === 'tailTaskLog' ? { offset: request.offset ?? 10 } : verb === 'subscribeRuns' ? { runs: [] } : {};
         ws.send(JSON.stringify({ id, result: { ok: true, value } }));
       });
@@ -81,6 +81,21 @@ describe('WebSocket client of the bridge', () => {
     expect(await api.getSettings({})).toMatchObject({ ok: false, error: { code: 'TIMEOUT', message: expect.stringContaining('getSettings') } });
     expect(Date.now() - started).toBeGreaterThanOrEqual(190);
     expect((await api.ping({ message: 'still' })).ok).toBe(true);
+  });
+
+  it('gives the short timeout only to verbs the app answers itself: a NAS verb (the pre-flight test) waits longer', async () => {
+    bridge = new FakeBridge();
+    await bridge.start();
+    const api = createWebSocketApi({ url: `ws://127.0.0.1:${bridge.port}/rpc`, token: 't', WebSocket: globalThis.WebSocket, timeoutMs: 100, slowTimeoutMs: 600 });
+    const timed = async (call: () => Promise<unknown>) => {
+      const started = Date.now();
+      expect(await call()).toMatchObject({ ok: false, error: { code: 'TIMEOUT' } });
+      return Date.now() - started;
+    };
+    expect(await timed(() => api.getSettings({}))).toBeLessThan(550);
+    expect(await timed(() => api.preflightConnection({ connectionId: 'x' } as never))).toBeGreaterThanOrEqual(590);
+    expect(localVerbs.has('preflightConnection')).toBe(false);
+    expect(localVerbs.has('nasStatus')).toBe(false);
   });
 
   it('goes offline when the connection drops, fails what was in flight, reconnects with backoff and makes its subscriptions again', async () => {

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runReplicationTask, type EngineNas } from '../../../../../electron/services/replication/replication-engine.ts';
 import type { CommandRunner, RunOptions, RunResult } from '../../../../../electron/services/ssh/command-runner.ts';
@@ -201,5 +202,46 @@ describe('runReplicationTask (dry run)', () => {
     expect(JSON.parse(JSON.stringify(report))).toEqual(report);
     // ...and exactly the contract's shape (strict: no field the schema does not name).
     expect(RunReportSchema.parse(report)).toEqual(report);
+  });
+});
+
+describe('runReplicationTask (a no-op cron cycle)', () => {
+  /** The lock as the NAS answers it: "locked" at once, held until the run closes the channel's stdin. */
+  function lockingSides(destinationListing: string) {
+    const scripted = sides(destinationListing, heldSource);
+    const run = scripted.source.run.bind(scripted.source);
+    scripted.source.run = async (argv, options) => {
+      if (argv[0] !== 'sh' || !String(argv[2]).includes('flock')) return run(argv, options);
+      scripted.source.calls.push({ argv: [...argv], options });
+      options?.onStdout?.(Buffer.from('locked\n'));
+      const stdin = options?.stdin;
+      if (stdin instanceof Readable) await new Promise<void>((resolve) => stdin.on('end', resolve).resume());
+      return { exitCode: 0, stdout: 'locked\n', stderr: '' };
+    };
+    return scripted;
+  }
+  const replicaRows = (userRefs: number) =>
+    [row('backup/r', 'filesystem', '200', 3, 1000, 0, '-', 'off', '-', 'on', '-', '-'), row('backup/r/data', 'filesystem', '300', 4, 1000, 0, '-', 'off', '-', 'on', '-', '-'), row('backup/r/data@s1', 'snapshot', '101', 5, 0, '-', userRefs, 'off', '-', '-', '-', '-')].join('\n');
+  /** The source's base carries the task's hold (userrefs 1), as a finished run leaves it. */
+  const heldSource = sourceListing.replace('tank/data@s1\tsnapshot\t101\t6\t0\t-\t0', 'tank/data@s1\tsnapshot\t101\t6\t0\t-\t1');
+  const kinds = (runner: ScriptedRunner) => runner.calls.map((c) => (c.argv[0] === 'sh' ? 'sh' : `zfs ${c.argv[1]}`));
+
+  it('is the lock and one listing per side: no tool check, no estimate, no hold moved', async () => {
+    const { nas, source, destination } = lockingSides(replicaRows(1));
+    const report = await runReplicationTask(task({ compression: 'zstd' }), { nas }, { estimate: false });
+    expect(report.error).toBeNull();
+    expect(report.datasets[0]!.plan.status).toBe('up-to-date');
+    expect(kinds(source)).toEqual(['sh', 'zfs list']);
+    expect(kinds(destination)).toEqual(['zfs list']);
+  });
+
+  it('holds again a common snapshot whose hold is gone on one side, and only there', async () => {
+    const { nas, source, destination } = lockingSides(replicaRows(0));
+    const report = await runReplicationTask(task(), { nas }, { estimate: false });
+    expect(report.error).toBeNull();
+    expect(kinds(destination)).toEqual(['zfs list', 'zfs hold']);
+    expect(destination.calls[1]!.argv.slice(2)).toEqual(['zfs-replication:33333333-3333-4333-8333-333333333333', 'backup/r/data@s1']);
+    // The source's base is held already: nothing moves there.
+    expect(kinds(source)).toEqual(['sh', 'zfs list']);
   });
 });
