@@ -1,3 +1,4 @@
+import { useId } from 'react';
 import { keepRules, lifetimeUnits, RetentionPolicySchema, type RetentionPolicy } from '../../../shared/retention.ts';
 
 // The policy, editable inline: a lifetime (forever, or N hours…years) or a keep grid (last, hourly, daily, weekly,
@@ -30,13 +31,19 @@ export function policyOf(draft: PolicyDraft): { policy: RetentionPolicy } | { er
 const ruleLabels: Record<(typeof keepRules)[number], string> = { last: 'Last', hourly: 'Hourly', daily: 'Daily', weekly: 'Weekly', monthly: 'Monthly', yearly: 'Yearly' };
 
 export function PolicyEditor({ draft, onChange, error }: { draft: PolicyDraft; onChange(draft: PolicyDraft): void; error: string | null }) {
+  // The selects are named by their label alone (for=/id): a <label> wrapping a <select> makes its name "Kind Keep
+  // forever Lifetime Keep grid (last, hourly, daily…)" — every option read out, and "Hourly" matched it.
+  const id = useId();
   return (
     <fieldset className="policy-editor" data-testid="policy-editor">
       <legend>Policy</legend>
       <div className="input-row">
-        <label className="field">
-          <span className="field-label">Kind</span>
+        <div className="field">
+          <label className="field-label" htmlFor={`${id}-kind`}>
+            Kind
+          </label>
           <select
+            id={`${id}-kind`}
             className="input"
             value={draft.kind === 'same-as-source' ? 'forever' : draft.kind}
             onChange={(event) => {
@@ -54,36 +61,38 @@ export function PolicyEditor({ draft, onChange, error }: { draft: PolicyDraft; o
             <option value="custom">Lifetime</option>
             <option value="grid">Keep grid (last, hourly, daily…)</option>
           </select>
-        </label>
+        </div>
         {draft.kind === 'custom' ? (
           <>
             <label className="field">
               <span className="field-label">Keep for</span>
-              <input className="input input-number" inputMode="numeric" value={draft.amount} onChange={(e) => onChange({ ...draft, amount: e.target.value })} aria-invalid={error ? true : undefined} />
+              <input className="input input-number" inputMode="numeric" value={draft.amount} onChange={(e) => onChange({ ...draft, amount: e.target.value })} aria-invalid={error ? true : undefined} aria-describedby={error ? `${id}-error` : undefined} />
             </label>
-            <label className="field">
-              <span className="field-label">Unit</span>
-              <select className="input" value={draft.unit} onChange={(e) => onChange({ ...draft, unit: e.target.value as typeof draft.unit })}>
+            <div className="field">
+              <label className="field-label" htmlFor={`${id}-unit`}>
+                Unit
+              </label>
+              <select id={`${id}-unit`} className="input" value={draft.unit} onChange={(e) => onChange({ ...draft, unit: e.target.value as typeof draft.unit })}>
                 {lifetimeUnits.map((u) => (
                   <option key={u} value={u}>
                     {u}
                   </option>
                 ))}
               </select>
-            </label>
+            </div>
           </>
         ) : null}
         {draft.kind === 'grid'
           ? keepRules.map((rule) => (
               <label className="field" key={rule}>
                 <span className="field-label">{ruleLabels[rule]}</span>
-                <input className="input input-number" inputMode="numeric" value={draft[rule]} onChange={(e) => onChange({ ...draft, [rule]: e.target.value })} aria-invalid={error ? true : undefined} />
+                <input className="input input-number" inputMode="numeric" value={draft[rule]} onChange={(e) => onChange({ ...draft, [rule]: e.target.value })} aria-invalid={error ? true : undefined} aria-describedby={error ? `${id}-error` : undefined} />
               </label>
             ))
           : null}
       </div>
       {error ? (
-        <p className="field-error" role="alert">
+        <p className="field-error" role="alert" id={`${id}-error`}>
           {error}
         </p>
       ) : null}
