@@ -41,9 +41,28 @@ interface Phase {
 }
 const phases: Phase[] = [];
 
-function runCommand(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+/** The last lines each step printed: a runner that fails without a failing test says why there, and the summary
+ * repeats it (CI keeps only the tail of a long log). */
+const outputTails = new Map<string, string[]>();
+const TAIL_LINES = 600;
+
+function runCommand(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: root, stdio: 'inherit', env });
+    const child = spawn(command, args, { cwd: root, stdio: ['inherit', 'pipe', 'pipe'], env });
+    const tail: string[] = [];
+    outputTails.set(name, tail);
+    const keep = (chunk: Buffer) => {
+      tail.push(...chunk.toString('utf8').split('\n'));
+      if (tail.length > TAIL_LINES) tail.splice(0, tail.length - TAIL_LINES);
+    };
+    child.stdout.on('data', (chunk: Buffer) => {
+      process.stdout.write(chunk);
+      keep(chunk);
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      process.stderr.write(chunk);
+      keep(chunk);
+    });
     child.on('error', (e) => {
       console.error(`cannot run ${command}: ${e.message}`);
       resolve(127);
@@ -55,10 +74,10 @@ function runCommand(command: string, args: string[], env: NodeJS.ProcessEnv = pr
 async function step(name: string, command: string, args: string[], options: { env?: NodeJS.ProcessEnv; report?: string } = {}): Promise<boolean> {
   console.log(`\n=== ${name} ===`);
   const started = Date.now();
-  const code = await runCommand(command, args, options.env);
+  const code = await runCommand(name, command, args, options.env);
   const ok = code === 0;
   phases.push({ name, ms: Date.now() - started, ok, ...(options.report ? { report: options.report } : {}) });
-  console.log(`--- ${name}: ${ok ? 'ok' : 'FAILED'} (${since(started)})`);
+  console.log(`--- ${name}: ${ok ? 'ok' : `FAILED (exit ${code})`} (${since(started)})`);
   return ok;
 }
 
@@ -205,5 +224,16 @@ for (const phase of phases) {
 console.log(`  ${'total'.padEnd(36)} ${since(suiteStarted).padStart(9)}`);
 const failedSteps = phases.filter((p) => !p.ok).map((p) => p.name);
 if (failedSteps.length > 0) console.log(`\nFailed steps: ${failedSteps.join(', ')}`);
+// A runner that exits non-zero with every test passed failed outside a test (an unhandled error, a hook, a worker
+// that died): its own words about it, repeated here where the tail of the log shows them.
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
+for (const phase of phases) {
+  const counts = phase.report ? countsOf(phase.report) : null;
+  if (phase.ok || !counts || counts.failed > 0) continue;
+  const lines = (outputTails.get(phase.name) ?? []).map((line) => line.replace(ANSI, ''));
+  const first = lines.findIndex((line) => /unhandled|error|timed out|worker|exited/i.test(line) && !/✓/.test(line));
+  const excerpt = first === -1 ? lines.slice(-30) : lines.slice(first, first + 40);
+  console.log(`\n${phase.name} failed with no failing test; what it printed:\n${excerpt.map((line) => `  | ${line}`).join('\n')}`);
+}
 console.log(`\ntests: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
 process.exit(failedSteps.length > 0 || total.passed === 0 ? 1 : 0);

@@ -22,7 +22,7 @@ import {
 } from '@tanstack/react-table';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { ArrowDown, ArrowUp, ChevronDown, ChevronRight } from 'lucide-react';
-import { useCallback, useEffect, useId, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { useCallback, useEffect, useId, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 
 // The one table of the app: TanStack Table (sorting, filtering, tree rows, selection) drawn with TanStack Virtual
 // (only the rows in view exist in the DOM, so 100,000 rows scroll as smoothly as 100). Rows have one fixed height,
@@ -147,13 +147,24 @@ export function DataTable<T extends RowData>(props: DataTableProps<T>) {
   });
 
   const rows = table.getRowModel().rows;
+  // The grid itself scrolls, under a sticky header: its one tab stop is then the scrolling region too (axe
+  // scrollable-region-focusable; a body that scrolled alone was a region no key could reach in tables without
+  // checkboxes). The rows start below the header: the virtualizer counts it as a margin, and scrolls rows clear of it.
   const scrollRef = useRef<HTMLDivElement>(null);
+  const headRef = useRef<HTMLDivElement>(null);
+  const [headHeight, setHeadHeight] = useState(0);
+  useLayoutEffect(() => {
+    const height = headRef.current?.offsetHeight ?? 0;
+    if (height !== headHeight) setHeadHeight(height);
+  });
   const virtualizer = useVirtualizer({
     count: rows.length,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => rowHeight,
     getItemKey: (index) => rows[index]?.id ?? index,
     overscan: 12,
+    scrollMargin: headHeight,
+    scrollPaddingStart: headHeight,
   });
 
   // While filtering, open every tree row so matches deep in the tree show.
@@ -199,7 +210,7 @@ export function DataTable<T extends RowData>(props: DataTableProps<T>) {
     onActiveRowChange?.(activeIndex >= 0 ? (rows[activeIndex]?.original ?? null) : null);
   }, [activeIndex, rows, onActiveRowChange]);
 
-  const pageSize = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? rowHeight * 10) / rowHeight) - 1);
+  const pageSize = Math.max(1, Math.floor(((scrollRef.current?.clientHeight ?? rowHeight * 10) - headHeight) / rowHeight) - 1);
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
     if (rows.length === 0) return;
     const current = activeIndex < 0 ? -1 : activeIndex;
@@ -275,6 +286,7 @@ export function DataTable<T extends RowData>(props: DataTableProps<T>) {
   return (
     <div
       className="data-table"
+      ref={scrollRef}
       role={isTree ? 'treegrid' : 'grid'}
       aria-label={props.label}
       aria-rowcount={rows.length + 1}
@@ -289,7 +301,7 @@ export function DataTable<T extends RowData>(props: DataTableProps<T>) {
       style={{ ['--grid-columns' as string]: gridTemplate, ...(props.height === undefined ? {} : { height: props.height }) }}
       {...(props.testId ? { 'data-testid': props.testId } : {})}
     >
-      <div className="data-table-head" role="rowgroup">
+      <div className="data-table-head" ref={headRef} role="rowgroup">
         {headerGroups.map((group) => (
           <div key={group.id} role="row" aria-rowindex={1} className="data-table-row data-table-header-row">
             {selection ? (
@@ -322,7 +334,7 @@ export function DataTable<T extends RowData>(props: DataTableProps<T>) {
           </div>
         ))}
       </div>
-      <div className="data-table-body" ref={scrollRef} role="rowgroup">
+      <div className="data-table-body" role="rowgroup">
         {rows.length === 0 ? (
           <div className="data-table-empty" role="row">
             <div role="gridcell">{props.empty ?? 'Nothing to show.'}</div>
@@ -345,7 +357,7 @@ export function DataTable<T extends RowData>(props: DataTableProps<T>) {
                   aria-selected={selection ? selected : undefined}
                   data-row-id={row.id}
                   className={`data-table-row${isActive ? ' is-active' : ''}${selected ? ' is-selected' : ''}`}
-                  style={{ height: rowHeight, transform: `translateY(${item.start}px)` }}
+                  style={{ height: rowHeight, transform: `translateY(${item.start - headHeight}px)` }}
                   onClick={() => setActiveId(row.id)}
                   onDoubleClick={() => props.onRowAction?.(row.original)}
                 >

@@ -20,7 +20,8 @@ export function formatRelative(iso: string | number | Date, now: number = Date.n
   return relative.format(Math.round(seconds / 86_400), 'day');
 }
 
-const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+// 24-hour, as the snapshot names, schedules and logs are written: "Dec 2, 2026, 14:05", never "2:05 PM".
+const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short', hourCycle: 'h23' });
 
 export function formatDateTime(iso: string | number | Date): string {
   return dateTime.format(new Date(iso));

@@ -98,9 +98,10 @@ export interface RunLabelFormat {
   time: (at: Date) => string;
 }
 
+// 24-hour times, as everywhere else in the app (names, schedules, the log): "08:00", never "08:00 AM".
 const localFormat: RunLabelFormat = {
   day: (at) => at.toLocaleDateString(undefined, { month: 'short', day: 'numeric' }),
-  time: (at) => at.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' }),
+  time: (at) => at.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }),
 };
 
 /**

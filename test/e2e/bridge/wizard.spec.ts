@@ -154,11 +154,11 @@ test('the wizard creates a task from nas-a to nas-b (live count, daily schedule,
   await shoot(page, 'wizard-what-errors');
 
   // Source: nas-a and the dataset, ticked in the tree.
-  await pick(page, 'Source NAS', /^nas-a/);
+  await pick(page, 'Source NAS', /^nas-a /);
   // The tree is virtualized and a NAS that ran the integration suite has many datasets: filter as an admin would.
   const sourceTree = page.getByTestId('wizard-source-tree');
   await page.getByRole('searchbox', { name: 'Filter source datasets of nas-a' }).fill(id);
-  await expect(sourceTree.getByText(id, { exact: true })).toBeVisible({ timeout: 60_000 });
+  await expect(sourceTree.getByText(id, { exact: true })).toBeVisible({ timeout: 180_000 });
   await page.getByLabel(`Select ${source}`, { exact: true }).check();
   // The live count of the naming schema on the source: three of four snapshots.
   await expect(page.getByTestId('wizard-match-line')).toHaveText(/^3 of 4 snapshots match: newest auto-2026-11-30_12-00 .*, oldest auto-2026-11-30_10-00/, { timeout: 60_000 });
@@ -171,7 +171,7 @@ test('the wizard creates a task from nas-a to nas-b (live count, daily schedule,
   await expect(page.getByTestId('wizard-match-line')).toHaveText(/^3 of 4 snapshots match/);
 
   // Destination: nas-b and the parent; a volume would be refused.
-  await pick(page, 'Destination NAS', /^nas-b/);
+  await pick(page, 'Destination NAS', /^nas-b /);
   await page.getByRole('searchbox', { name: 'Filter destination datasets of nas-b' }).fill(id);
   await expect(page.getByTestId('wizard-destination-tree').getByText(id, { exact: true })).toBeVisible({ timeout: 60_000 });
   await page.getByLabel(`Select ${parent}`, { exact: true }).check();

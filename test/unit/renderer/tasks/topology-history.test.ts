@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../../../shared/task-schemas.ts';
+import { formatDateTime } from '../../../../renderer/lib/format.ts';
 import { formatDuration, formatRate, historyColumns, historyTotals, labelledRuns, runTickLabels } from '../../../../renderer/features/tasks/history-data.ts';
 import { bowOf, edgeHealth, layoutTopology } from '../../../../renderer/features/tasks/topology.ts';
 
@@ -89,5 +90,12 @@ describe('the history chart\'s run labels', () => {
     const times = [t('2026-12-01T21:01:00Z'), t('2026-12-01T21:02:30Z'), t('2026-12-02T03:00:00Z'), t('2026-12-02T04:00:00Z')];
     expect(runTickLabels(times, [0, 1, 2, 3], format)).toEqual(['21:01\n2026-12-01', '21:02', '03:00\n2026-12-02', '04:00']);
     expect(runTickLabels(times, [1, 3], format)).toEqual(['21:02\n2026-12-01', '04:00\n2026-12-02']);
+  });
+
+  it('writes times on the 24-hour clock, as the names, schedules and logs are (an en-US chart said "02:05 PM")', () => {
+    const afternoon = new Date(2026, 11, 2, 14, 5).getTime() / 1000;
+    expect(runTickLabels([afternoon], [0])[0]).toMatch(/^14:05\n/);
+    expect(formatDateTime(afternoon * 1000)).toContain('14:05');
+    expect(formatDateTime(afternoon * 1000)).not.toMatch(/AM|PM/);
   });
 });
