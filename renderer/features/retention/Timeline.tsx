@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { describeReason, guardReasonKinds, type RetentionDecision } from '../../../shared/retention.ts';
 import { formatInZone } from '../../../shared/time-zone.ts';
+import { timeTicks } from './time-ticks.ts';
 
 // The retention timeline: x = time, one mark per snapshot, drawn on a canvas so 100,000 marks redraw in a few
 // milliseconds (one path per kind of mark, no DOM per snapshot). Never colour alone: each fate has its own lane
@@ -136,23 +137,28 @@ export function Timeline({ series, timeZone, taskName, onDrawn, testId }: Timeli
         ctx.stroke(paths[lane]);
       }
     });
-    // Time axis: a few dated ticks, as many as fit their labels (measured), dates alone past two days.
+    // Time axis: ticks at round times of the zone (every 6 hours, every day, every Monday…), as many as their
+    // labels fit (measured), each labelled as precisely as its step needs.
     if (range) {
       ctx.fillStyle = colors.text;
-      const label = (t: number) => formatInZone(t, timeZone).slice(0, range.max - range.min > 2 * 86_400_000 ? 10 : 16);
-      const labelWidth = ctx.measureText(label(range.max)).width + 32;
-      const ticks = Math.max(1, Math.floor((width - LEFT - 12) / labelWidth));
+      ctx.strokeStyle = colors.grid;
+      ctx.lineWidth = 1;
+      const plot = width - LEFT - 12;
+      const labelWidth = ctx.measureText('12-31 23:00').width + 28;
+      const axisY = height - 20;
       let lastRight = -Infinity;
-      for (let i = 0; i <= ticks; i++) {
-        const t = range.min + ((range.max - range.min) * i) / ticks;
-        const text = label(t);
-        const w = ctx.measureText(text).width;
-        // The first label starts at its tick, the last ends at it, the others are centred; one that would touch its
-        // neighbour is left out.
-        const left = i === 0 ? xOf(t) : i === ticks ? xOf(t) - w : xOf(t) - w / 2;
-        if (left < lastRight + 16) continue;
+      for (const tick of timeTicks(range.min, range.max, timeZone, Math.max(1, Math.floor(plot / labelWidth)))) {
+        const x = Math.round(xOf(tick.at)) + 0.5;
+        const w = ctx.measureText(tick.label).width;
+        // Centred on its tick, kept inside the plot; one that would touch its neighbour is left out.
+        const left = Math.min(width - 12 - w, Math.max(LEFT - 4, x - w / 2));
+        if (left < lastRight + 12) continue;
+        ctx.beginPath();
+        ctx.moveTo(x, axisY - 4);
+        ctx.lineTo(x, axisY + 1);
+        ctx.stroke();
         ctx.textAlign = 'left';
-        ctx.fillText(text, left, height - 8);
+        ctx.fillText(tick.label, left, height - 8);
         lastRight = left + w;
       }
       ctx.textAlign = 'left';
