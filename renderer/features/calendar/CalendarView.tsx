@@ -8,6 +8,7 @@ import { formatMs, plural } from '../../lib/format.ts';
 import { navigate } from '../../lib/navigation.ts';
 import { request } from '../../lib/request.ts';
 import { useFleet } from '../fleet/fleet-store.ts';
+import { useSettings } from '../settings/settings-store.ts';
 import { useSnapshots } from '../snapshots/snapshots-store.ts';
 import { median, weekRuns, type CalendarRun, type CalendarTask } from './calendar-model.ts';
 import '../snapshots/snapshots.css';
@@ -28,6 +29,12 @@ export function CalendarView() {
   const zone = localTimeZone();
   const clock = zoneClock(zone);
   const [weekOffset, setWeekOffset] = useState(0);
+  const paused = useSettings((s) => s.settings?.schedulesPaused ?? false);
+  const settingsLoaded = useSettings((s) => s.settings !== null);
+  const loadSettings = useSettings((s) => s.load);
+  useEffect(() => {
+    if (!settingsLoaded) void loadSettings();
+  }, [settingsLoaded, loadSettings]);
 
   useEffect(() => {
     void loadFleet();
@@ -59,7 +66,12 @@ export function CalendarView() {
   );
 
   // Monday 00:00 of this week on this computer's wall clock.
-  const now = Date.now();
+  // The clock the week is read against: past runs fade and the now line moves, once a minute.
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 60_000);
+    return () => clearInterval(timer);
+  }, []);
   const today = Math.floor(clock.wall(now) / DAY_MS);
   const monday = today - ((((today + 3) % 7) + 7) % 7) + weekOffset * 7;
   const from = clock.instant(monday * DAY_MS);
@@ -67,7 +79,9 @@ export function CalendarView() {
   // [Monday 00:00, next Monday 00:00): runsBetween takes (from, to].
   const runs = useMemo(() => weekRuns(calendarTasks, from - 1, to - 1), [calendarTasks, from, to]);
   const byTask = new Map(calendarTasks.map((t) => [t.id, t]));
-  const flagged = runs.filter((r) => r.overlaps.length > 0 || r.overruns);
+  // Runs already past this week are drawn faded, under a line at now: the week view is about what comes.
+  const upcoming = runs.filter((r) => r.start >= now);
+  const flagged = upcoming.filter((r) => r.overlaps.length > 0 || r.overruns);
 
   if (calendarTasks.length === 0) {
     return (
@@ -92,9 +106,18 @@ export function CalendarView() {
         {weekOffset !== 0 ? <Button onPress={() => setWeekOffset(0)}>This week</Button> : null}
         <span className="toolbar-spacer" />
         <span className="muted" data-testid="calendar-counts">
-          {plural(runs.length, 'run')} of {plural(calendarTasks.length, 'task')}{flagged.length > 0 ? `, ${flagged.length} flagged` : ''}
+          {upcoming.length === runs.length ? plural(runs.length, 'run') : `${plural(upcoming.length, 'run')} to come`} of {plural(calendarTasks.length, 'task')}
+          {flagged.length > 0 ? `, ${flagged.length} flagged` : ''}
         </span>
       </div>
+      {paused ? (
+        <p className="notice notice-warning" role="status" data-testid="schedules-paused">
+          <TriangleAlert size={16} aria-hidden="true" className="notice-icon" />
+          <span>
+            Schedules are paused: none of these runs starts until you resume them (Settings, or the command palette). Runs started by hand, by the CLI or by cron on a NAS still run.
+          </span>
+        </p>
+      ) : null}
       <ul className="calendar-legend" aria-label="Tasks">
         {calendarTasks.map((t, i) => (
           <li key={t.id} data-testid="calendar-task" data-task={t.id}>
@@ -127,11 +150,12 @@ export function CalendarView() {
           <div key={day.start} className="calendar-day">
             <div className="calendar-day-head">{new Intl.DateTimeFormat(undefined, { weekday: 'short', day: 'numeric', month: 'short', timeZone: zone }).format(day.start)}</div>
             <div className="calendar-day-body">
+              {now >= day.start && now < day.end ? <div className="calendar-now" style={{ top: ((now - day.start) / (day.end - day.start)) * 24 * HOUR_PX }} title={`Now: ${formatInZone(now, zone)}`} aria-hidden="true" /> : null}
               {runs
                 .filter((r) => r.start >= day.start && r.start < day.end)
                 .slice(0, 400)
                 .map((run) => (
-                  <RunBlock key={`${run.taskId}:${run.start}`} run={run} dayStart={day.start} dayLength={day.end - day.start} task={byTask.get(run.taskId)!} index={calendarTasks.findIndex((t) => t.id === run.taskId)} names={byTask} zone={zone} />
+                  <RunBlock key={`${run.taskId}:${run.start}`} run={run} past={run.start < now} dayStart={day.start} dayLength={day.end - day.start} task={byTask.get(run.taskId)!} index={calendarTasks.findIndex((t) => t.id === run.taskId)} names={byTask} zone={zone} />
                 ))}
             </div>
           </div>
@@ -155,14 +179,14 @@ export function CalendarView() {
   );
 }
 
-function RunBlock({ run, dayStart, dayLength, task, index, names, zone }: { run: CalendarRun; dayStart: number; dayLength: number; task: CalendarTask; index: number; names: Map<string, CalendarTask>; zone: string }) {
+function RunBlock({ run, past, dayStart, dayLength, task, index, names, zone }: { run: CalendarRun; past: boolean; dayStart: number; dayLength: number; task: CalendarTask; index: number; names: Map<string, CalendarTask>; zone: string }) {
   const total = 24 * HOUR_PX;
   const top = ((run.start - dayStart) / dayLength) * total;
   const height = Math.max(3, Math.min(total - top, ((run.end - run.start) / dayLength) * total));
-  const flag = run.overlaps.length > 0 || run.overruns;
-  const title = `${task.name}: ${formatInZone(run.start, zone)} – ${formatInZone(run.end, zone).slice(11)}${run.overlaps.length > 0 ? `; overlaps ${run.overlaps.map((id) => names.get(id)?.name ?? id).join(', ')}` : ''}${run.overruns ? '; would not finish before its next start' : ''}`;
+  const flag = !past && (run.overlaps.length > 0 || run.overruns);
+  const title = `${task.name}: ${past ? '(past) ' : ''}${formatInZone(run.start, zone)} – ${formatInZone(run.end, zone).slice(11)}${run.overlaps.length > 0 ? `; overlaps ${run.overlaps.map((id) => names.get(id)?.name ?? id).join(', ')}` : ''}${run.overruns ? '; would not finish before its next start' : ''}`;
   return (
-    <div className={`calendar-run swatch-${index % 6}${flag ? ' is-flagged' : ''}`} style={{ top, height }} title={title} aria-label={title} role="note" data-testid="calendar-run" data-task={task.id}>
+    <div className={`calendar-run swatch-${index % 6}${flag ? ' is-flagged' : ''}${past ? ' is-past' : ''}`} style={{ top, height }} title={title} aria-label={title} role="note" data-testid="calendar-run" data-task={task.id}>
       {flag ? <TriangleAlert size={10} aria-hidden="true" /> : null}
     </div>
   );
