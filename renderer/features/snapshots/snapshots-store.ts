@@ -12,8 +12,10 @@ export interface SnapshotRow {
   name: string;
   dataset: string;
   shortName: string;
-  /** ms since the epoch. */
+  /** ms since the epoch (whole seconds: a recursive snapshot gives many the same). */
   created: number;
+  /** The txg that created it: orders snapshots made in the same second. */
+  createtxg: number;
   usedBytes: number | null;
   referencedBytes: number | null;
   holds: number;
@@ -51,6 +53,7 @@ export function snapshotRows(connectionId: string, listing: NasSnapshotListing, 
     dataset: s.dataset,
     shortName: s.shortName,
     created: s.creation * 1000,
+    createtxg: s.createtxg,
     usedBytes: s.usedBytes,
     referencedBytes: s.referencedBytes,
     holds: s.userRefs ?? 0,
