@@ -103,7 +103,8 @@ try {
   const frames = await page.evaluate(
     () =>
       new Promise<number[]>((resolve) => {
-        const body = document.querySelector('[data-testid=snapshot-table] .data-table-body') as HTMLElement;
+        // The grid is its own scrolling region (sticky header).
+        const body = document.querySelector('[data-testid=snapshot-table]') as HTMLElement;
         const times: number[] = [];
         let last = performance.now();
         let n = 0;
