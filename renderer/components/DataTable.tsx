@@ -84,6 +84,11 @@ export interface DataTableProps<T extends RowData> {
   /** Whether a row matches the filter text (default: its id contains it, ignoring case). */
   matches?: (row: T, filter: string) => boolean;
   initialSorting?: SortingState;
+  /**
+   * The order `data` comes in already (usually the initial sorting): while the sorting is this one the table does not
+   * sort again — 100,000 rows sorted on every mount were a third of the first paint. The caller keeps its promise.
+   */
+  presorted?: SortingState;
   /** Expanded tree rows at start: true for all. */
   initialExpanded?: ExpandedState;
   /** Enter or double-click on a row. */
@@ -103,6 +108,8 @@ export interface DataTableProps<T extends RowData> {
 }
 
 const defaultMatches = (id: string, filter: string) => id.toLowerCase().includes(filter.toLowerCase());
+
+const sameSorting = (a: SortingState, b: SortingState) => a.length === b.length && a.every((s, i) => s.id === b[i]!.id && s.desc === b[i]!.desc);
 
 export function DataTable<T extends RowData>(props: DataTableProps<T>) {
   const { data, columns, getRowId, getSubRows, filter = '', rowHeight = 34, selection } = props;
@@ -131,6 +138,7 @@ export function DataTable<T extends RowData>(props: DataTableProps<T>) {
       const next = functionalUpdate(updater, rowSelection);
       selection.onChange(new Set(Object.keys(next).filter((id) => next[id])));
     },
+    manualSorting: props.presorted !== undefined && sameSorting(sorting, props.presorted),
     // New data (a refresh) keeps what the admin opened or closed.
     autoResetExpanded: false,
     enableRowSelection: Boolean(selection),

@@ -27,14 +27,14 @@ const localZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
 const stamp = { format: (t: number | Date) => formatInZone(typeof t === 'number' ? t : t.getTime(), localZone) };
 
 const columns = [
-  col.accessor('dataset', { header: 'Dataset', meta: { width: 'minmax(140px, 1.2fr)' }, sortFn: 'alphanumeric', cell: (info) => <span title={info.getValue()}>{info.getValue()}</span> }),
+  col.accessor('dataset', { header: 'Dataset', meta: { width: 'minmax(130px, 1.2fr)' }, sortFn: 'alphanumeric', cell: (info) => <span title={info.getValue()}>{info.getValue()}</span> }),
   // Wide enough for a whole auto-2026-12-01_22-00: the name is what an admin reads first.
   col.accessor('shortName', { header: 'Snapshot', meta: { width: 'minmax(190px, 1.6fr)' }, sortFn: 'alphanumeric', cell: (info) => <span title={info.row.original.name}>{info.getValue()}</span> }),
   // Creation is in whole seconds (a recursive snapshot gives a whole tree the same one): the txg orders within it.
   col.accessor('created', { header: 'Created', meta: { width: '150px' }, sortFn: (a, b) => a.original.created - b.original.created || a.original.createtxg - b.original.createtxg, cell: (info) => stamp.format(info.getValue()) }),
   col.accessor('usedBytes', { header: 'Used', meta: { width: '80px', align: 'end' }, sortFn: 'basic', cell: (info) => bytesOrDash(info.getValue()) }),
-  col.accessor('referencedBytes', { header: 'Referenced', meta: { width: '100px', align: 'end' }, sortFn: 'basic', cell: (info) => bytesOrDash(info.getValue()) }),
-  col.accessor('holds', { header: 'Holds', meta: { width: '56px', align: 'end' }, sortFn: 'basic', cell: (info) => (info.getValue() > 0 ? <span title={info.row.original.holdTags.join(', ')}>{info.getValue()}</span> : '') }),
+  col.accessor('referencedBytes', { header: 'Referenced', meta: { width: '108px', align: 'end' }, sortFn: 'basic', cell: (info) => bytesOrDash(info.getValue()) }),
+  col.accessor('holds', { header: 'Holds', meta: { width: '64px', align: 'end' }, sortFn: 'basic', cell: (info) => (info.getValue() > 0 ? <span title={info.row.original.holdTags.join(', ')}>{info.getValue()}</span> : '') }),
   col.accessor((row) => row.fate.kind, {
     id: 'fate',
     header: 'Fate',
@@ -52,6 +52,9 @@ const columns = [
     },
   }),
 ];
+
+/** The rows come newest first from the store (snapshotRows): the table's first sorting, which it need not redo. */
+const newestFirstSorting = [{ id: 'created', desc: true }];
 
 const ages = [
   { id: 'any', label: 'Any age', test: () => true },
@@ -184,7 +187,8 @@ export function SnapshotList({ connections, connectionId, scope }: { connections
           data={visible}
           columns={columns}
           getRowId={(r) => r.name}
-          initialSorting={[{ id: 'created', desc: true }]}
+          initialSorting={newestFirstSorting}
+          presorted={newestFirstSorting}
           selection={{ selected, onChange: setSelected }}
           onActiveRowChange={setActive}
           empty={current?.loading ? 'Loading snapshots…' : rows.length > 0 ? 'No snapshot matches the filters.' : 'No snapshots.'}

@@ -1,27 +1,15 @@
 import { create } from 'zustand';
 import type { NasSnapshotListing, VerbResponse } from '../../../shared/contract.ts';
 import type { AppError } from '../../../shared/result.ts';
-import { fateText, snapshotFates, type SnapshotFate } from '../../../shared/snapshot-fates.ts';
+import { fateText, type SnapshotFate } from '../../../shared/snapshot-fates.ts';
 import type { PeriodicSnapshotTask, ReplicationTask } from '../../../shared/task-schemas.ts';
 import { request } from '../../lib/request.ts';
+import { snapshotRows, type SnapshotRow } from './snapshot-rows.ts';
+
+export { newestFirst, snapshotRows, type SnapshotRow } from './snapshot-rows.ts';
 
 // The snapshot screens' slice: one NAS listing (a dataset and its descendants, or every pool) with each snapshot's
 // fate decided by the shared retention function (shared/snapshot-fates.ts), and the periodic snapshot tasks.
-
-export interface SnapshotRow {
-  name: string;
-  dataset: string;
-  shortName: string;
-  /** ms since the epoch (whole seconds: a recursive snapshot gives many the same). */
-  created: number;
-  /** The txg that created it: orders snapshots made in the same second. */
-  createtxg: number;
-  usedBytes: number | null;
-  referencedBytes: number | null;
-  holds: number;
-  holdTags: readonly string[];
-  fate: SnapshotFate;
-}
 
 export interface SnapshotListing {
   connectionId: string;
@@ -43,23 +31,6 @@ interface SnapshotsState {
   loadTasks(): Promise<void>;
   load(connectionId: string, dataset: string | null): Promise<void>;
   reload(): Promise<void>;
-}
-
-/** Rows of the table: the listing joined with the fates (computed once per load, not per render). */
-export function snapshotRows(connectionId: string, listing: NasSnapshotListing, snapshotTasks: readonly PeriodicSnapshotTask[], replicationTasks: readonly ReplicationTask[], now = Date.now()): SnapshotRow[] {
-  const fates = snapshotFates({ connectionId, snapshots: listing.snapshots, holdTags: listing.holdTags, snapshotTasks, replicationTasks, now });
-  return listing.snapshots.map((s) => ({
-    name: s.name,
-    dataset: s.dataset,
-    shortName: s.shortName,
-    created: s.creation * 1000,
-    createtxg: s.createtxg,
-    usedBytes: s.usedBytes,
-    referencedBytes: s.referencedBytes,
-    holds: s.userRefs ?? 0,
-    holdTags: listing.holdTags[s.name] ?? [],
-    fate: fates.get(s.name)!,
-  }));
 }
 
 export const useSnapshots = create<SnapshotsState>((set, get) => ({
