@@ -135,7 +135,7 @@ describe('contract verbs on the VMs', () => {
     // A hold lost on the destination: proposed, and applied only with the confirmation of exactly that list.
     await sshOk(vmB, 'root', `zfs release 'zfs-replication:${task.id}' '${replica}@one'`);
     const proposed = await value('repairTask', { taskId: task.id });
-    expect(proposed.actions).toEqual([`hold root@${vmB.host}:${vmB.port}:${replica}@one`]);
+    expect(proposed.actions).toEqual([`hold ${replica}@one on nas-b (root@${vmB.host}:${vmB.port})`]);
     expect(proposed).toMatchObject({ applied: false, error: { code: 'CONFIRMATION_REQUIRED' } });
     expect(await holdsOf(vmB, `${replica}@one`)).not.toContain(task.id);
     const applied = await value('repairTask', { taskId: task.id, confirmation: proposed.confirmation });

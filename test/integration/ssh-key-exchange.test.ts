@@ -67,6 +67,24 @@ describe('app -> NAS key installation', () => {
     expect(steps.at(-1)).toMatchObject({ step: 'password-login', status: 'failed' });
     expect(await sshOk(nasA, 'sudopw', 'cat ~/.ssh/authorized_keys')).toBe(before);
   });
+
+  it("a user without a home directory (TrueNAS's admin has /nonexistent): the install step says so with the fix; nothing is created", async () => {
+    const user = 'zrdnohome';
+    await sshOk(nasA, 'root', `userdel ${user} 2>/dev/null; useradd -M -d /nonexistent -s /bin/sh ${user} && echo '${user}:zrd-nohome' | chpasswd`);
+    try {
+      const connection = connectionTo(nasA, user, 'delegated', { kind: 'app-key' });
+      await app.pin(connection);
+      const steps: KeyExchangeStep[] = [];
+      const failure = await app.services.installAppKey(connection, 'zrd-nohome', (s) => steps.push(s)).catch((e: unknown) => e);
+      expect(failure).toBeInstanceOf(AppFailure);
+      expect(failure).toMatchObject({ code: 'PERMISSION_DENIED', message: expect.stringContaining(`the home directory of ${user} (/nonexistent) does not exist or is read-only`) });
+      expect((failure as AppFailure).appError.hint).toMatch(/Home Directory.*Authorized Keys/s);
+      expect(steps.map((s) => `${s.step}:${s.status}`)).toEqual(['password-login:running', 'password-login:done', 'install-key:running', 'install-key:failed']);
+      expect((await sshOk(nasA, 'root', 'test -e /nonexistent && echo exists || echo absent')).trim()).toBe('absent');
+    } finally {
+      await sshOk(nasA, 'root', `userdel ${user} 2>/dev/null; true`);
+    }
+  });
 });
 
 describe('NAS <-> NAS trust', () => {

@@ -116,7 +116,10 @@ export class NotificationCenter {
     }
     if (newest.result !== 'FINISHED') {
       const error = newest.error;
-      const body = error ? oneLine(error.hint ?? error.message) : newest.result === 'REFUSED' ? 'The destination has diverged: open the task to review what a run would destroy.' : 'Open its log for the details.';
+      // A refusal's own hint speaks to the CLI ("run again with this confirmation"); the desktop's answer is the
+      // task's review of exactly what a run would destroy.
+      const body =
+        newest.result === 'REFUSED' ? 'Nothing was changed. Open the task to review exactly what a run would destroy, and confirm it there.' : error ? oneLine(error.hint ?? error.message) : 'Open its log for the details.';
       return this.#make('run-failed', 'error', task, `Replication "${task.name}" ${newest.result === 'REFUSED' ? 'was refused' : 'failed'}${error ? `: ${oneLine(error.message)}` : ''}`, body, now);
     }
     if (wasFailing) {

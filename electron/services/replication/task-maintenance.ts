@@ -127,10 +127,10 @@ function repairActions(datasets: readonly RepairDataset[], holds: RepairReport['
     const lost = op.items.map(itemWords).join('; ');
     actions.push(op.kind === 'rollback' ? `roll back ${op.to}, destroying ${lost}` : `destroy ${op.kind === 'destroy-dataset' ? op.dataset : op.command}, which destroys ${lost}, and send it again in full`);
   }
-  for (const s of holds.source.hold) actions.push(`hold ${source.label}:${s}`);
-  for (const s of holds.destination.hold) actions.push(`hold ${destination.label}:${s}`);
-  for (const s of holds.source.release) actions.push(`release stale hold on ${source.label}:${s}`);
-  for (const s of holds.destination.release) actions.push(`release stale hold on ${destination.label}:${s}`);
+  for (const s of holds.source.hold) actions.push(`hold ${s} on ${source.label}`);
+  for (const s of holds.destination.hold) actions.push(`hold ${s} on ${destination.label}`);
+  for (const s of holds.source.release) actions.push(`release the stale hold on ${s} on ${source.label}`);
+  for (const s of holds.destination.release) actions.push(`release the stale hold on ${s} on ${destination.label}`);
   for (const d of datasets) {
     if (d.plan.status !== 'ready') continue;
     for (const step of d.plan.steps) {

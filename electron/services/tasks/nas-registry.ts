@@ -88,9 +88,10 @@ export class NasRegistry {
     };
   }
 
+  /** The NAS as the engine names it in messages and logs: the admin's name for it, then where it is. */
   async nas(connectionId: string): Promise<EngineNas> {
     const connection = this.#store.getConnection(connectionId);
-    return { host: await this.host(connectionId), privilege: connection.privilege, label: `${connection.username}@${connection.host}:${connection.port}` };
+    return { host: await this.host(connectionId), privilege: connection.privilege, label: nasLabel(connection) };
   }
 
   /** Probes again on next use: in this process and, with a cache, in every other one (a test, an edit, a failure). */
@@ -98,4 +99,9 @@ export class NasRegistry {
     this.#hosts.delete(connectionId);
     this.#cache?.forget(connectionId);
   }
+}
+
+/** "nas-b (root@10.0.0.2:22)": the name the admin gave the NAS, and the login the messages are about. */
+export function nasLabel(connection: Pick<Connection, 'name' | 'username' | 'host' | 'port'>): string {
+  return `${connection.name} (${connection.username}@${connection.host}:${connection.port})`;
 }

@@ -21,12 +21,18 @@ export function runningKind(run: Pick<RunInfo, 'datasets'>): 'running_full' | 'r
 }
 
 export function taskStateView(entry: Pick<TaskEntry, 'state' | 'activeRun'>, liveRun?: RunInfo | null): TaskStateView {
-  const run = liveRun && liveRun.state === 'running' ? liveRun : entry.activeRun && entry.activeRun.state === 'running' ? entry.activeRun : null;
+  // The task list can lag behind the run's own events: a run this screen saw end is over, whatever the list still says
+  // (a refused run's page said "RUNNING (running_inc)" above "Refused: the destination diverged").
+  const ended = liveRun && liveRun.state !== 'running' ? liveRun : null;
+  const active = ended && entry.activeRun?.runId === ended.runId ? null : entry.activeRun;
+  const run = liveRun && liveRun.state === 'running' ? liveRun : active && active.state === 'running' ? active : null;
   if (run) {
     const running = runningKind(run);
     return { state: 'RUNNING', running, label: `RUNNING (${running})` };
   }
-  const state = entry.state === 'RUNNING' ? 'RUNNING' : entry.state;
+  // As the history reads it: a real run that ended leaves FINISHED or FAILED (refused and cancelled included); a dry
+  // run changes nothing.
+  const state = entry.state === 'RUNNING' && ended && !ended.dryRun ? (ended.state === 'finished' ? 'FINISHED' : 'FAILED') : entry.state;
   return { state, running: null, label: state };
 }
 

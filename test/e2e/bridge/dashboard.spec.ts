@@ -227,6 +227,9 @@ test('a diverged destination: the exact list before anything is destroyed; docto
   await expect(page.getByTestId('run-step')).toHaveText('Nothing was sent or destroyed.');
   await expect(runPanel().getByRole('progressbar')).toHaveCount(0);
   await expect(runPanel().locator(`[data-dataset="${fx.source}"]`)).toContainText('Refused');
+  // The task's state beside its name: the refused run is over (it said RUNNING while the task list lagged).
+  await expect(page.locator('.task-title')).toContainText('FAILED');
+  await expect(page.locator('.task-title')).not.toContainText('RUNNING');
   const divergence = page.getByTestId('divergence');
   await expect(divergence).toContainText('The destination diverged');
   const listed = await divergence.getByTestId('would-destroy').locator('li code').allTextContents();

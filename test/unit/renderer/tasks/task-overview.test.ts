@@ -33,6 +33,18 @@ describe('task state', () => {
     expect(taskStateView({ state: 'FAILED', activeRun: null }, run([], 'failed'))).toEqual({ state: 'FAILED', running: null, label: 'FAILED' });
     expect(taskStateView({ state: 'PENDING', activeRun: null }).label).toBe('PENDING');
   });
+
+  it('a run seen to end is over, though the task list still says RUNNING (a refused run was shown as running_inc)', () => {
+    const refused = run(['incremental @a -> @b'], 'refused');
+    const stillListed = run(['incremental @a -> @b']);
+    expect(taskStateView({ state: 'RUNNING', activeRun: stillListed }, refused)).toEqual({ state: 'FAILED', running: null, label: 'FAILED' });
+    expect(taskStateView({ state: 'RUNNING', activeRun: null }, run([], 'finished')).label).toBe('FINISHED');
+    // Another run (another process) in progress still shows.
+    const other = { ...stillListed, runId: '00000000-0000-4000-8000-000000000002' };
+    expect(taskStateView({ state: 'RUNNING', activeRun: other }, refused).label).toBe('RUNNING (running_inc)');
+    // A dry run that ended leaves the state as it was.
+    expect(taskStateView({ state: 'FINISHED', activeRun: null }, { ...refused, dryRun: true, state: 'finished' }).label).toBe('FINISHED');
+  });
 });
 
 describe('schedule', () => {

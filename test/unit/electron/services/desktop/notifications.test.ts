@@ -81,7 +81,22 @@ describe('NotificationCenter', () => {
     expect(t.center.check()).toEqual([]);
     t.add(record('2026-11-22T10:30:00Z', 'REFUSED'));
     t.at('2026-11-22T10:31:00Z');
-    expect(t.center.check()).toEqual([expect.objectContaining({ kind: 'run-failed', title: 'Replication "docs" was refused', body: expect.stringContaining('diverged') })]);
+    expect(t.center.check()).toEqual([expect.objectContaining({ kind: 'run-failed', title: 'Replication "docs" was refused', body: expect.stringContaining('review exactly what a run would destroy') })]);
+  });
+
+  it("a refusal says where to confirm in the app, not the engine's hint for the CLI", () => {
+    const t = bed([record('2026-11-22T10:00:00Z', 'FINISHED')]);
+    t.center.prime();
+    const refusal = {
+      code: 'CONFIRMATION_REQUIRED',
+      message: 'The destination has diverged; replicating would destroy: backup/docs@manual-1.',
+      hint: 'Nothing was changed. Review the list; to proceed, run again with this confirmation (it covers exactly this list, on this destination, for this task).',
+    };
+    t.add(record('2026-11-22T10:30:00Z', 'REFUSED', refusal));
+    t.at('2026-11-22T10:31:00Z');
+    const [notice] = t.center.check();
+    expect(notice).toMatchObject({ title: `Replication "docs" was refused: ${refusal.message}`, body: 'Nothing was changed. Open the task to review exactly what a run would destroy, and confirm it there.' });
+    expect(notice!.body).not.toContain('run again');
   });
 
   it('a replica later than its schedule: once per episode, again only after it was on time', () => {

@@ -147,7 +147,7 @@ describe('repairTask', () => {
     const task = await replicatedTask();
     destination.snapshot('backup/r/data@s1')!.holds = [];
     const proposed = await value('repairTask', { taskId: task.id });
-    expect(proposed.actions).toEqual(['hold root@dst.example:22:backup/r/data@s1']);
+    expect(proposed.actions).toEqual(['hold backup/r/data@s1 on dst (root@dst.example:22)']);
     expect(proposed.holds.destination).toEqual({ hold: ['backup/r/data@s1'], release: [] });
     expect(proposed.datasets).toEqual([expect.objectContaining({ base: { name: 's1', kind: 'snapshot' }, abortedResume: null })]);
     expect(proposed).toMatchObject({ applied: false, error: { code: 'CONFIRMATION_REQUIRED', details: { confirmation: proposed.confirmation } } });
@@ -355,6 +355,6 @@ describe('runTask with destinationKey', () => {
   it('a wrong key is refused by ZFS and named as such', async () => {
     const task = await encryptedTask();
     const report = await value('runTask', { taskId: task.id, destinationKey: 'ab'.repeat(32) });
-    expect(report).toMatchObject({ result: 'FAILED', error: { code: 'INVALID_REQUEST', message: "ZFS refused the task's key for backup/r on root@dst.example:22." } });
+    expect(report).toMatchObject({ result: 'FAILED', error: { code: 'INVALID_REQUEST', message: "ZFS refused the task's key for backup/r on dst (root@dst.example:22)." } });
   });
 });
