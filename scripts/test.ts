@@ -11,6 +11,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { sanitizeTerminalText } from '../shared/terminal-text.ts';
 import { TESTBED_FILE_ENV } from '../test/nas/testbed.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -226,11 +227,10 @@ const failedSteps = phases.filter((p) => !p.ok).map((p) => p.name);
 if (failedSteps.length > 0) console.log(`\nFailed steps: ${failedSteps.join(', ')}`);
 // A runner that exits non-zero with every test passed failed outside a test (an unhandled error, a hook, a worker
 // that died): its own words about it, repeated here where the tail of the log shows them.
-const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
 for (const phase of phases) {
   const counts = phase.report ? countsOf(phase.report) : null;
   if (phase.ok || !counts || counts.failed > 0) continue;
-  const lines = (outputTails.get(phase.name) ?? []).map((line) => line.replace(ANSI, ''));
+  const lines = (outputTails.get(phase.name) ?? []).map(sanitizeTerminalText);
   const first = lines.findIndex((line) => /unhandled|error|timed out|worker|exited/i.test(line) && !/✓/.test(line));
   const excerpt = first === -1 ? lines.slice(-30) : lines.slice(first, first + 40);
   console.log(`\n${phase.name} failed with no failing test; what it printed:\n${excerpt.map((line) => `  | ${line}`).join('\n')}`);

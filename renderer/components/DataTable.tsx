@@ -161,10 +161,15 @@ export function DataTable<T extends RowData>(props: DataTableProps<T>) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const headRef = useRef<HTMLDivElement>(null);
   const [headHeight, setHeadHeight] = useState(0);
+  // Measured when it changes size (a wrapping header, a font), not on every render: a scroll re-renders every frame.
   useLayoutEffect(() => {
-    const height = headRef.current?.offsetHeight ?? 0;
-    if (height !== headHeight) setHeadHeight(height);
-  });
+    const head = headRef.current;
+    if (!head) return;
+    setHeadHeight(head.offsetHeight);
+    const observer = new ResizeObserver(() => setHeadHeight(head.offsetHeight));
+    observer.observe(head);
+    return () => observer.disconnect();
+  }, []);
   const virtualizer = useVirtualizer({
     count: rows.length,
     getScrollElement: () => scrollRef.current,

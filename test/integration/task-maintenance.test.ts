@@ -87,9 +87,9 @@ describe('repair', () => {
     expect(proposed.error?.code).toBe('CONFIRMATION_REQUIRED');
     expect(proposed.datasets).toMatchObject([{ source, destination: replica, base: { name: 's1', kind: 'snapshot' } }]);
     expect(proposed.actions).toEqual([
-      `hold root@nas-a:${source}@s1`,
-      `hold root@nas-b:${replica}@s1`,
-      `release stale hold on root@nas-a:${source}@s2`,
+      `hold ${source}@s1 on root@nas-a`,
+      `hold ${replica}@s1 on root@nas-b`,
+      `release the stale hold on ${source}@s2 on root@nas-a`,
       `send ${source} -I @s1 -> @s3`,
     ]);
     expect(await snapshotsOf(b(), replica)).toEqual(['s1']);

@@ -3,6 +3,7 @@ import type { EngineNas } from '../../../electron/services/replication/replicati
 import { ReplicationTaskSchema, type ReplicationTask, type ReplicationTaskInput } from '../../../shared/task-schemas.ts';
 import { sshOk, type VmInfo } from '../../nas/testbed.ts';
 import { connectionTo, sshApp, type SshApp } from './ssh-app.ts';
+import { destroyTreeScript } from './zfs-scripts.ts';
 import { nasVm, openZfsHosts, type TestUser, type ZfsHosts } from './zfs-hosts.ts';
 
 // What the replication integration tests share: nas-a (pool tank) is the source, nas-b (pool backup) the
@@ -71,9 +72,10 @@ export async function openReplicationBed(options: { directUsers?: ReadonlyArray<
 
 /** Fresh source tree `tank/<name>` (script runs after create, with $D = the dataset) and no replica yet. */
 export async function freshSource(name: string, script: string): Promise<void> {
-  // Names are unique per test and the VMs are fresh per run: this only clears a re-run within one boot.
-  await sshOk(b(), 'root', `zfs destroy -r -f 'backup/${name}-replica' 2>/dev/null; true`);
-  await sshOk(a(), 'root', `zfs destroy -r -f 'tank/${name}' 2>/dev/null; D='tank/${name}'; set -e; ${script}`);
+  // Names are unique per test and the VMs are fresh per run: this only clears a re-run within one boot, whose trees
+  // keep the task's holds (ZFS refuses to destroy a held snapshot): they are released first.
+  await sshOk(b(), 'root', destroyTreeScript(`backup/${name}-replica`));
+  await sshOk(a(), 'root', `${destroyTreeScript(`tank/${name}`)}\nD='tank/${name}'; set -e; ${script}`);
 }
 
 export const checksum = async (vm: VmInfo, dataset: string, file: string): Promise<string> =>
