@@ -284,11 +284,18 @@ export async function settleHoldMoves(run: PreparedRun): Promise<void> {
 }
 
 /** A failed transfer that left a resumable receive says so: the next run continues it instead of starting over. */
+/** How long the check of what an interrupted transfer left behind may take. */
+const interruptionCheckMs = 20_000;
+
 async function explainInterruption(error: unknown, destination: EngineNas, target: string, bytesBefore: number): Promise<unknown> {
   if (!(error instanceof AppFailure)) return error;
+  // The destination's own connection just died (its network down, the NAS rebooting): asking it again would only
+  // wait out the reconnects (minutes on a dead link); the error's hint already says the next run resumes.
+  if (error.code === 'HOST_UNREACHABLE' && error.message.includes(destination.host.runner.label)) return error;
   try {
-    // Not under the run's signal: a cancelled run still reports what it left behind.
-    const fresh = await listForReplication(destination.host, target, {}, { depth: 1 });
+    // Not under the run's signal (a cancelled run still reports what it left behind), but bounded: a destination
+    // that does not answer soon is not waited for.
+    const fresh = await listForReplication(destination.host, target, { signal: AbortSignal.timeout(interruptionCheckMs) }, { depth: 1 });
     if (!fresh?.get(target)?.receiveResumeToken) return error;
   } catch {
     return error;

@@ -12,7 +12,7 @@ import {
 } from './authorized-keys-scripts.ts';
 import { hostKeyMismatchFailure, hostKeyUnconfirmedFailure, parsePublicKeyLine, type HostKeyInfo, type HostKeyTrust, type PublicKeyLine } from './host-key.ts';
 import { DirectCommandRunner, type Privilege, type RemoteCommandRecord } from './ssh-command-runner.ts';
-import { connectSsh, type SshConnectParams, type SshEndpoint } from './ssh-connect.ts';
+import { connectSsh, keepalivePolicy, type SshConnectParams, type SshEndpoint } from './ssh-connect.ts';
 import type { SshCredentials } from './ssh-credentials.ts';
 
 // The guided key exchanges. Each step is reported as it starts and ends so the UI can show a checklist; a failed
@@ -212,8 +212,6 @@ export function knownHostsPattern(host: string, port: number): string {
 }
 
 /** How the source's ssh notices a dead link to the destination: at most intervalSeconds × (countMax + 1). */
-export const nasToNasKeepalive = { intervalSeconds: 15, countMax: 3 } as const;
-
 const nasToNasCiphers = 'aes128-gcm@openssh.com,aes256-gcm@openssh.com,chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr';
 
 /** The ssh invocation that must work unattended from the source: batch mode, strict host key checking. */
@@ -228,10 +226,11 @@ export function nasToNasSshArgv(destinationUser: string, address: { host: string
   // Every name here exists since OpenSSH 6.5, so older NAS firmware still accepts the list.
   // ServerAlive*: a dead network between the NASes (no FIN, no RST) otherwise stalls a direct transfer for as long
   // as TCP retransmits (15+ minutes) or forever (a zero window): the source's ssh gives up after 3 unanswered
-  // keepalives 15 s apart, like the app's own connections (ssh-connect.ts), and the run fails with its message.
+  // keepalives 15 s apart (keepalivePolicy), like the app's own connections, and the run fails with its message.
+  const keepalive = keepalivePolicy();
   return [
     'ssh', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', 'UpdateHostKeys=no', '-o', `ConnectTimeout=${connectTimeoutSeconds}`,
-    '-o', `ServerAliveInterval=${nasToNasKeepalive.intervalSeconds}`, '-o', `ServerAliveCountMax=${nasToNasKeepalive.countMax}`,
+    '-o', `ServerAliveInterval=${keepalive.intervalSeconds}`, '-o', `ServerAliveCountMax=${keepalive.countMax}`,
     '-o', `Ciphers=${nasToNasCiphers}`, ...extraOptions, '-p', String(address.port), '-l', destinationUser, address.host,
   ];
 }

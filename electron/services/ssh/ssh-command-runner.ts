@@ -115,6 +115,8 @@ interface ChannelContext {
   /** Already redacted. */
   command: string;
   connectionAlive: () => boolean;
+  /** True when the connection died of unanswered keepalives rather than being closed. */
+  stoppedAnswering?: () => boolean;
   /** Set when the command line is wrapped by wrapReportingPid: kills the remote process group. */
   killRemote?: RemoteKiller;
 }
@@ -278,8 +280,11 @@ function driveChannel(channel: ClientChannel, options: RunOptions, context: Chan
       }
       if (!sawExit) {
         if (!context.connectionAlive()) {
+          const message = context.stoppedAnswering?.()
+            ? `The connection to ${context.label} stopped answering (no reply to its keepalives) while running "${context.command}": the network to the NAS went down, or the NAS hung.`
+            : `Lost the connection to ${context.label} while running "${context.command}".`;
           reject(
-            new AppFailure('HOST_UNREACHABLE', `Lost the connection to ${context.label} while running "${context.command}".`, 'The NAS rebooted or the network dropped. The command may or may not have completed: check before retrying.', {
+            new AppFailure('HOST_UNREACHABLE', message, 'The NAS rebooted or the network dropped. The command may or may not have completed: check before retrying.', {
               command: context.command,
             }),
           );
@@ -394,6 +399,7 @@ export class SshCommandRunner implements CommandRunner {
         username: target.username,
         command: shown,
         connectionAlive: () => lease?.connectionAlive() ?? true,
+        stoppedAnswering: () => lease?.stoppedAnswering() ?? false,
         killRemote: (pid, signal) => this.#killRemote(pid, signal),
       };
       try {

@@ -53,6 +53,26 @@ export interface SshSession {
 export const defaultConnectTimeoutMs = 20_000;
 export const defaultKeepaliveIntervalMs = 15_000;
 
+/** The environment variable that sets the keepalive interval of every ssh connection the app makes or starts. */
+export const keepaliveEnv = 'ZRD_SSH_KEEPALIVE_SECONDS';
+
+/**
+ * How a dead network (no FIN, no RST: a pulled cable, a dead switch port) is noticed: a keepalive every
+ * `intervalSeconds`, the connection given up after `countMax` unanswered, so a run fails within about
+ * interval × (countMax + 1). The same policy for the app's connections and the source's ssh to the destination in
+ * direct mode. ZRD_SSH_KEEPALIVE_SECONDS changes the interval: a lossy link may want more, the fault matrix less.
+ */
+export function keepalivePolicy(env: NodeJS.ProcessEnv = process.env): { intervalSeconds: number; countMax: number } {
+  const raw = env[keepaliveEnv];
+  if (raw === undefined || raw === '') return { intervalSeconds: defaultKeepaliveIntervalMs / 1000, countMax: 3 };
+  const seconds = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || seconds < 1 || seconds > 300) {
+    throw new AppFailure('INVALID_REQUEST', `${keepaliveEnv} is "${raw}": it must be a whole number of seconds from 1 to 300.`,
+      `Set it to a number of seconds (the default is ${defaultKeepaliveIntervalMs / 1000}), or unset it.`);
+  }
+  return { intervalSeconds: seconds, countMax: 3 };
+}
+
 export function endpointLabel(endpoint: Pick<SshEndpoint, 'host' | 'port' | 'username'>): string {
   return `${endpoint.username}@${endpoint.host}:${endpoint.port}`;
 }
@@ -78,6 +98,8 @@ export function connectSsh(params: SshConnectParams): Promise<SshSession> {
     authDescription: params.credentials.description,
     connectTimeoutMs,
   };
+  // Read before any socket opens: a bad value is the admin's to fix, not a connection failure.
+  const keepalive = keepalivePolicy();
   return new Promise<SshSession>((resolve, reject) => {
     const client = new ssh2.Client();
     const started = performance.now();
@@ -134,8 +156,8 @@ export function connectSsh(params: SshConnectParams): Promise<SshSession> {
       port: params.port,
       username: params.username,
       readyTimeout: connectTimeoutMs,
-      keepaliveInterval: params.keepaliveIntervalMs ?? defaultKeepaliveIntervalMs,
-      keepaliveCountMax: params.keepaliveCountMax ?? 3,
+      keepaliveInterval: params.keepaliveIntervalMs ?? keepalive.intervalSeconds * 1000,
+      keepaliveCountMax: params.keepaliveCountMax ?? keepalive.countMax,
       hostVerifier: (blob: Buffer, verify: (valid: boolean) => void) => {
         let key: HostKeyInfo;
         try {

@@ -75,6 +75,8 @@ export interface LeasedChannel {
   channel: ClientChannel;
   /** Is the connection this channel belongs to still up? (Tells "command failed" from "connection lost".) */
   connectionAlive: () => boolean;
+  /** Did the connection die because the NAS stopped answering its keepalives (a dead network or a hung NAS)? */
+  stoppedAnswering: () => boolean;
   release: () => void;
 }
 
@@ -88,6 +90,8 @@ interface Waiter {
 interface LiveSession extends PoolSession {
   alive: boolean;
   generation: number;
+  /** ssh2 gave up on keepalives (it emits the error, then closes). */
+  stoppedAnswering: boolean;
 }
 
 function targetKey(target: PoolTarget): string {
@@ -262,7 +266,7 @@ export class SshConnectionPool {
   async #openOnce(entry: PoolEntry, signal: AbortSignal | undefined): Promise<LiveSession> {
     const opened = await this.#options.connector(entry.target, signal);
     const generation = ++entry.generation;
-    const session: LiveSession = { ...opened, alive: true, generation };
+    const session: LiveSession = { ...opened, alive: true, generation, stoppedAnswering: false };
     const onGone = () => {
       if (!session.alive) return;
       session.alive = false;
@@ -274,6 +278,7 @@ export class SshConnectionPool {
     opened.client.on('close', onGone);
     opened.client.on('end', onGone);
     opened.client.on('error', (error) => {
+      if (/keepalive/i.test(error.message)) session.stoppedAnswering = true;
       this.#log('warn', entry.target.connectionId, `Connection to ${endpointLabel(entry.target)}: ${error.message}`);
     });
     entry.connects += 1;
@@ -376,7 +381,7 @@ export class SshConnectionPool {
         try {
           const channel = await this.#openChannel(session, command, onOpen);
           entry.peak = Math.max(entry.peak, entry.active);
-          return { channel, release, connectionAlive: () => session.alive };
+          return { channel, release, connectionAlive: () => session.alive, stoppedAnswering: () => session.stoppedAnswering };
         } catch (error) {
           const message = error instanceof Error ? error.message : String(error);
           if (!session.alive || /Not connected|No response from server/.test(message)) {

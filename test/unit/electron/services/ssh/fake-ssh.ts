@@ -114,6 +114,11 @@ export class FakeClient extends EventEmitter implements ExecClient {
     this.drop();
     return this;
   }
+  /** The NAS stops answering: like ssh2 after its last unanswered keepalive, the error, then the connection drops. */
+  stopAnswering(): void {
+    this.emit('error', Object.assign(new Error('Keepalive timeout'), { level: 'client-timeout' }));
+    this.drop();
+  }
   /** The TCP connection dies: open channels close without an exit status. */
   drop(): void {
     if (!this.alive) return;

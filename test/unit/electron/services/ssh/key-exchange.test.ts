@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { InMemoryHostKeyTrust, parsePublicKeyLine } from '../../../../../electron/services/ssh/host-key.ts';
 import {
   authorizedKeyMarker,
@@ -18,6 +18,7 @@ import {
 } from '../../../../../electron/services/ssh/key-exchange.ts';
 import type { CommandRunner, RunOptions } from '../../../../../electron/services/ssh/command-runner.ts';
 import { AppFailure } from '../../../../../shared/result.ts';
+import { keepalivePolicy } from '../../../../../electron/services/ssh/ssh-connect.ts';
 import { LocalShellRunner } from './local-shell-runner.ts';
 
 // The remote ~/.ssh editing programs, run for real by /bin/sh in throwaway HOME folders.
@@ -85,6 +86,22 @@ describe('known_hosts spelling', () => {
       '-o', 'ServerAliveInterval=15', '-o', 'ServerAliveCountMax=3',
       '-o', 'Ciphers=aes128-gcm@openssh.com,aes256-gcm@openssh.com,chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr', '-p', '22', '-l', 'admin', 'nas-b',
     ]);
+  });
+});
+
+describe('dead-link keepalives', () => {
+  it('are 15 s × 3 by default; ZRD_SSH_KEEPALIVE_SECONDS sets the interval of the NAS-to-NAS ssh too; a bad value is a clear error', () => {
+    expect(keepalivePolicy({})).toEqual({ intervalSeconds: 15, countMax: 3 });
+    expect(keepalivePolicy({ ZRD_SSH_KEEPALIVE_SECONDS: '5' })).toEqual({ intervalSeconds: 5, countMax: 3 });
+    for (const bad of ['0', '301', '2.5', 'ten', '-1']) {
+      expect(() => keepalivePolicy({ ZRD_SSH_KEEPALIVE_SECONDS: bad })).toThrow(/ZRD_SSH_KEEPALIVE_SECONDS is ".*": it must be a whole number of seconds from 1 to 300/);
+    }
+    vi.stubEnv('ZRD_SSH_KEEPALIVE_SECONDS', '4');
+    try {
+      expect(nasToNasSshArgv('admin', { host: 'nas-b', port: 22 })).toContain('ServerAliveInterval=4');
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });
 

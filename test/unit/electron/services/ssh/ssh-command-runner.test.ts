@@ -185,7 +185,18 @@ describe('SshCommandRunner', () => {
     const running = runner.run(['zfs', 'recv', 'backup/x']);
     await new Promise((r) => setTimeout(r, 10));
     clients[0]!.drop();
-    await expect(running).rejects.toMatchObject({ code: 'HOST_UNREACHABLE' });
+    await expect(running).rejects.toMatchObject({ code: 'HOST_UNREACHABLE', message: expect.stringMatching(/^Lost the connection to .* while running "zfs recv backup\/x"/) });
+  });
+
+  it('says when the NAS stopped answering its keepalives (a dead network), not just that the connection was lost', async () => {
+    const { runner, clients } = runnerWith(() => {});
+    const running = runner.run(['zfs', 'recv', 'backup/x']);
+    await new Promise((r) => setTimeout(r, 10));
+    clients[0]!.stopAnswering();
+    await expect(running).rejects.toMatchObject({
+      code: 'HOST_UNREACHABLE',
+      message: expect.stringMatching(/^The connection to .* stopped answering \(no reply to its keepalives\) while running "zfs recv backup\/x": the network to the NAS went down, or the NAS hung\.$/),
+    });
   });
 
   it('a remote process killed by a signal is a REMOTE_COMMAND_FAILED naming the signal', async () => {
