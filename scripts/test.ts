@@ -1,9 +1,9 @@
-// `npm test`: the whole suite, in the order that fails fastest: system packages, type check, lint, bundles, unit
-// tests, then the suites that need the NAS VMs: vitest's integration project and Playwright (the renderer in
-// Debian's Chromium through the loopback bridge, and the Electron suite where an Electron binary exists).
+// `npm test`: the whole suite: system packages, then two chains at once — type check, lint, bundles and unit tests on
+// this machine; the NAS VMs' boot and vitest's integration project — then Playwright (the renderer in Debian's
+// Chromium through the loopback bridge, and the Electron suite where an Electron binary exists).
 //
 // One pair of NAS VMs serves both VM suites: it is built and booted in the background (`nas.ts up --info-file`)
-// while the checks and unit tests run, and named to both runners by ZRD_TESTBED_FILE. Every step runs even when an
+// while the checks run, and named to both runners by ZRD_TESTBED_FILE. Every step runs even when an
 // earlier one failed (one run reports every failure). Ends with the time of each phase and one line of counts:
 // `tests: N passed, N failed, N skipped`.
 //
@@ -47,9 +47,17 @@ const phases: Phase[] = [];
 const outputTails = new Map<string, string[]>();
 const TAIL_LINES = 600;
 
-function runCommand(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+/** Where a step's output goes: straight to this process's, or kept and printed whole when the step ends (a step
+ * that runs beside another, so the two never interleave). */
+interface Output {
+  out(chunk: Buffer): void;
+  err(chunk: Buffer): void;
+}
+const liveOutput: Output = { out: (chunk) => process.stdout.write(chunk), err: (chunk) => process.stderr.write(chunk) };
+
+function runCommand(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = process.env, output: Output = liveOutput): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: root, stdio: ['inherit', 'pipe', 'pipe'], env });
+    const child = spawn(command, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env });
     const tail: string[] = [];
     outputTails.set(name, tail);
     const keep = (chunk: Buffer) => {
@@ -57,11 +65,11 @@ function runCommand(name: string, command: string, args: string[], env: NodeJS.P
       if (tail.length > TAIL_LINES) tail.splice(0, tail.length - TAIL_LINES);
     };
     child.stdout.on('data', (chunk: Buffer) => {
-      process.stdout.write(chunk);
+      output.out(chunk);
       keep(chunk);
     });
     child.stderr.on('data', (chunk: Buffer) => {
-      process.stderr.write(chunk);
+      output.err(chunk);
       keep(chunk);
     });
     child.on('error', (e) => {
@@ -72,12 +80,18 @@ function runCommand(name: string, command: string, args: string[], env: NodeJS.P
   });
 }
 
-async function step(name: string, command: string, args: string[], options: { env?: NodeJS.ProcessEnv; report?: string } = {}): Promise<boolean> {
-  console.log(`\n=== ${name} ===`);
+async function step(name: string, command: string, args: string[], options: { env?: NodeJS.ProcessEnv; report?: string; buffered?: boolean } = {}): Promise<boolean> {
+  const kept: Array<{ stream: 'out' | 'err'; chunk: Buffer }> = [];
+  const output: Output = options.buffered ? { out: (chunk) => kept.push({ stream: 'out', chunk }), err: (chunk) => kept.push({ stream: 'err', chunk }) } : liveOutput;
+  if (!options.buffered) console.log(`\n=== ${name} ===`);
   const started = Date.now();
-  const code = await runCommand(name, command, args, options.env);
+  const code = await runCommand(name, command, args, options.env, output);
   const ok = code === 0;
   phases.push({ name, ms: Date.now() - started, ok, ...(options.report ? { report: options.report } : {}) });
+  if (options.buffered) {
+    console.log(`\n=== ${name} (ran beside the VM suites; its output, kept until it ended) ===`);
+    for (const { stream, chunk } of kept) liveOutput[stream](chunk);
+  }
   console.log(`--- ${name}: ${ok ? 'ok' : `FAILED (exit ${code})`} (${since(started)})`);
   return ok;
 }
@@ -163,13 +177,21 @@ const vitestArgs = (project: string, report: string) => [
   ...(filters.length > 0 ? ['--passWithNoTests', ...filters] : []),
 ];
 
-await step('type check (main, services, tests)', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']);
-await step('type check (renderer)', bin('tsc'), ['--noEmit', '-p', 'tsconfig.renderer.json']);
-await step('lint', bin('eslint'), ['.', '--max-warnings=0']);
-await step('bundles', process.execPath, [path.join(root, 'scripts', 'build-bundles.ts')]);
-await step('vitest unit', bin('vitest'), vitestArgs('unit', reports.unit), { report: reports.unit });
+// Two chains at once. The checks of this machine's code (type check, lint, bundles, unit tests: CPU work here)
+// run while the VMs boot and, once they answer, beside the integration suite, whose time goes mostly to waiting on
+// the emulated NAS (ssh handshakes, transaction-group syncs, scheduled minutes): the VMs no longer idle for the
+// minutes the checks take after the boot. Their output is kept and printed whole when the chain ends. Playwright
+// needs the bundles and the same VMs: it starts when both chains are done.
+const localChecks = (async () => {
+  const buffered = true;
+  await step('type check (main, services, tests)', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json'], { buffered });
+  await step('type check (renderer)', bin('tsc'), ['--noEmit', '-p', 'tsconfig.renderer.json'], { buffered });
+  await step('lint', bin('eslint'), ['.', '--max-warnings=0'], { buffered });
+  await step('bundles', process.execPath, [path.join(root, 'scripts', 'build-bundles.ts')], { buffered });
+  await step('vitest unit', bin('vitest'), vitestArgs('unit', reports.unit), { report: reports.unit, buffered });
+})();
 
-console.log('\n=== waiting for the NAS VMs ===');
+console.log('\n=== waiting for the NAS VMs (type check, lint, bundles and unit tests run meanwhile) ===');
 const waitStarted = Date.now();
 const notReady = await testbed.ready;
 // "[nas] image … ready in 2.1 s" and "[nas] all 2 VMs ready in 61.3 s": what the background work cost.
@@ -185,12 +207,14 @@ phases.push({
 });
 if (notReady) {
   console.log(`--- NAS VMs: FAILED: ${notReady}\n${logTail(testbedLog, 60)}`);
+  await localChecks;
   skipStep('vitest integration', 'the NAS VMs did not boot');
   skipStep('playwright (e2e)', 'the NAS VMs did not boot');
 } else {
   console.log(`--- NAS VMs ready (${bootFigures})`);
   const env = { ...process.env, [TESTBED_FILE_ENV]: testbedFile };
   await step('vitest integration', bin('vitest'), vitestArgs('integration', reports.integration), { env, report: reports.integration });
+  await localChecks;
   await step('playwright (e2e)', bin('playwright'), ['test'], { env, report: reports.playwright });
 }
 await stopTestbed(testbed);

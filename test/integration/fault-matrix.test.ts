@@ -22,15 +22,15 @@ import { a, b, checksum, freshSource, openReplicationBed, propertyOf, snapshotsO
 //
 // A dead link (no FIN, no RST) is noticed by keepalives: the app's ssh2 connections and the source's ssh to the
 // destination in direct mode both give up after 3 unanswered keepalives (keepalivePolicy). The product's 15 s apart
-// means a minute per case; this file sets 5 s (ZRD_SSH_KEEPALIVE_SECONDS, the same knob an admin has), so a run must
-// fail within ~20 s of the link dying (asserted: under 45 s, the VMs being emulated).
+// means a minute per case; this file sets 3 s (ZRD_SSH_KEEPALIVE_SECONDS, the same knob an admin has), so a run must
+// fail within ~12 s of the link dying (asserted: under 45 s, the VMs being emulated).
 
 vi.setConfig({ testTimeout: 600_000, hookTimeout: 300_000 });
 
 const MiB = 1024 * 1024;
 const dataMiB = 8;
 const limitKiBps = 512;
-const keepaliveSeconds = 5;
+const keepaliveSeconds = 3;
 const deadLinkBoundMs = 45_000;
 const direct = { kind: 'direct', destinationHost: 'nas-b', destinationPort: 22, destinationUser: 'root' } as const;
 

@@ -180,6 +180,16 @@ describe('resume', () => {
     expect(await propertyOf(b(), replica, 'receive_resume_token')).toBe('-');
     expect(await checksum(b(), replica, 'data.bin')).toBe(await checksum(a(), `tank/${name}`, 'data.bin'));
     expect(await holdsOf(b(), `${replica}@s1`)).toContain(task.id);
+
+    // The cron cycle's next run: a small increment (one record rewritten, well under 1 MiB by its `written`) goes
+    // through this computer, which costs less than the source's NAS-to-NAS login; the data still matches.
+    await sshOk(a(), 'root', `echo more >> '/tank/${name}/data.bin' && zfs snapshot 'tank/${name}@s2'`);
+    const logs: string[] = [];
+    const small = await runReplicationTask({ ...task, bandwidthLimitKiBps: null }, { nas: bed.nasFor('root'), emit: (event) => void (event.kind === 'log' && logs.push(event.message)) });
+    expect(small.error).toBeNull();
+    expect(logs.join('\n')).toContain('1 of 1 incremental stream(s) are 1.0 MiB or less: they go through this computer');
+    expect(await snapshotsOf(b(), replica)).toEqual(['s1', 's2']);
+    expect(await checksum(b(), replica, 'data.bin')).toBe(await checksum(a(), `tank/${name}`, 'data.bin'));
   });
 
   it('a token whose source snapshot is gone is aborted (zfs receive -A) and the run starts over', async () => {

@@ -1,4 +1,5 @@
 import type { DatasetStep } from '../../../shared/contract.ts';
+import { relaysSmallIncrement } from './transport-choice.ts';
 import type { DestructionPlan, ReplicationPlan, RunRefusal, RunReport } from '../../../shared/replication-reports.ts';
 import { AppFailure, stderrOf } from '../../../shared/result.ts';
 import type { ReplicationTask } from '../../../shared/task-schemas.ts';
@@ -186,7 +187,7 @@ async function sendSteps(run: PreparedRun, w: PlannedDataset): Promise<void> {
         sendFlags: streams.sendFlags(w, index),
         receive: streams.receive(w, index),
         transport:
-          task.transport.kind === 'relay'
+          task.transport.kind === 'relay' || relaysSmallIncrement(task, step, w.sourceDataset)
             ? { kind: 'relay' }
             : {
                 kind: 'direct',

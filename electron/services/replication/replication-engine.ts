@@ -1,4 +1,6 @@
 import type { DestructionChange, DestructionPlan, RunRefusal, RunReport } from '../../../shared/replication-reports.ts';
+import { formatBytes } from '../../../shared/format-bytes.ts';
+import { relaysSmallIncrement, smallIncrementBytes } from './transport-choice.ts';
 import { AppFailure, toAppError } from '../../../shared/result.ts';
 import { decideRetention, describeReason, prunedNames, replicaRetentionRequest } from '../../../shared/retention.ts';
 import { assertRunnableTask, type ReplicationTask } from '../../../shared/task-schemas.ts';
@@ -306,8 +308,13 @@ async function createParent(run: PreparedRun): Promise<void> {
  */
 function openSharedConnection(run: PreparedRun): void {
   const { task } = run;
-  const incrementalStreams = run.plan.datasets.reduce((n, w) => n + (w.report.plan.status === 'ready' ? w.report.plan.steps.filter((step) => step.kind === 'incremental').length : 0), 0);
-  if (task.transport.kind !== 'direct' || incrementalStreams < 2) return;
+  if (task.transport.kind !== 'direct') return;
+  const incrementals = run.plan.datasets.flatMap((w) => (w.report.plan.status === 'ready' ? w.report.plan.steps.filter((step) => step.kind === 'incremental').map((step) => ({ w, step })) : []));
+  const relayed = incrementals.filter(({ w, step }) => relaysSmallIncrement(task, step, w.sourceDataset)).length;
+  if (relayed > 0) {
+    run.log('info', `${relayed} of ${incrementals.length} incremental stream(s) are ${formatBytes(smallIncrementBytes)} or less: they go through this computer, which costs less than a NAS-to-NAS connection; the rest goes direct.`);
+  }
+  if (incrementals.length - relayed < 2) return;
   const { destinationHost: host, destinationPort: port, destinationUser: user } = task.transport;
   run.shared.connection = openDirectConnection(run.source.host.runner, { host, port, user }, run.options.signal);
 }

@@ -18,7 +18,7 @@ export const replicationListingFields = {
   createtxg: field.count('createtxg'),
   /** Bytes; null for bookmarks. */
   usedBytes: field.optionalCount('used'),
-  /** Datasets: bytes written since the newest snapshot. */
+  /** Datasets: bytes written since the newest snapshot. Snapshots: bytes written between the previous one and it. */
   writtenBytes: field.optionalCount('written'),
   /** Snapshots: holds on it. */
   userRefs: field.optionalCount('userrefs'),
@@ -49,8 +49,8 @@ export interface ListedDataset {
   readonly: boolean;
   /** The failover mark of \`promote\` (the user property zfs-replication:promoted), null when unset. */
   promoted: string | null;
-  /** Oldest first. */
-  snapshots: Array<{ name: string; guid: string; createtxg: number; usedBytes: number; userRefs: number }>;
+  /** Oldest first; writtenBytes: what the dataset wrote between the previous snapshot and this one. */
+  snapshots: Array<{ name: string; guid: string; createtxg: number; usedBytes: number; userRefs: number; writtenBytes: number }>;
   bookmarks: Array<{ name: string; guid: string; createtxg: number }>;
 }
 
@@ -91,7 +91,7 @@ export function parseReplicationListing(stdout: string): Map<string, ListedDatas
     const dataset = datasets.get(row.name.slice(0, cut));
     if (!dataset) continue;
     const entry = { name: row.name.slice(cut + 1), guid: row.guid, createtxg: row.createtxg };
-    if (row.type === 'snapshot') dataset.snapshots.push({ ...entry, usedBytes: row.usedBytes ?? 0, userRefs: row.userRefs ?? 0 });
+    if (row.type === 'snapshot') dataset.snapshots.push({ ...entry, usedBytes: row.usedBytes ?? 0, userRefs: row.userRefs ?? 0, writtenBytes: row.writtenBytes ?? 0 });
     else dataset.bookmarks.push(entry);
   }
   // -s createtxg sorts the datasets by creation too; a child always comes after its parent's creation, but a

@@ -245,3 +245,61 @@ describe('runReplicationTask (a no-op cron cycle)', () => {
     expect(kinds(source)).toEqual(['sh', 'zfs list']);
   });
 });
+
+describe('runReplicationTask (direct mode, the cron cycle)', () => {
+  const direct = { kind: 'direct', destinationHost: 'nas-b', destinationPort: 22, destinationUser: 'root' } as const;
+  /** Source: @s1 (the common base, held) and @s2, `written` bytes after it; the replica has @s1. */
+  function directSides(written: number) {
+    const sourceRows = [
+      row('tank/data', 'filesystem', '100', 5, 1000, 0, '-', 'off', '-', 'off', '-', '-'),
+      row('tank/data@s1', 'snapshot', '101', 6, 0, 0, 1, 'off', '-', '-', '-', '-'),
+      row('tank/data@s2', 'snapshot', '102', 7, 0, written, 0, 'off', '-', '-', '-', '-'),
+    ].join('\n');
+    const replica = [
+      row('backup/r', 'filesystem', '200', 3, 1000, 0, '-', 'off', '-', 'on', '-', '-'),
+      row('backup/r/data', 'filesystem', '300', 4, 1000, 0, '-', 'off', '-', 'on', '-', '-'),
+      row('backup/r/data@s1', 'snapshot', '101', 5, 0, 0, 1, 'off', '-', '-', '-', '-'),
+    ].join('\n');
+    const scripted = sides(replica, sourceRows);
+    for (const runner of [scripted.source, scripted.destination]) {
+      const answer = runner.run.bind(runner);
+      runner.run = async (argv, options) => {
+        const script = String(argv[2] ?? '');
+        if (argv[0] === 'sh' && script.includes('flock')) {
+          runner.calls.push({ argv: [...argv], options });
+          options?.onStdout?.(Buffer.from('locked\n'));
+          const stdin = options?.stdin;
+          if (stdin instanceof Readable) await new Promise<void>((resolve) => stdin.on('end', resolve).resume());
+          return { exitCode: 0, stdout: 'locked\n', stderr: '' };
+        }
+        // The tool check: every tool asked for is there.
+        if (argv[0] === 'sh' && script.includes('command -v')) {
+          runner.calls.push({ argv: [...argv], options });
+          return { exitCode: 0, stdout: argv.slice(4).join('\n'), stderr: '' };
+        }
+        return answer(argv, options);
+      };
+    }
+    return scripted;
+  }
+  const sshToDestination = (runner: ScriptedRunner) => runner.calls.filter((c) => c.argv[0] === 'sh' && c.argv.some((word) => /\bssh\b.*\bnas-b\b/.test(word)));
+
+  it('an increment of 1 MiB or less goes through this computer: no NAS-to-NAS connection for it', async () => {
+    const { nas, source, destination } = directSides(64 * 1024);
+    const logs: string[] = [];
+    const report = await runReplicationTask(task({ transport: direct }), { nas, emit: (e) => e.kind === 'log' && logs.push(e.message) }, { estimate: false });
+    expect(report.error).toBeNull();
+    expect(sshToDestination(source)).toEqual([]);
+    expect(source.calls.some((c) => c.argv[1] === 'send' && c.argv.includes('-i'))).toBe(true);
+    expect(destination.calls.some((c) => c.argv[1] === 'receive')).toBe(true);
+    expect(logs.join('\n')).toContain('1 of 1 incremental stream(s) are 1.0 MiB or less: they go through this computer');
+  });
+
+  it('a larger increment stays direct: the source sends it to the destination itself', async () => {
+    const { nas, source, destination } = directSides(8 * 1024 * 1024);
+    const report = await runReplicationTask(task({ transport: direct }), { nas }, { estimate: false });
+    expect(report.error).toBeNull();
+    expect(sshToDestination(source)).toHaveLength(1);
+    expect(destination.calls.some((c) => c.argv[1] === 'receive')).toBe(false);
+  });
+});
