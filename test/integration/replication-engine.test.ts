@@ -88,7 +88,8 @@ describe.each([
       'root',
       `zfs destroy -r '${source}' 2>/dev/null; zfs create '${source}' && zfs create '${source}/child' && zfs create -V 8M '${source}/vol' &&
        head -c 1048576 /dev/urandom > '/${source}/data.bin' && echo child > '/${source}/child/c.txt' &&
-       zfs snapshot -r '${source}@s1' && head -c 262144 /dev/urandom >> '/${source}/data.bin' && zfs snapshot -r '${source}@s2'`,
+       zfs snapshot -r '${source}@s1' && head -c 1310720 /dev/urandom >> '/${source}/data.bin' &&
+       head -c 1310720 /dev/urandom > '/${source}/child/more.bin' && zfs snapshot -r '${source}@s2'`,
     );
   });
 
@@ -109,8 +110,10 @@ describe.each([
     const first = await runReplicationTask(current, { nas: nasFor(user), emit: (e) => void (e.kind === 'log' && logs.push(e.message)) });
     expect(first.error).toBeNull();
     if (transport === 'direct') {
-      // Six streams (three datasets, full + incremental each): the fulls log in on their own, the three
-      // incrementals share one login; nothing is left behind after the run.
+      // Six streams (three datasets, full + incremental each): the fulls log in on their own; the two incrementals
+      // over 1 MiB (1.25 MiB written in the dataset and in its child) share one login; the zvol's, unchanged, is
+      // relayed through this computer; nothing is left behind after the run.
+      expect(logs.join('\n')).toContain('1 of 3 incremental stream(s) are 1.0 MiB or less: they go through this computer');
       expect(logs.join('\n')).toContain("keeps one ssh connection to the destination for this run's incremental streams");
       const nasToNasKey = (await sshOk(a(), 'root', `ssh-keygen -lf ~${user}/.ssh/id_ed25519.pub`)).split(' ')[1]!;
       const logins = (await sshOk(b(), 'root', `journalctl -u ssh --since @${since} -o cat --no-pager | grep 'Accepted publickey for ${user} ' || true`)).trim().split('\n');
