@@ -34,6 +34,9 @@ class HomelessRunner implements CommandRunner {
         if ((options.expectedExitCodes ?? [0]).includes(exitCode)) resolve({ exitCode, stdout, stderr });
         else reject(failureFromStderr({ label: this.label, username: 'admin', command: argv.join(' '), exitCode, stderr }));
       });
+      // A script that exits without reading its input (a refusal before anything is written) closes the pipe
+      // under us: EPIPE then is expected, the exit status says what happened. Unhandled, it failed the whole run.
+      child.stdin.on('error', () => undefined);
       if (typeof options.stdin === 'string') child.stdin.end(options.stdin);
       else child.stdin.end();
     });

@@ -30,6 +30,8 @@ export class LocalShellRunner implements CommandRunner {
         else reject(failureFromStderr({ label: this.label, command: argv.join(' '), exitCode, stderr }));
       });
       const input = options.stdin;
+      // A script that exits without reading its input closes the pipe: EPIPE is expected, the exit status decides.
+      child.stdin.on('error', () => undefined);
       if (input === undefined) child.stdin.end();
       else if (typeof input === 'string' || Buffer.isBuffer(input)) child.stdin.end(input);
       else (input instanceof Readable ? input : Readable.from(input)).pipe(child.stdin);
