@@ -1,5 +1,4 @@
 import type { DatasetStep } from '../../../shared/contract.ts';
-import { relaysSmallIncrement } from './transport-choice.ts';
 import type { DestructionPlan, ReplicationPlan, RunRefusal, RunReport } from '../../../shared/replication-reports.ts';
 import { AppFailure, stderrOf } from '../../../shared/result.ts';
 import type { ReplicationTask } from '../../../shared/task-schemas.ts';
@@ -14,6 +13,7 @@ import { holdTagOf } from './hold-tags.ts';
 import { planReplication } from './replication-planner.ts';
 import { transferStream, type DirectConnection, type TransferSide } from './stream-transfer.ts';
 import { destinationStateOf, planOptionsOf, sourceStateOf, unresumablePattern, type PlannedDataset, type TaskPlan } from './task-plan.ts';
+import { relaysSmallIncrement } from './transport-choice.ts';
 
 // One dataset of a run, in order: abort an interrupted receive that cannot be resumed, prune what the destination
 // lifetime expired, carry out the confirmed rollback or destroy, send the plan's streams (finishing an interrupted
@@ -284,10 +284,10 @@ export async function settleHoldMoves(run: PreparedRun): Promise<void> {
   await Promise.all([settle(run.source, 'release', release.source), settle(run.destination, 'release', release.destination)]);
 }
 
-/** A failed transfer that left a resumable receive says so: the next run continues it instead of starting over. */
 /** How long the check of what an interrupted transfer left behind may take. */
 const interruptionCheckMs = 20_000;
 
+/** A failed transfer that left a resumable receive says so: the next run continues it instead of starting over. */
 async function explainInterruption(error: unknown, destination: EngineNas, target: string, bytesBefore: number): Promise<unknown> {
   if (!(error instanceof AppFailure)) return error;
   // The destination's own connection just died (its network down, the NAS rebooting): asking it again would only

@@ -1,6 +1,5 @@
 import type { DestructionChange, DestructionPlan, RunRefusal, RunReport } from '../../../shared/replication-reports.ts';
 import { formatBytes } from '../../../shared/format-bytes.ts';
-import { relaysSmallIncrement, smallIncrementBytes } from './transport-choice.ts';
 import { AppFailure, toAppError } from '../../../shared/result.ts';
 import { decideRetention, describeReason, prunedNames, replicaRetentionRequest } from '../../../shared/retention.ts';
 import { assertRunnableTask, type ReplicationTask } from '../../../shared/task-schemas.ts';
@@ -16,6 +15,7 @@ import { callOf, type EngineDeps, type EngineRunOptions } from './engine-types.t
 import { availableTools, openDirectConnection, requiredTools } from './stream-transfer.ts';
 import { acquireTaskLock } from './task-lock.ts';
 import { confirmDestruction, planTask, type TaskPlan } from './task-plan.ts';
+import { relaysSmallIncrement, smallIncrementBytes } from './transport-choice.ts';
 
 // Runs one replication task: lock, list both sides (one command each per source root), plan every dataset,
 // refuse anything destructive that was not confirmed (one destruction plan, its digest), prune the destination by

@@ -211,7 +211,6 @@ export function knownHostsPattern(host: string, port: number): string {
   return port === 22 ? host : `[${host}]:${port}`;
 }
 
-/** How the source's ssh notices a dead link to the destination: at most intervalSeconds × (countMax + 1). */
 const nasToNasCiphers = 'aes128-gcm@openssh.com,aes256-gcm@openssh.com,chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr';
 
 /** The ssh invocation that must work unattended from the source: batch mode, strict host key checking. */

@@ -52,6 +52,8 @@ export interface SshSession {
 
 export const defaultConnectTimeoutMs = 20_000;
 export const defaultKeepaliveIntervalMs = 15_000;
+/** Unanswered keepalives after which a connection is given up. */
+const keepaliveCountMax = 3;
 
 /** The environment variable that sets the keepalive interval of every ssh connection the app makes or starts. */
 export const keepaliveEnv = 'ZRD_SSH_KEEPALIVE_SECONDS';
@@ -64,13 +66,13 @@ export const keepaliveEnv = 'ZRD_SSH_KEEPALIVE_SECONDS';
  */
 export function keepalivePolicy(env: NodeJS.ProcessEnv = process.env): { intervalSeconds: number; countMax: number } {
   const raw = env[keepaliveEnv];
-  if (raw === undefined || raw === '') return { intervalSeconds: defaultKeepaliveIntervalMs / 1000, countMax: 3 };
+  if (raw === undefined || raw === '') return { intervalSeconds: defaultKeepaliveIntervalMs / 1000, countMax: keepaliveCountMax };
   const seconds = Number(raw);
   if (!/^\d+$/.test(raw.trim()) || seconds < 1 || seconds > 300) {
     throw new AppFailure('INVALID_REQUEST', `${keepaliveEnv} is "${raw}": it must be a whole number of seconds from 1 to 300.`,
       `Set it to a number of seconds (the default is ${defaultKeepaliveIntervalMs / 1000}), or unset it.`);
   }
-  return { intervalSeconds: seconds, countMax: 3 };
+  return { intervalSeconds: seconds, countMax: keepaliveCountMax };
 }
 
 export function endpointLabel(endpoint: Pick<SshEndpoint, 'host' | 'port' | 'username'>): string {
