@@ -225,7 +225,7 @@ describe('the app process killed mid-run', () => {
   });
   afterAll(() => rmSync(configDir, { recursive: true, force: true }));
 
-  function cli(args: string[]): { child: ReturnType<typeof spawn>; done: Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> } {
+  function cli(args: string[]): { child: ReturnType<typeof spawn>; done: Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>; stderr: () => string } {
     const child = spawn(process.execPath, [cliPath, ...args], { env: { ...process.env, ZRD_CONFIG_DIR: configDir }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
@@ -234,7 +234,15 @@ describe('the app process killed mid-run', () => {
     const done = new Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>((resolve) => {
       child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
     });
-    return { child, done };
+    return { child, done, stderr: () => stderr };
+  }
+
+  /** The last "N.N MiB" the CLI's --verbose progress line printed (0 before the first). */
+  function lastProgressMiB(stderr: string): number {
+    const sizes = [...stderr.matchAll(/: ([\d.]+) (B|KiB|MiB|GiB)( of |\s+at )/g)];
+    const last = sizes.at(-1);
+    if (!last) return 0;
+    return Number(last[1]) * ({ B: 1 / MiB, KiB: 1 / 1024, MiB: 1, GiB: 1024 } as const)[last[2] as 'B' | 'KiB' | 'MiB' | 'GiB'];
   }
 
   it('SIGKILL of a CLI run mid-transfer → no stale lock on the source, the next run resumes and the data matches', async () => {
@@ -256,18 +264,22 @@ describe('the app process killed mid-run', () => {
       bandwidthLimitKiBps: limitKiBps,
     });
 
-    const first = cli(['run', name]);
-    // Mid-transfer: the receive on nas-b has been writing for a while.
-    const deadline = Date.now() + 120_000;
-    for (;;) {
-      const r = await sshExec(b(), 'root', `zfs get -H -p -o value used '${replica}/%recv' 2>/dev/null || zfs get -H -p -o value used '${replica}' 2>/dev/null || echo 0`, { reuse: false });
-      if (Number(r.stdout.trim().split('\n')[0]) > MiB) break;
-      if (Date.now() > deadline || first.child.exitCode !== null) throw new Error(`the CLI run never got 1 MiB across: ${JSON.stringify(await Promise.race([first.done, Promise.resolve('running')]))}`);
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
+    // Mid-transfer by the CLI's own progress line (--verbose: "tank/…: 2.1 MiB of 8.0 MiB at …" on stderr), the bytes
+    // the relay has passed on. (Polling the replica's `used` on nas-b lagged by a txg sync plus an ssh login per poll:
+    // on a loaded CI machine the whole stream had arrived before the kill, and there was nothing left to resume.)
+    const first = cli(['run', name, '--verbose']);
+    const sentAtKill = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the CLI run never got 2 MiB across in 120 s: ${first.stderr()}`)), 120_000);
+      first.child.stderr!.on('data', () => {
+        const sent = lastProgressMiB(first.stderr());
+        if (sent >= 2) { clearTimeout(timer); resolve(sent); }
+      });
+      first.child.on('close', () => { clearTimeout(timer); reject(new Error(`the CLI run ended before 2 MiB: ${first.stderr()}`)); });
+    });
     first.child.kill('SIGKILL');
     const killed = await first.done;
     expect(killed.signal).toBe('SIGKILL');
+    console.log(`CLI killed after ${sentAtKill.toFixed(1)} MiB of ${dataMiB} MiB`);
 
     // The lock on the source lives only as long as the dead process's ssh channel: free within seconds, and its
     // owner line (what "busy" messages and the doctor show) removed with it.
@@ -284,6 +296,7 @@ describe('the app process killed mid-run', () => {
     expect(statusOut.code).toBe(0);
     expect(statusOut.stdout).not.toContain('RUNNING');
 
+    expect(await snapshotsOf(b(), replica), 'the stream completed before the kill: nothing was interrupted').toEqual([]);
     expect(await propertyOf(b(), replica, 'receive_resume_token')).toMatch(/^1-/);
     store.saveTask({ ...task, bandwidthLimitKiBps: null });
     const second = cli(['run', name, '--json']);
