@@ -4,7 +4,7 @@ import { AppFailure, stderrOf, type AppErrorCode } from '../../../shared/result.
 import type { Connection } from '../../../shared/schemas.ts';
 import { buildCommandLine, type CommandRunner, type RunOptions, type RunResult } from './command-runner.ts';
 import { redactSecrets } from './redact.ts';
-import { endpointLabel } from './ssh-connect.ts';
+import { endpointLabel, targetLabel } from './ssh-connect.ts';
 import type { ExecClient, LeasedChannel, PoolTarget, SshConnectionPool } from './ssh-connection-pool.ts';
 import { failureFromStderr } from './stderr-error-table.ts';
 import { sanitizeTerminalText } from '../../../shared/terminal-text.ts';
@@ -376,11 +376,14 @@ export interface SshCommandRunnerOptions {
 /** CommandRunner over one pooled connection: every run is one channel on it. */
 export class SshCommandRunner implements CommandRunner {
   readonly label: string;
+  /** The records' `connection`: the login alone, stable when the admin renames the NAS (what the log and benches match on). */
+  readonly #login: string;
   readonly #options: SshCommandRunnerOptions;
 
   constructor(options: SshCommandRunnerOptions) {
     this.#options = options;
-    this.label = endpointLabel(options.target);
+    this.label = targetLabel(options.target);
+    this.#login = endpointLabel(options.target);
   }
 
   async run(argv: readonly string[], options: RunOptions = {}): Promise<RunResult> {
@@ -413,13 +416,13 @@ export class SshCommandRunner implements CommandRunner {
         if (!running) throw new AppFailure('INTERNAL', `${this.label}: the channel opened without being set up.`);
         const result = await running;
         log?.({ level: 'debug', source: this.label, message: `$ ${shown} -> exit ${result.exitCode} (${Math.round(performance.now() - started)} ms)` });
-        this.#options.record?.(commandRecord(this.label, words, shown, started, { result }, secrets));
+        this.#options.record?.(commandRecord(this.#login, words, shown, started, { result }, secrets));
         return result;
       } finally {
         lease.release();
       }
     } catch (error) {
-      this.#options.record?.(commandRecord(this.label, words, shown, started, { error }, secrets));
+      this.#options.record?.(commandRecord(this.#login, words, shown, started, { error }, secrets));
       const code = error instanceof AppFailure ? error.code : 'INTERNAL';
       log?.({ level: 'warn', source: this.label, message: `$ ${shown} -> ${code} (${Math.round(performance.now() - started)} ms)${error instanceof Error ? `: ${redactSecrets(error.message, secrets)}` : ''}` });
       throw error;
@@ -462,12 +465,14 @@ export interface DirectRunnerOptions {
  */
 export class DirectCommandRunner implements CommandRunner {
   readonly label: string;
+  readonly #login: string;
   readonly #options: DirectRunnerOptions;
   #alive = true;
 
   constructor(options: DirectRunnerOptions) {
     this.#options = options;
-    this.label = endpointLabel(options);
+    this.label = targetLabel(options);
+    this.#login = endpointLabel(options);
     options.client.on('close', () => {
       this.#alive = false;
     });
@@ -517,10 +522,10 @@ export class DirectCommandRunner implements CommandRunner {
       );
       const result = await running;
       log?.({ level: 'debug', source: this.label, message: `$ ${shown} -> exit ${result.exitCode} (${Math.round(performance.now() - started)} ms)` });
-      this.#options.record?.(commandRecord(this.label, words, shown, started, { result }, secrets));
+      this.#options.record?.(commandRecord(this.#login, words, shown, started, { result }, secrets));
       return result;
     } catch (error) {
-      this.#options.record?.(commandRecord(this.label, words, shown, started, { error }, secrets));
+      this.#options.record?.(commandRecord(this.#login, words, shown, started, { error }, secrets));
       log?.({ level: 'warn', source: this.label, message: `$ ${shown} -> ${error instanceof AppFailure ? error.code : 'INTERNAL'}${error instanceof Error ? `: ${redactSecrets(error.message, secrets)}` : ''}` });
       throw error;
     } finally {

@@ -23,6 +23,8 @@ export interface SshEndpoint {
   host: string;
   port: number;
   username: string;
+  /** The saved connection's name ("nas-b"): messages name the NAS the admin knows, then the login. */
+  name?: string;
 }
 
 /** 'fast-aead' puts aes128-gcm@openssh.com first: the cheapest cipher on AES-NI hardware (ssh2's default list also starts with GCM, unless the CPU lacks AES). */
@@ -77,6 +79,11 @@ export function keepalivePolicy(env: NodeJS.ProcessEnv = process.env): { interva
 
 export function endpointLabel(endpoint: Pick<SshEndpoint, 'host' | 'port' | 'username'>): string {
   return `${endpoint.username}@${endpoint.host}:${endpoint.port}`;
+}
+
+/** "nas-b (root@10.0.0.2:22)" when the connection has a name, else the login alone: how commands' messages name it. */
+export function targetLabel(endpoint: Pick<SshEndpoint, 'host' | 'port' | 'username' | 'name'>): string {
+  return endpoint.name ? `${endpoint.name} (${endpointLabel(endpoint)})` : endpointLabel(endpoint);
 }
 
 export function cipherAlgorithms(preference: CipherPreference | undefined): ConnectConfig['algorithms'] {

@@ -1,7 +1,7 @@
 import type { ClientChannel } from 'ssh2';
 import { AppFailure } from '../../../shared/result.ts';
 import type { HostKeyInfo } from './host-key.ts';
-import { endpointLabel, type CipherPreference, type SshEndpoint } from './ssh-connect.ts';
+import { targetLabel, type CipherPreference, type SshEndpoint } from './ssh-connect.ts';
 
 // One authenticated connection per saved NAS, shared by every command as separate channels (an ssh
 // handshake costs 1-2 s on a slow NAS; a channel costs one round trip). Channels per connection are capped
@@ -173,7 +173,7 @@ export class SshConnectionPool {
     const cap = Math.max(1, target.maxSessions ?? this.#options.maxSessions);
     if (entry && entry.key !== targetKey(target)) {
       // Address, user or auth changed: the old connection no longer represents this NAS connection.
-      this.#log('info', target.connectionId, `Settings of ${endpointLabel(target)} changed: reconnecting.`);
+      this.#log('info', target.connectionId, `Settings of ${targetLabel(target)} changed: reconnecting.`);
       this.#retire(entry);
       entry = undefined;
     }
@@ -209,7 +209,7 @@ export class SshConnectionPool {
   }
 
   async #waitForSlot(entry: PoolEntry, signal: AbortSignal | undefined): Promise<void> {
-    if (signal?.aborted) throw cancelled(`Cancelled before it started on ${endpointLabel(entry.target)}.`);
+    if (signal?.aborted) throw cancelled(`Cancelled before it started on ${targetLabel(entry.target)}.`);
     if (entry.active < entry.cap && entry.queue.length === 0) {
       entry.active += 1;
       return;
@@ -225,7 +225,7 @@ export class SshConnectionPool {
         onAbort: () => {
           const index = entry.queue.indexOf(waiter);
           if (index >= 0) entry.queue.splice(index, 1);
-          reject(cancelled(`Cancelled while waiting for a free SSH channel on ${endpointLabel(entry.target)}.`));
+          reject(cancelled(`Cancelled while waiting for a free SSH channel on ${targetLabel(entry.target)}.`));
         },
       };
       signal?.addEventListener('abort', waiter.onAbort, { once: true });
@@ -253,7 +253,7 @@ export class SshConnectionPool {
     entry.idleTimer = setTimeout(() => {
       entry.idleTimer = null;
       if (entry.active === 0 && entry.session) {
-        this.#log('debug', entry.target.connectionId, `Closing idle connection to ${endpointLabel(entry.target)}.`);
+        this.#log('debug', entry.target.connectionId, `Closing idle connection to ${targetLabel(entry.target)}.`);
         const session = entry.session;
         entry.session = null;
         session.alive = false;
@@ -272,19 +272,19 @@ export class SshConnectionPool {
       session.alive = false;
       if (entry.session === session) {
         entry.session = null;
-        this.#log('warn', entry.target.connectionId, `Connection to ${endpointLabel(entry.target)} dropped; it will be reopened on next use.`);
+        this.#log('warn', entry.target.connectionId, `Connection to ${targetLabel(entry.target)} dropped; it will be reopened on next use.`);
       }
     };
     opened.client.on('close', onGone);
     opened.client.on('end', onGone);
     opened.client.on('error', (error) => {
       if (/keepalive/i.test(error.message)) session.stoppedAnswering = true;
-      this.#log('warn', entry.target.connectionId, `Connection to ${endpointLabel(entry.target)}: ${error.message}`);
+      this.#log('warn', entry.target.connectionId, `Connection to ${targetLabel(entry.target)}: ${error.message}`);
     });
     entry.connects += 1;
     entry.everConnected = true;
     entry.lastHandshakeMs = opened.handshakeMs;
-    this.#log('info', entry.target.connectionId, `Connected to ${endpointLabel(entry.target)} in ${Math.round(opened.handshakeMs)} ms.`);
+    this.#log('info', entry.target.connectionId, `Connected to ${targetLabel(entry.target)} in ${Math.round(opened.handshakeMs)} ms.`);
     return session;
   }
 
@@ -296,14 +296,14 @@ export class SshConnectionPool {
       } catch (error) {
         if (attempt >= attempts || !isRetriable(error) || signal?.aborted) throw error;
         const delay = Math.min(this.#options.reconnectMaxDelayMs, this.#options.reconnectBaseDelayMs * 2 ** (attempt - 1));
-        this.#log('warn', entry.target.connectionId, `Reconnecting to ${endpointLabel(entry.target)} failed (attempt ${attempt}/${attempts}); retrying in ${delay} ms.`);
+        this.#log('warn', entry.target.connectionId, `Reconnecting to ${targetLabel(entry.target)} failed (attempt ${attempt}/${attempts}); retrying in ${delay} ms.`);
         await this.#options.sleep(delay, signal);
       }
     }
   }
 
   async #session(entry: PoolEntry, signal: AbortSignal | undefined): Promise<LiveSession> {
-    if (entry.retired) throw cancelled(`The connection to ${endpointLabel(entry.target)} was closed.`);
+    if (entry.retired) throw cancelled(`The connection to ${targetLabel(entry.target)} was closed.`);
     if (entry.session?.alive) return entry.session;
     if (!entry.connecting) {
       // Shared by every caller that arrives while it runs; not tied to one caller's signal, so one
@@ -325,7 +325,7 @@ export class SshConnectionPool {
     const connecting = entry.connecting;
     if (!signal) return connecting;
     return new Promise<LiveSession>((resolve, reject) => {
-      const onAbort = () => reject(cancelled(`Cancelled while connecting to ${endpointLabel(entry.target)}.`));
+      const onAbort = () => reject(cancelled(`Cancelled while connecting to ${targetLabel(entry.target)}.`));
       if (signal.aborted) return onAbort();
       signal.addEventListener('abort', onAbort, { once: true });
       connecting.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
@@ -377,7 +377,7 @@ export class SshConnectionPool {
     try {
       for (let attempt = 1; ; attempt += 1) {
         const session = await this.#session(entry, signal);
-        if (signal?.aborted) throw cancelled(`Cancelled before it started on ${endpointLabel(entry.target)}.`);
+        if (signal?.aborted) throw cancelled(`Cancelled before it started on ${targetLabel(entry.target)}.`);
         try {
           const channel = await this.#openChannel(session, command, onOpen);
           entry.peak = Math.max(entry.peak, entry.active);
@@ -394,7 +394,7 @@ export class SshConnectionPool {
             // accepted and wait for a slot like everyone else.
             const accepted = entry.active - 1;
             if (accepted < entry.cap) {
-              this.#log('warn', entry.target.connectionId, `${endpointLabel(entry.target)} refused channel ${entry.active}: limiting to ${accepted} concurrent channels.`);
+              this.#log('warn', entry.target.connectionId, `${targetLabel(entry.target)} refused channel ${entry.active}: limiting to ${accepted} concurrent channels.`);
               entry.cap = accepted;
             }
             released = true;

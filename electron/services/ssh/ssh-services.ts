@@ -30,6 +30,8 @@ export interface SshServicesOptions {
 }
 
 export type SshConnectionSettings = Pick<Connection, 'id' | 'host' | 'port' | 'username' | 'auth' | 'privilege'> & {
+  /** The saved connection's name, shown first in messages (absent for a connection not saved yet). */
+  name?: string;
   /** Overrides the services' default for this connection. */
   cipherPreference?: CipherPreference;
 };
@@ -67,6 +69,7 @@ export function poolTargetOf(connection: SshConnectionSettings, defaultCipherPre
     username: connection.username,
     authKey: JSON.stringify(connection.auth),
     privilege: connection.privilege,
+    ...(connection.name ? { name: connection.name } : {}),
     ...(cipherPreference === undefined ? {} : { cipherPreference }),
   };
 }

@@ -1,6 +1,6 @@
 import type { Connection } from '../../../shared/schemas.ts';
 import type { CommandRunner } from '../ssh/command-runner.ts';
-import { endpointLabel } from '../ssh/ssh-connect.ts';
+import { targetLabel } from '../ssh/ssh-connect.ts';
 import type { AppStore } from '../store/app-store.ts';
 import { AppFailure } from '../../../shared/result.ts';
 import { buildProbeArgv, parseProbeOutput } from '../zfs/capabilities.ts';
@@ -104,5 +104,5 @@ export class NasRegistry {
 
 /** "nas-b (root@10.0.0.2:22)": the name the admin gave the NAS, and the login the messages are about. */
 export function nasLabel(connection: Pick<Connection, 'name' | 'username' | 'host' | 'port'>): string {
-  return `${connection.name} (${endpointLabel(connection)})`;
+  return targetLabel(connection);
 }

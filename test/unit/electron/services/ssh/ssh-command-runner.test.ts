@@ -61,6 +61,16 @@ describe('SshCommandRunner', () => {
     expect(clients[0]!.channels[0]!.command).toBe(`sh -c 'printf '\\''zrd-pid:%s\\n'\\'' "$$" >&2; exec "$@"' sh env LC_ALL=C sudo -n zfs list -H 'tank/a b' 'it'\\''s'`);
   });
 
+  it('a saved connection is named first in its messages ("nas-b (admin@…)"); its command records keep the login alone', async () => {
+    const pool = new SshConnectionPool({ connector: async () => fakeSession(new FakeClient(1, (channel) => channel.complete(1, '', "cannot open 'tank/x': dataset does not exist\n"))), idleTimeoutMs: 0 });
+    const records: RemoteCommandRecord[] = [];
+    const runner = new SshCommandRunner({ pool, target: { connectionId: 'c1', name: 'nas-b', host: 'nas-a', port: 2222, username: 'admin', authKey: 'k', privilege: 'root' }, record: (entry) => records.push(entry) });
+    expect(runner.label).toBe('nas-b (admin@nas-a:2222)');
+    await expect(runner.run(['zfs', 'list', 'tank/x'])).rejects.toThrow(/^nas-b \(admin@nas-a:2222\): /);
+    expect(records.map((r) => r.connection)).toEqual(['admin@nas-a:2222']);
+    await pool.close();
+  });
+
   it('cleans what the NAS prints of escape sequences and control characters before anyone sees it (issue 11 item 9)', async () => {
     const hostile = '\u001b]0;owned\u0007\u001b[31mred\u001b[0m\tand\r\nnext\u0000\n';
     const { runner } = runnerWith((channel) => channel.complete(0, hostile, hostile));
