@@ -7,7 +7,7 @@ import { StatusBadge, type Tone } from '../../components/StatusBadge.tsx';
 import { openDialog } from '../../lib/dialogs.ts';
 import { formatBytes, formatDateTime, formatRelative } from '../../lib/format.ts';
 import type { RunRecord } from '../../../shared/task-schemas.ts';
-import { formatDuration, formatRate, historyColumns, historyTotals } from './history-data.ts';
+import { formatDuration, formatRate, historyColumns, historyTotals, shownResult, type ShownResult } from './history-data.ts';
 import { HistoryChart } from './HistoryChart.tsx';
 import { RunLogDialog } from './RunLogDialog.tsx';
 import { useTasks } from './tasks-store.ts';
@@ -15,7 +15,7 @@ import { useTasks } from './tasks-store.ts';
 // A task's run history: bytes and duration per run as a chart, the totals, and every run with its result and
 // error; Enter or double-click on a run opens that run's log.
 
-const resultTone: Record<RunRecord['result'], Tone> = { FINISHED: 'ok', FAILED: 'fail', REFUSED: 'warn', DRY_RUN: 'neutral' };
+const resultTone: Record<ShownResult, Tone> = { FINISHED: 'ok', FAILED: 'fail', REFUSED: 'warn', DRY_RUN: 'neutral', STOPPED: 'neutral' };
 const empty: RunRecord[] = [];
 
 const col = dataTableColumns<RunRecord>();
@@ -27,7 +27,7 @@ const columns = [
     meta: { width: 'minmax(190px, 1.4fr)' },
     cell: (info) => <span title={formatRelative(info.row.original.startedAt)}>{formatDateTime(info.row.original.startedAt)}</span>,
   }),
-  col.accessor('result', { header: 'Result', meta: { width: '124px' }, cell: (info) => <StatusBadge tone={resultTone[info.getValue()]}>{info.getValue()}</StatusBadge> }),
+  col.accessor((r) => shownResult(r), { id: 'result', header: 'Result', meta: { width: '124px' }, cell: (info) => <StatusBadge tone={resultTone[info.getValue()]}>{info.getValue()}</StatusBadge> }),
   col.accessor('by', { header: 'By', meta: { width: '130px' } }),
   col.accessor('bytesSent', { header: 'Sent', sortFn: 'basic', meta: { width: '90px', align: 'end' }, cell: (info) => formatBytes(info.getValue()) }),
   col.accessor('snapshotsSent', { header: 'Snapshots', sortFn: 'basic', meta: { width: '104px', align: 'end' } }),

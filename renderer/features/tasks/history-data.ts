@@ -32,6 +32,16 @@ export function historyColumns(runs: readonly RunRecord[]): HistoryColumns {
   };
 }
 
+/**
+ * A run's result as the history shows it: a run someone stopped (Stop, SIGTERM to the daemon) is recorded FAILED with
+ * the code CANCELLED — what arrived is kept and the next run resumes — and reads STOPPED, not as a failure.
+ */
+export type ShownResult = RunRecord['result'] | 'STOPPED';
+
+export function shownResult(run: Pick<RunRecord, 'result' | 'error'>): ShownResult {
+  return run.result === 'FAILED' && run.error?.code === 'CANCELLED' ? 'STOPPED' : run.result;
+}
+
 export interface HistoryTotals {
   runs: number;
   failed: number;
@@ -49,7 +59,7 @@ export function historyTotals(runs: readonly RunRecord[]): HistoryTotals {
   const last = finished.map((r) => r.finishedAt).sort().at(-1) ?? null;
   return {
     runs: runs.length,
-    failed: runs.filter((r) => r.result === 'FAILED' || r.result === 'REFUSED').length,
+    failed: runs.filter((r) => { const shown = shownResult(r); return shown === 'FAILED' || shown === 'REFUSED'; }).length,
     bytesSent: runs.reduce((sum, r) => sum + r.bytesSent, 0),
     medianDurationMs: median,
     lastSuccessAt: last,

@@ -201,9 +201,12 @@ test('stop a run mid-transfer; the next run resumes it', async () => {
 test('history: bytes and duration per run, every run with its result, any run opens its log', async () => {
   await page.getByRole('tab', { name: 'History' }).click();
   const table = page.getByTestId('history-table');
-  // Full, incremental, the stopped one and the resumed one (a stopped run is recorded as failed, resumable).
+  // Full, incremental, the stopped one and the resumed one (a stopped run is recorded as failed with CANCELLED,
+  // resumable, and shown as STOPPED: it was the admin's choice, not a failure).
   await expect.poll(() => table.locator('[role="row"][data-row-id]').count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(3);
   await expect(table).toContainText('FINISHED');
+  await expect(table).toContainText('STOPPED');
+  await expect(table).not.toContainText('FAILED');
   await expect(page.getByTestId('history-chart').locator('canvas')).toBeVisible();
   await shoot('history');
   await axe('history');

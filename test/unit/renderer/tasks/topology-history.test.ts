@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../../../shared/task-schemas.ts';
 import { formatDateTime } from '../../../../renderer/lib/format.ts';
-import { formatDuration, formatRate, historyColumns, historyTotals, labelledRuns, runTickLabels } from '../../../../renderer/features/tasks/history-data.ts';
+import { formatDuration, formatRate, historyColumns, historyTotals, labelledRuns, runTickLabels, shownResult } from '../../../../renderer/features/tasks/history-data.ts';
 import { bowOf, edgeHealth, layoutTopology } from '../../../../renderer/features/tasks/topology.ts';
 
 describe('topology', () => {
@@ -61,6 +61,13 @@ describe('run history', () => {
   it('sums the runs up', () => {
     const totals = historyTotals([record('2026-12-01T09:00:00.000Z', 10, 1000), record('2026-12-01T10:00:00.000Z', 20, 3000), record('2026-12-01T11:00:00.000Z', 0, 5, 'REFUSED')]);
     expect(totals).toEqual({ runs: 3, failed: 1, bytesSent: 30, medianDurationMs: 2000, lastSuccessAt: '2026-12-01T10:00:03.000Z' });
+  });
+
+  it('a stopped run (FAILED with CANCELLED) shows as STOPPED and is not counted as a failure', () => {
+    const stopped = { ...record('2026-12-01T12:00:00.000Z', 5, 50, 'FAILED'), error: { code: 'CANCELLED' as const, message: 'nas-a (root@h:22): "zfs send …" was cancelled.' } };
+    const failed = { ...record('2026-12-01T13:00:00.000Z', 0, 50, 'FAILED'), error: { code: 'HOST_UNREACHABLE' as const, message: 'Lost the connection.' } };
+    expect([stopped, failed, record('2026-12-01T14:00:00.000Z', 1, 1)].map(shownResult)).toEqual(['STOPPED', 'FAILED', 'FINISHED']);
+    expect(historyTotals([stopped, failed]).failed).toBe(1);
   });
 
   it('formats durations and rates', () => {

@@ -68,7 +68,7 @@ describe('SshCommandRunner', () => {
     expect(runner.label).toBe('nas-b (admin@nas-a:2222)');
     await expect(runner.run(['zfs', 'list', 'tank/x'])).rejects.toThrow(/^nas-b \(admin@nas-a:2222\): /);
     expect(records.map((r) => r.connection)).toEqual(['admin@nas-a:2222']);
-    await pool.close();
+    await pool.closeAll();
   });
 
   it('cleans what the NAS prints of escape sequences and control characters before anyone sees it (issue 11 item 9)', async () => {
