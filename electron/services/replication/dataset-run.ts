@@ -147,14 +147,21 @@ function progressReporter(run: PreparedRun, w: PlannedDataset) {
   const started = Date.now();
   let lastEmit = 0;
   let sentBefore = 0;
+  let inFlight = 0;
   return {
     get sentBefore() {
       return sentBefore;
     },
+    /** Bytes of the stream under way (all of them, not only the ones an event reported). */
+    get inFlight() {
+      return inFlight;
+    },
     stepDone(bytes: number) {
       sentBefore += bytes;
+      inFlight = 0;
     },
     onBytes(bytes: number) {
+      inFlight = bytes;
       const at = Date.now();
       if (at - lastEmit < 250) return;
       lastEmit = at;
@@ -208,7 +215,13 @@ async function sendSteps(run: PreparedRun, w: PlannedDataset): Promise<void> {
       if (run.encryptionKey && step.kind === 'full') await assertEncryptedReplica(destination, w.report.destination, run.call);
       run.log('info', `${step.kind === 'full' ? 'Full' : step.kind === 'resume' ? 'Resumed' : 'Incremental'} send ${step.kind === 'incremental' ? `${step.from} -> ${step.to}` : step.kind === 'full' ? step.snapshot : ''} of ${w.report.source}: ${result.bytes} bytes in ${result.seconds.toFixed(1)} s.`);
     } catch (error) {
-      if (!(step.kind === 'resume' && isUnresumable(error))) throw await explainInterruption(error, destination, w.report.destination, progress.sentBefore);
+      if (!(step.kind === 'resume' && isUnresumable(error))) {
+        // What crossed before the failure counts in the run's record: it went over the network, and a resumable
+        // receive kept it for the next run (a stopped run said "0 B" in the history after sending megabytes).
+        w.report.bytesSent += progress.inFlight;
+        run.report.bytesSent += w.report.bytesSent;
+        throw await explainInterruption(error, destination, w.report.destination, progress.sentBefore);
+      }
       // The snapshot went away between planning and sending: drop the partial state, plan again.
       run.log('warn', `The interrupted receive into ${w.report.destination} cannot be resumed (${(error as AppFailure).message}); aborting it and planning again.`);
       await destination.host.runner.run(buildAbortReceiveArgv(destination.host.capabilities.tools, w.report.destination), run.call);

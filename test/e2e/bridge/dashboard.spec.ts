@@ -207,6 +207,8 @@ test('history: bytes and duration per run, every run with its result, any run op
   await expect(table).toContainText('FINISHED');
   await expect(table).toContainText('STOPPED');
   await expect(table).not.toContainText('FAILED');
+  // What the stopped run sent before Stop is in its record (the next run resumed after it).
+  await expect(table.locator('[role="row"][data-row-id]', { hasText: 'STOPPED' })).not.toContainText(/\b0 B\b/);
   await expect(page.getByTestId('history-chart').locator('canvas')).toBeVisible();
   await shoot('history');
   await axe('history');

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runReplicationTask, type EngineNas } from '../../../../../electron/services/replication/replication-engine.ts';
 import type { CommandRunner, RunOptions, RunResult } from '../../../../../electron/services/ssh/command-runner.ts';
+import { AppFailure } from '../../../../../shared/result.ts';
 import { RunReportSchema } from '../../../../../shared/replication-reports.ts';
 import { decideRetention, prunedNames } from '../../../../../shared/retention.ts';
 import { ReplicationTaskSchema, type ReplicationTaskInput } from '../../../../../shared/task-schemas.ts';
@@ -301,5 +302,33 @@ describe('runReplicationTask (direct mode, the cron cycle)', () => {
     expect(report.error).toBeNull();
     expect(sshToDestination(source)).toHaveLength(1);
     expect(destination.calls.some((c) => c.argv[1] === 'receive')).toBe(false);
+  });
+
+  it('a stream that breaks after 3,000 bytes records them: the failed run says what crossed, not 0 B', async () => {
+    const { nas, source, destination } = directSides(64 * 1024);
+    const answer = source.run.bind(source);
+    source.run = async (argv, options) => {
+      if (argv[1] !== 'send' || argv.includes('-nP')) return answer(argv, options);
+      source.calls.push({ argv: [...argv], options });
+      await new Promise<void>((resolve) => options!.stdoutTo!.write(Buffer.alloc(3000), () => resolve()));
+      throw new AppFailure('HOST_UNREACHABLE', 'Lost the connection to root@src:22 while running "zfs send".');
+    };
+    const receiving = destination.run.bind(destination);
+    destination.run = async (argv, options) => {
+      const stdin = options?.stdin;
+      if (argv[1] !== 'receive' || !(stdin instanceof Readable)) return receiving(argv, options);
+      destination.calls.push({ argv: [...argv], options });
+      // The receive reads until the pair is stopped (its half failed first), as the runner does: CANCELLED.
+      await new Promise<void>((resolve) => {
+        stdin.resume();
+        options!.signal!.addEventListener('abort', () => resolve(), { once: true });
+      });
+      throw new AppFailure('CANCELLED', 'root@dst:22: "zfs receive" was cancelled.');
+    };
+    const report = await runReplicationTask(task({ transport: direct }), { nas }, { estimate: false });
+    expect(report.result).toBe('FAILED');
+    expect(report.error?.code).toBe('HOST_UNREACHABLE');
+    expect(report.bytesSent).toBe(3000);
+    expect(report.datasets[0]!.bytesSent).toBe(3000);
   });
 });
