@@ -40,7 +40,7 @@ const columns = [
     cell: (info) => {
       const e = info.row.original.error;
       return e ? (
-        <span className="history-error" title={`${e.message}${e.hint ? `\n${e.hint}` : ''}`}>
+        <span className={shownResult(info.row.original) === 'STOPPED' ? 'muted' : 'history-error'} title={`${e.message}${e.hint ? `\n${e.hint}` : ''}`}>
           {e.code}: {e.message}
         </span>
       ) : (
