@@ -4,6 +4,8 @@ import {
   createExpandedRowModel,
   createFilteredRowModel,
   createSortedRowModel,
+  constructRow,
+  FlexRender,
   functionalUpdate,
   globalFilteringFeature,
   rowExpandingFeature,
@@ -15,14 +17,14 @@ import {
   useTable,
   type ColumnDef,
   type ExpandedState,
+  type HeaderGroup,
   type Row,
   type RowData,
-  type RowSelectionState,
   type SortingState,
 } from '@tanstack/react-table';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { ArrowDown, ArrowUp, ChevronDown, ChevronRight } from 'lucide-react';
-import { useCallback, useEffect, useId, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { memo, useCallback, useEffect, useId, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode, type RefObject } from 'react';
 
 // The one table of the app: TanStack Table (sorting, filtering, tree rows, selection) drawn with TanStack Virtual
 // (only the rows in view exist in the DOM, so 100,000 rows scroll as smoothly as 100). Rows have one fixed height,
@@ -111,15 +113,114 @@ const defaultMatches = (id: string, filter: string) => id.toLowerCase().includes
 
 const sameSorting = (a: SortingState, b: SortingState) => a.length === b.length && a.every((s, i) => s.id === b[i]!.id && s.desc === b[i]!.desc);
 
+type TableOf<T extends RowData> = ReturnType<typeof useTable<Features, T>>;
+
+/**
+ * The rows the grid shows, in display order. A tree (small: datasets) comes from TanStack's row models; a flat list
+ * (up to 100,000 snapshots) is filtered and sorted here on an index of `data`, and a TanStack row is built only for
+ * a row that is drawn or compared: TanStack's core row model built 100,000 row objects (six allocations each) at
+ * every mount, and collecting them was most of the first paint (three scavenges of 60–105 ms).
+ */
+interface RowView<T extends RowData> {
+  count: number;
+  original(index: number): T;
+  id(index: number): string;
+  row(index: number): Row<Features, T>;
+  indexOf(id: string): number;
+}
+
+function treeView<T extends RowData>(rows: readonly Row<Features, T>[]): RowView<T> {
+  return {
+    count: rows.length,
+    original: (index) => rows[index]!.original,
+    id: (index) => rows[index]!.id,
+    row: (index) => rows[index]!,
+    indexOf: (id) => rows.findIndex((r) => r.id === id),
+  };
+}
+
+/** Compares two rows the way TanStack's sorted row model does (sortUndefined, desc, invertSorting, then data order). */
+function rowComparator<T extends RowData>(table: TableOf<T>, sorting: SortingState) {
+  const specs = sorting.flatMap((sort) => {
+    const column = table.getColumn(sort.id);
+    if (!column?.getCanSort()) return [];
+    const def = column.columnDef;
+    return [{ id: sort.id, desc: sort.desc, sortUndefined: def.sortUndefined, invert: def.invertSorting, sortFn: column.getSortFn() }];
+  });
+  return (a: Row<Features, T>, b: Row<Features, T>) => {
+    for (const spec of specs) {
+      let result = 0;
+      if (spec.sortUndefined) {
+        const aUndefined = a.getValue(spec.id) === undefined;
+        const bUndefined = b.getValue(spec.id) === undefined;
+        if (aUndefined && bUndefined) continue;
+        if (aUndefined || bUndefined) {
+          if (spec.sortUndefined === 'first') return aUndefined ? -1 : 1;
+          if (spec.sortUndefined === 'last') return aUndefined ? 1 : -1;
+          result = aUndefined ? spec.sortUndefined : -spec.sortUndefined;
+        }
+      }
+      if (result === 0) result = spec.sortFn(a, b, spec.id);
+      if (result !== 0) return (spec.desc ? -result : result) * (spec.invert ? -1 : 1);
+    }
+    return a.index - b.index;
+  };
+}
+
+function flatView<T extends RowData>(
+  table: TableOf<T>,
+  data: readonly T[],
+  rowAt: (dataIndex: number) => Row<Features, T>,
+  rowId: (original: T) => string,
+  filter: string,
+  matches: ((row: T, filter: string) => boolean) | undefined,
+  sorting: SortingState | null,
+): RowView<T> {
+  const text = filter.trim();
+  // null: every row of `data`, in its order (nothing allocated for 100,000 rows).
+  let order: number[] | null = null;
+  if (text !== '') {
+    order = [];
+    for (let i = 0; i < data.length; i++) if (matches ? matches(data[i]!, text) : defaultMatches(rowId(data[i]!), text)) order.push(i);
+  }
+  if (sorting && sorting.length > 0) {
+    const compare = rowComparator(table, sorting);
+    order ??= Array.from(data, (_, i) => i);
+    order.sort((a, b) => compare(rowAt(a), rowAt(b)));
+  }
+  const dataIndex = order ? (index: number) => order[index]! : (index: number) => index;
+  return {
+    count: order ? order.length : data.length,
+    original: (index) => data[dataIndex(index)]!,
+    id: (index) => rowId(data[dataIndex(index)]!),
+    row: (index) => rowAt(dataIndex(index)),
+    indexOf: (id) => {
+      const count = order ? order.length : data.length;
+      for (let i = 0; i < count; i++) if (rowId(data[dataIndex(i)]!) === id) return i;
+      return -1;
+    },
+  };
+}
+
+/**
+ * A flat table hands TanStack this many rows, which it reads (and only these) to guess a column's first sort direction
+ * (strings ascend first) and an 'auto' sortFn.
+ */
+const SAMPLE_ROWS = 10;
+
 export function DataTable<T extends RowData>(props: DataTableProps<T>) {
   const { data, columns, getRowId, getSubRows, filter = '', rowHeight = 34, selection } = props;
   const [sorting, setSorting] = useState<SortingState>(props.initialSorting ?? []);
   const [expanded, setExpanded] = useState<ExpandedState>(props.initialExpanded ?? {});
-  const rowSelection = useMemo<RowSelectionState>(() => Object.fromEntries([...(selection?.selected ?? [])].map((id) => [id, true])), [selection?.selected]);
   const matchesRef = useRef(props.matches);
   matchesRef.current = props.matches;
   const getRowIdRef = useRef(getRowId);
   getRowIdRef.current = getRowId;
+  const isTree = Boolean(getSubRows);
+  const rowId = useCallback((row: T) => getRowIdRef.current(row), []);
+  // A flat table gives TanStack a sample only: it keeps the columns, headers, sorting state and cells; the rows are
+  // ours (see flatView).
+  const sample = useMemo(() => (isTree ? (data as T[]) : data.slice(0, SAMPLE_ROWS)), [data, isTree]);
 
   // The filter predicate looks at the whole row, so one column (the first) stands for it.
   const first = columns[0] as { id?: string; accessorKey?: string } | undefined;
@@ -127,22 +228,16 @@ export function DataTable<T extends RowData>(props: DataTableProps<T>) {
   const table = useTable<Features, T>({
     features: dataTableFeatures,
     columns: columns as ColumnDef<Features, T>[],
-    data: data as T[],
-    getRowId: (row) => getRowIdRef.current(row),
+    data: sample,
+    getRowId: rowId,
     ...(getSubRows ? { getSubRows: (row: T) => getSubRows(row) } : {}),
-    state: { sorting, expanded, globalFilter: filter, rowSelection },
+    state: { sorting, expanded, globalFilter: filter },
     onSortingChange: (updater) => setSorting((old) => functionalUpdate(updater, old)),
     onExpandedChange: (updater) => setExpanded((old) => functionalUpdate(updater, old)),
-    onRowSelectionChange: (updater) => {
-      if (!selection) return;
-      const next = functionalUpdate(updater, rowSelection);
-      selection.onChange(new Set(Object.keys(next).filter((id) => next[id])));
-    },
-    manualSorting: props.presorted !== undefined && sameSorting(sorting, props.presorted),
+    manualSorting: !isTree || (props.presorted !== undefined && sameSorting(sorting, props.presorted)),
+    manualFiltering: !isTree,
     // New data (a refresh) keeps what the admin opened or closed.
     autoResetExpanded: false,
-    enableRowSelection: Boolean(selection),
-    enableSubRowSelection: false,
     filterFromLeafRows: true,
     // One column decides for the whole row: the predicate looks at the row, not at a cell.
     getColumnCanGlobalFilter: (column) => column.id === filterColumnId,
@@ -154,7 +249,32 @@ export function DataTable<T extends RowData>(props: DataTableProps<T>) {
     },
   });
 
-  const rows = table.getRowModel().rows;
+  // useTable returns a new wrapper object at every render; rows point at the table itself (one for the component's
+  // life), which every column references.
+  const coreTable = (table.getAllLeafColumns()[0]?.table ?? table) as TableOf<T>;
+  // Rows of a flat table, built when first drawn or compared, kept while `data` is the same array (a row that stays
+  // in view keeps its object, so its memoized component is not drawn again).
+  const rowCache = useMemo(() => new Map<number, Row<Features, T>>(), [data]);
+  const rowAt = useCallback(
+    (dataIndex: number) => {
+      let row = rowCache.get(dataIndex);
+      if (!row) {
+        const original = data[dataIndex]!;
+        row = constructRow<Features, T>(coreTable, rowId(original), original, dataIndex, 0);
+        rowCache.set(dataIndex, row);
+      }
+      return row;
+    },
+    [rowCache, data, coreTable, rowId],
+  );
+  const treeRows = isTree ? table.getRowModel().rows : null;
+  const presorted = props.presorted !== undefined && sameSorting(sorting, props.presorted);
+  const view = useMemo(
+    () => (treeRows ? treeView(treeRows) : flatView(coreTable, data, rowAt, rowId, filter, matchesRef.current, presorted ? null : sorting)),
+    [treeRows, coreTable, data, rowAt, rowId, filter, presorted, sorting],
+  );
+  const count = view.count;
+
   // The grid itself scrolls, under a sticky header: its one tab stop is then the scrolling region too (axe
   // scrollable-region-focusable; a body that scrolled alone was a region no key could reach in tables without
   // checkboxes). The rows start below the header: the virtualizer counts it as a margin, and scrolls rows clear of it.
@@ -170,22 +290,20 @@ export function DataTable<T extends RowData>(props: DataTableProps<T>) {
     observer.observe(head);
     return () => observer.disconnect();
   }, []);
-  // Stable between renders: the virtualizer recomputes every row's position when getItemKey changes, and a scroll
-  // re-renders every frame (a new function per render cost 100,000 measurements per frame: 35 ms frames).
-  const getItemKey = useCallback((index: number) => rows[index]?.id ?? index, [rows]);
+  // Stable between renders: the virtualizer recomputes every row's position when estimateSize changes, and a scroll
+  // re-renders every frame. Rows have one fixed height and are never measured; the virtualizer's keys are indexes
+  // (its default), so it builds no row to key 100,000 positions.
   const estimateSize = useCallback(() => rowHeight, [rowHeight]);
   const virtualizer = useVirtualizer({
-    count: rows.length,
+    count,
     getScrollElement: () => scrollRef.current,
     estimateSize,
-    getItemKey,
     overscan: 12,
     scrollMargin: headHeight,
     scrollPaddingStart: headHeight,
   });
 
   // While filtering, open every tree row so matches deep in the tree show.
-  const isTree = Boolean(getSubRows);
   useEffect(() => {
     if (isTree && filter.trim() !== '') setExpanded(true);
   }, [filter, isTree]);
@@ -200,38 +318,77 @@ export function DataTable<T extends RowData>(props: DataTableProps<T>) {
       return;
     }
     if (revealedRef.current) return;
-    const index = rows.findIndex((row) => selection.selected.has(row.id));
+    let index = -1;
+    for (let i = 0; i < view.count && index < 0; i++) if (selection.selected.has(view.id(i))) index = i;
     if (index < 0) return;
     revealedRef.current = true;
     virtualizer.scrollToIndex(index, { align: 'auto' });
-  }, [revealSelected, selection, rows, virtualizer]);
+  }, [revealSelected, selection, view, virtualizer]);
 
   const [activeId, setActiveId] = useState<string | null>(null);
-  const activeIndex = activeId === null ? -1 : rows.findIndex((r) => r.id === activeId);
+  // Looked up when the active row or the rows change, not on every scroll frame (100,000 ids).
+  const activeIndex = useMemo(() => (activeId === null ? -1 : view.indexOf(activeId)), [activeId, view]);
   const domId = useId();
-  const rowDomId = (id: string) => `${domId}-row-${encodeURIComponent(id)}`;
 
   const activate = useCallback(
     (index: number) => {
-      const clamped = Math.max(0, Math.min(rows.length - 1, index));
-      const row = rows[clamped];
-      if (!row) return;
-      setActiveId(row.id);
+      const clamped = Math.max(0, Math.min(view.count - 1, index));
+      if (clamped < 0) return;
+      setActiveId(view.id(clamped));
       virtualizer.scrollToIndex(clamped, { align: 'auto' });
     },
-    [rows, virtualizer],
+    [view, virtualizer],
   );
 
   const onActiveRowChange = props.onActiveRowChange;
   useEffect(() => {
-    onActiveRowChange?.(activeIndex >= 0 ? (rows[activeIndex]?.original ?? null) : null);
-  }, [activeIndex, rows, onActiveRowChange]);
+    onActiveRowChange?.(activeIndex >= 0 ? view.original(activeIndex) : null);
+  }, [activeIndex, view, onActiveRowChange]);
+
+  // Selection: a row alone, or with Shift the range from the row ticked last (the anchor) in display order.
+  const anchorRef = useRef<string | null>(null);
+  const selectionRef = useRef(selection);
+  selectionRef.current = selection;
+  const viewRef = useRef(view);
+  viewRef.current = view;
+  const select = useCallback((index: number, value: boolean, range: boolean) => {
+    const current = selectionRef.current;
+    const rows = viewRef.current;
+    if (!current) return;
+    const next = new Set(current.selected);
+    const id = rows.id(index);
+    const anchor = range && anchorRef.current !== null ? rows.indexOf(anchorRef.current) : -1;
+    const [from, to] = anchor < 0 ? [index, index] : [Math.min(anchor, index), Math.max(anchor, index)];
+    for (let i = from; i <= to; i++) {
+      if (value) next.add(rows.id(i));
+      else next.delete(rows.id(i));
+    }
+    anchorRef.current = id;
+    current.onChange(next);
+  }, []);
+
+  // What a row does, one object for the table's life: a row's props stay equal while it stays in view.
+  const onRowActionRef = useRef(props.onRowAction);
+  onRowActionRef.current = props.onRowAction;
+  const rowActions = useMemo<RowActions<T>>(
+    () => ({
+      activate: (id) => setActiveId(id),
+      open: (row) => onRowActionRef.current?.(row.original),
+      select,
+      toggleExpanded: (row) => row.toggleExpanded(),
+    }),
+    [select],
+  );
+  // Changes when the parent renders the table again (new props), not when it scrolls: rows then draw again as they
+  // always did (a cell may show "3 min ago" or read anything its parent passed), but a scroll frame draws only the
+  // rows that entered the view.
+  const parentRender = useMemo(() => ({}), [props]);
 
   const pageSize = Math.max(1, Math.floor(((scrollRef.current?.clientHeight ?? rowHeight * 10) - headHeight) / rowHeight) - 1);
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
-    if (rows.length === 0) return;
+    if (count === 0) return;
     const current = activeIndex < 0 ? -1 : activeIndex;
-    const row = current >= 0 ? rows[current] : undefined;
+    const row = current >= 0 ? view.row(current) : undefined;
     const handled = () => {
       event.preventDefault();
       event.stopPropagation();
@@ -251,7 +408,7 @@ export function DataTable<T extends RowData>(props: DataTableProps<T>) {
         break;
       case 'End':
         handled();
-        activate(rows.length - 1);
+        activate(count - 1);
         break;
       case 'PageDown':
         handled();
@@ -262,21 +419,21 @@ export function DataTable<T extends RowData>(props: DataTableProps<T>) {
         activate(current - pageSize);
         break;
       case 'ArrowRight':
-        if (row?.getCanExpand() && !row.getIsExpanded()) {
+        if (isTree && row?.getCanExpand() && !row.getIsExpanded()) {
           handled();
           row.toggleExpanded(true);
-        } else if (row?.getCanExpand()) {
+        } else if (isTree && row?.getCanExpand()) {
           handled();
           activate(current + 1);
         }
         break;
       case 'ArrowLeft':
-        if (row?.getCanExpand() && row.getIsExpanded()) {
+        if (isTree && row?.getCanExpand() && row.getIsExpanded()) {
           handled();
           row.toggleExpanded(false);
-        } else if (row?.parentId) {
+        } else if (isTree && row?.parentId) {
           handled();
-          activate(rows.findIndex((r) => r.id === row.parentId));
+          activate(view.indexOf(row.parentId));
         }
         break;
       case 'Enter':
@@ -288,7 +445,7 @@ export function DataTable<T extends RowData>(props: DataTableProps<T>) {
       case ' ':
         if (row && selection) {
           handled();
-          row.toggleSelected();
+          select(current, !selection.selected.has(row.id), false);
         }
         break;
       default:
@@ -299,6 +456,10 @@ export function DataTable<T extends RowData>(props: DataTableProps<T>) {
   const gridTemplate = [selection ? '36px' : null, ...leafColumns.map((c) => c.columnDef.meta?.width ?? '1fr')].filter(Boolean).join(' ');
   const headerGroups = table.getHeaderGroups();
   const total = virtualizer.getTotalSize();
+  const items = virtualizer.getVirtualItems();
+  const slotsRef = useRef<RowSlots>({ slotOf: new Map(), order: [] });
+  const slots = (slotsRef.current = recycledSlots(slotsRef.current, items, !virtualizer.isScrolling));
+  const itemInSlot = new Map(items.map((item) => [slots.slotOf.get(item.index)!, item]));
 
   return (
     <div
@@ -306,120 +467,45 @@ export function DataTable<T extends RowData>(props: DataTableProps<T>) {
       ref={scrollRef}
       role={isTree ? 'treegrid' : 'grid'}
       aria-label={props.label}
-      aria-rowcount={rows.length + 1}
+      aria-rowcount={count + 1}
       aria-colcount={leafColumns.length + (selection ? 1 : 0)}
       aria-multiselectable={selection ? true : undefined}
       tabIndex={0}
-      aria-activedescendant={activeId !== null && activeIndex >= 0 ? rowDomId(activeId) : undefined}
+      aria-activedescendant={activeId !== null && activeIndex >= 0 ? rowDomId(domId, activeId) : undefined}
       onKeyDown={onKeyDown}
       onFocus={(event) => {
-        if (event.target === event.currentTarget && activeIndex < 0 && rows.length > 0) activate(0);
+        if (event.target === event.currentTarget && activeIndex < 0 && count > 0) activate(0);
       }}
       style={{ ['--grid-columns' as string]: gridTemplate, ...(props.height === undefined ? {} : { height: props.height }) }}
       {...(props.testId ? { 'data-testid': props.testId } : {})}
     >
-      <div className="data-table-head" ref={headRef} role="rowgroup">
-        {headerGroups.map((group) => (
-          <div key={group.id} role="row" aria-rowindex={1} className="data-table-row data-table-header-row">
-            {selection ? (
-              <div role="columnheader" className="data-table-cell data-table-select">
-                <span className="visually-hidden">Selected</span>
-              </div>
-            ) : null}
-            {group.headers.map((header) => {
-              const sorted = header.column.getIsSorted();
-              const canSort = header.column.getCanSort();
-              const align = header.column.columnDef.meta?.align ?? 'start';
-              return (
-                <div
-                  key={header.id}
-                  role="columnheader"
-                  className={`data-table-cell align-${align}`}
-                  aria-sort={sorted === 'asc' ? 'ascending' : sorted === 'desc' ? 'descending' : canSort ? 'none' : undefined}
-                >
-                  {header.isPlaceholder ? null : canSort ? (
-                    <button type="button" tabIndex={-1} className="data-table-sort" onClick={header.column.getToggleSortingHandler()}>
-                      <table.FlexRender header={header} />
-                      {sorted === 'asc' ? <ArrowUp size={13} aria-hidden="true" /> : sorted === 'desc' ? <ArrowDown size={13} aria-hidden="true" /> : null}
-                    </button>
-                  ) : (
-                    <table.FlexRender header={header} />
-                  )}
-                </div>
-              );
-            })}
-          </div>
-        ))}
-      </div>
+      <DataTableHead headRef={headRef} headerGroups={headerGroups} sorting={sorting} hasSelection={Boolean(selection)} />
       <div className="data-table-body" role="rowgroup">
-        {rows.length === 0 ? (
+        {count === 0 ? (
           <div className="data-table-empty" role="row">
             <div role="gridcell">{props.empty ?? 'Nothing to show.'}</div>
           </div>
         ) : (
-          <div style={{ height: total, position: 'relative' }}>
-            {virtualizer.getVirtualItems().map((item) => {
-              const row = rows[item.index];
-              if (!row) return null;
-              const isActive = row.id === activeId;
-              const selected = row.getIsSelected();
+          <div className="data-table-rows" style={{ height: total }}>
+            {slots.order.map((slot) => {
+              const item = itemInSlot.get(slot)!;
+              const row = view.row(item.index);
               return (
-                <div
-                  key={row.id}
-                  id={rowDomId(row.id)}
-                  role="row"
-                  aria-rowindex={item.index + 2}
-                  aria-level={isTree ? row.depth + 1 : undefined}
-                  aria-expanded={isTree && row.getCanExpand() ? row.getIsExpanded() : undefined}
-                  aria-selected={selection ? selected : undefined}
-                  data-row-id={row.id}
-                  className={`data-table-row${isActive ? ' is-active' : ''}${selected ? ' is-selected' : ''}`}
-                  style={{ height: rowHeight, transform: `translateY(${item.start - headHeight}px)` }}
-                  onClick={() => setActiveId(row.id)}
-                  onDoubleClick={() => props.onRowAction?.(row.original)}
-                >
-                  {selection ? (
-                    <div role="gridcell" className="data-table-cell data-table-select">
-                      <input
-                        type="checkbox"
-                        tabIndex={-1}
-                        aria-label={`Select ${row.id}`}
-                        checked={selected}
-                        onChange={row.getToggleSelectedHandler()}
-                        onClick={(event) => event.stopPropagation()}
-                      />
-                    </div>
-                  ) : null}
-                  {row.getAllCells().map((cell, index) => {
-                    const align = cell.column.columnDef.meta?.align ?? 'start';
-                    return (
-                      <div key={cell.id} role="gridcell" className={`data-table-cell align-${align}`}>
-                        {index === 0 && isTree ? (
-                          <span className="tree-cell" style={{ paddingInlineStart: row.depth * 18 }}>
-                            {row.getCanExpand() ? (
-                              // For the mouse; keyboards use Left/Right and screen readers aria-expanded on the row.
-                              <span
-                                className="tree-toggle"
-                                aria-hidden="true"
-                                onClick={(event) => {
-                                  event.stopPropagation();
-                                  row.toggleExpanded();
-                                }}
-                              >
-                                {row.getIsExpanded() ? <ChevronDown size={14} /> : <ChevronRight size={14} />}
-                              </span>
-                            ) : (
-                              <span className="tree-spacer" aria-hidden="true" />
-                            )}
-                            <table.FlexRender cell={cell} />
-                          </span>
-                        ) : (
-                          <table.FlexRender cell={cell} />
-                        )}
-                      </div>
-                    );
-                  })}
-                </div>
+                <DataTableRowView
+                  key={slot}
+                  row={row}
+                  index={item.index}
+                  top={item.start - headHeight}
+                  height={rowHeight}
+                  domId={domId}
+                  active={row.id === activeId}
+                  selected={selection ? selection.selected.has(row.id) : undefined}
+                  expanded={isTree && row.getCanExpand() ? row.getIsExpanded() : undefined}
+                  isTree={isTree}
+                  columns={leafColumns}
+                  actions={rowActions}
+                  parentRender={parentRender}
+                />
               );
             })}
           </div>
@@ -428,3 +514,191 @@ export function DataTable<T extends RowData>(props: DataTableProps<T>) {
     </div>
   );
 }
+
+/** The header row: memoized, so a scroll frame does not draw it again (it changes with the columns and the sorting). */
+const DataTableHead = memo(function DataTableHead<T extends RowData>({
+  headRef,
+  headerGroups,
+  hasSelection,
+}: {
+  headRef: RefObject<HTMLDivElement | null>;
+  headerGroups: HeaderGroup<Features, T>[];
+  /** Only to draw again when it changes: the headers read it from the table. */
+  sorting: SortingState;
+  hasSelection: boolean;
+}) {
+  return (
+    <div className="data-table-head" ref={headRef} role="rowgroup">
+      {headerGroups.map((group) => (
+        <div key={group.id} role="row" aria-rowindex={1} className="data-table-row data-table-header-row">
+          {hasSelection ? (
+            <div role="columnheader" className="data-table-cell data-table-select">
+              <span className="visually-hidden">Selected</span>
+            </div>
+          ) : null}
+          {group.headers.map((header) => {
+            const sorted = header.column.getIsSorted();
+            const canSort = header.column.getCanSort();
+            const align = header.column.columnDef.meta?.align ?? 'start';
+            return (
+              <div
+                key={header.id}
+                role="columnheader"
+                className={`data-table-cell align-${align}`}
+                aria-sort={sorted === 'asc' ? 'ascending' : sorted === 'desc' ? 'descending' : canSort ? 'none' : undefined}
+              >
+                {header.isPlaceholder ? null : canSort ? (
+                  <button type="button" tabIndex={-1} className="data-table-sort" onClick={header.column.getToggleSortingHandler()}>
+                    <FlexRender header={header} />
+                    {sorted === 'asc' ? <ArrowUp size={13} aria-hidden="true" /> : sorted === 'desc' ? <ArrowDown size={13} aria-hidden="true" /> : null}
+                  </button>
+                ) : (
+                  <FlexRender header={header} />
+                )}
+              </div>
+            );
+          })}
+        </div>
+      ))}
+    </div>
+  );
+}) as <T extends RowData>(props: { headRef: RefObject<HTMLDivElement | null>; headerGroups: HeaderGroup<Features, T>[]; sorting: SortingState; hasSelection: boolean }) => ReactNode;
+
+/** Which slot (React key) draws each row index, and the slots in DOM order. */
+interface RowSlots {
+  slotOf: Map<number, number>;
+  order: number[];
+}
+
+/**
+ * Rows are keyed by a slot, not by id: a row that stays in view keeps its slot (and its props: nothing is drawn), and
+ * a row entering takes the slot of one that left, so React rewrites a few texts and attributes of elements that exist
+ * instead of creating ~25 elements per row and removing as many on every scroll frame (a 30 ms frame: style and
+ * layout of every new element).
+ *
+ * DOM order: while the grid scrolls, the slots keep their places (a recycled row moved to the other end of the list
+ * would be detached and attached again, which costs what creating it did); the rows are absolutely placed, so the
+ * screen is right. At rest (`inIndexOrder`, the virtualizer's scrolling flag dropped 150 ms after the last scroll) the
+ * rows are put back in index order, so screen readers and anything reading the DOM find them in the order shown.
+ * The same inputs give the same result (a second render changes nothing).
+ */
+function recycledSlots(previous: RowSlots, items: readonly { index: number }[], inIndexOrder: boolean): RowSlots {
+  const slotOf = new Map<number, number>();
+  const used = new Set<number>();
+  for (const { index } of items) {
+    const slot = previous.slotOf.get(index);
+    if (slot !== undefined) {
+      slotOf.set(index, slot);
+      used.add(slot);
+    }
+  }
+  const free = [...previous.slotOf.values()].filter((slot) => !used.has(slot));
+  let fresh = 0;
+  for (const { index } of items) {
+    if (slotOf.has(index)) continue;
+    let slot = free.pop();
+    if (slot === undefined) {
+      while (used.has(fresh)) fresh++;
+      slot = fresh;
+    }
+    slotOf.set(index, slot);
+    used.add(slot);
+  }
+  if (inIndexOrder) return { slotOf, order: items.map(({ index }) => slotOf.get(index)!) };
+  const order = previous.order.filter((slot) => used.has(slot));
+  const placed = new Set(order);
+  for (const { index } of items) if (!placed.has(slotOf.get(index)!)) order.push(slotOf.get(index)!);
+  return { slotOf, order };
+}
+
+const rowDomId = (domId: string, id: string) => `${domId}-row-${encodeURIComponent(id)}`;
+
+interface RowActions<T extends RowData> {
+  activate(id: string): void;
+  open(row: Row<Features, T>): void;
+  select(index: number, value: boolean, range: boolean): void;
+  toggleExpanded(row: Row<Features, T>): void;
+}
+
+interface RowViewProps<T extends RowData> {
+  row: Row<Features, T>;
+  index: number;
+  /** Offset from the top of the body, in px (rows are placed with a transform: no layout of the others). */
+  top: number;
+  height: number;
+  domId: string;
+  active: boolean;
+  /** undefined: the table has no selection. */
+  selected: boolean | undefined;
+  /** undefined: not a tree row that can expand. */
+  expanded: boolean | undefined;
+  isTree: boolean;
+  columns: readonly unknown[];
+  actions: RowActions<T>;
+  parentRender: object;
+}
+
+/**
+ * One row, memoized: while it stays in view across scroll frames every prop is equal (same row object, same offset),
+ * so a frame draws only the rows that entered — 40 rows drawn on every frame were most of a 30 ms frame.
+ */
+const DataTableRowView = memo(function DataTableRowView<T extends RowData>({ row, index, top, height, domId, active, selected, expanded, isTree, actions }: RowViewProps<T>) {
+  return (
+    <div
+      id={rowDomId(domId, row.id)}
+      role="row"
+      aria-rowindex={index + 2}
+      aria-level={isTree ? row.depth + 1 : undefined}
+      aria-expanded={expanded}
+      aria-selected={selected}
+      data-row-id={row.id}
+      className={`data-table-row${active ? ' is-active' : ''}${selected ? ' is-selected' : ''}`}
+      style={{ height, transform: `translateY(${top}px)` }}
+      onClick={() => actions.activate(row.id)}
+      onDoubleClick={() => actions.open(row)}
+    >
+      {selected !== undefined ? (
+        <div role="gridcell" className="data-table-cell data-table-select">
+          <input
+            type="checkbox"
+            tabIndex={-1}
+            aria-label={`Select ${row.id}`}
+            checked={selected}
+            // React's change event of a checkbox is its click: Shift on it selects the range from the last one ticked.
+            onChange={(event) => actions.select(index, event.target.checked, (event.nativeEvent as MouseEvent).shiftKey === true)}
+            onClick={(event) => event.stopPropagation()}
+          />
+        </div>
+      ) : null}
+      {row.getAllCells().map((cell, cellIndex) => {
+        const align = cell.column.columnDef.meta?.align ?? 'start';
+        return (
+          <div key={cell.column.id} role="gridcell" className={`data-table-cell align-${align}`}>
+            {cellIndex === 0 && isTree ? (
+              <span className="tree-cell" style={{ paddingInlineStart: row.depth * 18 }}>
+                {expanded !== undefined ? (
+                  // For the mouse; keyboards use Left/Right and screen readers aria-expanded on the row.
+                  <span
+                    className="tree-toggle"
+                    aria-hidden="true"
+                    onClick={(event) => {
+                      event.stopPropagation();
+                      actions.toggleExpanded(row);
+                    }}
+                  >
+                    {expanded ? <ChevronDown size={14} /> : <ChevronRight size={14} />}
+                  </span>
+                ) : (
+                  <span className="tree-spacer" aria-hidden="true" />
+                )}
+                <FlexRender cell={cell} />
+              </span>
+            ) : (
+              <FlexRender cell={cell} />
+            )}
+          </div>
+        );
+      })}
+    </div>
+  );
+}) as <T extends RowData>(props: RowViewProps<T>) => ReactNode;
