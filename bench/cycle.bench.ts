@@ -8,7 +8,8 @@
 //  2. A fleet of BENCH_FLEET datasets (30: a parent and its children, 64 KiB each), one new snapshot each
 //     (64 KiB of new data), one round: ours relay, ours direct (NAS to NAS), syncoid -r, and the raw floor: one
 //     ssh master connection per side (its handshake timed) and a per-dataset loop of `zfs send -i | zfs recv`
-//     over it. Every contender starts from the same state (replicas at @s1, the source at @s2), checked after.
+//     over it; and the same streams batched: one source shell sending them all, piped to one destination shell
+//     receiving them one after another (one channel per side). Every contender starts from the same state (replicas at @s1, the source at @s2), checked after.
 //
 // Sessions: ours = the remote commands of the cycle in the CLI's app log (each one ssh channel on one pooled
 // connection per NAS); syncoid = its ssh invocations (an ssh wrapper on its PATH counts them); raw = by
@@ -16,7 +17,8 @@
 // ratios say something. A run during which another qemu (someone else's VMs) ran is marked *.
 //
 // Uses the VM pair of ZRD_TESTBED_FILE when set (`node test/nas/nas.ts up --detach --info-file F`), else boots
-// one and stops it at the end. Knobs: BENCH_NOOP_ROUNDS (5), BENCH_FLEET (30), BENCH_FLEET_ROUNDS (1).
+// one and stops it at the end. Knobs: BENCH_NOOP_ROUNDS (5), BENCH_FLEET (30), BENCH_FLEET_ROUNDS (1),
+// BENCH_DATASET_PREFIX ('': tank/noop, tank/fleet; set it on a VM pair others use).
 
 import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -34,6 +36,8 @@ import { qemuCpuSeconds } from './vm-cpu.ts';
 const NOOP_ROUNDS = Number(process.env.BENCH_NOOP_ROUNDS || 5);
 const FLEET = Number(process.env.BENCH_FLEET || 30);
 const FLEET_ROUNDS = Number(process.env.BENCH_FLEET_ROUNDS || 1);
+/** Prefix of the bench's dataset names (tank/<P>noop, tank/<P>fleet, ...): runs on a VM pair others share must not collide. */
+const P = process.env.BENCH_DATASET_PREFIX ?? '';
 const root = resolve(import.meta.dirname, '..');
 const cliBin = join(root, 'bin', 'zfs-replication.mjs');
 
@@ -161,6 +165,8 @@ interface CommandEntry {
   command: string;
   durationMs: number;
   time: string;
+  /** Set when it ran inside another command's channel (the source listing in the lock's shell). */
+  via?: string;
 }
 
 /** One cron cycle: `zfs-replication run TASK` in a new process; its remote commands read back from the app log. */
@@ -197,7 +203,10 @@ async function cliCycle(configDir: string, task: ReplicationTask, labels: { sour
     entry.ms += c.durationMs;
     byKind.set(kind, entry);
   }
-  const sides = `${on(labels.source).length} + ${on(labels.destination).length}`;
+  // A command run inside the lock's shell (the source listing) has no channel of its own.
+  const channels = (label: string) => on(label).filter((c) => !c.via).length;
+  const inside = commands.filter((c) => c.via).length;
+  const sides = `${channels(labels.source)} + ${channels(labels.destination)}${inside ? ` (+${inside} in the lock's channel)` : ''}`;
   const listings = commands.filter((c) => c.name === 'zfs list');
   const listingsStart = Math.min(...listings.map(startOf));
   const listingsEnd = Math.max(...listings.map((c) => Date.parse(c.time)));
@@ -241,45 +250,45 @@ async function main(): Promise<void> {
     const direct = { kind: 'direct' as const, destinationHost: 'nas-b', destinationPort: 22, destinationUser: 'root' };
     const saveTask = (name: string, dataset: string, recursive: boolean, transport: ReplicationTask['transport']) =>
       store.saveTask({ name, sourceConnectionId: savedSource.id, sources: [{ name: dataset, recursive }], destinationConnectionId: savedDestination.id, destinationParent: `backup/${dataset.split('/')[1]}-replica`, transport, selection: { kind: 'all' } });
-    const noopTask = saveTask('noop', 'tank/noop', false, { kind: 'relay' });
-    const relayTask = saveTask('fleet-relay', 'tank/fleet', true, { kind: 'relay' });
-    const directTask = saveTask('fleet-direct', 'tank/fleet', true, direct);
+    const noopTask = saveTask('noop', `tank/${P}noop`, false, { kind: 'relay' });
+    const relayTask = saveTask('fleet-relay', `tank/${P}fleet`, true, { kind: 'relay' });
+    const directTask = saveTask('fleet-direct', `tank/${P}fleet`, true, direct);
     await app.pin(source);
     await app.pin(destination);
     await app.services.establishNasToNasTrust(source, destination, { host: 'nas-b', port: 22 });
     trusted = true;
 
-    // --- the datasets: tank/noop@s1; tank/fleet and FLEET - 1 children, 64 KiB each, @s1; both replicated once.
-    const children = Array.from({ length: FLEET - 1 }, (_, i) => `tank/fleet/c${String(i).padStart(2, '0')}`);
-    const fleet = ['tank/fleet', ...children];
-    const replicaOf = (dataset: string) => dataset.replace(/^tank\/fleet/, 'backup/fleet-replica/fleet');
-    say(`creating tank/noop and a fleet of ${FLEET} datasets on nas-a`);
-    await sshOk(b, 'root', `${destroyTree('backup/noop-replica')}; ${destroyTree('backup/fleet-replica')}`, { timeoutMs: 600_000 });
+    // --- the datasets: tank/<P>noop@s1; tank/<P>fleet and FLEET - 1 children, 64 KiB each, @s1; both replicated once.
+    const children = Array.from({ length: FLEET - 1 }, (_, i) => `tank/${P}fleet/c${String(i).padStart(2, '0')}`);
+    const fleet = [`tank/${P}fleet`, ...children];
+    const replicaOf = (dataset: string) => `backup/${P}fleet-replica/${P}fleet${dataset.slice(`tank/${P}fleet`.length)}`;
+    say(`creating tank/${P}noop and a fleet of ${FLEET} datasets on nas-a`);
+    await sshOk(b, 'root', `${destroyTree(`backup/${P}noop-replica`)}; ${destroyTree(`backup/${P}fleet-replica`)}`, { timeoutMs: 600_000 });
     await sshOk(
       a,
       'root',
-      `${destroyTree('tank/noop')}; ${destroyTree('tank/fleet')}; set -e; zfs create tank/noop; head -c 65536 /dev/urandom > /tank/noop/f; zfs snapshot tank/noop@s1; ` +
-        `zfs create tank/fleet; for c in ${children.map((c) => q(c)).join(' ')}; do zfs create "$c"; done; ` +
-        `for d in ${fleet.map((d) => q(d)).join(' ')}; do head -c 65536 /dev/urandom > "/$d/f"; done; zfs snapshot -r tank/fleet@s1`,
+      `${destroyTree(`tank/${P}noop`)}; ${destroyTree(`tank/${P}fleet`)}; set -e; zfs create tank/${P}noop; head -c 65536 /dev/urandom > /tank/${P}noop/f; zfs snapshot tank/${P}noop@s1; ` +
+        `zfs create tank/${P}fleet; for c in ${children.map((c) => q(c)).join(' ')}; do zfs create "$c"; done; ` +
+        `for d in ${fleet.map((d) => q(d)).join(' ')}; do head -c 65536 /dev/urandom > "/$d/f"; done; zfs snapshot -r tank/${P}fleet@s1`,
       { timeoutMs: 900_000 },
     );
     say('first runs (full sends), not measured');
     await cliCycle(configDir, noopTask, labels);
     await cliCycle(configDir, relayTask, labels);
-    await sshOk(a, 'root', `set -e; for d in ${fleet.map((d) => q(d)).join(' ')}; do head -c 65536 /dev/urandom >> "/$d/f"; done; zfs snapshot -r tank/fleet@s2`, { timeoutMs: 600_000 });
+    await sshOk(a, 'root', `set -e; for d in ${fleet.map((d) => q(d)).join(' ')}; do head -c 65536 /dev/urandom >> "/$d/f"; done; zfs snapshot -r tank/${P}fleet@s2`, { timeoutMs: 600_000 });
 
     // --- 1. no-op -----------------------------------------------------------------------------------------------
     const noopContenders: Record<string, () => Promise<{ sessions: string; detail?: string }>> = {
       ours: () => cliCycle(configDir, noopTask, labels),
       syncoid: async () => {
         openssh.takeCount();
-        const r = await runLocal(syncoid.command, ['--no-sync-snap', 'root@nas-a:tank/noop', 'root@nas-b:backup/noop-replica/noop'], syncoid.env(openssh.env));
+        const r = await runLocal(syncoid.command, ['--no-sync-snap', `root@nas-a:tank/${P}noop`, `root@nas-b:backup/${P}noop-replica/${P}noop`], syncoid.env(openssh.env));
         if (r.code !== 0) throw new Error(`syncoid exited ${r.code}: ${r.stderr}${r.stdout}`);
         return { sessions: `${openssh.takeCount()} ssh invocations` };
       },
       raw: async () => {
         const list = (host: string, dataset: string) => runLocalOk(openssh.ssh[0]!, [...openssh.ssh.slice(1), host, `zfs list -H -p -t all -o name,guid,createtxg,userrefs -s createtxg -r ${dataset}`]);
-        await Promise.all([list('nas-a', 'tank/noop'), list('nas-b', 'backup/noop-replica/noop')]);
+        await Promise.all([list('nas-a', `tank/${P}noop`), list('nas-b', `backup/${P}noop-replica/${P}noop`)]);
         return { sessions: '1 + 1' };
       },
     };
@@ -292,13 +301,13 @@ async function main(): Promise<void> {
     // Every contender starts with the replicas at @s1; ours also with its task's holds on @s1, as its last run left them.
     const resetFleet = async (task: ReplicationTask | null) => {
       const hold = (snapshot: string) => (task ? `; zfs hold -r ${q(holdTagOf(task.id))} ${q(snapshot)}` : '');
-      await sshOk(a, 'root', `${releaseAll('tank/fleet')}${hold('tank/fleet@s1')}`, { timeoutMs: 600_000 });
+      await sshOk(a, 'root', `${releaseAll(`tank/${P}fleet`)}${hold(`tank/${P}fleet@s1`)}`, { timeoutMs: 600_000 });
       // A rollback, not a destroy of @s2: the replica's data must be @s1's again, or the next receive finds it written to.
       const rollback = fleet.map((d) => `zfs rollback -r ${q(`${replicaOf(d)}@s1`)}`).join(' && ');
-      await sshOk(b, 'root', `${releaseAll('backup/fleet-replica')}; ${rollback} && zpool wait -t free backup${hold('backup/fleet-replica/fleet@s1')}`, { timeoutMs: 600_000 });
+      await sshOk(b, 'root', `${releaseAll(`backup/${P}fleet-replica`)}; ${rollback} && zpool wait -t free backup${hold(`backup/${P}fleet-replica/${P}fleet@s1`)}`, { timeoutMs: 600_000 });
     };
     const checkFleet = async (contender: string) => {
-      const got = (await sshOk(b, 'root', `zfs list -H -o name -t snapshot -r backup/fleet-replica | grep -c '@s2$' || true`)).trim();
+      const got = (await sshOk(b, 'root', `zfs list -H -o name -t snapshot -r backup/${P}fleet-replica | grep -c '@s2$' || true`)).trim();
       if (Number(got) !== FLEET) throw new Error(`${contender}: ${got} replicas have @s2, expected ${FLEET}`);
     };
     const fleetContenders: Record<string, { task: ReplicationTask | null; run: () => Promise<{ sessions: string; detail?: string }> }> = {
@@ -308,7 +317,7 @@ async function main(): Promise<void> {
         task: null,
         run: async () => {
           openssh.takeCount();
-          const r = await runLocal(syncoid.command, ['-r', '--no-sync-snap', 'root@nas-a:tank/fleet', 'root@nas-b:backup/fleet-replica/fleet'], syncoid.env(openssh.env));
+          const r = await runLocal(syncoid.command, ['-r', '--no-sync-snap', `root@nas-a:tank/${P}fleet`, `root@nas-b:backup/${P}fleet-replica/${P}fleet`], syncoid.env(openssh.env));
           if (r.code !== 0) throw new Error(`syncoid exited ${r.code}: ${r.stderr}${r.stdout}`);
           return { sessions: `${openssh.takeCount()} ssh invocations` };
         },
@@ -328,6 +337,18 @@ async function main(): Promise<void> {
             rmSync(dir, { recursive: true, force: true });
           }
           return { sessions: `1 + 1 connections, ${fleet.length} + ${fleet.length} channels` };
+        },
+      },
+      // Every stream through ONE source shell and ONE destination shell: successive `zfs receive` processes each
+      // take exactly one stream from the shared stdin (checked on these VMs: GUIDs match, no byte left over).
+      'raw batched': {
+        task: null,
+        run: async () => {
+          const sends = `for d in ${fleet.map((d) => q(d)).join(' ')}; do zfs send -i @s1 "$d@s2" || exit; done`;
+          const receives = `for r in ${fleet.map((d) => q(replicaOf(d))).join(' ')}; do zfs recv -u "$r" || exit; done; test "$(wc -c | tr -d ' ')" = 0`;
+          const ssh = (host: string, command: string) => [...openssh.ssh, host, command].map(q).join(' ');
+          await runLocalOk('bash', ['-o', 'pipefail', '-c', `${ssh('nas-a', sends)} | ${ssh('nas-b', receives)}`]);
+          return { sessions: '1 + 1 connections, 1 + 1 channels' };
         },
       },
     };
@@ -363,10 +384,11 @@ async function main(): Promise<void> {
       `   ours, where the time goes (last run): ${of('no-op', 'ours').at(-1)?.detail ?? '?'}`,
       '',
       `2. Fleet of ${FLEET} datasets, one new snapshot (64 KiB) each, ${FLEET_ROUNDS === 1 ? 'one round' : `median of ${FLEET_ROUNDS}`}:`,
-      row('fleet', 'ours relay', ['syncoid', 'raw']),
+      row('fleet', 'ours relay', ['syncoid', 'raw', 'raw batched']),
       row('fleet', 'ours direct', ['syncoid', 'raw', 'ours relay']),
       row('fleet', 'syncoid', []),
       row('fleet', 'raw', []),
+      row('fleet', 'raw batched', ['raw']),
       `   ours relay, where the time goes: ${of('fleet', 'ours relay').at(-1)?.detail ?? '?'}`,
       `   ours direct, where the time goes: ${of('fleet', 'ours direct').at(-1)?.detail ?? '?'}`,
       '',
@@ -378,8 +400,8 @@ async function main(): Promise<void> {
     appendFileSync(join(tmpdir(), 'zrd-cycle-bench-summaries.log'), `${new Date().toISOString()}\n${lines.join('\n')}\n`);
   } finally {
     if (trusted) await app.services.removeNasToNasTrust(source, destination, { removeGeneratedSourceKey: true }).catch(() => undefined);
-    await sshOk(a, 'root', `${destroyTree('tank/noop')}; ${destroyTree('tank/fleet')}`, { timeoutMs: 600_000 }).catch(() => undefined);
-    await sshOk(b, 'root', `${destroyTree('backup/noop-replica')}; ${destroyTree('backup/fleet-replica')}`, { timeoutMs: 600_000 }).catch(() => undefined);
+    await sshOk(a, 'root', `${destroyTree(`tank/${P}noop`)}; ${destroyTree(`tank/${P}fleet`)}`, { timeoutMs: 600_000 }).catch(() => undefined);
+    await sshOk(b, 'root', `${destroyTree(`backup/${P}noop-replica`)}; ${destroyTree(`backup/${P}fleet-replica`)}`, { timeoutMs: 600_000 }).catch(() => undefined);
     await app.dispose();
     openssh.close();
     rmSync(configDir, { recursive: true, force: true });

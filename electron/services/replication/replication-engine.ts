@@ -4,21 +4,22 @@ import { AppFailure, toAppError } from '../../../shared/result.ts';
 import { decideRetention, describeReason, prunedNames, replicaRetentionRequest } from '../../../shared/retention.ts';
 import { assertRunnableTask, type ReplicationTask } from '../../../shared/task-schemas.ts';
 import { assertZfsPropertyName } from '../../../shared/zfs-names.ts';
-import { buildCommandLine } from '../ssh/command-runner.ts';
+import { buildCommandLine, type CommandRunner } from '../ssh/command-runner.ts';
 import { buildDestructionPlan, changeWords, confirmationDetails, type OperationSpec } from '../zfs/destruction.ts';
 import { buildCreateDatasetArgv, createDataset } from '../zfs/operations.ts';
+import { buildReplicationListingArgv } from '../zfs/replication-listing.ts';
 import { buildAbortReceiveArgv, buildReceiveArgv, buildSendArgv, buildSendEstimateArgv, parseSendEstimate } from '../zfs/send-receive.ts';
 import { emitStep, noHoldMoves, planSummary, replicateDataset, settleHoldMoves, type EngineRun, type PreparedRun } from './dataset-run.ts';
 import { datasetStreams } from './dataset-streams.ts';
 import { checkEncryptedParent, createParentRequests, destinationKeyOf } from './destination-encryption.ts';
-import { callOf, type EngineDeps, type EngineRunOptions } from './engine-types.ts';
+import { callOf, type EngineDeps, type EngineNas, type EngineRunOptions } from './engine-types.ts';
 import { availableTools, openDirectConnection, requiredTools } from './stream-transfer.ts';
-import { acquireTaskLock } from './task-lock.ts';
+import { acquireTaskLock, type PrefetchedCommands } from './task-lock.ts';
 import { confirmDestruction, planTask, type TaskPlan } from './task-plan.ts';
 import { relaysSmallIncrement, smallIncrementBytes } from './transport-choice.ts';
 
-// Runs one replication task: lock, list both sides (one command each per source root), plan every dataset,
-// refuse anything destructive that was not confirmed (one destruction plan, its digest), prune the destination by
+// Runs one replication task: lock (the lock's shell then lists the source, one command per source root), list the
+// destination, plan every dataset, refuse anything destructive that was not confirmed (one destruction plan, its digest), prune the destination by
 // its retention policy, send, hold the new common snapshot pair. A dry run stops after planning and returns the exact
 // commands it would run.
 //
@@ -56,11 +57,16 @@ export async function runReplicationTask(task: ReplicationTask, deps: EngineDeps
     task = assertRunnableTask(task);
     // Both connections (handshake and capability probe) at once.
     const [source, destination] = await Promise.all([deps.nas(task.sourceConnectionId), deps.nas(task.destinationConnectionId)]);
+    let prefetched: PrefetchedCommands | null = null;
     if (!options.dryRun) {
-      const lock = await acquireTaskLock({ taskId: task.id, taskName: task.name, runner: source.host.runner, by: deps.by ?? 'app', ...callOf(options.signal) });
+      // The lock's shell also lists the source as soon as it holds the lock: one round trip less per cycle, and the
+      // listing is still taken under the lock.
+      const prefetch = task.sources.map((spec) => buildReplicationListingArgv(source.host.capabilities.tools, spec.name));
+      const lock = await acquireTaskLock({ taskId: task.id, taskName: task.name, runner: source.host.runner, by: deps.by ?? 'app', prefetch, ...callOf(options.signal) });
       release = lock.release;
+      prefetched = lock.prefetched;
     }
-    await execute({ task, source, destination, options, call: callOf(options.signal), report, log, emit, now });
+    await execute({ task, source, destination, options, call: callOf(options.signal), report, log, emit, now }, prefetched);
   } catch (error) {
     report.result = 'FAILED';
     report.error = toAppError(error);
@@ -72,10 +78,10 @@ export async function runReplicationTask(task: ReplicationTask, deps: EngineDeps
   return report;
 }
 
-async function execute(run: Run): Promise<void> {
+async function execute(run: Run, prefetched: PrefetchedCommands | null): Promise<void> {
   const shared: PreparedRun['shared'] = { connection: null, reported: false };
   try {
-    await planAndSend(run, shared);
+    await planAndSend(run, shared, prefetched);
   } catch (error) {
     const changes = destructionChangesOf(error);
     if (!changes) throw error;
@@ -89,12 +95,12 @@ async function execute(run: Run): Promise<void> {
 }
 
 /** Plan everything, refuse what was not confirmed, then replicate dataset by dataset. */
-async function planAndSend(run: Run, shared: PreparedRun['shared']): Promise<void> {
+async function planAndSend(run: Run, shared: PreparedRun['shared'], prefetched: PrefetchedCommands | null): Promise<void> {
   const { task, options } = run;
   checkPropertyOptions(task);
   const encryptionKey = destinationKeyOf(task, options.destinationKey);
   // Every dataset is planned first: nothing runs until every plan is known and allowed.
-  const { plan, sourceHas } = await planWithTools(run);
+  const { plan, sourceHas } = await planWithTools(run, prefetched);
   run.report.datasets = plan.datasets.map((w) => w.report);
   for (const w of plan.datasets) emitStep(run, w, 'planned', planSummary(w.report.plan));
   refusePromoted(run, plan);
@@ -145,9 +151,9 @@ function checkPropertyOptions(task: ReplicationTask): void {
  * (a dataset ready, or refused and possibly confirmed): a no-op cycle is the lock and one listing per side. Both
  * are read-only and come before anything changes, so a missing tool still fails the run with nothing changed.
  */
-async function planWithTools(run: Run): Promise<{ plan: TaskPlan; sourceHas: Set<string> }> {
+async function planWithTools(run: Run, prefetched: PrefetchedCommands | null): Promise<{ plan: TaskPlan; sourceHas: Set<string> }> {
   const { task, source, destination, options } = run;
-  const plan = await planTask(task, source, destination, run.call);
+  const plan = await planTask(task, answeredFrom(prefetched, source), destination, run.call);
   const sends = plan.datasets.some((w) => w.report.plan.status === 'ready' || w.report.plan.status === 'refused');
   if (!sends) return { plan, sourceHas: new Set() };
   const direct = task.transport.kind === 'direct';
@@ -163,6 +169,17 @@ async function planWithTools(run: Run): Promise<{ plan: TaskPlan; sourceHas: Set
     }
   }
   return { plan, sourceHas };
+}
+
+/**
+ * The source as the first plan sees it: a command the lock's shell already ran (the listing) is answered from what
+ * it printed, once; everything else, and every later listing, runs on the NAS.
+ */
+function answeredFrom(prefetched: PrefetchedCommands | null, nas: EngineNas): EngineNas {
+  if (!prefetched) return nas;
+  const inner = nas.host.runner;
+  const runner: CommandRunner = { label: inner.label, run: (argv, options) => prefetched.take(argv, options) ?? inner.run(argv, options) };
+  return { ...nas, host: { runner, capabilities: nas.host.capabilities } };
 }
 
 /** A promoted replica is a live dataset now: replicating into it again needs the admin to reset the task first. */

@@ -27,11 +27,32 @@ export interface RunResult {
   stderr: string;
 }
 
+/** How a command that ran inside another command's script ended: what it printed, its exit status, how long it took. */
+export type EmbeddedOutcome = { exitCode: number; stdout: string; stderr: string; durationMs: number } | { error: unknown; durationMs: number };
+
+/**
+ * A command run inside another command's shell script on the same NAS (one channel, one round trip, instead of
+ * two): the task lock's shell lists the source right after it takes the lock. `run` stays the one way a command
+ * is judged: `settle` applies the caller's expected exit codes, maps stderr to the same typed error and records the
+ * command in the app log like `run` does.
+ */
+export interface EmbeddedCommand {
+  /** The command line for the other script to `eval`, quoted, with the privilege and locale `run` would apply. */
+  readonly line: string;
+  /** The result `run` would have returned, or throws the failure `run` would have thrown. */
+  settle(outcome: EmbeddedOutcome, options?: Pick<RunOptions, 'expectedExitCodes'>): RunResult;
+}
+
 /** One NAS, one authenticated (pooled) connection, privilege already decided. */
 export interface CommandRunner {
   run(argv: readonly string[], options?: RunOptions): Promise<RunResult>;
   /** Human label for logs and errors, e.g. "admin@nas-a:2222". */
   readonly label: string;
+  /**
+   * Optional: prepares `argv` to run inside another command's script (see EmbeddedCommand); `via` says inside what,
+   * for the log. Runners without it simply run every command on its own.
+   */
+  embed?(argv: readonly string[], options: { via: string; privileged?: boolean }): EmbeddedCommand;
 }
 
 /** Arguments made only of these characters need no quoting; bare words keep logs readable. */

@@ -2,7 +2,7 @@ import type { ClientChannel } from 'ssh2';
 import { Readable } from 'node:stream';
 import { AppFailure, stderrOf, type AppErrorCode } from '../../../shared/result.ts';
 import type { Connection } from '../../../shared/schemas.ts';
-import { buildCommandLine, type CommandRunner, type RunOptions, type RunResult } from './command-runner.ts';
+import { buildCommandLine, type CommandRunner, type EmbeddedCommand, type EmbeddedOutcome, type RunOptions, type RunResult } from './command-runner.ts';
 import { redactSecrets } from './redact.ts';
 import { endpointLabel, targetLabel } from './ssh-connect.ts';
 import type { ExecClient, LeasedChannel, PoolTarget, SshConnectionPool } from './ssh-connection-pool.ts';
@@ -35,6 +35,8 @@ export interface RemoteCommandRecord {
   outcome: 'ok' | AppErrorCode;
   /** The last lines of its stderr, redacted ('' when it printed nothing). */
   stderr: string;
+  /** Set when it ran inside another command's channel (no channel of its own), e.g. "the task lock". */
+  via?: string;
 }
 
 /** "zfs send" for `zfs send -w ...`, "zpool list", "sh" for scripts; sudo and the env prefix left out. */
@@ -429,6 +431,36 @@ export class SshCommandRunner implements CommandRunner {
     } finally {
       control.dispose();
     }
+  }
+
+  embed(argv: readonly string[], options: { via: string; privileged?: boolean }): EmbeddedCommand {
+    const { target, log } = this.#options;
+    const secrets = this.#options.knownSecrets ?? [];
+    const words = remoteArgv(argv, target.privilege, options.privileged ?? true);
+    const shown = displayCommand(words, secrets);
+    return {
+      line: buildCommandLine(words),
+      settle: (outcome: EmbeddedOutcome, runOptions: Pick<RunOptions, 'expectedExitCodes'> = {}): RunResult => {
+        const started = performance.now() - outcome.durationMs;
+        const record = (ended: { result?: RunResult; error?: unknown }) => this.#options.record?.({ ...commandRecord(this.label, words, shown, started, ended, secrets), via: options.via });
+        let failure: unknown;
+        if ('error' in outcome) {
+          failure = outcome.error;
+        } else {
+          // As driveChannel settles a command of its own: NAS text cleaned, expected exit codes, stderr mapped.
+          const result = { exitCode: outcome.exitCode, stdout: sanitizeTerminalText(outcome.stdout), stderr: sanitizeTerminalText(outcome.stderr) };
+          if ((runOptions.expectedExitCodes ?? [0]).includes(result.exitCode)) {
+            log?.({ level: 'debug', source: this.label, message: `$ ${shown} (inside ${options.via}) -> exit ${result.exitCode} (${Math.round(outcome.durationMs)} ms)` });
+            record({ result });
+            return result;
+          }
+          failure = failureFromStderr({ label: this.label, username: target.username, command: shown, exitCode: result.exitCode, signal: null, stderr: result.stderr });
+        }
+        record({ error: failure });
+        log?.({ level: 'warn', source: this.label, message: `$ ${shown} (inside ${options.via}) -> ${failure instanceof AppFailure ? failure.code : 'INTERNAL'}${failure instanceof Error ? `: ${redactSecrets(failure.message, secrets)}` : ''}` });
+        throw failure;
+      },
+    };
   }
 
   /** Fire and forget, ahead of the queue: a stop must not wait behind the commands it is stopping. */

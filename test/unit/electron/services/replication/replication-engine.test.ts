@@ -214,7 +214,7 @@ describe('runReplicationTask (a no-op cron cycle)', () => {
     scripted.source.run = async (argv, options) => {
       if (argv[0] !== 'sh' || !String(argv[2]).includes('flock')) return run(argv, options);
       scripted.source.calls.push({ argv: [...argv], options });
-      options?.onStdout?.(Buffer.from('locked\n'));
+      options?.onStdout?.(Buffer.from(`locked ${argv[7]}\n`));
       const stdin = options?.stdin;
       if (stdin instanceof Readable) await new Promise<void>((resolve) => stdin.on('end', resolve).resume());
       return { exitCode: 0, stdout: 'locked\n', stderr: '' };
@@ -268,7 +268,7 @@ describe('runReplicationTask (direct mode, the cron cycle)', () => {
         const script = String(argv[2] ?? '');
         if (argv[0] === 'sh' && script.includes('flock')) {
           runner.calls.push({ argv: [...argv], options });
-          options?.onStdout?.(Buffer.from('locked\n'));
+          options?.onStdout?.(Buffer.from(`locked ${argv[7]}\n`));
           const stdin = options?.stdin;
           if (stdin instanceof Readable) await new Promise<void>((resolve) => stdin.on('end', resolve).resume());
           return { exitCode: 0, stdout: 'locked\n', stderr: '' };

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { Readable } from 'node:stream';
-import { buildCommandLine, type CommandRunner, type RunOptions, type RunResult } from '../../../../../electron/services/ssh/command-runner.ts';
+import { buildCommandLine, type CommandRunner, type EmbeddedCommand, type EmbeddedOutcome, type RunOptions, type RunResult } from '../../../../../electron/services/ssh/command-runner.ts';
 import { failureFromStderr } from '../../../../../electron/services/ssh/stderr-error-table.ts';
 
 /**
@@ -11,18 +11,50 @@ export class LocalShellRunner implements CommandRunner {
   readonly label: string;
   readonly home: string;
   readonly commands: string[][] = [];
-  constructor(label: string, home: string) {
+  /** Commands settled after running inside another command's script, with where. */
+  readonly embedded: Array<{ argv: string[]; via: string; outcome: 'ok' | string }> = [];
+  readonly #path: string | undefined;
+  constructor(label: string, home: string, options: { path?: string } = {}) {
     this.label = label;
     this.home = home;
+    this.#path = options.path ?? process.env.PATH;
+  }
+
+  embed(argv: readonly string[], options: { via: string }): EmbeddedCommand {
+    return {
+      line: buildCommandLine(argv),
+      settle: (outcome: EmbeddedOutcome, runOptions: Pick<RunOptions, 'expectedExitCodes'> = {}): RunResult => {
+        const settled = (result: string) => this.embedded.push({ argv: [...argv], via: options.via, outcome: result });
+        if ('error' in outcome) {
+          settled('error');
+          throw outcome.error;
+        }
+        const { exitCode, stdout, stderr } = outcome;
+        // As run() judges a command of its own.
+        if (!(runOptions.expectedExitCodes ?? [0]).includes(exitCode)) {
+          const failure = failureFromStderr({ label: this.label, command: argv.join(' '), exitCode, stderr });
+          settled(failure.code);
+          throw failure;
+        }
+        settled('ok');
+        return { exitCode, stdout, stderr };
+      },
+    };
   }
   run(argv: readonly string[], options: RunOptions = {}): Promise<RunResult> {
     this.commands.push([...argv]);
     return new Promise((resolve, reject) => {
-      const child = spawn('sh', ['-c', buildCommandLine(argv)], { env: { PATH: process.env.PATH, HOME: this.home, LC_ALL: 'C' }, cwd: this.home });
+      const child = spawn('sh', ['-c', buildCommandLine(argv)], { env: { PATH: this.#path, HOME: this.home, LC_ALL: 'C' }, cwd: this.home });
       let stdout = '';
       let stderr = '';
-      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      child.stdout.on('data', (c: Buffer) => {
+        stdout += c.toString();
+        options.onStdout?.(c);
+      });
+      child.stderr.on('data', (c: Buffer) => {
+        stderr += c.toString();
+        options.onStderr?.(c);
+      });
       child.on('error', reject);
       child.on('close', (code) => {
         const exitCode = code ?? -1;

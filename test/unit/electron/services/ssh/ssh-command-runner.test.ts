@@ -1,5 +1,6 @@
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { AppFailure } from '../../../../../shared/result.ts';
 import { SshConnectionPool } from '../../../../../electron/services/ssh/ssh-connection-pool.ts';
 import { DirectCommandRunner, SshCommandRunner, commandName, remoteArgv, type Privilege, type RemoteCommandRecord, type RunnerLogEntry } from '../../../../../electron/services/ssh/ssh-command-runner.ts';
 import { FakeClient, defaultHandler, fakeSession, type ExecHandler } from './fake-ssh.ts';
@@ -51,6 +52,40 @@ describe('SshCommandRunner', () => {
     ]);
     expect(commandName(['env', 'LC_ALL=C', 'sudo', '-n', '/sbin/zpool', 'list'])).toBe('zpool list');
     expect(commandName(['sh', '-c', 'echo locked'])).toBe('sh');
+  });
+
+  it('a command embedded in another one\'s script is judged, mapped and recorded exactly as if it had run on its own', async () => {
+    const stderr = "sudo: a password is required\n";
+    const records: RemoteCommandRecord[] = [];
+    const { runner } = runnerWith((channel) => channel.complete(1, '', stderr), 'sudo', [], [], records);
+    const argv = ['/usr/sbin/zfs', 'list', '-H', 'tank'];
+    const alone = (await runner.run(argv).catch((error: unknown) => error)) as AppFailure;
+    const embedded = runner.embed(argv, { via: 'the task lock' });
+    // What the other script evals: the privilege and locale run() would apply, quoted for sh.
+    expect(embedded.line).toBe('env LC_ALL=C sudo -n /usr/sbin/zfs list -H tank');
+    const inside = (() => {
+      try {
+        embedded.settle({ exitCode: 1, stdout: '', stderr, durationMs: 250 });
+      } catch (error) {
+        return error as AppFailure;
+      }
+      throw new Error('settle did not throw');
+    })();
+    expect(inside.appError).toEqual(alone.appError);
+    expect(inside.code).toBe('SUDO_PASSWORD_REQUIRED');
+    // The caller's expected exit codes apply, and NAS text is cleaned as run() cleans it.
+    expect(embedded.settle({ exitCode: 1, stdout: 'a\u001b[31mb\n', stderr: 'x', durationMs: 5 }, { expectedExitCodes: [0, 1] })).toEqual({ exitCode: 1, stdout: 'ab\n', stderr: 'x' });
+    // The same app-log record, with the duration measured inside the lock's shell and where it ran.
+    expect(records[1]).toEqual({ ...records[0]!, durationMs: 250, via: 'the task lock' });
+    expect(records.map((r) => [r.name, r.outcome, r.via ?? null])).toEqual([
+      ['zfs list', 'SUDO_PASSWORD_REQUIRED', null],
+      ['zfs list', 'SUDO_PASSWORD_REQUIRED', 'the task lock'],
+      ['zfs list', 'ok', 'the task lock'],
+    ]);
+    // A lock channel that died before the command ended: its error, recorded.
+    const lost = new AppFailure('HOST_UNREACHABLE', 'gone');
+    expect(() => embedded.settle({ error: lost, durationMs: 10 })).toThrow(lost);
+    expect(records.at(-1)).toMatchObject({ outcome: 'HOST_UNREACHABLE', via: 'the task lock' });
   });
 
   it('labels itself user@host:port and sends the quoted command line', async () => {

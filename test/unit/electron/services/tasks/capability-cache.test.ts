@@ -82,6 +82,14 @@ describe('capabilities kept between processes', () => {
     expect(probes()).toBe(2);
   });
 
+  it("so does a listing that failed inside the task lock's shell (zfs not found there): one failure path", async () => {
+    const host = await registry().host(connection.id);
+    const embedded = host.runner.embed!(['/usr/sbin/zfs', 'list'], { via: 'the task lock' });
+    expect(() => embedded.settle({ exitCode: 127, stdout: '', stderr: 'sh: 1: /usr/sbin/zfs: not found\n', durationMs: 5 })).toThrow(expect.objectContaining({ code: 'COMMAND_NOT_FOUND' }));
+    await registry().host(connection.id);
+    expect(probes()).toBe(2);
+  });
+
   it('other failures (a dataset not found) keep the entry', async () => {
     const host = await registry().host(connection.id);
     const original = nas.run.bind(nas);

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { CommandRunner, RunOptions, RunResult } from '../../../../../electron/services/ssh/command-runner.ts';
+import { buildCommandLine, type CommandRunner, type EmbeddedCommand, type EmbeddedOutcome, type RunOptions, type RunResult } from '../../../../../electron/services/ssh/command-runner.ts';
 import { failureFromStderr } from '../../../../../electron/services/ssh/stderr-error-table.ts';
 import { AppFailure } from '../../../../../shared/result.ts';
 import { fixture } from '../zfs/fake-runner.ts';
@@ -33,6 +33,8 @@ export interface FakeCall {
   argv: string[];
   /** Text fed on stdin; null when none or a stream. */
   stdin: string | null;
+  /** Set when it ran inside another command's script (the task lock's shell), not on a channel of its own. */
+  via?: string;
 }
 
 const none = '-';
@@ -47,6 +49,10 @@ export class FakeNas implements CommandRunner {
   /** Lock files left on the NAS (what reset removes). */
   lockFiles: string[] = [];
   unreachable = false;
+  /** Byte size of the pieces the lock's shell output arrives in (as over ssh, split anywhere). */
+  chunkBytes = 7;
+  /** The command lines embed() made, back to their argv. */
+  readonly #embedded = new Map<string, { argv: string[]; via: string }>();
   #txg = 100;
   #guid = 1000;
 
@@ -89,6 +95,37 @@ export class FakeNas implements CommandRunner {
       throw failureFromStderr({ label: this.label, command: argv.join(' '), exitCode: result.exitCode, stderr: result.stderr });
     }
     return result;
+  }
+
+  embed(argv: readonly string[], options: { via: string }): EmbeddedCommand {
+    const line = buildCommandLine(argv);
+    this.#embedded.set(line, { argv: [...argv], via: options.via });
+    return {
+      line,
+      settle: (outcome: EmbeddedOutcome, runOptions: Pick<RunOptions, 'expectedExitCodes'> = {}): RunResult => {
+        if ('error' in outcome) throw outcome.error;
+        const { exitCode, stdout, stderr } = outcome;
+        if (!(runOptions.expectedExitCodes ?? [0]).includes(exitCode)) throw failureFromStderr({ label: this.label, command: argv.join(' '), exitCode, stderr });
+        return { exitCode, stdout, stderr };
+      },
+    };
+  }
+
+  /** What the lock script prints after "locked": each embedded command's output, framed by the nonce's markers. */
+  async #runEmbedded(nonce: string, lines: readonly string[], options: RunOptions): Promise<void> {
+    for (const line of lines) {
+      const embedded = this.#embedded.get(line);
+      if (!embedded) throw new Error(`fake: unknown embedded command ${line}`);
+      this.calls.push({ argv: embedded.argv, stdin: null, via: embedded.via });
+      const answer: RunResult = { exitCode: 0, stdout: '', stderr: '', ...(await this.#answer(embedded.argv, {})) };
+      this.#emit(options.onStdout, `${answer.stdout}\n${nonce} exit ${answer.exitCode}\n`);
+      this.#emit(options.onStderr, `${answer.stderr}\n${nonce} end\n`);
+    }
+  }
+
+  #emit(to: ((chunk: Buffer) => void) | undefined, text: string): void {
+    const bytes = Buffer.from(text);
+    for (let at = 0; at < bytes.length; at += this.chunkBytes) to?.(bytes.subarray(at, at + this.chunkBytes));
   }
 
   async #answer(argv: readonly string[], options: RunOptions): Promise<Partial<RunResult>> {
@@ -162,14 +199,17 @@ export class FakeNas implements CommandRunner {
     }
   }
 
-  #script(script: string, args: readonly string[], options: RunOptions): Partial<RunResult> | Promise<Partial<RunResult>> {
+  async #script(script: string, args: readonly string[], options: RunOptions): Promise<Partial<RunResult>> {
     if (script.includes('uname -s')) return { stdout: fixture('probe-nas-a-root.txt') };
     if (script.includes('state=free')) return { stdout: `${this.lock.held ? 'held' : 'free'}\n${this.lock.owner ?? ''}\n` };
-    if (script.includes('echo locked')) {
-      // The lock script: reports "locked", then holds the lock until its stdin ends.
+    if (script.includes('flock -n 9')) {
+      // The lock script (lock, owner, held script, nonce, embedded commands): reports "locked <nonce>", runs the
+      // embedded commands, then holds the lock until its stdin ends.
       if (this.lock.held) return { exitCode: 75, stdout: `${this.lock.owner ?? ''}\n` };
       this.lock = { held: true, owner: args[1] ?? null };
-      options.onStdout?.(Buffer.from('locked\n'));
+      const nonce = args[3] ?? '';
+      this.#emit(options.onStdout, `locked ${nonce}\n`);
+      await this.#runEmbedded(nonce, args.slice(4), options);
       return new Promise((resolve) => {
         const stdin = options.stdin as Readable;
         stdin.on('end', () => {

@@ -211,7 +211,7 @@ describe('promoteTask', () => {
     expect(replica.readonly).toBe(false);
     expect(replica.promoted).toMatch(new RegExp(`^${task.id} promoted `));
     // Taken and released again: no run can be in the middle of a transfer while the replica changes hands.
-    expect(source.calls.some((c) => c.argv[0] === 'sh' && c.argv[2]!.includes('echo locked'))).toBe(true);
+    expect(source.calls.some((c) => c.argv[0] === 'sh' && c.argv[2]!.includes('flock -n 9'))).toBe(true);
     expect(source.lock.held).toBe(false);
 
     const doctor = await value('doctorTask', { taskId: task.id });
@@ -292,6 +292,42 @@ describe('periodic snapshot tasks', () => {
 
     const unknown = await call('pruneSnapshotTask', { taskId: randomUUID() });
     expect(unknown.ok === false && unknown.error.code).toBe('NOT_FOUND');
+  });
+});
+
+describe('runTask, a no-op cron cycle at the runner seam', () => {
+  const kind = (c: { argv: string[]; via?: string }) => (c.argv[0] === 'sh' ? (c.argv[2]!.includes('flock -n 9') ? 'lock' : c.argv[2]!.includes('uname -s') ? 'probe' : 'sh') : `zfs ${c.argv[1]}`);
+
+  it("lists the source inside the lock's shell, under the lock: one channel on the source, one listing per side", async () => {
+    const task = await replicatedTask();
+    const report = await value('runTask', { taskId: task.id });
+    expect(report).toMatchObject({ result: 'FINISHED', error: null });
+    expect(report.datasets.map((d: { plan: { status: string } }) => d.plan.status)).toEqual(['up-to-date']);
+    const sourceCalls = source.calls.filter((c) => kind(c) !== 'probe');
+    expect(sourceCalls.map((c) => [kind(c), c.via ?? null])).toEqual([
+      ['lock', null],
+      ['zfs list', 'the task lock'],
+    ]);
+    // The very listing the planner would have run itself (the replication listing of the source root).
+    expect(sourceCalls[1]!.argv).toEqual(['/usr/sbin/zfs', 'list', '-H', '-p', '-t', 'all', '-o', expect.stringMatching(/^name,type,guid,createtxg,/), '-s', 'createtxg', '-r', 'tank/data']);
+    expect(destination.calls.filter((c) => kind(c) !== 'probe').map(kind)).toEqual(['zfs list']);
+    expect(source.lock.held).toBe(false);
+  });
+
+  it('a source listing that fails inside the lock fails the run as it did on its own channel', async () => {
+    const task = await replicatedTask();
+    source.datasets.delete('tank/data');
+    const report = await value('runTask', { taskId: task.id });
+    expect(report.result).toBe('FAILED');
+    expect(report.error).toMatchObject({ code: 'DATASET_NOT_FOUND', message: 'Source dataset tank/data does not exist on src (root@src.example:22).' });
+    expect(source.calls.filter((c) => c.via).map(kind)).toEqual(['zfs list']);
+    expect(source.lock.held).toBe(false);
+  });
+
+  it('a dry run takes no lock and lists the source on its own', async () => {
+    const task = await replicatedTask();
+    await value('runTask', { taskId: task.id, dryRun: true });
+    expect(source.calls.filter((c) => kind(c) !== 'probe').map((c) => [kind(c), c.via ?? null])).toEqual([['zfs list', null]]);
   });
 });
 
