@@ -442,7 +442,7 @@ export class SshCommandRunner implements CommandRunner {
       line: buildCommandLine(words),
       settle: (outcome: EmbeddedOutcome, runOptions: Pick<RunOptions, 'expectedExitCodes'> = {}): RunResult => {
         const started = performance.now() - outcome.durationMs;
-        const record = (ended: { result?: RunResult; error?: unknown }) => this.#options.record?.({ ...commandRecord(this.label, words, shown, started, ended, secrets), via: options.via });
+        const record = (ended: { result?: RunResult; error?: unknown }) => this.#options.record?.({ ...commandRecord(this.#login, words, shown, started, ended, secrets), via: options.via });
         let failure: unknown;
         if ('error' in outcome) {
           failure = outcome.error;

@@ -102,7 +102,9 @@ describe('SshCommandRunner', () => {
     const runner = new SshCommandRunner({ pool, target: { connectionId: 'c1', name: 'nas-b', host: 'nas-a', port: 2222, username: 'admin', authKey: 'k', privilege: 'root' }, record: (entry) => records.push(entry) });
     expect(runner.label).toBe('nas-b (admin@nas-a:2222)');
     await expect(runner.run(['zfs', 'list', 'tank/x'])).rejects.toThrow(/^nas-b \(admin@nas-a:2222\): /);
-    expect(records.map((r) => r.connection)).toEqual(['admin@nas-a:2222']);
+    // …and so does a command run inside another one's channel (the listing in the task lock's shell).
+    runner.embed(['zfs', 'list', '-H', 'tank'], { via: 'the task lock' }).settle({ exitCode: 0, stdout: 'tank\n', stderr: '', durationMs: 5 });
+    expect(records.map((r) => r.connection)).toEqual(['admin@nas-a:2222', 'admin@nas-a:2222']);
     await pool.closeAll();
   });
 
