@@ -75,8 +75,13 @@ export async function replicateDataset(run: PreparedRun, w: PlannedDataset): Pro
   const startBase = plan.base ?? w.supersededBase ?? null;
   await resolveDivergence(run, w);
   emitStep(run, w, 'sending', planSummary(w.report.plan));
-  await sendSteps(run, w);
-  run.report.bytesSent += w.report.bytesSent;
+  try {
+    await sendSteps(run, w);
+  } finally {
+    // What crossed counts in the run's record even when a stream broke: it went over the network, and a resumable
+    // receive kept it for the next run (a stopped run said "0 B" in the history after sending megabytes).
+    run.report.bytesSent += w.report.bytesSent;
+  }
   run.report.snapshotsSent += w.report.snapshotsSent;
   moveHolds(run, w, startBase);
   emitStep(run, w, 'done', `${w.report.snapshotsSent} snapshot(s), ${w.report.bytesSent} bytes`);
@@ -216,10 +221,7 @@ async function sendSteps(run: PreparedRun, w: PlannedDataset): Promise<void> {
       run.log('info', `${step.kind === 'full' ? 'Full' : step.kind === 'resume' ? 'Resumed' : 'Incremental'} send ${step.kind === 'incremental' ? `${step.from} -> ${step.to}` : step.kind === 'full' ? step.snapshot : ''} of ${w.report.source}: ${result.bytes} bytes in ${result.seconds.toFixed(1)} s.`);
     } catch (error) {
       if (!(step.kind === 'resume' && isUnresumable(error))) {
-        // What crossed before the failure counts in the run's record: it went over the network, and a resumable
-        // receive kept it for the next run (a stopped run said "0 B" in the history after sending megabytes).
         w.report.bytesSent += progress.inFlight;
-        run.report.bytesSent += w.report.bytesSent;
         throw await explainInterruption(error, destination, w.report.destination, progress.sentBefore);
       }
       // The snapshot went away between planning and sending: drop the partial state, plan again.

@@ -76,31 +76,29 @@ export class NasRegistry {
   /** The runner, watching for failures a stale capability entry could explain (it then drops the entry). */
   #invalidatingRunner(connectionId: string, runner: CommandRunner): CommandRunner {
     if (this.#cache === null) return runner;
-    const watched = <T>(settle: () => T): T => {
-      try {
-        return settle();
-      } catch (error) {
-        if (error instanceof AppFailure && staleCapabilityCodes.has(error.code)) this.forget(connectionId);
-        throw error;
-      }
+    const forgetIfStale = (error: unknown): never => {
+      if (error instanceof AppFailure && staleCapabilityCodes.has(error.code)) this.forget(connectionId);
+      throw error;
     };
     const embed = runner.embed?.bind(runner);
     return {
       label: runner.label,
-      run: async (argv, options) => {
-        try {
-          return await runner.run(argv, options);
-        } catch (error) {
-          if (error instanceof AppFailure && staleCapabilityCodes.has(error.code)) this.forget(connectionId);
-          throw error;
-        }
-      },
+      run: (argv, options) => runner.run(argv, options).catch(forgetIfStale),
       // A command run inside another one's script (the listing in the lock's shell) is watched the same way.
       ...(embed
         ? {
             embed: (argv, options) => {
               const embedded = embed(argv, options);
-              return { line: embedded.line, settle: (outcome, settleOptions) => watched(() => embedded.settle(outcome, settleOptions)) };
+              return {
+                line: embedded.line,
+                settle: (outcome, settleOptions) => {
+                  try {
+                    return embedded.settle(outcome, settleOptions);
+                  } catch (error) {
+                    return forgetIfStale(error);
+                  }
+                },
+              };
             },
           }
         : {}),
