@@ -3,7 +3,9 @@
 // it is at least as new as every source file, else the TypeScript sources directly (Node 24 strips the types): a
 // bundle older than the code it came from is never run. The check stats the sources (a few milliseconds); the
 // bundle saves Node type-stripping ~200 modules on every start, which is what a cron run pays each cycle.
-import { readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import module from 'node:module';
+import { homedir } from 'node:os';
 import path from 'node:path';
 
 const [major] = process.versions.node.split('.').map(Number);
@@ -40,7 +42,24 @@ function newestSource() {
   return newest;
 }
 
+/**
+ * V8 keeps the bundle's compiled code between runs (module.enableCompileCache; ~20 ms of CPU per start here). In a
+ * folder of this user's own, never a shared one: code read from a cache is run, so nobody else may write there.
+ */
+function enableCompileCache() {
+  const dir = path.join(process.env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'zfs-replication-desktop', 'compile-cache');
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const st = statSync(dir);
+    if (st.uid !== process.getuid?.() || (st.mode & 0o022) !== 0) return;
+    module.enableCompileCache?.(dir);
+  } catch {
+    // No cache: the bundle compiles as it would without one.
+  }
+}
+
 const built = mtime(bundle);
 const useBundle = built !== null && built >= newestSource() && process.env.ZRD_CLI_FROM_SOURCES !== '1';
+if (useBundle) enableCompileCache();
 const { main } = await import(useBundle ? bundle : '../electron/cli/zfs-replication.ts');
 process.exit(await main(process.argv.slice(2)));

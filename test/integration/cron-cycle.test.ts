@@ -47,7 +47,7 @@ function kindOf(c: CommandLine): string {
 }
 
 /** Runs the CLI once and returns the remote commands it ran, by side, from the app log lines it appended. */
-async function cycle(taskName: string): Promise<{ source: string[]; destination: string[] }> {
+async function cycle(taskName: string): Promise<{ source: string[]; destination: string[]; lines: string[] }> {
   const logFile = path.join(configDir, 'logs', 'app.log');
   const offset = (() => {
     try {
@@ -63,6 +63,7 @@ async function cycle(taskName: string): Promise<{ source: string[]; destination:
   return {
     source: commands.filter((c) => c.connection === sourceLabel).map(kindOf),
     destination: commands.filter((c) => c.connection === destinationLabel).map(kindOf),
+    lines: commands.map((c) => c.command),
   };
 }
 
@@ -152,6 +153,16 @@ describe('the cron cycle, counted command by command', () => {
     // (this task compresses), one zfs hold, one zfs release. No size estimate: nobody watches a cron run.
     expect(count(next.source)).toEqual({ lock: 1, send: children + 1, tools: 1, 'zfs hold': 1, 'zfs list (in the lock)': 1, 'zfs release': 1 });
     expect(count(next.destination)).toEqual({ receive: children + 1, tools: 1, 'zfs hold': 1, 'zfs list': 1, 'zfs release': 1 });
+    // Each a -r on the tree's root (the listings prove every snapshot of that name below it is the task's): one
+    // sync task per side instead of one per dataset.
+    // (The source logs in as admin: its commands start with sudo -n.)
+    const holdLines = next.lines.filter((line) => / (hold|release) /.test(line)).map((line) => line.replace(/^sudo -n /, ''));
+    expect(holdLines.sort()).toEqual([
+      expect.stringMatching(new RegExp(`^/usr/sbin/zfs hold -r \\S+ backup/${fleet}/${fleet}@s2$`)),
+      expect.stringMatching(new RegExp(`^/usr/sbin/zfs hold -r \\S+ tank/${fleet}@s2$`)),
+      expect.stringMatching(new RegExp(`^/usr/sbin/zfs release -r \\S+ backup/${fleet}/${fleet}@s1$`)),
+      expect.stringMatching(new RegExp(`^/usr/sbin/zfs release -r \\S+ tank/${fleet}@s1$`)),
+    ]);
     // The holds moved to @s2 on every dataset of both sides, and left @s1.
     const tag = holdTagOf(tasks[fleet]!.id);
     const heldOn = async (vm: ReturnType<typeof nasVm>, rootName: string) =>

@@ -130,6 +130,30 @@ it(`properties on a long incremental: the -I stops one short, the last -i carrie
   expect(await propertyOf(b(), replica, 'readonly')).toBe('on');
 });
 
+it('holds on a tree with an excluded child: -r only where the listing proves it exact; the excluded child is never held', async () => {
+  const name = 'gap-hold-excl';
+  const replica = `backup/${name}-replica/${name}`;
+  await freshSource(name, 'zfs create "$D" && zfs create "$D/a" && zfs create "$D/a/deep" && zfs create "$D/skip" && zfs snapshot -r "$D@s1"');
+  const task = bed.task(name, { sources: [{ name: `tank/${name}`, recursive: true, exclude: [`tank/${name}/skip`] }] });
+  const tag = task.id;
+  expect((await runReplicationTask(task, root())).error).toBeNull();
+  await sshOk(a(), 'root', `zfs snapshot -r 'tank/${name}@s2'`);
+  const second = await runReplicationTask(task, root());
+  expect(second.error).toBeNull();
+  const heldWith = async (vm: typeof a, tree: string) =>
+    (await sshOk(vm(), 'root', `zfs list -H -o name -t snapshot -r '${tree}' | xargs zfs holds -H`))
+      .split('\n')
+      .filter((line) => line.includes(tag))
+      .map((line) => line.split('\t')[0]!.slice(tree.length))
+      .sort();
+  // Source: tank/X/skip@s2 exists and is not the task's, so neither the root nor a -r above skip may be used;
+  // a (with a/deep) is exact. Destination: the replica tree is all the task's.
+  expect(await heldWith(a, `tank/${name}`)).toEqual(['/a/deep@s2', '/a@s2', '@s2']);
+  expect(await heldWith(b, replica)).toEqual(['/a/deep@s2', '/a@s2', '@s2']);
+  expect(await holdsOf(a(), `tank/${name}/skip@s2`)).toBe('');
+  expect(await snapshotsOf(b(), `${replica}/a/deep`)).toEqual(['s1', 's2']);
+});
+
 it('naming schema: only matching snapshots are sent, with -i chained over the others', async () => {
   const name = 'gap-naming';
   await freshSource(name, 'zfs create "$D" && echo 1 > "/$D/f" && zfs snapshot "$D@auto-2020-01-01_00-00" && echo 2 >> "/$D/f" && zfs snapshot "$D@manual-1" && echo 3 >> "/$D/f" && zfs snapshot "$D@auto-2020-01-02_00-00"');

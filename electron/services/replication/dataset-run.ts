@@ -3,7 +3,8 @@ import type { DestructionPlan, ReplicationPlan, RunRefusal, RunReport } from '..
 import { AppFailure, stderrOf } from '../../../shared/result.ts';
 import type { ReplicationTask } from '../../../shared/task-schemas.ts';
 import { changeWords, executeOperations, itemWords } from '../zfs/destruction.ts';
-import { settleHolds } from '../zfs/operations.ts';
+import { holdBatches } from '../zfs/hold-batches.ts';
+import { settleHoldBatches } from '../zfs/operations.ts';
 import { listForReplication, type ListedDataset } from '../zfs/replication-listing.ts';
 import { buildAbortReceiveArgv } from '../zfs/send-receive.ts';
 import { assertEncryptedReplica, type DestinationKey } from './destination-encryption.ts';
@@ -52,9 +53,11 @@ export interface PreparedRun extends EngineRun {
 export interface HoldMoves {
   hold: { source: Set<string>; destination: Set<string> };
   release: { source: Set<string>; destination: Set<string> };
+  /** Destination datasets this run sent into: one whose later step failed may hold a new snapshot unnamed here. */
+  sentInto: Set<string>;
 }
 
-export const noHoldMoves = (): HoldMoves => ({ hold: { source: new Set(), destination: new Set() }, release: { source: new Set(), destination: new Set() } });
+export const noHoldMoves = (): HoldMoves => ({ hold: { source: new Set(), destination: new Set() }, release: { source: new Set(), destination: new Set() }, sentInto: new Set() });
 
 /** Tells the run's subscribers where one dataset is (runStep events): the dashboard's per-dataset rows. */
 export function emitStep(run: Pick<PreparedRun, 'emit'>, w: PlannedDataset, step: DatasetStep, detail: string | null = null): void {
@@ -75,6 +78,7 @@ export async function replicateDataset(run: PreparedRun, w: PlannedDataset): Pro
   const startBase = plan.base ?? w.supersededBase ?? null;
   await resolveDivergence(run, w);
   emitStep(run, w, 'sending', planSummary(w.report.plan));
+  run.holds.sentInto.add(w.report.destination);
   try {
     await sendSteps(run, w);
   } finally {
@@ -291,13 +295,22 @@ function healHolds(run: PreparedRun, w: PlannedDataset, base: string | null): vo
  * holds fail, the previous bases stay held, so a held common pair always exists (the next run heals the rest).
  */
 export async function settleHoldMoves(run: PreparedRun): Promise<void> {
-  const { hold, release } = run.holds;
+  const { hold, release, sentInto } = run.holds;
   run.holds = noHoldMoves();
   const tag = holdTagOf(run.task.id);
-  const settle = (nas: EngineNas, verb: 'hold' | 'release', snapshots: Set<string>) => settleHolds(nas.host, verb, { tag, snapshots: [...snapshots] });
-  await Promise.all([settle(run.source, 'hold', hold.source), settle(run.destination, 'hold', hold.destination)]);
-  await Promise.all([settle(run.source, 'release', release.source), settle(run.destination, 'release', release.destination)]);
+  // Where the listings prove it exact, one `-r` per tree instead of one sync task per snapshot (hold-batches.ts).
+  const sides = {
+    source: { roots: run.task.sources.map((spec) => spec.name), snapshotsOf: snapshotNamesOf(run.plan.sourceListing) },
+    destination: { roots: [run.task.destinationParent], snapshotsOf: snapshotNamesOf(run.plan.parentListing), alwaysOutside: sentInto },
+  };
+  // Not under the run's signal: a stopped run still holds what it sent (its next run starts from there).
+  const settle = (side: 'source' | 'destination', verb: 'hold' | 'release', snapshots: Set<string>) =>
+    settleHoldBatches(run[side].host, verb, tag, holdBatches([...snapshots], sides[side]));
+  await Promise.all([settle('source', 'hold', hold.source), settle('destination', 'hold', hold.destination)]);
+  await Promise.all([settle('source', 'release', release.source), settle('destination', 'release', release.destination)]);
 }
+
+const snapshotNamesOf = (listing: ReadonlyMap<string, ListedDataset> | null) => new Map([...(listing ?? [])].map(([name, d]) => [name, new Set(d.snapshots.map((s) => s.name))]));
 
 /** How long the check of what an interrupted transfer left behind may take. */
 const interruptionCheckMs = 20_000;

@@ -55,8 +55,11 @@ export async function runReplicationTask(task: ReplicationTask, deps: EngineDeps
     // The whole task is checked before any connection opens: a bad value (e.g. from a hand-edited settings file)
     // fails here, named, with nothing changed on any NAS.
     task = assertRunnableTask(task);
-    // Both connections (handshake and capability probe) at once.
-    const [source, destination] = await Promise.all([deps.nas(task.sourceConnectionId), deps.nas(task.destinationConnectionId)]);
+    // Both connections (handshake and capability probe) at once; the lock is taken as soon as the source is
+    // connected, while the destination's handshake goes on (the destination is not touched before the lock).
+    const connecting = deps.nas(task.destinationConnectionId);
+    connecting.catch(() => undefined); // awaited below; a source failure first must not leave it unhandled
+    const source = await deps.nas(task.sourceConnectionId);
     let prefetched: PrefetchedCommands | null = null;
     if (!options.dryRun) {
       // The lock's shell also lists the source as soon as it holds the lock: one round trip less per cycle, and the
@@ -66,6 +69,7 @@ export async function runReplicationTask(task: ReplicationTask, deps: EngineDeps
       release = lock.release;
       prefetched = lock.prefetched;
     }
+    const destination = await connecting;
     await execute({ task, source, destination, options, call: callOf(options.signal), report, log, emit, now }, prefetched);
   } catch (error) {
     report.result = 'FAILED';

@@ -26,6 +26,8 @@ export interface PlannedDataset {
 export interface TaskPlan {
   /** The destination parent's tree (null when the parent does not exist yet). */
   parentListing: Map<string, ListedDataset> | null;
+  /** Each source root's tree, as listed (excluded children too): where a recursive hold is exact. */
+  sourceListing: Map<string, ListedDataset>;
   parentExists: boolean;
   datasets: PlannedDataset[];
   /** The refused datasets, and the one destruction plan that resolves them all; null when nothing diverged. */
@@ -134,7 +136,8 @@ export async function planTask(task: ReplicationTask, source: EngineNas, destina
   }
   const refusal = refusalOf(task, destination, parentListing, datasets);
   if (refusal && options.asConfirmed) confirmDestruction(task, datasets, refusal);
-  return { parentListing, parentExists: parentListing?.has(task.destinationParent) ?? false, datasets, refusal };
+  const sourceListing = new Map(sourceListings.flatMap((listing) => [...(listing ?? [])]));
+  return { parentListing, sourceListing, parentExists: parentListing?.has(task.destinationParent) ?? false, datasets, refusal };
 }
 
 const refusalPlanOf = (w: PlannedDataset): Refusal | null => (w.report.plan.status === 'refused' ? w.report.plan.refusal : null);

@@ -11,6 +11,7 @@ import {
 } from '../../../shared/zfs-names.ts';
 import { buildCommandLine } from '../ssh/command-runner.ts';
 import { failureFromStderr } from '../ssh/stderr-error-table.ts';
+import type { HoldBatches } from './hold-batches.ts';
 import type { CallOptions, ZfsHost, ZfsToolPaths } from './zfs-host.ts';
 
 // The changes the app makes besides send/receive and destroy/rollback: every name checked first, one remote
@@ -133,6 +134,23 @@ export async function settleHolds(host: ZfsHost, verb: 'hold' | 'release', reque
   if (!holdAlreadySettled.test(stderr)) throw failureFromStderr({ label: host.runner.label, command: buildCommandLine(argv), exitCode, stderr });
   if (request.snapshots.length === 1) return;
   for (const snapshot of request.snapshots) await settleHolds(host, verb, { ...request, snapshots: [snapshot] }, call);
+}
+
+/**
+ * Settles the holds of holdBatches(): the -r roots in one command (one sync task per root instead of one per
+ * snapshot) beside the singles in another. A -r batch is atomic: refused because one of its snapshots is already
+ * settled, it is retried as the snapshots it stands for (settleHolds: in one command, then one by one).
+ */
+export async function settleHoldBatches(host: ZfsHost, verb: 'hold' | 'release', tag: string, batches: HoldBatches, call: CallOptions = {}): Promise<void> {
+  const recursive = async () => {
+    if (batches.recursive.length === 0) return;
+    const argv = buildHoldArgv(host.capabilities.tools, verb, { tag, recursive: true, snapshots: batches.recursive.map((b) => b.snapshot) });
+    const { exitCode, stderr } = await host.runner.run(argv, { ...call, expectedExitCodes: [0, 1] });
+    if (exitCode === 0) return;
+    if (!holdAlreadySettled.test(stderr)) throw failureFromStderr({ label: host.runner.label, command: buildCommandLine(argv), exitCode, stderr });
+    await settleHolds(host, verb, { tag, snapshots: batches.recursive.flatMap((b) => b.members) }, call);
+  };
+  await Promise.all([recursive(), settleHolds(host, verb, { tag, snapshots: batches.single }, call)]);
 }
 
 // ---- bookmark --------------------------------------------------------------------------------------------
