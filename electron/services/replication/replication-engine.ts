@@ -57,7 +57,11 @@ export async function runReplicationTask(task: ReplicationTask, deps: EngineDeps
     task = assertRunnableTask(task);
     // Both connections (handshake and capability probe) at once; the lock is taken as soon as the source is
     // connected, while the destination's handshake goes on (the destination is not touched before the lock).
-    const connecting = deps.nas(task.destinationConnectionId);
+    const connecting = deps.nas(task.destinationConnectionId).then((nas) => {
+      // With the capabilities cached nothing has connected yet: the handshake starts now, not at the first command.
+      nas.host.runner.connect?.().catch(() => undefined); // a failure is the first command's to report
+      return nas;
+    });
     connecting.catch(() => undefined); // awaited below; a source failure first must not leave it unhandled
     const source = await deps.nas(task.sourceConnectionId);
     let prefetched: PrefetchedCommands | null = null;

@@ -39,7 +39,9 @@ umask 077
 if command -v flock >/dev/null 2>&1; then
   exec 9>>"$lock" || exit 70
   if ! flock -n 9; then cat "$lock.owner" 2>/dev/null; exit ${busyExit}; fi
-  sh -c "$held" sh "$lock" "$owner" "$nonce" "$@"
+  # This shell holds the lock (fd 9): the held script runs in it (one process start less than a new sh).
+  set -- "$lock" "$owner" "$nonce" "$@"
+  eval "$held"
 elif command -v lockf >/dev/null 2>&1; then
   lockf -s -t 0 "$lock" sh -c "$held" sh "$lock" "$owner" "$nonce" "$@" || { cat "$lock.owner" 2>/dev/null; exit ${busyExit}; }
 else

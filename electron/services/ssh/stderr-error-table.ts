@@ -79,8 +79,9 @@ export const stderrRules: readonly StderrRule[] = [
   },
   {
     code: 'COMMAND_NOT_FOUND',
-    // sudo's, env's (our LC_ALL=C prefix runs through env) and the shells' wordings.
-    pattern: /(?:^|\n)(?:sudo: (\S+): command not found|env: [‘'`]?([^’'\s]+?)[’']?: No such file or directory|(?:\S+: )?(?:line \d+: |\d+: )?(\S+): (?:command )?not found)/,
+    // sudo's, env's (a direct-mode pipeline's LC_ALL=C prefix runs through env) and the shells' wordings, the
+    // runner's wrapper exec'ing the program included (dash: "sh: 1: exec: zfs: not found").
+    pattern: /(?:^|\n)(?:sudo: (\S+): command not found|env: [‘'`]?([^’'\s]+?)[’']?: No such file or directory|(?:\S+: )?(?:line \d+: |\d+: )?(?:exec: )?(\S+): (?:command )?not found)/,
     message: (f, m) => `${f.label}: the command "${m[1] ?? m[2] ?? m[3] ?? programOf(f)}" was not found on the NAS.`,
     hint: (_f, m) =>
       ['zfs', 'zpool'].includes(m[1] ?? m[2] ?? m[3] ?? '')

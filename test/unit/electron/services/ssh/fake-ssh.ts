@@ -16,9 +16,11 @@ export class FakeChannel extends Duplex {
   readonly type = 'session';
   readonly outgoing = { id: 1, state: 'eof' };
   readonly _client = { _protocol: { signal: (_id: number, name: string) => this.signal(name) } };
-  /** The command without the runner's PID-reporting wrapper. */
+  /** The command without the runner's PID-reporting wrapper; `env LC_ALL=C` where the wrapper sets it. */
   get userCommand(): string {
-    return this.command.replace(/^sh -c '.*?exec "\$@"' sh /, '');
+    const wrapped = /^sh -c '(.*?)exec "\$@"' sh (.*)$/s.exec(this.command);
+    if (!wrapped) return this.command;
+    return `${wrapped[1]!.includes('LC_ALL=C; export LC_ALL;') ? 'env LC_ALL=C ' : ''}${wrapped[2]}`;
   }
   constructor(command: string) {
     // Like ssh2's Channel: 'close' only when the SSH channel closes, not when both stream sides ended.

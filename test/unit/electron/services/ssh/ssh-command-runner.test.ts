@@ -1,8 +1,10 @@
+import { execFileSync } from 'node:child_process';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { AppFailure } from '../../../../../shared/result.ts';
 import { SshConnectionPool } from '../../../../../electron/services/ssh/ssh-connection-pool.ts';
-import { DirectCommandRunner, SshCommandRunner, commandName, remoteArgv, type Privilege, type RemoteCommandRecord, type RunnerLogEntry } from '../../../../../electron/services/ssh/ssh-command-runner.ts';
+import { buildCommandLine } from '../../../../../electron/services/ssh/command-runner.ts';
+import { DirectCommandRunner, SshCommandRunner, commandName, remoteArgv, wrapReportingPid, type Privilege, type RemoteCommandRecord, type RunnerLogEntry } from '../../../../../electron/services/ssh/ssh-command-runner.ts';
 import { FakeClient, defaultHandler, fakeSession, type ExecHandler } from './fake-ssh.ts';
 
 function runnerWith(handler: ExecHandler = defaultHandler, privilege: Privilege = 'root', logs: RunnerLogEntry[] = [], knownSecrets: string[] = [], records: RemoteCommandRecord[] = []) {
@@ -24,6 +26,31 @@ function runnerWith(handler: ExecHandler = defaultHandler, privilege: Privilege 
   });
   return { runner, clients, pool };
 }
+
+describe('wrapReportingPid', () => {
+  // Run as a login shell runs it: the line is one `sh -c` argument (what sshd hands the user's shell).
+  const runWrapped = (words: string[]) => execFileSync('sh', ['-c', buildCommandLine(wrapReportingPid(words))], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'de_DE.UTF-8' }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+  it('sets LC_ALL=C in the wrapper shell instead of exec-ing env, and execs the program with its words intact', () => {
+    expect(wrapReportingPid(['env', 'LC_ALL=C', 'zfs', 'list'])).toEqual(['sh', '-c', `printf 'zrd-pid:%s\\n' "$$" >&2; LC_ALL=C; export LC_ALL; exec "$@"`, 'sh', 'zfs', 'list']);
+    expect(runWrapped(['env', 'LC_ALL=C', 'sh', '-c', 'printf "%s|" "$LC_ALL" "$0" "$@"', 'zero', 'a b', "it's"])).toBe("C|zero|a b|it's|");
+    expect(runWrapped(['env', 'LC_ALL=C', 'printf', '%s|', 'x y'])).toBe('x y|');
+  });
+
+  it('runs a shell script in the wrapper shell itself (one program start less): same $0, arguments, PID and environment', () => {
+    const [sh, c, script, ...rest] = wrapReportingPid(['env', 'LC_ALL=C', 'sh', '-c', 'echo "$$ $0 $1"', 'me', 'one']);
+    expect([sh, c, rest]).toEqual(['sh', '-c', ['me', 'one']]);
+    expect(script).toBe(`printf 'zrd-pid:%s\\n' "$$" >&2; LC_ALL=C; export LC_ALL; echo "$$ $0 $1"`);
+    const out = execFileSync('sh', ['-c', `${buildCommandLine(wrapReportingPid(['env', 'LC_ALL=C', 'sh', '-c', 'echo "$$ $0 $1 $LC_ALL"', 'me', 'one']))} 2>&1`], { encoding: 'utf8' });
+    const [pidLine, echoed] = out.trim().split('\n');
+    // The PID the runner kills is the script's own shell.
+    expect(echoed).toBe(`${pidLine!.replace('zrd-pid:', '')} me one C`);
+  });
+
+  it('leaves a privileged script alone (sudo runs it)', () => {
+    expect(wrapReportingPid(['env', 'LC_ALL=C', 'sudo', '-n', 'sh', '-c', 'x'])).toEqual(['sh', '-c', `printf 'zrd-pid:%s\\n' "$$" >&2; LC_ALL=C; export LC_ALL; exec "$@"`, 'sh', 'sudo', '-n', 'sh', '-c', 'x']);
+  });
+});
 
 describe('remoteArgv', () => {
   it('adds sudo -n for privileged commands on sudo connections only, LC_ALL=C always', () => {
@@ -93,7 +120,7 @@ describe('SshCommandRunner', () => {
     expect(runner.label).toBe('admin@nas-a:2222');
     const result = await runner.run(['zfs', 'list', '-H', 'tank/a b', "it's"]);
     expect(result).toEqual({ exitCode: 0, stdout: 'ok', stderr: '' });
-    expect(clients[0]!.channels[0]!.command).toBe(`sh -c 'printf '\\''zrd-pid:%s\\n'\\'' "$$" >&2; exec "$@"' sh env LC_ALL=C sudo -n zfs list -H 'tank/a b' 'it'\\''s'`);
+    expect(clients[0]!.channels[0]!.command).toBe(`sh -c 'printf '\\''zrd-pid:%s\\n'\\'' "$$" >&2; LC_ALL=C; export LC_ALL; exec "$@"' sh sudo -n zfs list -H 'tank/a b' 'it'\\''s'`);
   });
 
   it('a saved connection is named first in its messages ("nas-b (admin@…)"); its command records keep the login alone', async () => {

@@ -73,6 +73,10 @@ describe('failureFromStderr', () => {
   it('names the missing program', () => {
     expect(map("env: 'zrd-x': No such file or directory\n", 127, 'zrd-x').message).toContain('"zrd-x"');
     expect(map('sudo: zfs: command not found\n', 1, 'sudo -n zfs list').appError.hint).toMatch(/OpenZFS installed/);
+    // The runner's wrapper exec'ing a program that is not there (dash, and FreeBSD's sh).
+    expect(map('sh: 1: exec: zfs: not found\n', 127, 'zfs list').appError.hint).toMatch(/OpenZFS installed/);
+    expect(map('sh: 1: exec: zrd-x: not found\n', 127, 'zrd-x').message).toContain('"zrd-x" was not found on the NAS.');
+    expect(map('sh: zrd-x: not found\n', 127, 'zrd-x').message).toContain('"zrd-x" was not found on the NAS.');
   });
 
   it('falls back to REMOTE_COMMAND_FAILED with the last lines of stderr', () => {
