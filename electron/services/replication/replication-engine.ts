@@ -4,7 +4,7 @@ import { AppFailure, toAppError } from '../../../shared/result.ts';
 import { decideRetention, describeReason, prunedNames, replicaRetentionRequest } from '../../../shared/retention.ts';
 import { assertRunnableTask, type ReplicationTask } from '../../../shared/task-schemas.ts';
 import { assertZfsPropertyName } from '../../../shared/zfs-names.ts';
-import { buildCommandLine, type CommandRunner } from '../ssh/command-runner.ts';
+import { buildCommandLine, type CommandRunner, type RunOptions, type RunResult } from '../ssh/command-runner.ts';
 import { buildDestructionPlan, changeWords, confirmationDetails, type OperationSpec } from '../zfs/destruction.ts';
 import { buildCreateDatasetArgv, createDataset } from '../zfs/operations.ts';
 import { buildReplicationListingArgv } from '../zfs/replication-listing.ts';
@@ -51,28 +51,43 @@ export async function runReplicationTask(task: ReplicationTask, deps: EngineDeps
     error: null,
   };
   let release: (() => Promise<void>) | null = null;
+  let sourceNas: EngineNas | undefined;
   try {
     // The whole task is checked before any connection opens: a bad value (e.g. from a hand-edited settings file)
     // fails here, named, with nothing changed on any NAS.
     task = assertRunnableTask(task);
     // Both connections (handshake and capability probe) at once; the lock is taken as soon as the source is
-    // connected, while the destination's handshake goes on (the destination is not touched before the lock).
+    // connected. Meanwhile the destination's listing channel opens and its shell starts (a NAS's first session is
+    // the slow part of a first command), gated: the listing itself starts only once the lock is held, never while
+    // another run of the task may be receiving. A dry run takes no lock: its listing runs when planned.
+    const lockHeld = gate();
     const connecting = deps.nas(task.destinationConnectionId).then((nas) => {
-      // With the capabilities cached nothing has connected yet: the handshake starts now, not at the first command.
-      nas.host.runner.connect?.().catch(() => undefined); // a failure is the first command's to report
-      return nas;
+      if (options.dryRun) {
+        // With the capabilities cached nothing has connected yet: the handshake starts now, not at the first command.
+        nas.host.runner.connect?.().catch(() => undefined); // a failure is the first command's to report
+        return nas;
+      }
+      const listing = buildReplicationListingArgv(nas.host.capabilities.tools, task.destinationParent);
+      return answeredEarly(nas, earlyCommand(nas.host.runner, listing, { ...callOf(options.signal), expectedExitCodes: [0, 1], startWhen: lockHeld.promise }));
     });
     connecting.catch(() => undefined); // awaited below; a source failure first must not leave it unhandled
-    const source = await deps.nas(task.sourceConnectionId);
     let prefetched: PrefetchedCommands | null = null;
-    if (!options.dryRun) {
-      // The lock's shell also lists the source as soon as it holds the lock: one round trip less per cycle, and the
-      // listing is still taken under the lock.
-      const prefetch = task.sources.map((spec) => buildReplicationListingArgv(source.host.capabilities.tools, spec.name));
-      const lock = await acquireTaskLock({ taskId: task.id, taskName: task.name, runner: source.host.runner, by: deps.by ?? 'app', prefetch, ...callOf(options.signal) });
-      release = lock.release;
-      prefetched = lock.prefetched;
+    try {
+      const source = await deps.nas(task.sourceConnectionId);
+      if (!options.dryRun) {
+        // The lock's shell also lists the source as soon as it holds the lock: one round trip less per cycle, and the
+        // listing is still taken under the lock.
+        const prefetch = task.sources.map((spec) => buildReplicationListingArgv(source.host.capabilities.tools, spec.name));
+        const lock = await acquireTaskLock({ taskId: task.id, taskName: task.name, runner: source.host.runner, by: deps.by ?? 'app', prefetch, ...callOf(options.signal) });
+        release = lock.release;
+        prefetched = lock.prefetched;
+        lockHeld.open();
+      }
+      sourceNas = source;
+    } finally {
+      lockHeld.close(new AppFailure('CANCELLED', `The run of "${task.name}" stopped before it held the task lock: the destination was not listed.`));
     }
+    const source = sourceNas!;
     const destination = await connecting;
     await execute({ task, source, destination, options, call: callOf(options.signal), report, log, emit, now }, prefetched);
   } catch (error) {
@@ -178,6 +193,50 @@ async function planWithTools(run: Run, prefetched: PrefetchedCommands | null): P
   }
   return { plan, sourceHas };
 }
+
+/** A promise opened or closed from outside (once). */
+function gate(): { promise: Promise<void>; open: () => void; close: (error: unknown) => void } {
+  let open!: () => void;
+  let close!: (error: unknown) => void;
+  const promise = new Promise<void>((resolve, reject) => {
+    open = resolve;
+    close = reject;
+  });
+  promise.catch(() => undefined); // a closed gate is reported by the command it held, if anyone asks for it
+  return { promise, open, close };
+}
+
+/** One command started ahead of time, answered once to the first caller who runs exactly that argv. */
+interface EarlyCommand {
+  take(argv: readonly string[]): Promise<RunResult> | null;
+}
+
+function earlyCommand(runner: CommandRunner, argv: readonly string[], options: RunOptions): EarlyCommand {
+  const running = runner.run(argv, options);
+  running.catch(() => undefined); // the caller who takes it sees the failure; nobody else must
+  let taken = false;
+  return {
+    take: (asked) => {
+      if (taken || asked.length !== argv.length || asked.some((word, i) => word !== argv[i])) return null;
+      taken = true;
+      return running;
+    },
+  };
+}
+
+/** The destination as the first plan sees it: its listing answered from the gated one started with the run. */
+function answeredEarly(nas: EngineNas, early: EarlyCommand): EngineNas {
+  const inner = nas.host.runner;
+  const runner: CommandRunner = { ...bindRunner(inner), run: (argv, options) => early.take(argv) ?? inner.run(argv, options) };
+  return { ...nas, host: { runner, capabilities: nas.host.capabilities } };
+}
+
+const bindRunner = (runner: CommandRunner): CommandRunner => ({
+  label: runner.label,
+  run: runner.run.bind(runner),
+  ...(runner.embed ? { embed: runner.embed.bind(runner) } : {}),
+  ...(runner.connect ? { connect: runner.connect.bind(runner) } : {}),
+});
 
 /**
  * The source as the first plan sees it: a command the lock's shell already ran (the listing) is answered from what

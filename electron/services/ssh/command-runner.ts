@@ -19,6 +19,13 @@ export interface RunOptions {
   stdoutTo?: Writable;
   /** false: run as the login user even when the connection uses sudo (e.g. writing ~/.ssh). Default true. */
   privileged?: boolean;
+  /**
+   * The channel opens at once (the NAS starts its session and shell, the slow part of a first command), but the
+   * command starts only once this is fulfilled; rejected, it never starts and the run fails with that error. For a
+   * command that must not begin before something else (the destination's listing waits for the task lock).
+   * Commands with `stdin` cannot be gated.
+   */
+  startWhen?: Promise<unknown>;
 }
 
 export interface RunResult {

@@ -109,8 +109,9 @@ const pidReportingLine = `printf 'zrd-pid:%s\\n' "$$" >&2; `;
  * wrapper shell sets LC_ALL=C itself instead of exec'ing `env` for it, and a shell script (`sh -c SCRIPT …`, the
  * task lock) runs in the wrapper shell instead of a second sh. Same process, same group, same environment.
  */
-export function wrapReportingPid(words: readonly string[]): string[] {
-  let prelude = pidReportingLine;
+export function wrapReportingPid(words: readonly string[], options: { gated?: boolean } = {}): string[] {
+  // Gated: the shell waits for one line on stdin (the runner sends it when the command may start).
+  let prelude = `${pidReportingLine}${options.gated ? 'read -r zrd_gate || exit 125; ' : ''}`;
   let command = words;
   if (command[0] === 'env' && command[1] === 'LC_ALL=C') {
     prelude += 'LC_ALL=C; export LC_ALL; ';
@@ -183,6 +184,8 @@ function driveChannel(channel: ClientChannel, options: RunOptions, context: Chan
     let exitSignal: string | null = null;
     let sawExit = false;
     let localError: unknown = null;
+    /** Why a gated command was never started (options.startWhen rejected). */
+    let gateError: unknown = null;
     let settled = false;
 
     const closeChannel = () => {
@@ -280,6 +283,10 @@ function driveChannel(channel: ClientChannel, options: RunOptions, context: Chan
       // prints can drive the admin's terminal through the CLI, the logs or the UI (newlines and tabs stay).
       const stdout = sanitizeTerminalText(Buffer.concat(stdoutChunks).toString('utf8'));
       const stderr = sanitizeTerminalText(Buffer.concat(stderrChunks).toString('utf8'));
+      if (gateError !== null) {
+        reject(gateError);
+        return;
+      }
       const reason = stopReason();
       if (reason?.kind === 'timeout') {
         reject(
@@ -328,7 +335,18 @@ function driveChannel(channel: ClientChannel, options: RunOptions, context: Chan
 
     // stdin: always ended, so a command reading stdin never waits forever.
     const input = options.stdin;
-    if (input === undefined) {
+    if (options.startWhen) {
+      // The wrapper waits for one line: sent when the command may start; the channel closes if it may not.
+      options.startWhen.then(
+        () => channel.end('\n'),
+        (error: unknown) => {
+          gateError ??= error;
+          signalRemote('TERM');
+          closeChannel();
+          setTimeout(settle, stopGraceMs).unref?.();
+        },
+      );
+    } else if (input === undefined) {
       channel.end();
     } else if (typeof input === 'string' || Buffer.isBuffer(input)) {
       channel.end(input);
@@ -410,10 +428,16 @@ export class SshCommandRunner implements CommandRunner {
     const { pool, target, log } = this.#options;
     const secrets = this.#options.knownSecrets ?? [];
     const words = remoteArgv(argv, target.privilege, options.privileged ?? true);
-    const commandLine = buildCommandLine(wrapReportingPid(words));
+    if (options.startWhen && options.stdin !== undefined) throw new AppFailure('INTERNAL', 'A command with stdin cannot wait to start (startWhen).');
+    const commandLine = buildCommandLine(wrapReportingPid(words, { gated: options.startWhen !== undefined }));
     const shown = displayCommand(words, secrets);
     const control = stopControl(options);
-    const started = performance.now();
+    let started = performance.now();
+    // A gated command's time is counted from when it may start (the log's durations are the NAS's work).
+    options.startWhen?.then(
+      () => (started = performance.now()),
+      () => undefined,
+    );
     try {
       let lease: LeasedChannel | undefined;
       let running: Promise<RunResult> | undefined;

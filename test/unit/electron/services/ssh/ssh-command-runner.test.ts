@@ -47,8 +47,49 @@ describe('wrapReportingPid', () => {
     expect(echoed).toBe(`${pidLine!.replace('zrd-pid:', '')} me one C`);
   });
 
+  it('gated: the shell waits for one line on stdin before the command starts; stdin closed first, it exits 125 without starting it', () => {
+    const line = buildCommandLine(wrapReportingPid(['env', 'LC_ALL=C', 'printf', '%s', 'ran'], { gated: true }));
+    expect(execFileSync('sh', ['-c', line], { input: '\n', encoding: 'utf8', stdio: ['pipe', 'pipe', 'ignore'] })).toBe('ran');
+    expect(() => execFileSync('sh', ['-c', line], { input: '', stdio: ['pipe', 'pipe', 'ignore'] })).toThrow(expect.objectContaining({ status: 125 }));
+  });
+
   it('leaves a privileged script alone (sudo runs it)', () => {
     expect(wrapReportingPid(['env', 'LC_ALL=C', 'sudo', '-n', 'sh', '-c', 'x'])).toEqual(['sh', '-c', `printf 'zrd-pid:%s\\n' "$$" >&2; LC_ALL=C; export LC_ALL; exec "$@"`, 'sh', 'sudo', '-n', 'sh', '-c', 'x']);
+  });
+});
+
+describe('a gated command (startWhen)', () => {
+  /** Answers once the runner ended stdin, with what stdin carried. */
+  const echoStdinWhenEnded: ExecHandler = (channel) => channel.once('stdin-ended', () => channel.complete(0, JSON.stringify(channel.stdin)));
+
+  it('opens its channel at once, and starts the command (one line on stdin for the waiting shell) only when the gate opens', async () => {
+    const { runner, clients } = runnerWith(echoStdinWhenEnded);
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const running = runner.run(['zfs', 'list'], { startWhen: gate });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const channel = clients[0]!.channels[0]!;
+    expect(channel.command).toContain('read -r zrd_gate || exit 125; LC_ALL=C; export LC_ALL; exec "$@"');
+    expect(channel.stdinEnded).toBe(false);
+    open();
+    expect((await running).stdout).toBe(JSON.stringify('\n'));
+  });
+
+  it('a gate that closes never starts the command: the channel closes and the run fails with the gate\'s error', async () => {
+    const { runner, clients } = runnerWith(echoStdinWhenEnded);
+    let close!: (error: unknown) => void;
+    const gate = new Promise<void>((_resolve, reject) => (close = reject));
+    const running = runner.run(['zfs', 'list'], { startWhen: gate });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    close(new AppFailure('CANCELLED', 'not locked'));
+    await expect(running).rejects.toMatchObject({ code: 'CANCELLED', message: 'not locked' });
+    expect(clients[0]!.channels[0]!.stdin).toBe('');
+    expect(clients[0]!.channels[0]!.isClosed).toBe(true);
+  });
+
+  it('refuses stdin (it would be read as the gate line)', async () => {
+    const { runner } = runnerWith();
+    await expect(runner.run(['cat'], { startWhen: Promise.resolve(), stdin: 'x' })).rejects.toMatchObject({ code: 'INTERNAL' });
   });
 });
 

@@ -87,6 +87,8 @@ export class FakeNas implements CommandRunner {
   }
 
   async run(argv: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+    // Like the ssh runner: a gated command starts (and is seen by the NAS) only once its gate opens.
+    await options.startWhen;
     if (this.unreachable) throw new AppFailure('HOST_UNREACHABLE', `${this.label} does not answer.`, 'Check that the NAS is on and reachable.');
     const stdin = typeof options.stdin === 'string' ? options.stdin : Buffer.isBuffer(options.stdin) ? options.stdin.toString('utf8') : null;
     this.calls.push({ argv: [...argv], stdin });

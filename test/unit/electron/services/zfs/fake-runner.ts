@@ -33,6 +33,8 @@ export class FakeRunner implements CommandRunner {
   }
 
   async run(argv: readonly string[], options?: RunOptions): Promise<RunResult> {
+    // Like the ssh runner: a gated command starts (and is seen by the NAS) only once its gate opens.
+    await options?.startWhen;
     this.calls.push({ argv: [...argv], options });
     const next = this.#replies.shift() ?? {};
     const answer = typeof next === 'function' ? next(argv) : next;
