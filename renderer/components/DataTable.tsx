@@ -36,7 +36,9 @@ import { memo, useCallback, useEffect, useId, useLayoutEffect, useMemo, useRef, 
 // expand and collapse a tree row, Enter to open a row (onRowAction), Space to select it.
 //
 // Columns are TanStack column definitions made with dataTableColumns<T>() (see its helper). Per-column layout
-// goes in `meta`: { width: a CSS grid track such as '1fr' or '120px', align: 'end' for numbers }.
+// goes in `meta`: { width: a CSS grid track such as '1fr' or '120px', align: 'end' for numbers, title: a tooltip,
+// fits: content that never needs an ellipsis }. A cell renders best as plain text: every element in it is work on
+// every scroll frame that brings its row into view.
 
 export const dataTableFeatures = tableFeatures({
   columnFilteringFeature,
@@ -61,6 +63,14 @@ declare module '@tanstack/table-core' {
     align?: 'start' | 'end';
     /** Header text for screen readers when the visible header is an icon or empty. */
     label?: string;
+    /** A tooltip for the cell (the whole text of a long name): set on the cell itself, no wrapper element. */
+    title?: (row: TData) => string | undefined;
+    /**
+     * The content always fits the column (a size or a count in a fixed-width track): the cell does not clip and
+     * gets no ellipsis. A clipping cell is a clip node of its own that paint and layerize handle on every scroll
+     * frame. Only where the widest content fits with room to spare (other fonts are wider).
+     */
+    fits?: boolean;
   }
 }
 
@@ -658,7 +668,7 @@ const DataTableRowView = memo(function DataTableRowView<T extends RowData>({ row
       onDoubleClick={() => actions.open(row)}
     >
       {selected !== undefined ? (
-        <div role="gridcell" className="data-table-cell data-table-select">
+        <div role="gridcell" className="data-table-cell data-table-select fits">
           <input
             type="checkbox"
             tabIndex={-1}
@@ -671,9 +681,9 @@ const DataTableRowView = memo(function DataTableRowView<T extends RowData>({ row
         </div>
       ) : null}
       {row.getAllCells().map((cell, cellIndex) => {
-        const align = cell.column.columnDef.meta?.align ?? 'start';
+        const meta = cell.column.columnDef.meta;
         return (
-          <div key={cell.column.id} role="gridcell" className={`data-table-cell align-${align}`}>
+          <div key={cell.column.id} role="gridcell" className={`data-table-cell align-${meta?.align ?? 'start'}${meta?.fits ? ' fits' : ''}`} title={meta?.title?.(row.original)}>
             {cellIndex === 0 && isTree ? (
               <span className="tree-cell" style={{ paddingInlineStart: row.depth * 18 }}>
                 {expanded !== undefined ? (
