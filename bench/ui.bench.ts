@@ -8,7 +8,8 @@
 //   - the retention timeline with 100,000 marks: one full redraw (goal < 50 ms), as the canvas reports it.
 // These machines are noisy: read the figures as one run's, next to the load average printed with them.
 // BENCH_CPUPROFILE=FILE saves CPU profiles (FILE: a sixth first paint, not counted; FILE.scroll.cpuprofile: the
-// scroll) and BENCH_TRACE=FILE the scroll's trace, both for DevTools' Performance panel.
+// scroll) and BENCH_TRACE=FILE the scroll's trace, both for DevTools' Performance panel. BENCH_RENDERER=DIR serves
+// another renderer build (A/B against an older commit's copy of .vite/renderer/main_window).
 import { mkdtempSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -24,8 +25,10 @@ import { FakeNas } from '../test/unit/electron/services/tasks/fake-nas.ts';
 const COUNT = Number(process.env.BENCH_SNAPSHOTS ?? 100_000);
 const HOUR = 3_600_000;
 const root = path.resolve(import.meta.dirname, '..');
-const rendererDir = path.join(root, '.vite', 'renderer', 'main_window');
-if (!existsSync(path.join(rendererDir, 'index.html')) || process.env.BENCH_BUILD === '1') await buildBundles('renderer');
+// BENCH_RENDERER=DIR: serve another build of the renderer (a copy of .vite/renderer/main_window made at another
+// commit), to compare two versions back-to-back under the same load.
+const rendererDir = process.env.BENCH_RENDERER ? path.resolve(process.env.BENCH_RENDERER) : path.join(root, '.vite', 'renderer', 'main_window');
+if (!process.env.BENCH_RENDERER && (!existsSync(path.join(rendererDir, 'index.html')) || process.env.BENCH_BUILD === '1')) await buildBundles('renderer');
 
 const configDir = mkdtempSync(path.join(tmpdir(), 'zrd-ui-bench-'));
 const store = openConfStore(configDir);

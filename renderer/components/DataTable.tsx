@@ -22,8 +22,9 @@ import {
   type RowData,
   type SortingState,
 } from '@tanstack/react-table';
-import { useVirtualizer } from '@tanstack/react-virtual';
+import { useVirtualizer, type Range, type Virtualizer } from '@tanstack/react-virtual';
 import { ArrowDown, ArrowUp, ChevronDown, ChevronRight } from 'lucide-react';
+import { recycledSlots, steadyRange, type RowSlots } from './data-table-window.ts';
 import { memo, useCallback, useEffect, useId, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode, type RefObject } from 'react';
 
 // The one table of the app: TanStack Table (sorting, filtering, tree rows, selection) drawn with TanStack Virtual
@@ -36,7 +37,9 @@ import { memo, useCallback, useEffect, useId, useLayoutEffect, useMemo, useRef, 
 // expand and collapse a tree row, Enter to open a row (onRowAction), Space to select it.
 //
 // Columns are TanStack column definitions made with dataTableColumns<T>() (see its helper). Per-column layout
-// goes in `meta`: { width: a CSS grid track such as '1fr' or '120px', align: 'end' for numbers }.
+// goes in `meta`: { width: a CSS grid track such as '1fr' or '120px', align: 'end' for numbers, title: a tooltip,
+// fits: content that never needs an ellipsis }. A cell renders best as plain text: every element in it is work on
+// every scroll frame that brings its row into view.
 
 export const dataTableFeatures = tableFeatures({
   columnFilteringFeature,
@@ -61,6 +64,14 @@ declare module '@tanstack/table-core' {
     align?: 'start' | 'end';
     /** Header text for screen readers when the visible header is an icon or empty. */
     label?: string;
+    /** A tooltip for the cell (the whole text of a long name): set on the cell itself, no wrapper element. */
+    title?: (row: TData) => string | undefined;
+    /**
+     * The content always fits the column (a size or a count in a fixed-width track): the cell does not clip and
+     * gets no ellipsis. A clipping cell is a clip node of its own that paint and layerize handle on every scroll
+     * frame. Only where the widest content fits with room to spare (other fonts are wider).
+     */
+    fits?: boolean;
   }
 }
 
@@ -290,18 +301,9 @@ export function DataTable<T extends RowData>(props: DataTableProps<T>) {
     observer.observe(head);
     return () => observer.disconnect();
   }, []);
-  // Stable between renders: the virtualizer recomputes every row's position when estimateSize changes, and a scroll
-  // re-renders every frame. Rows have one fixed height and are never measured; the virtualizer's keys are indexes
-  // (its default), so it builds no row to key 100,000 positions.
-  const estimateSize = useCallback(() => rowHeight, [rowHeight]);
-  const virtualizer = useVirtualizer({
-    count,
-    getScrollElement: () => scrollRef.current,
-    estimateSize,
-    overscan: 12,
-    scrollMargin: headHeight,
-    scrollPaddingStart: headHeight,
-  });
+  // The virtualizer lives in the body (DataTableBody), which alone draws again on a scroll frame; the table reaches
+  // it here to scroll a row into view.
+  const virtualizerRef = useRef<RowVirtualizer | null>(null);
 
   // While filtering, open every tree row so matches deep in the tree show.
   useEffect(() => {
@@ -322,8 +324,8 @@ export function DataTable<T extends RowData>(props: DataTableProps<T>) {
     for (let i = 0; i < view.count && index < 0; i++) if (selection.selected.has(view.id(i))) index = i;
     if (index < 0) return;
     revealedRef.current = true;
-    virtualizer.scrollToIndex(index, { align: 'auto' });
-  }, [revealSelected, selection, view, virtualizer]);
+    virtualizerRef.current?.scrollToIndex(index, { align: 'auto' });
+  }, [revealSelected, selection, view]);
 
   const [activeId, setActiveId] = useState<string | null>(null);
   // Looked up when the active row or the rows change, not on every scroll frame (100,000 ids).
@@ -335,9 +337,9 @@ export function DataTable<T extends RowData>(props: DataTableProps<T>) {
       const clamped = Math.max(0, Math.min(view.count - 1, index));
       if (clamped < 0) return;
       setActiveId(view.id(clamped));
-      virtualizer.scrollToIndex(clamped, { align: 'auto' });
+      virtualizerRef.current?.scrollToIndex(clamped, { align: 'auto' });
     },
-    [view, virtualizer],
+    [view],
   );
 
   const onActiveRowChange = props.onActiveRowChange;
@@ -384,7 +386,8 @@ export function DataTable<T extends RowData>(props: DataTableProps<T>) {
   // rows that entered the view.
   const parentRender = useMemo(() => ({}), [props]);
 
-  const pageSize = Math.max(1, Math.floor(((scrollRef.current?.clientHeight ?? rowHeight * 10) - headHeight) / rowHeight) - 1);
+  // Read when a page key is pressed, not during a render: a scroll frame renders, and reading layout there forces it.
+  const pageSize = () => Math.max(1, Math.floor(((scrollRef.current?.clientHeight ?? rowHeight * 10) - headHeight) / rowHeight) - 1);
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
     if (count === 0) return;
     const current = activeIndex < 0 ? -1 : activeIndex;
@@ -412,11 +415,11 @@ export function DataTable<T extends RowData>(props: DataTableProps<T>) {
         break;
       case 'PageDown':
         handled();
-        activate(current + pageSize);
+        activate(current + pageSize());
         break;
       case 'PageUp':
         handled();
-        activate(current - pageSize);
+        activate(current - pageSize());
         break;
       case 'ArrowRight':
         if (isTree && row?.getCanExpand() && !row.getIsExpanded()) {
@@ -455,11 +458,6 @@ export function DataTable<T extends RowData>(props: DataTableProps<T>) {
   const leafColumns = table.getAllLeafColumns();
   const gridTemplate = [selection ? '36px' : null, ...leafColumns.map((c) => c.columnDef.meta?.width ?? '1fr')].filter(Boolean).join(' ');
   const headerGroups = table.getHeaderGroups();
-  const total = virtualizer.getTotalSize();
-  const items = virtualizer.getVirtualItems();
-  const slotsRef = useRef<RowSlots>({ slotOf: new Map(), order: [] });
-  const slots = (slotsRef.current = recycledSlots(slotsRef.current, items, !virtualizer.isScrolling));
-  const itemInSlot = new Map(items.map((item) => [slots.slotOf.get(item.index)!, item]));
 
   return (
     <div
@@ -480,40 +478,120 @@ export function DataTable<T extends RowData>(props: DataTableProps<T>) {
       {...(props.testId ? { 'data-testid': props.testId } : {})}
     >
       <DataTableHead headRef={headRef} headerGroups={headerGroups} sorting={sorting} hasSelection={Boolean(selection)} />
-      <div className="data-table-body" role="rowgroup">
-        {count === 0 ? (
-          <div className="data-table-empty" role="row">
-            <div role="gridcell">{props.empty ?? 'Nothing to show.'}</div>
-          </div>
-        ) : (
-          <div className="data-table-rows" style={{ height: total }}>
-            {slots.order.map((slot) => {
-              const item = itemInSlot.get(slot)!;
-              const row = view.row(item.index);
-              return (
-                <DataTableRowView
-                  key={slot}
-                  row={row}
-                  index={item.index}
-                  top={item.start - headHeight}
-                  height={rowHeight}
-                  domId={domId}
-                  active={row.id === activeId}
-                  selected={selection ? selection.selected.has(row.id) : undefined}
-                  expanded={isTree && row.getCanExpand() ? row.getIsExpanded() : undefined}
-                  isTree={isTree}
-                  columns={leafColumns}
-                  actions={rowActions}
-                  parentRender={parentRender}
-                />
-              );
-            })}
-          </div>
-        )}
-      </div>
+      <DataTableBody
+        virtualizerRef={virtualizerRef}
+        scrollRef={scrollRef}
+        view={view}
+        rowHeight={rowHeight}
+        headHeight={headHeight}
+        domId={domId}
+        activeId={activeId}
+        selected={selection?.selected}
+        isTree={isTree}
+        columns={leafColumns}
+        actions={rowActions}
+        parentRender={parentRender}
+        empty={props.empty}
+      />
     </div>
   );
 }
+
+type RowVirtualizer = Virtualizer<HTMLDivElement, Element>;
+
+interface BodyProps<T extends RowData> {
+  virtualizerRef: RefObject<RowVirtualizer | null>;
+  scrollRef: RefObject<HTMLDivElement | null>;
+  view: RowView<T>;
+  rowHeight: number;
+  headHeight: number;
+  domId: string;
+  activeId: string | null;
+  /** undefined: the table has no selection. */
+  selected: ReadonlySet<string> | undefined;
+  isTree: boolean;
+  columns: readonly unknown[];
+  actions: RowActions<T>;
+  parentRender: object;
+  empty: ReactNode;
+}
+
+/**
+ * The rows, with the virtualizer: a scroll frame draws this component again, not the table (its TanStack table, header
+ * and handlers), and of its rows only those that entered the view.
+ */
+const DataTableBody = memo(function DataTableBody<T extends RowData>(props: BodyProps<T>) {
+  const { view, rowHeight, headHeight, domId, activeId, selected, isTree } = props;
+  const count = view.count;
+  const scrollRef = props.scrollRef;
+  // Stable between renders: the virtualizer recomputes every row's position when estimateSize changes, and a scroll
+  // re-renders every frame. Rows have one fixed height and are never measured; the virtualizer's keys are indexes
+  // (its default), so it builds no row to key 100,000 positions.
+  const estimateSize = useCallback(() => rowHeight, [rowHeight]);
+  // A steady number of rows (see steadyRange): scrolling recycles row slots and never mounts or unmounts one.
+  const windowSizeRef = useRef(0);
+  const rangeExtractor = useCallback((range: Range) => {
+    const next = steadyRange(range, windowSizeRef.current);
+    windowSizeRef.current = next.size;
+    return next.indexes;
+  }, []);
+  const virtualizer = useVirtualizer({
+    count,
+    getScrollElement: () => scrollRef.current,
+    estimateSize,
+    rangeExtractor,
+    overscan: 12,
+    scrollMargin: headHeight,
+    scrollPaddingStart: headHeight,
+  });
+  const virtualizerRef = props.virtualizerRef;
+  useLayoutEffect(() => {
+    virtualizerRef.current = virtualizer;
+    return () => {
+      virtualizerRef.current = null;
+    };
+  }, [virtualizer, virtualizerRef]);
+
+  const total = virtualizer.getTotalSize();
+  const items = virtualizer.getVirtualItems();
+  const slotsRef = useRef<RowSlots>({ slotOf: new Map(), order: [] });
+  const slots = (slotsRef.current = recycledSlots(slotsRef.current, items, !virtualizer.isScrolling));
+  const itemInSlot = new Map(items.map((item) => [slots.slotOf.get(item.index)!, item]));
+
+  return (
+    <div className="data-table-body" role="rowgroup">
+      {count === 0 ? (
+        <div className="data-table-empty" role="row">
+          <div role="gridcell">{props.empty ?? 'Nothing to show.'}</div>
+        </div>
+      ) : (
+        <div className="data-table-rows" style={{ height: total }}>
+          {slots.order.map((slot) => {
+            const item = itemInSlot.get(slot)!;
+            const row = view.row(item.index);
+            return (
+              <DataTableRowView
+                key={slot}
+                row={row}
+                index={item.index}
+                top={item.start - headHeight}
+                height={rowHeight}
+                domId={domId}
+                active={row.id === activeId}
+                selected={selected ? selected.has(row.id) : undefined}
+                expanded={isTree && row.getCanExpand() ? row.getIsExpanded() : undefined}
+                isTree={isTree}
+                columns={props.columns}
+                actions={props.actions}
+                parentRender={props.parentRender}
+              />
+            );
+          })}
+        </div>
+      )}
+    </div>
+  );
+}) as <T extends RowData>(props: BodyProps<T>) => ReactNode;
 
 /** The header row: memoized, so a scroll frame does not draw it again (it changes with the columns and the sorting). */
 const DataTableHead = memo(function DataTableHead<T extends RowData>({
@@ -564,53 +642,6 @@ const DataTableHead = memo(function DataTableHead<T extends RowData>({
   );
 }) as <T extends RowData>(props: { headRef: RefObject<HTMLDivElement | null>; headerGroups: HeaderGroup<Features, T>[]; sorting: SortingState; hasSelection: boolean }) => ReactNode;
 
-/** Which slot (React key) draws each row index, and the slots in DOM order. */
-interface RowSlots {
-  slotOf: Map<number, number>;
-  order: number[];
-}
-
-/**
- * Rows are keyed by a slot, not by id: a row that stays in view keeps its slot (and its props: nothing is drawn), and
- * a row entering takes the slot of one that left, so React rewrites a few texts and attributes of elements that exist
- * instead of creating ~25 elements per row and removing as many on every scroll frame (a 30 ms frame: style and
- * layout of every new element).
- *
- * DOM order: while the grid scrolls, the slots keep their places (a recycled row moved to the other end of the list
- * would be detached and attached again, which costs what creating it did); the rows are absolutely placed, so the
- * screen is right. At rest (`inIndexOrder`, the virtualizer's scrolling flag dropped 150 ms after the last scroll) the
- * rows are put back in index order, so screen readers and anything reading the DOM find them in the order shown.
- * The same inputs give the same result (a second render changes nothing).
- */
-function recycledSlots(previous: RowSlots, items: readonly { index: number }[], inIndexOrder: boolean): RowSlots {
-  const slotOf = new Map<number, number>();
-  const used = new Set<number>();
-  for (const { index } of items) {
-    const slot = previous.slotOf.get(index);
-    if (slot !== undefined) {
-      slotOf.set(index, slot);
-      used.add(slot);
-    }
-  }
-  const free = [...previous.slotOf.values()].filter((slot) => !used.has(slot));
-  let fresh = 0;
-  for (const { index } of items) {
-    if (slotOf.has(index)) continue;
-    let slot = free.pop();
-    if (slot === undefined) {
-      while (used.has(fresh)) fresh++;
-      slot = fresh;
-    }
-    slotOf.set(index, slot);
-    used.add(slot);
-  }
-  if (inIndexOrder) return { slotOf, order: items.map(({ index }) => slotOf.get(index)!) };
-  const order = previous.order.filter((slot) => used.has(slot));
-  const placed = new Set(order);
-  for (const { index } of items) if (!placed.has(slotOf.get(index)!)) order.push(slotOf.get(index)!);
-  return { slotOf, order };
-}
-
 const rowDomId = (domId: string, id: string) => `${domId}-row-${encodeURIComponent(id)}`;
 
 interface RowActions<T extends RowData> {
@@ -658,7 +689,7 @@ const DataTableRowView = memo(function DataTableRowView<T extends RowData>({ row
       onDoubleClick={() => actions.open(row)}
     >
       {selected !== undefined ? (
-        <div role="gridcell" className="data-table-cell data-table-select">
+        <div role="gridcell" className="data-table-cell data-table-select fits">
           <input
             type="checkbox"
             tabIndex={-1}
@@ -671,9 +702,9 @@ const DataTableRowView = memo(function DataTableRowView<T extends RowData>({ row
         </div>
       ) : null}
       {row.getAllCells().map((cell, cellIndex) => {
-        const align = cell.column.columnDef.meta?.align ?? 'start';
+        const meta = cell.column.columnDef.meta;
         return (
-          <div key={cell.column.id} role="gridcell" className={`data-table-cell align-${align}`}>
+          <div key={cell.column.id} role="gridcell" className={`data-table-cell align-${meta?.align ?? 'start'}${meta?.fits ? ' fits' : ''}`} title={meta?.title?.(row.original)}>
             {cellIndex === 0 && isTree ? (
               <span className="tree-cell" style={{ paddingInlineStart: row.depth * 18 }}>
                 {expanded !== undefined ? (

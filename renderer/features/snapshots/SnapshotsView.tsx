@@ -1,8 +1,8 @@
 import { useEffect } from 'react';
-import { Tab, TabList, TabPanel, Tabs } from 'react-aria-components';
 import { Button } from '../../components/Button.tsx';
 import { EmptyState } from '../../components/EmptyState.tsx';
 import { Picker } from '../../components/Picker.tsx';
+import { Tabs } from '../../components/Tabs.tsx';
 import { navigate, type Route } from '../../lib/navigation.ts';
 import { useFleet } from '../fleet/fleet-store.ts';
 import { RetentionReview } from '../retention/RetentionReview.tsx';
@@ -15,6 +15,12 @@ import './snapshots.css';
 // and the retention review of a task. Tabs keep one sidebar entry; the route says which tab, NAS and task.
 
 type SnapshotsRoute = Extract<Route, { view: 'snapshots' }>;
+
+const snapshotTabs = [
+  { id: 'list', label: 'Snapshots' },
+  { id: 'tasks', label: 'Periodic tasks' },
+  { id: 'retention', label: 'Retention review' },
+] as const satisfies readonly { id: NonNullable<SnapshotsRoute['tab']>; label: string }[];
 
 export function SnapshotsView({ route = { view: 'snapshots' } }: { route?: SnapshotsRoute }) {
   const connections = useFleet((s) => s.connections);
@@ -66,44 +72,34 @@ export function SnapshotsView({ route = { view: 'snapshots' } }: { route?: Snaps
   };
   return (
     <div className="view view-wide snapshots-view">
-      <Tabs selectedKey={tab} onSelectionChange={(key) => go({ tab: key as 'list' | 'tasks' | 'retention' })}>
-        <TabList className="tab-list" aria-label="Snapshot screens">
-          <Tab id="list" className="tab">
-            Snapshots
-          </Tab>
-          <Tab id="tasks" className="tab">
-            Periodic tasks
-          </Tab>
-          <Tab id="retention" className="tab">
-            Retention review
-          </Tab>
-        </TabList>
-        <TabPanel id="list" className="tab-panel">
-          <div className="toolbar">
-            <Picker
-              label="NAS"
-              className="toolbar-picker"
-              options={connections.map((c) => ({ id: c.id, label: c.name, description: `${c.username}@${c.host}:${c.port}` }))}
-              value={connectionId}
-              onChange={(id) => go({ connectionId: id, dataset: null })}
-            />
-            <DatasetScope
-              dataset={scope ?? ''}
-              onChange={(dataset) => {
-                // List on what is shown already lists it again (the screen otherwise keeps the last listing).
-                if (dataset === scope) void useSnapshots.getState().reload();
-                else go({ dataset });
-              }}
-            />
-          </div>
-          <SnapshotList connections={connections} connectionId={connectionId} scope={scope} />
-        </TabPanel>
-        <TabPanel id="tasks" className="tab-panel">
+      {/* Not react-aria's TabPanel: its MutationObserver walked the panel on every row the snapshot table recycled. */}
+      <Tabs label="Snapshot screens" className="snapshot-tabs" tabs={snapshotTabs} selected={tab} onChange={(key) => go({ tab: key })}>
+        {tab === 'list' ? (
+          <>
+            <div className="toolbar">
+              <Picker
+                label="NAS"
+                className="toolbar-picker"
+                options={connections.map((c) => ({ id: c.id, label: c.name, description: `${c.username}@${c.host}:${c.port}` }))}
+                value={connectionId}
+                onChange={(id) => go({ connectionId: id, dataset: null })}
+              />
+              <DatasetScope
+                dataset={scope ?? ''}
+                onChange={(dataset) => {
+                  // List on what is shown already lists it again (the screen otherwise keeps the last listing).
+                  if (dataset === scope) void useSnapshots.getState().reload();
+                  else go({ dataset });
+                }}
+              />
+            </div>
+            <SnapshotList connections={connections} connectionId={connectionId} scope={scope} />
+          </>
+        ) : tab === 'tasks' ? (
           <SnapshotTasksPanel connections={connections} />
-        </TabPanel>
-        <TabPanel id="retention" className="tab-panel">
+        ) : (
           <RetentionReview taskId={reviewTaskId} onPickTask={(taskId) => go({ tab: 'retention', taskId })} />
-        </TabPanel>
+        )}
       </Tabs>
     </div>
   );
