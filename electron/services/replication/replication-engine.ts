@@ -4,7 +4,7 @@ import { AppFailure, toAppError } from '../../../shared/result.ts';
 import { decideRetention, describeReason, prunedNames, replicaRetentionRequest } from '../../../shared/retention.ts';
 import { assertRunnableTask, type ReplicationTask } from '../../../shared/task-schemas.ts';
 import { assertZfsPropertyName } from '../../../shared/zfs-names.ts';
-import { buildCommandLine, type CommandRunner, type RunOptions, type RunResult } from '../ssh/command-runner.ts';
+import { buildCommandLine, type CommandRunner, type RunOptions } from '../ssh/command-runner.ts';
 import { buildDestructionPlan, changeWords, confirmationDetails, type OperationSpec } from '../zfs/destruction.ts';
 import { buildCreateDatasetArgv, createDataset } from '../zfs/operations.ts';
 import { buildReplicationListingArgv } from '../zfs/replication-listing.ts';
@@ -51,7 +51,7 @@ export async function runReplicationTask(task: ReplicationTask, deps: EngineDeps
     error: null,
   };
   let release: (() => Promise<void>) | null = null;
-  let sourceNas: EngineNas | undefined;
+  const lockHeld = gate();
   try {
     // The whole task is checked before any connection opens: a bad value (e.g. from a hand-edited settings file)
     // fails here, named, with nothing changed on any NAS.
@@ -59,35 +59,24 @@ export async function runReplicationTask(task: ReplicationTask, deps: EngineDeps
     // Both connections (handshake and capability probe) at once; the lock is taken as soon as the source is
     // connected. Meanwhile the destination's listing channel opens and its shell starts (a NAS's first session is
     // the slow part of a first command), gated: the listing itself starts only once the lock is held, never while
-    // another run of the task may be receiving. A dry run takes no lock: its listing runs when planned.
-    const lockHeld = gate();
+    // another run of the task may be receiving. A dry run takes no lock: it lists both sides at once when planned.
     const connecting = deps.nas(task.destinationConnectionId).then((nas) => {
-      if (options.dryRun) {
-        // With the capabilities cached nothing has connected yet: the handshake starts now, not at the first command.
-        nas.host.runner.connect?.().catch(() => undefined); // a failure is the first command's to report
-        return nas;
-      }
+      if (options.dryRun) return nas;
       const listing = buildReplicationListingArgv(nas.host.capabilities.tools, task.destinationParent);
-      return answeredEarly(nas, earlyCommand(nas.host.runner, listing, { ...callOf(options.signal), expectedExitCodes: [0, 1], startWhen: lockHeld.promise }));
+      return answeredFrom(earlyCommand(nas.host.runner, listing, { ...callOf(options.signal), expectedExitCodes: [0, 1], startWhen: lockHeld.promise }), nas);
     });
     connecting.catch(() => undefined); // awaited below; a source failure first must not leave it unhandled
+    const source = await deps.nas(task.sourceConnectionId);
     let prefetched: PrefetchedCommands | null = null;
-    try {
-      const source = await deps.nas(task.sourceConnectionId);
-      if (!options.dryRun) {
-        // The lock's shell also lists the source as soon as it holds the lock: one round trip less per cycle, and the
-        // listing is still taken under the lock.
-        const prefetch = task.sources.map((spec) => buildReplicationListingArgv(source.host.capabilities.tools, spec.name));
-        const lock = await acquireTaskLock({ taskId: task.id, taskName: task.name, runner: source.host.runner, by: deps.by ?? 'app', prefetch, ...callOf(options.signal) });
-        release = lock.release;
-        prefetched = lock.prefetched;
-        lockHeld.open();
-      }
-      sourceNas = source;
-    } finally {
-      lockHeld.close(new AppFailure('CANCELLED', `The run of "${task.name}" stopped before it held the task lock: the destination was not listed.`));
+    if (!options.dryRun) {
+      // The lock's shell also lists the source as soon as it holds the lock: one round trip less per cycle, and the
+      // listing is still taken under the lock.
+      const prefetch = task.sources.map((spec) => buildReplicationListingArgv(source.host.capabilities.tools, spec.name));
+      const lock = await acquireTaskLock({ taskId: task.id, taskName: task.name, runner: source.host.runner, by: deps.by ?? 'app', prefetch, ...callOf(options.signal) });
+      release = lock.release;
+      prefetched = lock.prefetched;
+      lockHeld.open();
     }
-    const source = sourceNas!;
     const destination = await connecting;
     await execute({ task, source, destination, options, call: callOf(options.signal), report, log, emit, now }, prefetched);
   } catch (error) {
@@ -95,6 +84,8 @@ export async function runReplicationTask(task: ReplicationTask, deps: EngineDeps
     report.error = toAppError(error);
     log('error', `${report.error.message}${report.error.hint ? ` ${report.error.hint}` : ''}`);
   } finally {
+    // A run that ends before holding the lock never starts the destination's gated listing (after open: no effect).
+    lockHeld.close(new AppFailure('CANCELLED', `The run of "${task.name}" stopped before it held the task lock: the destination was not listed.`));
     await release?.();
     report.finishedAt = now().toISOString();
   }
@@ -206,12 +197,8 @@ function gate(): { promise: Promise<void>; open: () => void; close: (error: unkn
   return { promise, open, close };
 }
 
-/** One command started ahead of time, answered once to the first caller who runs exactly that argv. */
-interface EarlyCommand {
-  take(argv: readonly string[]): Promise<RunResult> | null;
-}
-
-function earlyCommand(runner: CommandRunner, argv: readonly string[], options: RunOptions): EarlyCommand {
+/** One command started ahead of time (the destination's gated listing), answered once to whoever runs that argv. */
+function earlyCommand(runner: CommandRunner, argv: readonly string[], options: RunOptions): PrefetchedCommands {
   const running = runner.run(argv, options);
   running.catch(() => undefined); // the caller who takes it sees the failure; nobody else must
   let taken = false;
@@ -224,23 +211,9 @@ function earlyCommand(runner: CommandRunner, argv: readonly string[], options: R
   };
 }
 
-/** The destination as the first plan sees it: its listing answered from the gated one started with the run. */
-function answeredEarly(nas: EngineNas, early: EarlyCommand): EngineNas {
-  const inner = nas.host.runner;
-  const runner: CommandRunner = { ...bindRunner(inner), run: (argv, options) => early.take(argv) ?? inner.run(argv, options) };
-  return { ...nas, host: { runner, capabilities: nas.host.capabilities } };
-}
-
-const bindRunner = (runner: CommandRunner): CommandRunner => ({
-  label: runner.label,
-  run: runner.run.bind(runner),
-  ...(runner.embed ? { embed: runner.embed.bind(runner) } : {}),
-  ...(runner.connect ? { connect: runner.connect.bind(runner) } : {}),
-});
-
 /**
- * The source as the first plan sees it: a command the lock's shell already ran (the listing) is answered from what
- * it printed, once; everything else, and every later listing, runs on the NAS.
+ * A side as the first plan sees it: a command already run (the source's listing in the lock's shell, the
+ * destination's gated listing) is answered from it, once; everything else, and every later listing, runs on the NAS.
  */
 function answeredFrom(prefetched: PrefetchedCommands | null, nas: EngineNas): EngineNas {
   if (!prefetched) return nas;

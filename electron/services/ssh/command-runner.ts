@@ -60,8 +60,6 @@ export interface CommandRunner {
    * for the log. Runners without it simply run every command on its own.
    */
   embed?(argv: readonly string[], options: { via: string; privileged?: boolean }): EmbeddedCommand;
-  /** Optional: opens the connection ahead of the first command (a run's destination, while the source locks). */
-  connect?(): Promise<void>;
 }
 
 /** Arguments made only of these characters need no quoting; bare words keep logs readable. */

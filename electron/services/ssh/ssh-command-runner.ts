@@ -420,10 +420,6 @@ export class SshCommandRunner implements CommandRunner {
     this.#login = endpointLabel(options.target);
   }
 
-  async connect(): Promise<void> {
-    await this.#options.pool.connect(this.#options.target);
-  }
-
   async run(argv: readonly string[], options: RunOptions = {}): Promise<RunResult> {
     const { pool, target, log } = this.#options;
     const secrets = this.#options.knownSecrets ?? [];

@@ -81,11 +81,9 @@ export class NasRegistry {
       throw error;
     };
     const embed = runner.embed?.bind(runner);
-    const connect = runner.connect?.bind(runner);
     return {
       label: runner.label,
       run: (argv, options) => runner.run(argv, options).catch(forgetIfStale),
-      ...(connect ? { connect } : {}),
       // A command run inside another one's script (the listing in the lock's shell) is watched the same way.
       ...(embed
         ? {

@@ -128,12 +128,17 @@ const holdAlreadySettled = /tag already exists|no such tag|does not exist|could 
  */
 export async function settleHolds(host: ZfsHost, verb: 'hold' | 'release', request: HoldRequest, call: CallOptions = {}): Promise<void> {
   if (request.snapshots.length === 0) return;
+  if ((await runHoldCommand(host, verb, request, call)) === 'done' || request.snapshots.length === 1) return;
+  for (const snapshot of request.snapshots) await settleHolds(host, verb, { ...request, snapshots: [snapshot] }, call);
+}
+
+/** One hold/release command: 'done', or 'partly settled' when zfs refused it because a hold was already settled. */
+async function runHoldCommand(host: ZfsHost, verb: 'hold' | 'release', request: HoldRequest, call: CallOptions): Promise<'done' | 'partly settled'> {
   const argv = buildHoldArgv(host.capabilities.tools, verb, request);
   const { exitCode, stderr } = await host.runner.run(argv, { ...call, expectedExitCodes: [0, 1] });
-  if (exitCode === 0) return;
+  if (exitCode === 0) return 'done';
   if (!holdAlreadySettled.test(stderr)) throw failureFromStderr({ label: host.runner.label, command: buildCommandLine(argv), exitCode, stderr });
-  if (request.snapshots.length === 1) return;
-  for (const snapshot of request.snapshots) await settleHolds(host, verb, { ...request, snapshots: [snapshot] }, call);
+  return 'partly settled';
 }
 
 /**
@@ -144,10 +149,7 @@ export async function settleHolds(host: ZfsHost, verb: 'hold' | 'release', reque
 export async function settleHoldBatches(host: ZfsHost, verb: 'hold' | 'release', tag: string, batches: HoldBatches, call: CallOptions = {}): Promise<void> {
   const recursive = async () => {
     if (batches.recursive.length === 0) return;
-    const argv = buildHoldArgv(host.capabilities.tools, verb, { tag, recursive: true, snapshots: batches.recursive.map((b) => b.snapshot) });
-    const { exitCode, stderr } = await host.runner.run(argv, { ...call, expectedExitCodes: [0, 1] });
-    if (exitCode === 0) return;
-    if (!holdAlreadySettled.test(stderr)) throw failureFromStderr({ label: host.runner.label, command: buildCommandLine(argv), exitCode, stderr });
+    if ((await runHoldCommand(host, verb, { tag, recursive: true, snapshots: batches.recursive.map((b) => b.snapshot) }, call)) === 'done') return;
     await settleHolds(host, verb, { tag, snapshots: batches.recursive.flatMap((b) => b.members) }, call);
   };
   await Promise.all([recursive(), settleHolds(host, verb, { tag, snapshots: batches.single }, call)]);

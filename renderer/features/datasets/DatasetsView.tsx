@@ -14,6 +14,7 @@ import { navigate } from '../../lib/navigation.ts';
 import { useFleet } from '../fleet/fleet-store.ts';
 import { datasetTree, type DatasetNode } from './dataset-tree.ts';
 import { useDatasets } from './datasets-store.ts';
+import { nasPickerOptions } from '../fleet/nas-options.ts';
 
 // The dataset browser of one NAS: its pools, then the tree of filesystems and volumes with used / available /
 // referenced, encryption and key status, read-only, and an interrupted receive (resume token) flagged. The tree is
@@ -115,7 +116,7 @@ export function DatasetsView({ connectionId, initialFilter = '' }: { connectionI
         <Picker
           label="NAS"
           className="toolbar-picker"
-          options={connections.map((c) => ({ id: c.id, label: c.name, description: `${c.username}@${c.host}:${c.port}` }))}
+          options={nasPickerOptions(connections)}
           value={connectionId}
           onChange={pickNas}
           placeholder="Choose a NAS"

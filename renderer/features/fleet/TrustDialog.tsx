@@ -14,6 +14,7 @@ import { Picker } from '../../components/Picker.tsx';
 import { reportError } from '../../lib/error-chain.ts';
 import { contractResolver } from '../../lib/forms.ts';
 import { useFleet, type KeyStepState } from './fleet-store.ts';
+import { nasPickerOptions } from './nas-options.ts';
 
 // NAS <-> NAS trust for direct replication (zfs send | ssh other-nas zfs receive, without the app in the middle):
 // pick two saved NAS, one or both directions, and the address each uses to reach the other (often not the one
@@ -97,7 +98,7 @@ export function TrustDialog({ onClose, initialSource }: { onClose(): void; initi
   const destinationId = useWatch({ control: form.control, name: 'destinationConnectionId' });
   const source = connections.find((c) => c.id === sourceId);
   const destination = connections.find((c) => c.id === destinationId);
-  const options = connections.map((c) => ({ id: c.id, label: c.name, description: `${c.username}@${c.host}:${c.port}` }));
+  const options = nasPickerOptions(connections);
   const sameNas = Boolean(sourceId && sourceId === destinationId);
 
   const submit = form.handleSubmit(async (values) => {

@@ -10,6 +10,7 @@ import { SnapshotTasksPanel } from '../snapshot-tasks/SnapshotTasksPanel.tsx';
 import { SnapshotList } from './SnapshotList.tsx';
 import { useSnapshots } from './snapshots-store.ts';
 import './snapshots.css';
+import { nasPickerOptions } from '../fleet/nas-options.ts';
 
 // Snapshots: the table of a dataset's (or a whole NAS's) snapshots with their fate, the periodic snapshot tasks,
 // and the retention review of a task. Tabs keep one sidebar entry; the route says which tab, NAS and task.
@@ -80,7 +81,7 @@ export function SnapshotsView({ route = { view: 'snapshots' } }: { route?: Snaps
               <Picker
                 label="NAS"
                 className="toolbar-picker"
-                options={connections.map((c) => ({ id: c.id, label: c.name, description: `${c.username}@${c.host}:${c.port}` }))}
+                options={nasPickerOptions(connections)}
                 value={connectionId}
                 onChange={(id) => go({ connectionId: id, dataset: null })}
               />

@@ -18,6 +18,7 @@ import { ScheduleFieldsEditor } from './ScheduleEditor.tsx';
 import { describeMatch, matchSnapshots, type SelectionInput } from './snapshot-preview.ts';
 import { destinationOf, destinationParentOf, generateHexKey, namingSchemasOf, type WizardForm } from './wizard-form.ts';
 import { snapshotsKey, useWizard } from './wizard-store.ts';
+import { nasPickerOptions } from '../fleet/nas-options.ts';
 
 // Step 1, "What and where": start from a saved task (copied, never edited), source NAS and datasets, destination
 // NAS and parent (plus a new dataset), transport, which snapshots (with the live count on the source), the periodic
@@ -55,7 +56,7 @@ export function WhatStep({ form, sourcesWithoutPeriodicTask }: { form: Form; sou
 
   const source = connections.find((c) => c.id === values.sourceConnectionId);
   const destination = connections.find((c) => c.id === values.destinationConnectionId);
-  const nasOptions = connections.map((c) => ({ id: c.id, label: c.name, description: `${c.username}@${c.host}:${c.port}` }));
+  const nasOptions = nasPickerOptions(connections);
 
   // The live count needs each source's snapshots: listed once per dataset, matched locally on every keystroke.
   useEffect(() => {
