@@ -143,16 +143,24 @@ describe('the cron cycle, counted command by command', () => {
     expect((await cycle(noop)).destination).toEqual(['zfs list']);
   }, 900_000);
 
-  it(`a fleet cycle (${children + 1} datasets, one new snapshot each) opens N + 4 channels on the source and N + 4 on the destination`, async () => {
+  it(`a fleet cycle (${children + 1} datasets, one new snapshot each) opens 5 channels on each side, whatever the number of datasets: the streams go batched`, async () => {
     const first = await cycle(fleet);
     expect(count(first.source).send).toBe(children + 1);
     await sshOk(nasVm('nas-a'), 'root', `zfs snapshot -r 'tank/${fleet}@s2'`);
     const next = await cycle(fleet);
-    // Per dataset only its stream (a send on the source, a receive on the destination); everything else is one
-    // command per side for the whole tree: the lock (the source's listing inside it), the listing, the tool check
-    // (this task compresses), one zfs hold, one zfs release. No size estimate: nobody watches a cron run.
-    expect(count(next.source)).toEqual({ lock: 1, send: children + 1, tools: 1, 'zfs hold': 1, 'zfs list (in the lock)': 1, 'zfs release': 1 });
-    expect(count(next.destination)).toEqual({ receive: children + 1, tools: 1, 'zfs hold': 1, 'zfs list': 1, 'zfs release': 1 });
+    // One command per side for the whole tree: the lock (the source's listing inside it), the listing, the tool
+    // check (this task compresses), the streams (every dataset's single increment through one source shell and one
+    // destination shell, increment-batch.ts), one zfs hold, one zfs release. No size estimate: nobody watches a cron run.
+    expect(count(next.source)).toEqual({ lock: 1, send: 1, tools: 1, 'zfs hold': 1, 'zfs list (in the lock)': 1, 'zfs release': 1 });
+    expect(count(next.destination)).toEqual({ receive: 1, tools: 1, 'zfs hold': 1, 'zfs list': 1, 'zfs release': 1 });
+    // The batch carries each dataset's own stream (sudo -n for the admin login, the compressor once per side).
+    const batchLines = next.lines.filter((line) => line.startsWith('sh -c '));
+    expect(batchLines.join('\n').match(/sudo -n \/usr\/sbin\/zfs send /g)).toHaveLength(children + 1);
+    // Every replica has the source's @s2, by GUID.
+    const guids = async (vm: ReturnType<typeof nasVm>, rootName: string) =>
+      (await sshOk(vm, 'root', `zfs list -H -o name,guid -t snapshot -r '${rootName}' | grep '@s2\t' | cut -f2 | sort`)).trim();
+    expect(await guids(nasVm('nas-b'), `backup/${fleet}`)).toBe(await guids(nasVm('nas-a'), `tank/${fleet}`));
+    expect((await guids(nasVm('nas-a'), `tank/${fleet}`)).split('\n')).toHaveLength(children + 1);
     // Each a -r on the tree's root (the listings prove every snapshot of that name below it is the task's): one
     // sync task per side instead of one per dataset.
     // (The source logs in as admin: its commands start with sudo -n.)
@@ -174,5 +182,36 @@ describe('the cron cycle, counted command by command', () => {
         .sort();
     expect(await heldOn(nasVm('nas-a'), `tank/${fleet}`)).toEqual(Array(children + 1).fill('s2'));
     expect(await heldOn(nasVm('nas-b'), `backup/${fleet}`)).toEqual(Array(children + 1).fill('s2'));
+  }, 1_200_000);
+
+  it('a stream that fails inside the batch (a replica over its quota) stops it there: what arrived is kept and held; the next cycle resumes the rest', async () => {
+    const [a, b] = [nasVm('nas-a'), nasVm('nas-b')];
+    const replicaOf = (child: string) => `backup/${fleet}/${fleet}${child}`;
+    const stuck = replicaOf('/c4');
+    const used = Number((await sshOk(b, 'root', `zfs get -H -p -o value used '${stuck}'`)).trim());
+    await sshOk(b, 'root', `zfs set quota=${used + 32768} '${stuck}'`);
+    await sshOk(a, 'root', `for c in c3 c4 c5; do head -c 262144 /dev/urandom > "/tank/${fleet}/$c/g"; done; zfs snapshot -r 'tank/${fleet}@s3'`);
+    const failed = await run(process.execPath, [cliPath, 'run', fleet], { env: { ...process.env, ZRD_CONFIG_DIR: configDir }, timeout: 900_000 }).then(
+      () => null,
+      (error: { stdout: string; stderr: string }) => `${error.stdout}${error.stderr}`,
+    );
+    expect(failed).toContain(`${stuck} is over its quota`);
+    // In creation order: the parent and c0..c3 arrived before c4 failed (and were held at @s3); c4 tried alone once
+    // more (the same quota), c5..c9 never sent.
+    const at = async (vm: ReturnType<typeof nasVm>, dataset: string) => (await sshOk(vm, 'root', `zfs list -H -o name -t snapshot -d 1 '${dataset}' | sed 's/.*@//' | tail -1`)).trim();
+    const order = ['', ...Array.from({ length: children }, (_, i) => `/c${i}`)];
+    expect(await Promise.all(order.map((child) => at(b, replicaOf(child))))).toEqual(order.map((_, i) => (i < 5 ? 's3' : 's2')));
+    expect(await holdsOf(b, `${replicaOf('/c3')}@s3`)).toContain(tasks[fleet]!.id);
+    expect(await holdsOf(a, `tank/${fleet}/c3@s3`)).toContain(tasks[fleet]!.id);
+    expect(await holdsOf(a, `tank/${fleet}/c4@s2`)).toContain(tasks[fleet]!.id);
+    // The quota gone, the next cycle finishes c4 (its interrupted receive resumed, alone) and batches the rest.
+    await sshOk(b, 'root', `zfs set quota=none '${stuck}'`);
+    const next = await cycle(fleet);
+    expect(count(next.destination).receive).toBe(2);
+    expect(next.lines.some((line) => / send .* -t /.test(line) || /zfs send -t /.test(line))).toBe(true);
+    const guids = async (vm: ReturnType<typeof nasVm>, rootName: string) =>
+      (await sshOk(vm, 'root', `zfs list -H -o name,guid -t snapshot -r '${rootName}' | grep '@s3' | cut -f2 | sort`)).trim();
+    expect(await guids(b, `backup/${fleet}`)).toBe(await guids(a, `tank/${fleet}`));
+    expect((await guids(a, `tank/${fleet}`)).split('\n')).toHaveLength(children + 1);
   }, 1_200_000);
 });

@@ -139,7 +139,7 @@ async function resolveDivergence(run: PreparedRun, w: PlannedDataset): Promise<v
   run.log('info', `Destroyed on ${run.destination.label}: ${outcome.destroyed.join(', ')}.`);
 }
 
-const transferSide = (nas: EngineNas): TransferSide => ({ runner: nas.host.runner, tools: nas.host.capabilities.tools, privilege: nas.privilege });
+export const transferSide = (nas: EngineNas): TransferSide => ({ runner: nas.host.runner, tools: nas.host.capabilities.tools, privilege: nas.privilege });
 
 /** The NAS-to-NAS connection the incremental streams share (direct mode), said once per run. */
 async function sharedConnection(run: PreparedRun): Promise<DirectConnection | null> {
@@ -152,7 +152,7 @@ async function sharedConnection(run: PreparedRun): Promise<DirectConnection | nu
 }
 
 /** Progress events, at most four a second, with the rate and (from the estimate) the time left. */
-function progressReporter(run: PreparedRun, w: PlannedDataset) {
+export function progressReporter(run: PreparedRun, w: PlannedDataset) {
   const started = Date.now();
   let lastEmit = 0;
   let sentBefore = 0;
@@ -183,7 +183,7 @@ function progressReporter(run: PreparedRun, w: PlannedDataset) {
 }
 
 /** Plans the dataset again from a fresh listing of its replica (after a resumed or aborted stream). */
-async function replan(run: PreparedRun, w: PlannedDataset, ignoreResumeToken: boolean): Promise<void> {
+export async function replan(run: PreparedRun, w: PlannedDataset, ignoreResumeToken: boolean): Promise<void> {
   const fresh = await listForReplication(run.destination.host, w.report.destination, run.call, { depth: 1 });
   w.report.plan = planReplication(sourceStateOf(w.sourceDataset), destinationStateOf(w.report.destination, fresh?.get(w.report.destination) ?? null, { ignoreResumeToken }), planOptionsOf(run.task));
 }
@@ -252,7 +252,7 @@ const isUnresumable = (error: unknown) => error instanceof AppFailure && unresum
  * After a resume the plan was made again and may be up to date: its base is then the new common snapshot.
  * The moves are only gathered here: settleHoldMoves makes them for every dataset of the run at once.
  */
-function moveHolds(run: PreparedRun, w: PlannedDataset, startBase: string | null): void {
+export function moveHolds(run: PreparedRun, w: PlannedDataset, startBase: string | null): void {
   const plan = w.report.plan;
   const newest = plan.status === 'ready' ? plan.newest || null : plan.status === 'up-to-date' ? plan.base : null;
   if (!newest || !w.sourceDataset.snapshots.some((s) => s.name === newest)) return;
@@ -316,7 +316,7 @@ const snapshotNamesOf = (listing: ReadonlyMap<string, ListedDataset> | null) => 
 const interruptionCheckMs = 20_000;
 
 /** A failed transfer that left a resumable receive says so: the next run continues it instead of starting over. */
-async function explainInterruption(error: unknown, destination: EngineNas, target: string, bytesBefore: number): Promise<unknown> {
+export async function explainInterruption(error: unknown, destination: EngineNas, target: string, bytesBefore: number): Promise<unknown> {
   if (!(error instanceof AppFailure)) return error;
   // The destination's own connection just died (its network down, the NAS rebooting): asking it again would only
   // wait out the reconnects (minutes on a dead link); the error's hint already says the next run resumes.

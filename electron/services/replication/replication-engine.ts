@@ -11,6 +11,7 @@ import { buildReplicationListingArgv } from '../zfs/replication-listing.ts';
 import { buildAbortReceiveArgv, buildReceiveArgv, buildSendArgv, buildSendEstimateArgv, parseSendEstimate } from '../zfs/send-receive.ts';
 import { emitStep, noHoldMoves, planSummary, replicateDataset, settleHoldMoves, type EngineRun, type PreparedRun } from './dataset-run.ts';
 import { datasetStreams } from './dataset-streams.ts';
+import { replicateBatch, sendGroups } from './increment-batch.ts';
 import { checkEncryptedParent, createParentRequests, destinationKeyOf } from './destination-encryption.ts';
 import { callOf, type EngineDeps, type EngineNas, type EngineRunOptions } from './engine-types.ts';
 import { availableTools, openDirectConnection, requiredTools } from './stream-transfer.ts';
@@ -20,7 +21,8 @@ import { relaysSmallIncrement, smallIncrementBytes } from './transport-choice.ts
 
 // Runs one replication task: lock (the lock's shell then lists the source, one command per source root), list the
 // destination, plan every dataset, refuse anything destructive that was not confirmed (one destruction plan, its digest), prune the destination by
-// its retention policy, send, hold the new common snapshot pair. A dry run stops after planning and returns the exact
+// its retention policy, send (single incremental streams batched through one channel per side, increment-batch.ts),
+// hold the new common snapshot pair. A dry run stops after planning and returns the exact
 // commands it would run.
 //
 // The engine's public API (what the app, the CLI and task maintenance use) is this file's exports: running a task,
@@ -136,7 +138,10 @@ async function planAndSend(run: Run, shared: PreparedRun['shared'], prefetched: 
   openSharedConnection(prepared);
   if (needsParent) await createParent(prepared);
   try {
-    for (const w of plan.datasets) await replicateDataset(prepared, w);
+    for (const group of sendGroups(prepared, plan.datasets)) {
+      const oneByOne = group.length > 1 ? await replicateBatch(prepared, group) : group;
+      for (const w of oneByOne) await replicateDataset(prepared, w);
+    }
   } catch (error) {
     // What was sent before the failure is held all the same; the failure that stopped the run is what it reports.
     await settleHoldMoves(prepared).catch((holdError: unknown) => run.log('warn', `Could not move the task's holds: ${toAppError(holdError).message}`));

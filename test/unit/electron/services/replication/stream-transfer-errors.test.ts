@@ -44,6 +44,16 @@ describe('transferStream errors', () => {
     expect(failure.appError.details).toMatchObject({ pool: 'small', dataset: 'small/replica/docs', command: 'zfs receive' });
   });
 
+  it('a quota exceeded is named as the dataset\'s quota, not as a full pool', async () => {
+    const overQuota = new AppFailure('NO_SPACE', 'root@nas-b:22: no space.', 'Free space.', { command: 'zfs receive', exitCode: 1, stderr: 'cannot receive incremental stream: destination small/replica/docs space quota exceeded.\n' });
+    const failing = side('root@nas-b:22', async () => { throw overQuota; });
+    const error = (await transferStream(request({ kind: 'relay' }, side('root@nas-a:22', finished), failing)).catch((e: unknown) => e)) as AppFailure;
+    expect(error.code).toBe('NO_SPACE');
+    expect(error.message).toBe('root@nas-b:22: small/replica/docs is over its quota (space quota exceeded while receiving).');
+    expect(error.appError.hint).toContain('Raise or remove the quota of small/replica/docs');
+    expect(error.appError.hint).toContain('resumes');
+  });
+
   it('direct: reported by the source\'s ssh, still named as the destination\'s pool', async () => {
     const source = side('root@nas-a:22', async () => { throw noSpace('root@nas-a:22'); });
     const error = (await transferStream(request({ kind: 'direct', host: 'nas-b', port: 22, user: 'root', meter: 'none' }, source, side('root@nas-b:22', finished))).catch((e: unknown) => e)) as AppFailure;

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { buildCommandLine, type CommandRunner, type EmbeddedCommand, type EmbeddedOutcome, type RunOptions, type RunResult } from '../../../../../electron/services/ssh/command-runner.ts';
 import { failureFromStderr } from '../../../../../electron/services/ssh/stderr-error-table.ts';
+import { AppFailure } from '../../../../../shared/result.ts';
 
 /**
  * A CommandRunner that runs the command line on this machine's /bin/sh with a private HOME: exercises the
@@ -47,16 +48,28 @@ export class LocalShellRunner implements CommandRunner {
       const child = spawn('sh', ['-c', buildCommandLine(argv)], { env: { PATH: this.#path, HOME: this.home, LC_ALL: 'C' }, cwd: this.home });
       let stdout = '';
       let stderr = '';
-      child.stdout.on('data', (c: Buffer) => {
-        stdout += c.toString();
-        options.onStdout?.(c);
-      });
+      // A stopped command ends as the ssh runner's does: killed, CANCELLED.
+      let cancelled = false;
+      const cancel = () => {
+        cancelled = true;
+        child.kill('SIGTERM');
+      };
+      if (options.signal?.aborted) cancel();
+      options.signal?.addEventListener('abort', cancel, { once: true });
+      if (options.stdoutTo) child.stdout.pipe(options.stdoutTo);
+      else
+        child.stdout.on('data', (c: Buffer) => {
+          stdout += c.toString();
+          options.onStdout?.(c);
+        });
       child.stderr.on('data', (c: Buffer) => {
         stderr += c.toString();
         options.onStderr?.(c);
       });
       child.on('error', reject);
       child.on('close', (code) => {
+        options.signal?.removeEventListener('abort', cancel);
+        if (cancelled) return reject(new AppFailure('CANCELLED', `${this.label}: ${argv[0]} was stopped.`));
         const exitCode = code ?? -1;
         if ((options.expectedExitCodes ?? [0]).includes(exitCode)) resolve({ exitCode, stdout, stderr });
         else reject(failureFromStderr({ label: this.label, command: argv.join(' '), exitCode, stderr }));

@@ -6,7 +6,7 @@ import { fixture } from '../zfs/fake-runner.ts';
 
 // A NAS at the runner seam: a small in-memory ZFS (datasets, snapshots, holds, a few properties) answering the
 // commands the services build, field by field from each command's own `-o` list, so the real parsers read it. It
-// records every command with its stdin. Sends are not modelled: tests use replicas that are already up to date.
+// records every command with its stdin. Sends are not modelled here (increment-batch.test.ts adds them for its own).
 
 export interface FakeSnapshot {
   name: string;
@@ -149,9 +149,15 @@ export class FakeNas implements CommandRunner {
         return { stdout: argv.slice(4).flatMap((full) => (this.snapshot(full)?.holds ?? []).map((tag) => `${full}\t${tag}\t1700000000\n`)).join('') };
       case 'hold':
       case 'release': {
-        // `zfs hold|release TAG snap...`: many snapshots in one command.
-        const tag = argv[2]!;
-        for (const full of argv.slice(3)) {
+        // `zfs hold|release [-r] TAG snap...`: many snapshots in one command; -r: that snapshot of every dataset below too.
+        const recursive = argv[2] === '-r';
+        const tag = argv[recursive ? 3 : 2]!;
+        const named = argv.slice(recursive ? 4 : 3);
+        const below = (full: string) => {
+          const [root, name] = full.split('@');
+          return [...this.datasets.keys()].filter((d) => d.startsWith(`${root}/`) && this.snapshot(`${d}@${name}`)).map((d) => `${d}@${name}`);
+        };
+        for (const full of recursive ? named.flatMap((f) => [f, ...below(f)]) : named) {
           const snapshot = this.snapshot(full);
           if (!snapshot) return { exitCode: 1, stderr: `cannot ${verb} snapshot '${full}': dataset does not exist\n` };
           if (verb === 'hold' && !snapshot.holds.includes(tag)) snapshot.holds.push(tag);
