@@ -39,7 +39,8 @@ import { memo, useCallback, useEffect, useId, useLayoutEffect, useMemo, useRef, 
 // Columns are TanStack column definitions made with dataTableColumns<T>() (see its helper). Per-column layout
 // goes in `meta`: { width: a CSS grid track such as '1fr' or '120px', align: 'end' for numbers, title: a tooltip,
 // fits: content that never needs an ellipsis }. A cell renders best as plain text: every element in it is work on
-// every scroll frame that brings its row into view.
+// every scroll frame that brings its row into view. A column's `cell` is called as a function (see cellContent): no
+// hooks in it.
 
 export const dataTableFeatures = tableFeatures({
   columnFilteringFeature,
@@ -642,6 +643,17 @@ const DataTableHead = memo(function DataTableHead<T extends RowData>({
   );
 }) as <T extends RowData>(props: { headRef: RefObject<HTMLDivElement | null>; headerGroups: HeaderGroup<Features, T>[]; sorting: SortingState; hasSelection: boolean }) => ReactNode;
 
+/**
+ * A cell's content: its column's `cell` called as a function. FlexRender draws a component that draws the column's
+ * `cell` as a component of its own: two components per cell, 16 per row, on every row a scroll frame brings into view.
+ * A column's `cell` is then a plain function, not a component: it calls no hooks (none does; a cell that needs state
+ * returns a component of its own, as the fate badge is).
+ */
+function cellContent<T extends RowData>(cell: ReturnType<Row<Features, T>['getAllCells']>[number]): ReactNode {
+  const content = cell.column.columnDef.cell;
+  return typeof content === 'function' ? (content(cell.getContext()) as ReactNode) : (content ?? null);
+}
+
 const rowDomId = (domId: string, id: string) => `${domId}-row-${encodeURIComponent(id)}`;
 
 interface RowActions<T extends RowData> {
@@ -722,10 +734,10 @@ const DataTableRowView = memo(function DataTableRowView<T extends RowData>({ row
                 ) : (
                   <span className="tree-spacer" aria-hidden="true" />
                 )}
-                <FlexRender cell={cell} />
+                {cellContent(cell)}
               </span>
             ) : (
-              <FlexRender cell={cell} />
+              cellContent(cell)
             )}
           </div>
         );

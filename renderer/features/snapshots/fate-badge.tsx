@@ -1,18 +1,12 @@
-import { Anchor, Check, Circle, Lock, X } from 'lucide-react';
 import { memo } from 'react';
 import { fateWords, type FateKind } from '../../../shared/snapshot-fates.ts';
 
 // A fate drawn with an icon AND a word (never colour alone), the same marks as the retention timeline's legend.
-// Memoized: a table row that scrolls into a recycled row of the same fate draws nothing again (100,000-row tables).
-
-const icons: Record<FateKind, typeof Check> = { keep: Check, prune: X, held: Lock, base: Anchor, none: Circle };
+// The icon is the badge's ::before, painted in the badge's colour through a mask of lucide's icon (snapshots.css), not
+// an inline <svg>: an svg per row was an svg root, its shapes and a transform of their own to style, lay out and
+// paint for every row a scroll frame brings into view (100,000-row tables).
+// Memoized: a table row that scrolls into a recycled row of the same fate draws nothing again.
 
 export const FateBadge = memo(function FateBadge({ kind }: { kind: FateKind }) {
-  const Icon = icons[kind];
-  return (
-    <span className={`fate-badge fate-${kind}`}>
-      <Icon size={13} aria-hidden="true" />
-      {fateWords[kind]}
-    </span>
-  );
+  return <span className={`fate-badge fate-${kind}`}>{fateWords[kind]}</span>;
 });

@@ -76,5 +76,8 @@ export const useSnapshots = create<SnapshotsState>((set, get) => ({
 /** A fate's line, with replication task names from the store (made only for the rows drawn). */
 export function fateLine(fate: SnapshotFate): string {
   const tasks = useSnapshots.getState().replicationTasks;
-  return fateText(fate, (id) => tasks.find((t) => t.id === id)?.name ?? id);
+  // The snapshot table asks twice in a row for the same row (the cell's tooltip, then its text): one line made.
+  if (lastLine.fate !== fate || lastLine.tasks !== tasks) lastLine = { fate, tasks, line: fateText(fate, (id) => tasks.find((t) => t.id === id)?.name ?? id) };
+  return lastLine.line;
 }
+let lastLine: { fate: SnapshotFate | null; tasks: unknown; line: string } = { fate: null, tasks: null, line: '' };
