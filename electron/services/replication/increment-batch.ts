@@ -57,16 +57,11 @@ export async function replicateBatch(run: PreparedRun, batch: readonly PlannedDa
   // the run's total is exact.
   let countedBefore = 0;
   let progress = progressReporter(run, batch[0]!);
-  const started = (index: number) => {
-    current = index;
-    progress = progressReporter(run, batch[index]!);
-    emitStep(run, batch[index]!, 'sending', planSummary(batch[index]!.report.plan));
-  };
+  const sending = (index: number) => emitStep(run, batch[index]!, 'sending', planSummary(batch[index]!.report.plan));
   for (const { w } of streams) run.holds.sentInto.add(w.report.destination);
   run.log('info', `${batch.length} incremental streams go through one channel per side, one after another.`);
-  started(0);
-  const startedAt = Date.now();
-  let lastAt = startedAt;
+  sending(0);
+  let lastAt = Date.now();
   try {
     await transferStreams({
       source: transferSide(run.source),
@@ -81,7 +76,10 @@ export async function replicateBatch(run: PreparedRun, batch: readonly PlannedDa
         w.report.bytesSent += bytes - countedBefore;
         run.report.bytesSent += bytes - countedBefore;
         countedBefore = bytes;
-        if (index + 1 < batch.length) started(index + 1);
+        if (index + 1 === batch.length) return;
+        current = index + 1;
+        progress = progressReporter(run, batch[current]!);
+        sending(current);
       },
       onReceived: (index) => {
         const { w, step, base } = streams[index]!;
