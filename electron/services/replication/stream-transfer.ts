@@ -175,6 +175,20 @@ function resumableAfterLostConnection(error: unknown): unknown {
   );
 }
 
+/** Calls `onLine` for every complete line of a command's output as its chunks come; `rest()` is what follows the last newline. */
+function lineReader(onLine: (line: string) => void): { push: (chunk: Buffer) => void; rest: () => string } {
+  let pending = '';
+  return {
+    push: (chunk) => {
+      pending += chunk.toString('utf8');
+      const complete = pending.split('\n');
+      pending = complete.pop() ?? '';
+      for (const line of complete) onLine(line);
+    },
+    rest: () => pending,
+  };
+}
+
 /** Counts (and limits) a relayed stream on its way from the source's stdout to the destination's stdin. */
 function relayStage(bandwidthLimitKiBps: number | null, onBytes: (bytes: number) => void): { inbound: Transform; counter: Transform; bytes: () => number } {
   let bytes = 0;
@@ -242,23 +256,17 @@ async function transferStreamOnce(request: TransferRequest): Promise<TransferRes
   const shared = request.transport.controlPath ? ['-o', 'ControlMaster=no', '-o', `ControlPath=${request.transport.controlPath}`] : [];
   const ssh = [...nasToNasSshArgv(user, { host, port }, 20, shared), remoteReceive];
   const script = pipeline(remoteArgv(sendArgv, source.privilege), ...meter, ...(codec ? [codec.compress] : []), ssh);
-  let pending = '';
+  const pvLines = lineReader((line) => {
+    if (!/^\d+$/.test(line.trim())) return;
+    bytes = Number(line.trim());
+    request.onBytes?.(bytes);
+  });
   await source.runner.run(['sh', '-c', script], {
     privileged: false,
     ...(request.signal ? { signal: request.signal } : {}),
-    onStderr: (chunk) => {
-      pending += chunk.toString('utf8');
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) {
-        if (/^\d+$/.test(line.trim())) {
-          bytes = Number(line.trim());
-          request.onBytes?.(bytes);
-        }
-      }
-    },
+    onStderr: pvLines.push,
   });
-  if (/^\d+$/.test(pending.trim())) bytes = Number(pending.trim());
+  if (/^\d+$/.test(pvLines.rest().trim())) bytes = Number(pvLines.rest().trim());
   return { bytes, seconds: (Date.now() - started) / 1000 };
 }
 
@@ -329,16 +337,11 @@ async function transferStreamsOnce(request: BatchTransferRequest): Promise<Trans
   const receiveScript = codec ? `${buildCommandLine(codec.decompress)} | {\n${receives}\n${leftover}\n}` : `${receives}\n${leftover}`;
   const { inbound, counter, bytes } = relayStage(request.bandwidthLimitKiBps, (n) => request.onBytes?.(n));
   const lines = (mark: string, each: (index: number) => void) => {
-    let pending = '';
-    return (chunk: Buffer) => {
-      pending += chunk.toString('utf8');
-      const complete = pending.split('\n');
-      pending = complete.pop() ?? '';
-      for (const line of complete) {
-        const match = new RegExp(`^${mark} (\\d+)$`).exec(line.trim());
-        if (match) each(Number(match[1]));
-      }
-    };
+    const marker = new RegExp(`^${mark} (\\d+)$`);
+    return lineReader((line) => {
+      const match = marker.exec(line.trim());
+      if (match) each(Number(match[1]));
+    }).push;
   };
   await runPair(
     (signal) => source.runner.run(['sh', '-c', sendScript], { stdoutTo: inbound, signal, privileged: false, onStderr: lines(sentMark, (index) => request.onSent?.(index, bytes())) }),
