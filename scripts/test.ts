@@ -233,6 +233,38 @@ function countsOf(report: string): Counts | null {
   return { passed: data.numPassedTests ?? 0, failed: data.numFailedTests ?? 0, skipped: (data.numPendingTests ?? 0) + (data.numTodoTests ?? 0) };
 }
 
+interface FailedTest { where: string; name: string; message: string }
+interface PlaywrightSuite {
+  file?: string; suites?: PlaywrightSuite[];
+  specs?: { title: string; file: string; tests: { status: string; results: { error?: { message?: string } }[] }[] }[];
+}
+/** The failing tests of a vitest or Playwright JSON report, with the first error of each. */
+function failedTestsOf(report: string): FailedTest[] {
+  const data = JSON.parse(readFileSync(report, 'utf8')) as {
+    testResults?: { name: string; message?: string; assertionResults?: { status: string; fullName: string; failureMessages?: string[] }[] }[];
+    suites?: PlaywrightSuite[];
+  };
+  const failed: FailedTest[] = [];
+  for (const file of data.testResults ?? []) {
+    const where = path.relative(process.cwd(), file.name);
+    const tests = (file.assertionResults ?? []).filter((test) => test.status === 'failed');
+    for (const test of tests) failed.push({ where, name: test.fullName, message: test.failureMessages?.[0] ?? '' });
+    if (tests.length === 0 && file.message) failed.push({ where, name: '(the file itself)', message: file.message });
+  }
+  const walk = (suite: PlaywrightSuite): void => {
+    for (const spec of suite.specs ?? []) {
+      for (const test of spec.tests) {
+        if (test.status !== 'unexpected') continue;
+        const error = test.results.find((result) => result.error)?.error?.message ?? '';
+        failed.push({ where: spec.file, name: spec.title, message: error });
+      }
+    }
+    for (const child of suite.suites ?? []) walk(child);
+  };
+  for (const suite of data.suites ?? []) walk(suite);
+  return failed;
+}
+
 const total: Counts = { passed: 0, failed: 0, skipped: 0 };
 console.log('\n=== phases ===');
 for (const phase of phases) {
@@ -258,6 +290,18 @@ for (const phase of phases) {
   const first = lines.findIndex((line) => /unhandled|error|timed out|worker|exited/i.test(line) && !/✓/.test(line));
   const excerpt = first === -1 ? lines.slice(-30) : lines.slice(first, first + 40);
   console.log(`\n${phase.name} failed with no failing test; what it printed:\n${excerpt.map((line) => `  | ${line}`).join('\n')}`);
+}
+// The tests that failed, each with the start of its error, repeated here: CI shows only the end of the log.
+for (const phase of phases) {
+  if (!phase.report || !existsSync(phase.report)) continue;
+  const failures = failedTestsOf(phase.report);
+  if (failures.length === 0) continue;
+  console.log(`\n${phase.name}: ${failures.length} failed`);
+  for (const failure of failures.slice(0, 10)) {
+    console.log(`  ✗ ${failure.where} › ${failure.name}`);
+    const message = sanitizeTerminalText(failure.message).split('\n').filter((line) => line.trim() !== '').slice(0, 12);
+    for (const line of message) console.log(`    | ${line}`);
+  }
 }
 console.log(`\ntests: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
 process.exit(failedSteps.length > 0 || total.passed === 0 ? 1 : 0);

@@ -221,11 +221,12 @@ describe('headless: from an empty settings folder to a monitored daemon', () => 
   });
 
   it('status --monitor: OK right after a run', async () => {
-    // With a schedule every minute and no grace, a replica is on schedule only until the next minute after its run
-    // started: a run (a no-op) started early in a minute leaves that minute for the check (a run that began late in
-    // a minute could end past the boundary on a loaded machine, and the check then rightly said CRITICAL).
-    const secondsLeft = 60 - new Date().getUTCSeconds();
-    if (secondsLeft < 45) await new Promise((resolve) => setTimeout(resolve, secondsLeft * 1000 + 500));
+    // Every minute with no grace, a replica is on schedule only until the next minute after its run started, so the
+    // check had to wait for a fresh minute (up to 45 s). Hourly, a run leaves the rest of the hour: only its last
+    // 20 seconds are waited out (a run that began late could end past the boundary and rightly be CRITICAL).
+    await ok(['task', 'edit', name, '--schedule', '0 * * * *']);
+    const secondsLeft = 3600 - (Math.floor(Date.now() / 1000) % 3600);
+    if (secondsLeft < 20) await new Promise((resolve) => setTimeout(resolve, secondsLeft * 1000 + 500));
     expect(await ok(['run', name])).toBe('');
     const fresh = await monitor();
     expect(fresh.code).toBe(0);

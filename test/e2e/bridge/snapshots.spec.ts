@@ -15,7 +15,8 @@ const suffix = randomBytes(3).toString('hex');
 // Two pools of the spec's own on nas-a, in sparse files: its 2,060 snapshots go with `zpool destroy` (a second),
 // where `zfs destroy -r` of 2,000 snapshots takes 90 s or more on an emulated VM (each snapshot is freed in sync
 // context). Two pools, two sync threads: the 2,000 are taken in the background while the other tests use the
-// retention pool. No mountpoint: nothing is mounted, nothing to unmount.
+// retention pool. Their datasets are mounted (under /mnt/<pool>): on an unmounted dataset every ioctl opens and
+// evicts the objset, which made snapshots 3x and listings 4x slower on the VMs (measured).
 const pool = `e2e${suffix}`;
 const bigPool = `e2e${suffix}big`;
 const poolFile = (name: string) => `/var/tmp/zrd-${name}.img`;
@@ -63,7 +64,7 @@ function fixtureScript(name: string, datasets: readonly string[], batches: reado
   const lua = `/tmp/${name}-snapshot.lua`;
   const lines = [
     `truncate -s 256M ${poolFile(name)}`,
-    `zpool create -o cachefile=none -O mountpoint=none ${name} ${poolFile(name)}`,
+    `zpool create -o cachefile=none -O mountpoint=/mnt/${name} ${name} ${poolFile(name)}`,
     `zfs create ${datasets[0]!}`,
     'pids=""',
     ...datasets.slice(1).map((d) => `zfs create ${d} & pids="$pids $!"`),
@@ -131,7 +132,7 @@ test.afterAll(async () => {
   // The background snapshots end first (at once when they are done); then the pools go whole (holds and all), their
   // files with them. Then the tasks and the NAS, and the schedules as they were.
   await bigSnapshots?.catch(() => undefined);
-  const destroy = [pool, bigPool].map((name) => `zpool destroy -f ${name} 2>/dev/null; rm -f ${poolFile(name)} /tmp/${name}-snapshot.lua`).join('; ');
+  const destroy = [pool, bigPool].map((name) => `zpool destroy -f ${name} 2>/dev/null; rm -f ${poolFile(name)} /tmp/${name}-snapshot.lua; rmdir /mnt/${name} 2>/dev/null`).join('; ');
   await sshOk(nas('nas-a'), 'root', `${destroy}; test -z "$(zpool list -H -o name ${pool} ${bigPool} 2>/dev/null)"`, { timeoutMs: 240_000 });
   if (ids?.snapshotTask) await callVerb('removeSnapshotTask', { id: ids.snapshotTask });
   if (ids?.replicationTask) await callVerb('removeTask', { id: ids.replicationTask });
