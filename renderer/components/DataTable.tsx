@@ -24,7 +24,7 @@ import {
 } from '@tanstack/react-table';
 import { useVirtualizer, type Range, type Virtualizer } from '@tanstack/react-virtual';
 import { ArrowDown, ArrowUp, ChevronDown, ChevronRight } from 'lucide-react';
-import { recycledSlots, steadyRange, type RowSlots } from './data-table-window.ts';
+import { recentCache, recycledSlots, steadyRange, type RowSlots } from './data-table-window.ts';
 import { memo, useCallback, useEffect, useId, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode, type RefObject } from 'react';
 
 // The one table of the app: TanStack Table (sorting, filtering, tree rows, selection) drawn with TanStack Virtual
@@ -183,6 +183,7 @@ function flatView<T extends RowData>(
   table: TableOf<T>,
   data: readonly T[],
   rowAt: (dataIndex: number) => Row<Features, T>,
+  comparedRowAt: (dataIndex: number) => Row<Features, T>,
   rowId: (original: T) => string,
   filter: string,
   matches: ((row: T, filter: string) => boolean) | undefined,
@@ -198,7 +199,7 @@ function flatView<T extends RowData>(
   if (sorting && sorting.length > 0) {
     const compare = rowComparator(table, sorting);
     order ??= Array.from(data, (_, i) => i);
-    order.sort((a, b) => compare(rowAt(a), rowAt(b)));
+    order.sort((a, b) => compare(comparedRowAt(a), comparedRowAt(b)));
   }
   const dataIndex = order ? (index: number) => order[index]! : (index: number) => index;
   return {
@@ -219,6 +220,12 @@ function flatView<T extends RowData>(
  * (strings ascend first) and an 'auto' sortFn.
  */
 const SAMPLE_ROWS = 10;
+
+/**
+ * The drawn rows a flat table keeps built (recentCache): several times what the tallest window draws at once (34 px
+ * rows and 12 of overscan on each side: ~90 on a 2160 px screen), a few hundred KB.
+ */
+const ROWS_KEPT = 256;
 
 export function DataTable<T extends RowData>(props: DataTableProps<T>) {
   const { data, columns, getRowId, getSubRows, filter = '', rowHeight = 34, selection } = props;
@@ -264,26 +271,25 @@ export function DataTable<T extends RowData>(props: DataTableProps<T>) {
   // useTable returns a new wrapper object at every render; rows point at the table itself (one for the component's
   // life), which every column references.
   const coreTable = (table.getAllLeafColumns()[0]?.table ?? table) as TableOf<T>;
-  // Rows of a flat table, built when first drawn or compared, kept while `data` is the same array (a row that stays
-  // in view keeps its object, so its memoized component is not drawn again).
-  const rowCache = useMemo(() => new Map<number, Row<Features, T>>(), [data]);
-  const rowAt = useCallback(
+  // Rows of a flat table, built when first drawn or compared, for the same `data` array. Drawn: the ROWS_KEPT drawn
+  // last (a row that stays in view keeps its object, so its memoized component is not drawn again; rows scrolled past
+  // go, see recentCache). Compared: a sort compares every row, so it builds them all once and keeps them while the
+  // data lasts (sorting again reuses them); drawing takes a row from there when there is one.
+  const rowCache = useMemo(() => ({ drawn: recentCache<Row<Features, T>>(ROWS_KEPT), compared: [] as (Row<Features, T> | undefined)[] }), [data]);
+  const buildRow = useCallback(
     (dataIndex: number) => {
-      let row = rowCache.get(dataIndex);
-      if (!row) {
-        const original = data[dataIndex]!;
-        row = constructRow<Features, T>(coreTable, rowId(original), original, dataIndex, 0);
-        rowCache.set(dataIndex, row);
-      }
-      return row;
+      const original = data[dataIndex]!;
+      return constructRow<Features, T>(coreTable, rowId(original), original, dataIndex, 0);
     },
-    [rowCache, data, coreTable, rowId],
+    [data, coreTable, rowId],
   );
+  const rowAt = useCallback((dataIndex: number) => rowCache.compared[dataIndex] ?? rowCache.drawn.get(dataIndex, buildRow), [rowCache, buildRow]);
+  const comparedRowAt = useCallback((dataIndex: number) => (rowCache.compared[dataIndex] ??= rowCache.drawn.peek(dataIndex) ?? buildRow(dataIndex)), [rowCache, buildRow]);
   const treeRows = isTree ? table.getRowModel().rows : null;
   const presorted = props.presorted !== undefined && sameSorting(sorting, props.presorted);
   const view = useMemo(
-    () => (treeRows ? treeView(treeRows) : flatView(coreTable, data, rowAt, rowId, filter, matchesRef.current, presorted ? null : sorting)),
-    [treeRows, coreTable, data, rowAt, rowId, filter, presorted, sorting],
+    () => (treeRows ? treeView(treeRows) : flatView(coreTable, data, rowAt, comparedRowAt, rowId, filter, matchesRef.current, presorted ? null : sorting)),
+    [treeRows, coreTable, data, rowAt, comparedRowAt, rowId, filter, presorted, sorting],
   );
   const count = view.count;
 
