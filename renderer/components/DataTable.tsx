@@ -22,9 +22,10 @@ import {
   type RowData,
   type SortingState,
 } from '@tanstack/react-table';
+import { cell_getContext, row_getAllCells } from '@tanstack/react-table/static-functions';
 import { useVirtualizer, type Range, type Virtualizer } from '@tanstack/react-virtual';
 import { ArrowDown, ArrowUp, ChevronDown, ChevronRight } from 'lucide-react';
-import { recentCache, recycledSlots, steadyRange, type RowSlots } from './data-table-window.ts';
+import { propsEqualOn, recentCache, recycledSlots, steadyRange, type RowSlots } from './data-table-window.ts';
 import { memo, useCallback, useEffect, useId, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode, type RefObject } from 'react';
 
 // The one table of the app: TanStack Table (sorting, filtering, tree rows, selection) drawn with TanStack Virtual
@@ -654,10 +655,14 @@ const DataTableHead = memo(function DataTableHead<T extends RowData>({
  * `cell` as a component of its own: two components per cell, 16 per row, on every row a scroll frame brings into view.
  * A column's `cell` is then a plain function, not a component: it calls no hooks (none does; a cell that needs state
  * returns a component of its own, as the fate badge is).
+ *
+ * The context is TanStack's static cell_getContext (the same object), not the cell's memoized getContext: a row is
+ * drawn once while it stays in view, and the memo (a memo function, its closures and options per cell, made on the
+ * first call) was the largest share of what a scroll frame allocated, kept alive with the row and promoted with it.
  */
 function cellContent<T extends RowData>(cell: ReturnType<Row<Features, T>['getAllCells']>[number]): ReactNode {
   const content = cell.column.columnDef.cell;
-  return typeof content === 'function' ? (content(cell.getContext()) as ReactNode) : (content ?? null);
+  return typeof content === 'function' ? (content(cell_getContext(cell) as ReturnType<typeof cell.getContext>) as ReactNode) : (content ?? null);
 }
 
 const rowDomId = (domId: string, id: string) => `${domId}-row-${encodeURIComponent(id)}`;
@@ -686,6 +691,28 @@ interface RowViewProps<T extends RowData> {
   actions: RowActions<T>;
   parentRender: object;
 }
+
+/**
+ * Whether a row draws the same: its props compared one by one, the list of them checked by the compiler against
+ * RowViewProps. React's default (shallowEqual) lists the keys of both props objects, for each of the ~50 rows on every
+ * scroll frame: a megabyte of garbage per 150 frames.
+ */
+const sameRowProps = propsEqualOn(
+  Object.keys({
+    row: true,
+    index: true,
+    top: true,
+    height: true,
+    domId: true,
+    active: true,
+    selected: true,
+    expanded: true,
+    isTree: true,
+    columns: true,
+    actions: true,
+    parentRender: true,
+  } satisfies Record<keyof RowViewProps<RowData>, true>) as (keyof RowViewProps<RowData>)[],
+);
 
 /**
  * One row, memoized: while it stays in view across scroll frames every prop is equal (same row object, same offset),
@@ -719,7 +746,8 @@ const DataTableRowView = memo(function DataTableRowView<T extends RowData>({ row
           />
         </div>
       ) : null}
-      {row.getAllCells().map((cell, cellIndex) => {
+      {/* The static function, not the row's memoized getAllCells (see cellContent): the cells themselves are kept. */}
+      {row_getAllCells(row).map((cell, cellIndex) => {
         const meta = cell.column.columnDef.meta;
         return (
           <div key={cell.column.id} role="gridcell" className={`data-table-cell align-${meta?.align ?? 'start'}${meta?.fits ? ' fits' : ''}`} title={meta?.title?.(row.original)}>
@@ -750,4 +778,4 @@ const DataTableRowView = memo(function DataTableRowView<T extends RowData>({ row
       })}
     </div>
   );
-}) as <T extends RowData>(props: RowViewProps<T>) => ReactNode;
+}, sameRowProps) as <T extends RowData>(props: RowViewProps<T>) => ReactNode;

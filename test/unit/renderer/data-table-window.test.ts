@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { recentCache, recycledSlots, steadyRange, type RowSlots } from '../../../renderer/components/data-table-window.ts';
+import { propsEqualOn, recentCache, recycledSlots, steadyRange, type RowSlots } from '../../../renderer/components/data-table-window.ts';
 
 const range = (startIndex: number, endIndex: number, count = 100_000, overscan = 12) => ({ startIndex, endIndex, overscan, count });
 
@@ -122,5 +122,17 @@ describe('recentCache: the rows a flat table keeps built', () => {
     expect(cache.size).toBe(50);
     for (let i = last; i < last + 40; i++) expect(cache.peek(i)).toBe(i);
     expect(cache.peek(0)).toBeUndefined();
+  });
+});
+
+describe('propsEqualOn: a row memo comparison without listing keys', () => {
+  it('compares the listed props with Object.is, and only those', () => {
+    const same = propsEqualOn<{ a: number; b: object; c?: string }>(['a', 'b']);
+    const b = {};
+    expect(same({ a: 1, b }, { a: 1, b })).toBe(true);
+    expect(same({ a: 1, b }, { a: 1, b: {} })).toBe(false);
+    expect(same({ a: 1, b }, { a: 2, b })).toBe(false);
+    expect(same({ a: NaN, b }, { a: NaN, b })).toBe(true);
+    expect(same({ a: 1, b, c: 'x' }, { a: 1, b, c: 'y' })).toBe(true);
   });
 });
