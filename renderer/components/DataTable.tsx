@@ -276,7 +276,7 @@ export function DataTable<T extends RowData>(props: DataTableProps<T>) {
   // last (a row that stays in view keeps its object, so its memoized component is not drawn again; rows scrolled past
   // go, see recentCache). Compared: a sort compares every row, so it builds them all once and keeps them while the
   // data lasts (sorting again reuses them); drawing takes a row from there when there is one.
-  const rowCache = useMemo(() => ({ drawn: recentCache<Row<Features, T>>(ROWS_KEPT), compared: [] as (Row<Features, T> | undefined)[] }), [data]);
+  const rowCache = useMemo(() => ({ drawn: recentCache<Row<Features, T>>(ROWS_KEPT), compared: null as (Row<Features, T> | undefined)[] | null }), [data]);
   const buildRow = useCallback(
     (dataIndex: number) => {
       const original = data[dataIndex]!;
@@ -284,8 +284,15 @@ export function DataTable<T extends RowData>(props: DataTableProps<T>) {
     },
     [data, coreTable, rowId],
   );
-  const rowAt = useCallback((dataIndex: number) => rowCache.compared[dataIndex] ?? rowCache.drawn.get(dataIndex, buildRow), [rowCache, buildRow]);
-  const comparedRowAt = useCallback((dataIndex: number) => (rowCache.compared[dataIndex] ??= rowCache.drawn.peek(dataIndex) ?? buildRow(dataIndex)), [rowCache, buildRow]);
+  const rowAt = useCallback((dataIndex: number) => rowCache.compared?.[dataIndex] ?? rowCache.drawn.get(dataIndex, buildRow), [rowCache, buildRow]);
+  const comparedRowAt = useCallback(
+    (dataIndex: number) => {
+      // Sized once (filled at random indexes, a growing [] of 100,000 could turn into a slow dictionary).
+      const compared = (rowCache.compared ??= new Array<Row<Features, T> | undefined>(data.length));
+      return (compared[dataIndex] ??= rowCache.drawn.peek(dataIndex) ?? buildRow(dataIndex));
+    },
+    [rowCache, buildRow, data],
+  );
   const treeRows = isTree ? table.getRowModel().rows : null;
   const presorted = props.presorted !== undefined && sameSorting(sorting, props.presorted);
   const view = useMemo(
