@@ -103,7 +103,27 @@ function unmanagedFate(snapshot: FateSnapshot, tags: readonly string[] = []): Sn
 
 const rank: Record<FateKind, number> = { base: 4, held: 3, prune: 2, keep: 1, none: 0 };
 
-/** The fate of every snapshot of the listing, by full name. */
+/** Everything a fate says, as one string: two fates with the same key read the same and act the same. */
+const fateKey = (fate: SnapshotFate) => JSON.stringify([fate.kind, fate.taskId, fate.pruneAt, fate.timeZone, fate.policyLabel, fate.holdTags, fate.reason]);
+
+/**
+ * One object per distinct fate: most snapshots share theirs with many others (every snapshot past a keep grid is
+ * "pruned at the next run: older than every keep rule reaches"), and a listing of 100,000 snapshots kept 100,000
+ * fates alive with as many reasons, labels and hold-tag arrays — a third of the window's heap, which every major GC
+ * marks again while the snapshot table scrolls. Returns the fate given, or the equal one seen before.
+ */
+export function fateInterner(): (fate: SnapshotFate) => SnapshotFate {
+  const seen = new Map<string, SnapshotFate>();
+  return (fate) => {
+    const key = fateKey(fate);
+    const before = seen.get(key);
+    if (before) return before;
+    seen.set(key, fate);
+    return fate;
+  };
+}
+
+/** The fate of every snapshot of the listing, by full name; equal fates are one object (fateInterner). */
 export function snapshotFates(input: FateInput): Map<string, SnapshotFate> {
   const byDataset = new Map<string, FateSnapshot[]>();
   for (const s of input.snapshots) {
@@ -114,6 +134,7 @@ export function snapshotFates(input: FateInput): Map<string, SnapshotFate> {
   const tasks = input.snapshotTasks.filter((t) => t.connectionId === input.connectionId);
   const nextRuns = new Map(tasks.map((t) => [t.id, nextRunOf(t, input.now)]));
   const fates = new Map<string, SnapshotFate>();
+  const intern = fateInterner();
   for (const [dataset, list] of byDataset) {
     const request = list.map((s) => {
       const holdTags = input.holdTags[s.name];
@@ -132,7 +153,7 @@ export function snapshotFates(input: FateInput): Map<string, SnapshotFate> {
         if (!before || rank[fate.kind] > rank[before.kind]) fates.set(name, fate);
       });
     }
-    for (const s of list) if (!fates.has(s.name)) fates.set(s.name, unmanagedFate(s, input.holdTags[s.name]));
+    for (const s of list) fates.set(s.name, intern(fates.get(s.name) ?? unmanagedFate(s, input.holdTags[s.name])));
   }
   return fates;
 }

@@ -22,9 +22,10 @@ import {
   type RowData,
   type SortingState,
 } from '@tanstack/react-table';
+import { cell_getContext, row_getAllCells } from '@tanstack/react-table/static-functions';
 import { useVirtualizer, type Range, type Virtualizer } from '@tanstack/react-virtual';
 import { ArrowDown, ArrowUp, ChevronDown, ChevronRight } from 'lucide-react';
-import { recycledSlots, steadyRange, type RowSlots } from './data-table-window.ts';
+import { propsEqualOn, recentCache, recycledSlots, steadyRange, type RowSlots } from './data-table-window.ts';
 import { memo, useCallback, useEffect, useId, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode, type RefObject } from 'react';
 
 // The one table of the app: TanStack Table (sorting, filtering, tree rows, selection) drawn with TanStack Virtual
@@ -183,6 +184,7 @@ function flatView<T extends RowData>(
   table: TableOf<T>,
   data: readonly T[],
   rowAt: (dataIndex: number) => Row<Features, T>,
+  comparedRowAt: (dataIndex: number) => Row<Features, T>,
   rowId: (original: T) => string,
   filter: string,
   matches: ((row: T, filter: string) => boolean) | undefined,
@@ -198,7 +200,7 @@ function flatView<T extends RowData>(
   if (sorting && sorting.length > 0) {
     const compare = rowComparator(table, sorting);
     order ??= Array.from(data, (_, i) => i);
-    order.sort((a, b) => compare(rowAt(a), rowAt(b)));
+    order.sort((a, b) => compare(comparedRowAt(a), comparedRowAt(b)));
   }
   const dataIndex = order ? (index: number) => order[index]! : (index: number) => index;
   return {
@@ -219,6 +221,12 @@ function flatView<T extends RowData>(
  * (strings ascend first) and an 'auto' sortFn.
  */
 const SAMPLE_ROWS = 10;
+
+/**
+ * The drawn rows a flat table keeps built (recentCache): several times what the tallest window draws at once (34 px
+ * rows and 12 of overscan on each side: ~90 on a 2160 px screen), a few hundred KB.
+ */
+const ROWS_KEPT = 256;
 
 export function DataTable<T extends RowData>(props: DataTableProps<T>) {
   const { data, columns, getRowId, getSubRows, filter = '', rowHeight = 34, selection } = props;
@@ -264,26 +272,32 @@ export function DataTable<T extends RowData>(props: DataTableProps<T>) {
   // useTable returns a new wrapper object at every render; rows point at the table itself (one for the component's
   // life), which every column references.
   const coreTable = (table.getAllLeafColumns()[0]?.table ?? table) as TableOf<T>;
-  // Rows of a flat table, built when first drawn or compared, kept while `data` is the same array (a row that stays
-  // in view keeps its object, so its memoized component is not drawn again).
-  const rowCache = useMemo(() => new Map<number, Row<Features, T>>(), [data]);
-  const rowAt = useCallback(
+  // Rows of a flat table, built when first drawn or compared, for the same `data` array. Drawn: the ROWS_KEPT drawn
+  // last (a row that stays in view keeps its object, so its memoized component is not drawn again; rows scrolled past
+  // go, see recentCache). Compared: a sort compares every row, so it builds them all once and keeps them while the
+  // data lasts (sorting again reuses them); drawing takes a row from there when there is one.
+  const rowCache = useMemo(() => ({ drawn: recentCache<Row<Features, T>>(ROWS_KEPT), compared: null as (Row<Features, T> | undefined)[] | null }), [data]);
+  const buildRow = useCallback(
     (dataIndex: number) => {
-      let row = rowCache.get(dataIndex);
-      if (!row) {
-        const original = data[dataIndex]!;
-        row = constructRow<Features, T>(coreTable, rowId(original), original, dataIndex, 0);
-        rowCache.set(dataIndex, row);
-      }
-      return row;
+      const original = data[dataIndex]!;
+      return constructRow<Features, T>(coreTable, rowId(original), original, dataIndex, 0);
     },
-    [rowCache, data, coreTable, rowId],
+    [data, coreTable, rowId],
+  );
+  const rowAt = useCallback((dataIndex: number) => rowCache.compared?.[dataIndex] ?? rowCache.drawn.get(dataIndex, buildRow), [rowCache, buildRow]);
+  const comparedRowAt = useCallback(
+    (dataIndex: number) => {
+      // Sized once (filled at random indexes, a growing [] of 100,000 could turn into a slow dictionary).
+      const compared = (rowCache.compared ??= new Array<Row<Features, T> | undefined>(data.length));
+      return (compared[dataIndex] ??= rowCache.drawn.peek(dataIndex) ?? buildRow(dataIndex));
+    },
+    [rowCache, buildRow, data],
   );
   const treeRows = isTree ? table.getRowModel().rows : null;
   const presorted = props.presorted !== undefined && sameSorting(sorting, props.presorted);
   const view = useMemo(
-    () => (treeRows ? treeView(treeRows) : flatView(coreTable, data, rowAt, rowId, filter, matchesRef.current, presorted ? null : sorting)),
-    [treeRows, coreTable, data, rowAt, rowId, filter, presorted, sorting],
+    () => (treeRows ? treeView(treeRows) : flatView(coreTable, data, rowAt, comparedRowAt, rowId, filter, matchesRef.current, presorted ? null : sorting)),
+    [treeRows, coreTable, data, rowAt, comparedRowAt, rowId, filter, presorted, sorting],
   );
   const count = view.count;
 
@@ -648,10 +662,14 @@ const DataTableHead = memo(function DataTableHead<T extends RowData>({
  * `cell` as a component of its own: two components per cell, 16 per row, on every row a scroll frame brings into view.
  * A column's `cell` is then a plain function, not a component: it calls no hooks (none does; a cell that needs state
  * returns a component of its own, as the fate badge is).
+ *
+ * The context is TanStack's static cell_getContext (the same object), not the cell's memoized getContext: a row is
+ * drawn once while it stays in view, and the memo (a memo function, its closures and options per cell, made on the
+ * first call) was the largest share of what a scroll frame allocated, kept alive with the row and promoted with it.
  */
 function cellContent<T extends RowData>(cell: ReturnType<Row<Features, T>['getAllCells']>[number]): ReactNode {
   const content = cell.column.columnDef.cell;
-  return typeof content === 'function' ? (content(cell.getContext()) as ReactNode) : (content ?? null);
+  return typeof content === 'function' ? (content(cell_getContext(cell) as ReturnType<typeof cell.getContext>) as ReactNode) : (content ?? null);
 }
 
 const rowDomId = (domId: string, id: string) => `${domId}-row-${encodeURIComponent(id)}`;
@@ -680,6 +698,28 @@ interface RowViewProps<T extends RowData> {
   actions: RowActions<T>;
   parentRender: object;
 }
+
+/**
+ * Whether a row draws the same: its props compared one by one, the list of them checked by the compiler against
+ * RowViewProps. React's default (shallowEqual) lists the keys of both props objects, for each of the ~50 rows on every
+ * scroll frame: a megabyte of garbage per 150 frames.
+ */
+const sameRowProps = propsEqualOn(
+  Object.keys({
+    row: true,
+    index: true,
+    top: true,
+    height: true,
+    domId: true,
+    active: true,
+    selected: true,
+    expanded: true,
+    isTree: true,
+    columns: true,
+    actions: true,
+    parentRender: true,
+  } satisfies Record<keyof RowViewProps<RowData>, true>) as (keyof RowViewProps<RowData>)[],
+);
 
 /**
  * One row, memoized: while it stays in view across scroll frames every prop is equal (same row object, same offset),
@@ -713,7 +753,8 @@ const DataTableRowView = memo(function DataTableRowView<T extends RowData>({ row
           />
         </div>
       ) : null}
-      {row.getAllCells().map((cell, cellIndex) => {
+      {/* The static function, not the row's memoized getAllCells (see cellContent): the cells themselves are kept. */}
+      {row_getAllCells(row).map((cell, cellIndex) => {
         const meta = cell.column.columnDef.meta;
         return (
           <div key={cell.column.id} role="gridcell" className={`data-table-cell align-${meta?.align ?? 'start'}${meta?.fits ? ' fits' : ''}`} title={meta?.title?.(row.original)}>
@@ -744,4 +785,4 @@ const DataTableRowView = memo(function DataTableRowView<T extends RowData>({ row
       })}
     </div>
   );
-}) as <T extends RowData>(props: RowViewProps<T>) => ReactNode;
+}, sameRowProps) as <T extends RowData>(props: RowViewProps<T>) => ReactNode;

@@ -74,3 +74,52 @@ export function recycledSlots(previous: RowSlots, items: readonly { index: numbe
   for (const { index } of items) if (!placed.has(slotOf.get(index)!)) order.push(slotOf.get(index)!);
   return { slotOf, order };
 }
+
+/** The values last asked for by key, at most `limit` of them (see recentCache). */
+export interface RecentCache<V> {
+  /** The value of `key`, made by `make` if it is not kept; it becomes the most recent either way. */
+  get(key: number, make: (key: number) => V): V;
+  /** The value of `key` if it is kept, without making it the most recent. */
+  peek(key: number): V | undefined;
+  readonly size: number;
+}
+
+/**
+ * A cache of the `limit` values used most recently: the rows a flat table drew last. A row that stays in view is
+ * asked for on every frame and stays; rows scrolled past go first. Kept without a bound, every row scrolled past stayed
+ * alive as long as the table's data (a row with its cells and their contexts is a few KB: 100 scroll frames added 7 MB,
+ * which the next major GC marked inside a scroll frame). `limit` must exceed the rows drawn at once.
+ */
+export function recentCache<V>(limit: number): RecentCache<V> {
+  const entries = new Map<number, V>();
+  return {
+    get(key, make) {
+      let value = entries.get(key);
+      if (value !== undefined) {
+        // A Map iterates in insertion order: set again, the key is the newest.
+        entries.delete(key);
+      } else {
+        value = make(key);
+        if (entries.size >= limit) entries.delete(entries.keys().next().value!);
+      }
+      entries.set(key, value);
+      return value;
+    },
+    peek: (key) => entries.get(key),
+    get size() {
+      return entries.size;
+    },
+  };
+}
+
+/**
+ * A React.memo comparison on a fixed list of props (Object.is, as React's own): React's default lists the keys of
+ * both objects on every call, which for the rows of a scrolling table is garbage made on every frame.
+ */
+export function propsEqualOn<P>(keys: readonly (keyof P)[]): (a: P, b: P) => boolean {
+  // An index, not for…of: unoptimized, for…of makes an iterator object on every call.
+  return (a, b) => {
+    for (let i = 0; i < keys.length; i++) if (!Object.is(a[keys[i]!], b[keys[i]!])) return false;
+    return true;
+  };
+}

@@ -15,6 +15,7 @@ import { navigate } from '../../lib/navigation.ts';
 import type { Connection } from '../../../shared/schemas.ts';
 import { FateBadge } from './fate-badge.tsx';
 import { destroySnapshots, editHolds, rollbackTo } from './snapshot-actions.tsx';
+import { datasetsOf } from './snapshot-rows.ts';
 import { fateLine, useSnapshots, type SnapshotRow } from './snapshots-store.ts';
 
 // Snapshots of a dataset (and below) or of a whole NAS in the app's one virtualized table: 100,000 rows scroll as
@@ -94,7 +95,7 @@ export function SnapshotList({ connections, connectionId, scope }: { connections
   }, [connectionId, scope, dataset, load]);
 
   const rows = useMemo(() => (current && current.connectionId === connectionId && current.dataset === dataset ? current.rows : []), [current, connectionId, dataset]);
-  const datasets = useMemo(() => [...new Set(rows.map((r) => r.dataset))].sort(), [rows]);
+  const datasets = useMemo(() => datasetsOf(rows), [rows]);
   const schemas = useMemo(() => [...new Set(snapshotTasks.filter((t) => t.connectionId === connectionId).map((t) => `${t.namingSchema}\u0000${t.timeZone ?? 'UTC'}`))], [snapshotTasks, connectionId]);
 
   const visible = useMemo(() => {

@@ -4,19 +4,30 @@ import type { AppError } from '../../../shared/result.ts';
 import { fateText, type SnapshotFate } from '../../../shared/snapshot-fates.ts';
 import type { PeriodicSnapshotTask, ReplicationTask } from '../../../shared/task-schemas.ts';
 import { request } from '../../lib/request.ts';
-import { snapshotRows, type SnapshotRow } from './snapshot-rows.ts';
+import { snapshotRows, withFates, type SnapshotRow } from './snapshot-rows.ts';
 
-export { newestFirst, snapshotRows, type SnapshotRow } from './snapshot-rows.ts';
+export { newestFirst, snapshotRows, withFates, type SnapshotRow } from './snapshot-rows.ts';
 
 // The snapshot screens' slice: one NAS listing (a dataset and its descendants, or every pool) with each snapshot's
 // fate decided by the shared retention function (shared/snapshot-fates.ts), and the periodic snapshot tasks.
+
+/**
+ * A listing without its snapshots: they are kept once, as the table's rows (SnapshotRow). Keeping the listing's
+ * snapshots beside the rows kept 100,000 more objects (and their guids) alive for nothing the screen shows.
+ */
+export type ListingHead = Omit<NasSnapshotListing, 'snapshots'>;
+
+/** The listing's head: everything but its snapshots. */
+function headOf({ snapshots: _snapshots, ...head }: NasSnapshotListing): ListingHead {
+  return head;
+}
 
 export interface SnapshotListing {
   connectionId: string;
   dataset: string | null;
   loading: boolean;
   error: AppError | null;
-  listing: NasSnapshotListing | null;
+  listing: ListingHead | null;
   rows: SnapshotRow[];
 }
 
@@ -49,7 +60,10 @@ export const useSnapshots = create<SnapshotsState>((set, get) => ({
       tasksLoaded: true,
     });
     const current = get().current;
-    if (current?.listing) set({ current: { ...current, rows: snapshotRows(current.connectionId, current.listing, get().snapshotTasks, get().replicationTasks) } });
+    if (current?.listing) {
+      const context = { connectionId: current.connectionId, holdTags: current.listing.holdTags, snapshotTasks: get().snapshotTasks, replicationTasks: get().replicationTasks, now: Date.now() };
+      set({ current: { ...current, rows: withFates(current.rows, context) } });
+    }
   },
 
   load: async (connectionId, dataset) => {
@@ -64,7 +78,7 @@ export const useSnapshots = create<SnapshotsState>((set, get) => ({
       set({ current: { ...now, loading: false, error: result.error } });
       return;
     }
-    set({ current: { connectionId, dataset, loading: false, error: null, listing: result.value, rows: snapshotRows(connectionId, result.value, get().snapshotTasks, get().replicationTasks) } });
+    set({ current: { connectionId, dataset, loading: false, error: null, listing: headOf(result.value), rows: snapshotRows(connectionId, result.value, get().snapshotTasks, get().replicationTasks) } });
   },
 
   reload: async () => {
@@ -73,11 +87,21 @@ export const useSnapshots = create<SnapshotsState>((set, get) => ({
   },
 }));
 
-/** A fate's line, with replication task names from the store (made only for the rows drawn). */
+/**
+ * A fate's line, with replication task names from the store, made when a row is drawn and kept per fate: rows share
+ * their fate objects (snapshotFates interns them), so a scroll frame finds most lines made already instead of
+ * formatting the same dates and labels again for every row it brings into view (and the cell's tooltip and text ask
+ * twice in a row). A new task list (names may have changed) starts afresh; lines of fates no row has any more go with
+ * their fates (weak keys).
+ */
 export function fateLine(fate: SnapshotFate): string {
   const tasks = useSnapshots.getState().replicationTasks;
-  // The snapshot table asks twice in a row for the same row (the cell's tooltip, then its text): one line made.
-  if (lastLine.fate !== fate || lastLine.tasks !== tasks) lastLine = { fate, tasks, line: fateText(fate, (id) => tasks.find((t) => t.id === id)?.name ?? id) };
-  return lastLine.line;
+  if (lines.tasks !== tasks) lines = { tasks, byFate: new WeakMap() };
+  let line = lines.byFate.get(fate);
+  if (line === undefined) {
+    line = fateText(fate, (id) => tasks.find((t) => t.id === id)?.name ?? id);
+    lines.byFate.set(fate, line);
+  }
+  return line;
 }
-let lastLine: { fate: SnapshotFate | null; tasks: unknown; line: string } = { fate: null, tasks: null, line: '' };
+let lines: { tasks: unknown; byFate: WeakMap<SnapshotFate, string> } = { tasks: null, byFate: new WeakMap() };

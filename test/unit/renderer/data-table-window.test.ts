@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { recycledSlots, steadyRange, type RowSlots } from '../../../renderer/components/data-table-window.ts';
+import { propsEqualOn, recentCache, recycledSlots, steadyRange, type RowSlots } from '../../../renderer/components/data-table-window.ts';
 
 const range = (startIndex: number, endIndex: number, count = 100_000, overscan = 12) => ({ startIndex, endIndex, overscan, count });
 
@@ -84,5 +84,55 @@ describe('recycledSlots: which React slot draws each row', () => {
       expect(slots.order).toHaveLength(size);
     }
     expect(seen.size).toBe(size);
+  });
+});
+
+describe('recentCache: the rows a flat table keeps built', () => {
+  it('makes a value once while it is asked for, and keeps at most `limit`, the least recent going first', () => {
+    const made: number[] = [];
+    const make = (key: number) => {
+      made.push(key);
+      return { key };
+    };
+    const cache = recentCache<{ key: number }>(3);
+    const first = cache.get(1, make);
+    cache.get(2, make);
+    cache.get(3, make);
+    expect(cache.get(1, make)).toBe(first);
+    expect(made).toEqual([1, 2, 3]);
+    // 2 is the least recent now (1 was asked for again): it goes for 4.
+    cache.get(4, make);
+    expect(cache.size).toBe(3);
+    expect(cache.peek(2)).toBeUndefined();
+    expect(cache.peek(1)).toBe(first);
+    cache.get(2, make);
+    expect(made).toEqual([1, 2, 3, 4, 2]);
+    // peek does not refresh: 3 was the least recent and went for 2.
+    expect(cache.peek(3)).toBeUndefined();
+  });
+
+  it('keeps a window of rows scrolled through and lets the rows scrolled past go', () => {
+    const cache = recentCache<number>(50);
+    // 40 rows drawn per frame, 12 new ones each frame.
+    let last = 0;
+    for (let start = 0; start < 1000; start += 12) {
+      for (let i = start; i < start + 40; i++) cache.get(i, (k) => k);
+      last = start;
+    }
+    expect(cache.size).toBe(50);
+    for (let i = last; i < last + 40; i++) expect(cache.peek(i)).toBe(i);
+    expect(cache.peek(0)).toBeUndefined();
+  });
+});
+
+describe('propsEqualOn: a row memo comparison without listing keys', () => {
+  it('compares the listed props with Object.is, and only those', () => {
+    const same = propsEqualOn<{ a: number; b: object; c?: string }>(['a', 'b']);
+    const b = {};
+    expect(same({ a: 1, b }, { a: 1, b })).toBe(true);
+    expect(same({ a: 1, b }, { a: 1, b: {} })).toBe(false);
+    expect(same({ a: 1, b }, { a: 2, b })).toBe(false);
+    expect(same({ a: NaN, b }, { a: NaN, b })).toBe(true);
+    expect(same({ a: 1, b, c: 'x' }, { a: 1, b, c: 'y' })).toBe(true);
   });
 });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { NasSnapshotListing } from '../../../shared/contract.ts';
-import { newestFirst, snapshotRows } from '../../../renderer/features/snapshots/snapshot-rows.ts';
+import { datasetsOf, newestFirst, snapshotRows, withFates } from '../../../renderer/features/snapshots/snapshot-rows.ts';
+import { fateText } from '../../../shared/snapshot-fates.ts';
+import type { PeriodicSnapshotTask } from '../../../shared/task-schemas.ts';
 
 const snapshot = (name: string, createtxg: number, creation: number) => {
   const [dataset, shortName] = name.split('@') as [string, string];
@@ -18,5 +20,39 @@ describe('snapshotRows: the table rows come newest first (the table does not sor
     const rows = snapshotRows('c', listing([snapshot('tank/a@1', 10, 100), snapshot('tank/a@2', 20, 300), snapshot('backup/b@1', 5, 200), snapshot('backup/b@2', 6, 400)]), [], []);
     expect(rows.map((r) => r.name)).toEqual(['backup/b@2', 'tank/a@2', 'backup/b@1', 'tank/a@1']);
     for (let i = 1; i < rows.length; i++) expect(newestFirst(rows[i - 1]!, rows[i]!)).toBeLessThanOrEqual(0);
+  });
+});
+
+describe('withFates: the fates decided again from the rows (the window keeps no listing beside them)', () => {
+  const task: PeriodicSnapshotTask = {
+    id: '22222222-2222-4222-8222-222222222222',
+    connectionId: 'c',
+    dataset: 'tank/a',
+    recursive: false,
+    exclude: [],
+    namingSchema: 'auto-%Y-%m-%d_%H-%M',
+    timeZone: 'UTC',
+    schedule: { kind: 'cron', expression: '0 0 * * *', timeZone: 'UTC' },
+    lifetime: { kind: 'grid', last: 0, hourly: 0, daily: 2, weekly: 0, monthly: 0, yearly: 0 },
+  };
+  const now = Date.UTC(2026, 10, 10, 12, 0);
+  const day = (d: number, txg: number, userRefs = 0) => ({ ...snapshot(`tank/a@auto-2026-11-${String(d).padStart(2, '0')}_00-00`, txg, Date.UTC(2026, 10, d) / 1000), userRefs });
+  const source = () => listing([day(5, 1), day(6, 2, 1), day(7, 3), day(8, 4), snapshot('tank/b@x', 5, Date.UTC(2026, 10, 9) / 1000), day(9, 6), day(10, 7)]);
+
+  it('gives the same rows and fates as deciding them with the listing', () => {
+    const held = { ...source(), holdTags: { 'tank/a@auto-2026-11-06_00-00': ['keep'] } };
+    const direct = snapshotRows('c', held, [task], [], now);
+    const before = snapshotRows('c', held, [], [], now);
+    const again = withFates(before, { connectionId: 'c', holdTags: held.holdTags, snapshotTasks: [task], replicationTasks: [], now });
+    expect(again).toEqual(direct);
+    expect(again.map((r) => fateText(r.fate))).toEqual(direct.map((r) => fateText(r.fate)));
+    expect(again.map((r) => r.fate.kind)).toEqual(['keep', 'keep', 'none', 'prune', 'prune', 'held', 'prune']);
+    // Rows without holds share one empty tag list; equal fates are one object.
+    expect(direct[0]!.holdTags).toBe(direct[1]!.holdTags);
+    expect(direct[3]!.fate).toBe(direct[4]!.fate);
+  });
+
+  it('datasetsOf: each dataset once, sorted', () => {
+    expect(datasetsOf(snapshotRows('c', source(), [], [], now))).toEqual(['tank/a', 'tank/b']);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fateText, snapshotFates, taskCovers, type FateSnapshot } from '../../../shared/snapshot-fates.ts';
+import { fateInterner, fateText, snapshotFates, taskCovers, type FateSnapshot, type SnapshotFate } from '../../../shared/snapshot-fates.ts';
 import type { PeriodicSnapshotTask, ReplicationTask } from '../../../shared/task-schemas.ts';
 
 const connectionId = '11111111-1111-4111-8111-111111111111';
@@ -57,6 +57,28 @@ describe('snapshotFates: the fate column, from the same decision the prune runs'
     expect(of('tank/docs@manual-before-upgrade')).toMatchObject({ kind: 'none' });
     expect(of('tank/other@auto-2026-11-10_00-00')).toMatchObject({ kind: 'none' });
     expect(of('tank/docs@auto-2026-11-05_00-00').kind).toBe('prune');
+    // Equal fates are one object (100,000 rows share a handful), different ones stay apart.
+    expect(of('tank/docs@auto-2026-11-05_00-00')).toBe(of('tank/docs@auto-2026-11-08_00-00'));
+    expect(of('tank/docs@manual-before-upgrade')).toBe(of('tank/other@auto-2026-11-10_00-00'));
+    expect(of('tank/docs@auto-2026-11-10_00-00')).not.toBe(of('tank/docs@auto-2026-11-09_00-00'));
+  });
+
+  it('fateInterner: one object per distinct fate, whichever field differs', () => {
+    const intern = fateInterner();
+    const fate: SnapshotFate = { kind: 'keep', taskId: 't', pruneAt: null, reason: { kind: 'rule', rule: 'daily', n: 1 }, timeZone: 'UTC', policyLabel: 'p', holdTags: [] };
+    const first = intern(fate);
+    expect(first).toBe(fate);
+    expect(intern({ ...fate, reason: { kind: 'rule', rule: 'daily', n: 1 }, holdTags: [] })).toBe(fate);
+    for (const other of [
+      { ...fate, kind: 'prune' as const },
+      { ...fate, taskId: 'u' },
+      { ...fate, pruneAt: 5 },
+      { ...fate, reason: { kind: 'rule' as const, rule: 'daily' as const, n: 2 } },
+      { ...fate, timeZone: 'Europe/Berlin' },
+      { ...fate, policyLabel: null },
+      { ...fate, holdTags: ['keep'] },
+    ])
+      expect(intern(other)).toBe(other);
   });
 
   it('names the replication task of a common base on a dataset without a periodic task', () => {
