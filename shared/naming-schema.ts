@@ -153,10 +153,13 @@ function build(pattern: string, parts: Part[], clock: ZoneClock): NamingSchema {
       if (number < field.min || number > field.max) return null;
       values[field.slot] = number;
     }
-    const [year, month, day, hour, minute, second] = values as [number, number, number, number, number, number];
+    // Indexed reads, not array destructuring: that runs the array iterator, an object and six results per name.
+    const year = values[0]!;
+    const month = values[1]!;
+    const day = values[2]!;
     // Reject impossible dates such as 2026-02-31 instead of rolling them over.
     if (day > daysInMonth(year, month)) return null;
-    return clock.instant(daysFromCivil(year, month, day) * 86_400_000 + ((hour * 60 + minute) * 60 + second) * 1000);
+    return clock.instant(daysFromCivil(year, month, day) * 86_400_000 + ((values[3]! * 60 + values[4]!) * 60 + values[5]!) * 1000);
   };
   const parse = (name: string): Date | null => {
     const time = parseTime(name);

@@ -295,8 +295,9 @@ function cachedSchema(pattern: string, timeZone: string): NamingSchema {
 }
 
 function timeOf(name: string, schemas: readonly NamingSchema[]): number | null {
-  for (const schema of schemas) {
-    const time = schema.parseTime(name);
+  // Indexed, not for-of: called once per snapshot.
+  for (let s = 0; s < schemas.length; s++) {
+    const time = schemas[s]!.parseTime(name);
     if (time !== null) return time;
   }
   return null;
@@ -304,7 +305,7 @@ function timeOf(name: string, schemas: readonly NamingSchema[]): number | null {
 
 /** Indices of the dated snapshots, newest first (same time: later in the list first). */
 function newestFirst(times: Float64Array): Int32Array {
-  const dated: number[] = [];
+  let count = 0;
   let ordered = true;
   let previous = -Infinity;
   for (let i = 0; i < times.length; i++) {
@@ -312,12 +313,14 @@ function newestFirst(times: Float64Array): Int32Array {
     if (Number.isNaN(time)) continue;
     if (time < previous) ordered = false;
     previous = time;
-    dated.push(i);
+    count++;
   }
-  // zfs lists by createtxg, which is nearly always the names' order too: then reversing is the sort.
-  if (ordered) return Int32Array.from(dated).reverse();
-  dated.sort((a, b) => times[b]! - times[a]! || b - a);
-  return Int32Array.from(dated);
+  // Filled in place (a growing number[] of 100,000 indices, then a copy, was garbage of every decision).
+  const dated = new Int32Array(count);
+  // zfs lists by createtxg, which is nearly always the names' order too: then the reverse order is the sort.
+  for (let i = times.length - 1, k = 0; i >= 0; i--) if (!Number.isNaN(times[i]!)) dated[ordered ? k++ : count - 1 - k++] = i;
+  if (!ordered) dated.sort((a, b) => times[b]! - times[a]! || b - a);
+  return dated;
 }
 
 const constantReasons = {
@@ -373,11 +376,18 @@ function judge(policy: RetentionPolicyInput, names: readonly string[], times: Fl
       const walls = new Float64Array(size);
       for (let k = 0; k < order.length; k++) walls[order[k]!] = clock.wall(times[order[k]!]!);
       const marks = markGrid(policy, order, walls, size);
+      // The snapshots a kept one supersedes share one reason (the rule is its keeper's): an hourly listing under a
+      // grid has ~100,000 superseded snapshots and a few hundred keepers. Reasons are data, never mutated.
+      const superseded = new Map<number, RetentionReason>();
       for (let i = 0; i < size; i++) {
         if (!dated(i)) reasons[i] = constantReasons.notInSchema;
         else if (marks.mark[i] === KEEP) reasons[i] = { kind: 'rule', rule: keepRules[marks.rule[i]!]!, n: marks.rank[i]! };
-        else if (marks.mark[i] === PRUNE) reasons[i] = { kind: 'superseded', rule: keepRules[marks.rule[i]!]!, by: names[marks.by[i]!]! };
-        else reasons[i] = constantReasons.outsideGrid;
+        else if (marks.mark[i] === PRUNE) {
+          const keeper = marks.by[i]!;
+          let reason = superseded.get(keeper);
+          if (!reason) superseded.set(keeper, (reason = { kind: 'superseded', rule: keepRules[marks.rule[i]!]!, by: names[keeper]! }));
+          reasons[i] = reason;
+        } else reasons[i] = constantReasons.outsideGrid;
       }
       break;
     }
@@ -395,6 +405,35 @@ function holdTagTasks(tags: readonly string[] | undefined): string[] {
  * gives the same answer in the renderer (review) and in the engine (prune).
  */
 export function decideRetention(request: RetentionRequest): RetentionDecision[] {
+  const { reasons, times, verdicts } = decide(request);
+  const snapshots = request.snapshots;
+  const decisions: RetentionDecision[] = new Array(snapshots.length);
+  for (let i = 0; i < snapshots.length; i++) {
+    const reason = reasons[i]!;
+    decisions[i] = {
+      name: snapshots[i]!.name,
+      time: Number.isNaN(times[i]!) ? null : times[i]!,
+      fate: pruneReasonKinds.has(reason.kind) ? 'prune' : 'keep',
+      reason,
+      policyReason: verdicts.reasons[i]!,
+      prunableAt: Number.isNaN(verdicts.prunableAt[i]!) ? null : verdicts.prunableAt[i]!,
+      usedBytes: snapshots[i]!.usedBytes ?? null,
+    };
+  }
+  return decisions;
+}
+
+/**
+ * decideRetention's reasons alone (each decision's `reason`; its fate is prune when pruneReasonKinds has the reason's
+ * kind), for a caller that needs no more: the snapshot table decides 100,000 snapshots while a listing loads, and
+ * 100,000 decision objects were garbage the next major GC compacted during the table's first scroll frames.
+ */
+export function retentionReasons(request: RetentionRequest): RetentionReason[] {
+  return decide(request).reasons;
+}
+
+/** The decisive reason of each snapshot, with what decideRetention reports next to it. */
+function decide(request: RetentionRequest): { reasons: RetentionReason[]; times: Float64Array; verdicts: PolicyVerdicts } {
   const timeZone = request.timeZone ?? 'UTC';
   const clock = zoneClock(timeZone);
   const schemas = request.namingSchemas.map((pattern) => cachedSchema(pattern, timeZone));
@@ -412,7 +451,11 @@ export function decideRetention(request: RetentionRequest): RetentionDecision[] 
     commonBaseOf.set(name, list);
   };
   for (const base of request.commonBases ?? []) addBase(base.name, base.taskId);
-  for (const snapshot of snapshots) if (snapshot.holdTags) for (const taskId of holdTagTasks(snapshot.holdTags)) addBase(snapshot.name, taskId);
+  // Indexed: a for-of over 100,000 snapshots made an iterator result for each where it ran unoptimized.
+  for (let i = 0; i < size; i++) {
+    const snapshot = snapshots[i]!;
+    if (snapshot.holdTags) for (const taskId of holdTagTasks(snapshot.holdTags)) addBase(snapshot.name, taskId);
+  }
 
   const notYetReplicated: (string[] | undefined)[] = new Array(size);
   for (const replication of request.replications ?? []) {
@@ -444,30 +487,19 @@ export function decideRetention(request: RetentionRequest): RetentionDecision[] 
   const sourceNames = request.sourceNames ? new Set(request.sourceNames) : null;
   const verdicts = judge(request.policy, names, times, request.now, clock, sourceNames);
 
-  const decisions: RetentionDecision[] = new Array(size);
+  const reasons: RetentionReason[] = new Array(size);
   for (let i = 0; i < size; i++) {
     const snapshot = snapshots[i]!;
     const policyReason = verdicts.reasons[i]!;
-    const policyPrunes = pruneReasonKinds.has(policyReason.kind);
     const bases = commonBaseOf.size > 0 ? commonBaseOf.get(snapshot.name) : undefined;
     const holds = snapshot.holds ?? 0;
-    let reason: RetentionReason;
-    if (bases) reason = { kind: 'common-base', taskIds: bases };
-    else if (holds > 0) reason = { kind: 'held', holds };
-    else if (notYetReplicated[i]) reason = { kind: 'not-yet-replicated', taskIds: notYetReplicated[i]! };
-    else if (policyPrunes && i === newest) reason = constantReasons.newest;
-    else reason = policyReason;
-    decisions[i] = {
-      name: snapshot.name,
-      time: Number.isNaN(times[i]!) ? null : times[i]!,
-      fate: pruneReasonKinds.has(reason.kind) ? 'prune' : 'keep',
-      reason,
-      policyReason,
-      prunableAt: Number.isNaN(verdicts.prunableAt[i]!) ? null : verdicts.prunableAt[i]!,
-      usedBytes: snapshot.usedBytes ?? null,
-    };
+    if (bases) reasons[i] = { kind: 'common-base', taskIds: bases };
+    else if (holds > 0) reasons[i] = { kind: 'held', holds };
+    else if (notYetReplicated[i]) reasons[i] = { kind: 'not-yet-replicated', taskIds: notYetReplicated[i]! };
+    else if (i === newest && pruneReasonKinds.has(policyReason.kind)) reasons[i] = constantReasons.newest;
+    else reasons[i] = policyReason;
   }
-  return decisions;
+  return { reasons, times, verdicts };
 }
 
 function tasksHolding(snapshots: readonly RetentionSnapshot[]): string[] {

@@ -1,5 +1,5 @@
 import { cronSchedule } from './cron-schedule.ts';
-import { decideRetention, describeReason, periodicRetentionRequest, replicationHoldTagPrefix, replicationNeedsOf, type RetentionDecision, type RetentionReason } from './retention.ts';
+import { describeReason, periodicRetentionRequest, pruneReasonKinds, replicationHoldTagPrefix, replicationNeedsOf, retentionReasons, type RetentionReason, type RetentionSnapshotData } from './retention.ts';
 import type { PeriodicSnapshotTask, ReplicationTask } from './task-schemas.ts';
 import { formatInZone } from './time-zone.ts';
 
@@ -83,22 +83,26 @@ export function nextRunOf(task: Pick<PeriodicSnapshotTask, 'schedule' | 'timeZon
   }
 }
 
-function fateOfDecision(decision: RetentionDecision, task: PeriodicSnapshotTask, nextRun: number | null, holdTags: readonly string[]): SnapshotFate {
-  const reason = decision.reason;
-  const base = { taskId: task.id, reason, timeZone: task.timeZone ?? 'UTC', policyLabel: `${task.namingSchema} on ${task.dataset}`, holdTags };
-  if (decision.fate === 'prune') return { ...base, kind: 'prune', pruneAt: nextRun };
-  if (reason.kind === 'held') return { ...base, kind: 'held', pruneAt: null, policyLabel: null };
-  if (reason.kind === 'common-base' || reason.kind === 'not-yet-replicated') return { ...base, kind: 'base', pruneAt: null, policyLabel: null };
-  return { ...base, kind: 'keep', pruneAt: reason.kind === 'within-lifetime' ? reason.until : null };
+/**
+ * The fate a task's decision gives a snapshot. Written out field by field in one order (no spread of a shared base):
+ * every fate has one shape, and no intermediate object is made per snapshot.
+ */
+function fateOfReason(reason: RetentionReason, task: PeriodicSnapshotTask, policyLabel: string, nextRun: number | null, holdTags: readonly string[]): SnapshotFate {
+  const timeZone = task.timeZone ?? 'UTC';
+  if (pruneReasonKinds.has(reason.kind)) return { kind: 'prune', taskId: task.id, pruneAt: nextRun, reason, timeZone, policyLabel, holdTags };
+  if (reason.kind === 'held') return { kind: 'held', taskId: task.id, pruneAt: null, reason, timeZone, policyLabel: null, holdTags };
+  if (reason.kind === 'common-base' || reason.kind === 'not-yet-replicated') return { kind: 'base', taskId: task.id, pruneAt: null, reason, timeZone, policyLabel: null, holdTags };
+  return { kind: 'keep', taskId: task.id, pruneAt: reason.kind === 'within-lifetime' ? reason.until : null, reason, timeZone, policyLabel, holdTags };
 }
 
+/** A fate's hold tags when the snapshot has none: one array for all of them. */
+const noHoldTags: readonly string[] = Object.freeze([]);
+
 /** Guards alone, for a snapshot no policy governs: its holds say whether a replication task needs it. */
-function unmanagedFate(snapshot: FateSnapshot, tags: readonly string[] = []): SnapshotFate {
-  const base = { taskId: null, pruneAt: null, timeZone: 'UTC', policyLabel: null, holdTags: tags };
+function unmanagedFate(snapshot: FateSnapshot, tags: readonly string[] = noHoldTags): SnapshotFate {
   const bases = tags.filter((t) => t.startsWith(replicationHoldTagPrefix)).map((t) => t.slice(replicationHoldTagPrefix.length));
-  if (bases.length > 0) return { ...base, kind: 'base', reason: { kind: 'common-base', taskIds: bases } };
-  if ((snapshot.userRefs ?? 0) > 0) return { ...base, kind: 'held', reason: { kind: 'held', holds: snapshot.userRefs ?? 0 } };
-  return { ...base, kind: 'none', reason: null };
+  const reason: RetentionReason | null = bases.length > 0 ? { kind: 'common-base', taskIds: bases } : (snapshot.userRefs ?? 0) > 0 ? { kind: 'held', holds: snapshot.userRefs ?? 0 } : null;
+  return { kind: reason === null ? 'none' : reason.kind === 'held' ? 'held' : 'base', taskId: null, pruneAt: null, reason, timeZone: 'UTC', policyLabel: null, holdTags: tags };
 }
 
 const rank: Record<FateKind, number> = { base: 4, held: 3, prune: 2, keep: 1, none: 0 };
@@ -123,37 +127,98 @@ export function fateInterner(): (fate: SnapshotFate) => SnapshotFate {
   };
 }
 
+/**
+ * The fate of every snapshot of the listing, in the listing's order; equal fates are one object (fateInterner).
+ * Made while a listing of 100,000 snapshots loads, and what it leaves behind is compacted by the major GC that comes
+ * during the table's first scroll frames: no map by name, no decision object per snapshot, and a fate is made (and
+ * its interning key written) once per reason object — the snapshots one keeper supersedes share their reason.
+ */
+export function snapshotFateList(input: FateInput): SnapshotFate[] {
+  return decideFates(input, null);
+}
+
 /** The fate of every snapshot of the listing, by full name; equal fates are one object (fateInterner). */
 export function snapshotFates(input: FateInput): Map<string, SnapshotFate> {
-  const byDataset = new Map<string, FateSnapshot[]>();
-  for (const s of input.snapshots) {
-    let list = byDataset.get(s.dataset);
-    if (!list) byDataset.set(s.dataset, (list = []));
-    list.push(s);
-  }
-  const tasks = input.snapshotTasks.filter((t) => t.connectionId === input.connectionId);
-  const nextRuns = new Map(tasks.map((t) => [t.id, nextRunOf(t, input.now)]));
+  const firstTask = new Int32Array(input.snapshots.length).fill(-1);
+  const list = decideFates(input, firstTask);
+  // The names in the order they always came: per dataset, those the tasks decide (each task's in turn), then the rest.
+  const byDataset = groupByDataset(input.snapshots);
+  const taskCount = Math.max(0, ...firstTask) + 1;
   const fates = new Map<string, SnapshotFate>();
+  for (const indices of byDataset.values()) {
+    for (let t = 0; t < taskCount; t++) for (const i of indices) if (firstTask[i] === t) fates.set(input.snapshots[i]!.name, list[i]!);
+    for (const i of indices) if (firstTask[i] === -1) fates.set(input.snapshots[i]!.name, list[i]!);
+  }
+  return fates;
+}
+
+/** Indices of the snapshots of each dataset, in list order. */
+function groupByDataset(snapshots: readonly FateSnapshot[]): Map<string, number[]> {
+  const byDataset = new Map<string, number[]>();
+  for (let i = 0; i < snapshots.length; i++) {
+    const dataset = snapshots[i]!.dataset;
+    let list = byDataset.get(dataset);
+    if (!list) byDataset.set(dataset, (list = []));
+    list.push(i);
+  }
+  return byDataset;
+}
+
+/** firstTask: when given, filled with the index (among the NAS's tasks) of the first task that decided each snapshot. */
+function decideFates(input: FateInput, firstTask: Int32Array | null): SnapshotFate[] {
+  const snapshots = input.snapshots;
+  const tasks = input.snapshotTasks.filter((t) => t.connectionId === input.connectionId);
+  const nextRuns = tasks.map((t) => nextRunOf(t, input.now));
+  const labels = tasks.map((t) => `${t.namingSchema} on ${t.dataset}`);
+  const fates: SnapshotFate[] = new Array(snapshots.length);
   const intern = fateInterner();
-  for (const [dataset, list] of byDataset) {
-    const request = list.map((s) => {
-      const holdTags = input.holdTags[s.name];
-      return { name: s.shortName, holds: s.userRefs ?? 0, usedBytes: s.usedBytes, ...(holdTags ? { holdTags: [...holdTags] } : {}) };
-    });
-    for (const task of tasks) {
+  // A map of the few held snapshots: indexing the record by 100,000 names made V8 internalize every name (a copy each).
+  const tagsOf = new Map(Object.entries(input.holdTags));
+  let none: SnapshotFate | undefined;
+  for (const [dataset, indices] of groupByDataset(snapshots)) {
+    let request: RetentionSnapshotData[] | null = null;
+    for (let t = 0; t < tasks.length; t++) {
+      const task = tasks[t]!;
       if (!taskCovers(task, dataset)) continue;
-      const decisions = decideRetention(periodicRetentionRequest(task, request, input.now, replicationNeedsOf(input.replicationTasks, input.connectionId, dataset)));
-      decisions.forEach((decision, i) => {
-        if (decision.reason.kind === 'not-in-schema') return;
-        const name = list[i]!.name;
-        const fate = fateOfDecision(decision, task, nextRuns.get(task.id) ?? null, input.holdTags[name] ?? []);
-        const before = fates.get(name);
+      // One request per dataset, shared by its tasks (usedBytes is left out: reasons do not depend on it).
+      request ??= indices.map((i) => {
+        const s = snapshots[i]!;
+        const holdTags = tagsOf.get(s.name);
+        return { name: s.shortName, holds: s.userRefs ?? 0, holdTags: holdTags ? [...holdTags] : undefined };
+      });
+      const reasons = retentionReasons(periodicRetentionRequest(task, request, input.now, replicationNeedsOf(input.replicationTasks, input.connectionId, dataset)));
+      // A snapshot without hold tags gets the fate of its reason object: content-equal for the same reason, so the
+      // interner would return the same object anyway, without writing a key per snapshot.
+      const byReason = new Map<RetentionReason, SnapshotFate>();
+      for (let k = 0; k < indices.length; k++) {
+        const reason = reasons[k]!;
+        if (reason.kind === 'not-in-schema') continue;
+        const i = indices[k]!;
+        const tags = tagsOf.get(snapshots[i]!.name);
+        let fate = tags ? undefined : byReason.get(reason);
+        if (!fate) {
+          fate = intern(fateOfReason(reason, task, labels[t]!, nextRuns[t]!, tags ?? noHoldTags));
+          if (!tags) byReason.set(reason, fate);
+        }
+        const before = fates[i];
         // Two tasks naming the same snapshot: if either prunes it, it goes (each prune acts alone), so "pruned"
         // beats "kept"; the guards (held, common base) are the same in every task's decision.
-        if (!before || rank[fate.kind] > rank[before.kind]) fates.set(name, fate);
-      });
+        if (!before || rank[fate.kind] > rank[before.kind]) {
+          fates[i] = fate;
+          if (firstTask && !before) firstTask[i] = t;
+        }
+      }
     }
-    for (const s of list) fates.set(s.name, intern(fates.get(s.name) ?? unmanagedFate(s, input.holdTags[s.name])));
+    // Indexed loops: a for-of over 100,000 indices made an iterator result for each where it ran unoptimized.
+    for (let k = 0; k < indices.length; k++) {
+      const i = indices[k]!;
+      if (fates[i]) continue;
+      const s = snapshots[i]!;
+      const tags = tagsOf.get(s.name);
+      // Most unmanaged snapshots are neither held nor tagged: one fate for them all.
+      if (!tags && (s.userRefs ?? 0) === 0) fates[i] = none ??= intern(unmanagedFate(s));
+      else fates[i] = intern(unmanagedFate(s, tags));
+    }
   }
   return fates;
 }

@@ -13,6 +13,7 @@ import {
   RetentionDecisionSchema,
   RetentionPolicySchema,
   RetentionRequestSchema,
+  retentionReasons,
   summarizeRetention,
   type RetentionDecision,
   type RetentionPolicy,
@@ -380,5 +381,31 @@ describe('summary, diff, projection, contract', () => {
     expect(describeReason({ kind: 'common-base', taskIds: ['t1'] }, { taskName: () => 'tank → backup' })).toBe('common base of tank → backup: the next incremental starts from it');
     expect(describeReason({ kind: 'held', holds: 1 })).toBe('held (1 hold): ZFS will not destroy it');
     expect(describeReason({ kind: 'superseded', rule: 'weekly', by: 'auto-x' })).toBe('weekly: a newer snapshot of the same week is kept (auto-x)');
+  });
+});
+
+describe('retentionReasons: the decisions\' reasons alone', () => {
+  it('gives every snapshot the reason decideRetention decides, under a grid, a lifetime and every guard', () => {
+    const times = series(Date.UTC(2026, 0, 20, 5), 24 * 20, HOUR);
+    const snapshots = snapshotsAt(times);
+    snapshots[3]!.holds = 1;
+    snapshots[10] = { ...snapshots[10]!, holds: 1, holdTags: ['zfs-replication:task-b'] };
+    snapshots.splice(40, 0, { name: 'before-upgrade', holds: 0 });
+    const later = Date.UTC(2026, 0, 20, 6);
+    for (const policy of [grid({ last: 2, hourly: 6, daily: 5, weekly: 1 }), RetentionPolicySchema.parse({ kind: 'custom', amount: 3, unit: 'days' })]) {
+      for (const extra of [{}, { commonBases: [{ taskId: 'task-a', name: snapshots[100]!.name }], replications: [{ taskId: 'task-c', base: snapshots[400]!.name }] }]) {
+        const request: RetentionRequest = { snapshots, policy, namingSchemas: [pattern], now: later, ...extra };
+        expect(retentionReasons(request)).toEqual(decideRetention(request).map((d) => d.reason));
+      }
+    }
+  });
+
+  it('the snapshots one kept snapshot supersedes share one reason object (reasons are data, never mutated)', () => {
+    const snapshots = snapshotsAt(series(Date.UTC(2026, 0, 3, 23), 72, HOUR));
+    const decisions = decide(snapshots, grid({ daily: 3 }), Date.UTC(2026, 0, 4));
+    expect(decisions[0]!.reason).toEqual({ kind: 'superseded', rule: 'daily', by: snapshots[23]!.name });
+    expect(decisions[0]!.reason).toBe(decisions[22]!.reason);
+    expect(decisions[24]!.reason).toEqual({ kind: 'superseded', rule: 'daily', by: snapshots[47]!.name });
+    expect(decisions[24]!.reason).not.toBe(decisions[0]!.reason);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fateInterner, fateText, snapshotFates, taskCovers, type FateSnapshot, type SnapshotFate } from '../../../shared/snapshot-fates.ts';
+import { fateInterner, fateText, snapshotFateList, snapshotFates, taskCovers, type FateSnapshot, type SnapshotFate } from '../../../shared/snapshot-fates.ts';
 import type { PeriodicSnapshotTask, ReplicationTask } from '../../../shared/task-schemas.ts';
 
 const connectionId = '11111111-1111-4111-8111-111111111111';
@@ -91,5 +91,33 @@ describe('snapshotFates: the fate column, from the same decision the prune runs'
       now,
     });
     expect(fateText(fates.get('tank/media@x')!, (id) => (id === replication.id ? replication.name : id))).toContain('common base of Docs to backup');
+  });
+});
+
+describe('snapshotFateList: the same fates in the listing order', () => {
+  it('gives each snapshot the fate snapshotFates gives its name, over tasks that disagree, holds, datasets and names outside the schema', () => {
+    const hourly: PeriodicSnapshotTask = { ...task, id: '44444444-4444-4444-8444-444444444444', recursive: false, exclude: [], lifetime: { kind: 'grid', last: 0, hourly: 0, daily: 5, weekly: 0, monthly: 0, yearly: 0 } };
+    const lifetime: PeriodicSnapshotTask = { ...task, id: '55555555-5555-4555-8555-555555555555', dataset: 'tank/docs/a', recursive: false, exclude: [], lifetime: { kind: 'custom', amount: 2, unit: 'days' } };
+    const snapshots: FateSnapshot[] = [];
+    for (const dataset of ['tank/docs', 'tank/docs/a', 'tank/docs/scratch', 'tank/other']) {
+      for (let day = 1; day <= 9; day++) snapshots.push(snap(dataset, `auto-2026-11-0${day}_00-00`, day === 3 ? 2 : 0));
+      snapshots.push(snap(dataset, 'manual-before-upgrade'));
+    }
+    const input = {
+      connectionId,
+      snapshots,
+      holdTags: { 'tank/docs@auto-2026-11-04_00-00': [`zfs-replication:${replication.id}`], 'tank/other@manual-before-upgrade': ['keep'] },
+      snapshotTasks: [task, hourly, lifetime, { ...task, id: '66666666-6666-4666-8666-666666666666', connectionId: '77777777-7777-4777-8777-777777777777' }],
+      replicationTasks: [],
+      now,
+    };
+    const list = snapshotFateList(input);
+    const byName = snapshotFates(input);
+    expect(list).toHaveLength(snapshots.length);
+    expect(byName.size).toBe(snapshots.length);
+    snapshots.forEach((s, i) => expect(list[i]).toStrictEqual(byName.get(s.name)));
+    // Equal fates are one object across datasets too; the guards and every kind are there.
+    expect(new Set(list.map((f) => f.kind))).toEqual(new Set(['keep', 'prune', 'held', 'base', 'none']));
+    for (const a of list) for (const b of list) if (a !== b) expect(JSON.stringify(a)).not.toBe(JSON.stringify(b));
   });
 });
