@@ -7,6 +7,7 @@ import { createBookmark, createDataset, createSnapshots, holdSnapshots, releaseS
 import { listSnapshots } from '../../electron/services/zfs/snapshots.ts';
 import type { ZfsHost } from '../../electron/services/zfs/zfs-host.ts';
 import { sshOk } from '../nas/testbed.ts';
+import { destroyOwnPoolScript, poolOfItsOwnScript } from './support/zfs-scripts.ts';
 import { counting, nasVm, openZfsHosts, scratchName, type TestUser } from './support/zfs-hosts.ts';
 
 // The VMs run under TCG on two shared cores: a few commands can take minutes.
@@ -27,33 +28,19 @@ describe('2,000 snapshots', () => {
   // snapshots of the tree, each one atomic command through the app, then one listing of all of them.
   const childCount = 49;
   const rounds = 40;
-  // A pool of the test's own in a sparse file: its 2,000 snapshots go with one `zpool destroy` (4 s), where
-  // `zfs destroy -r` frees each snapshot in sync context (~100 s under TCG). Its datasets are mounted: on an unmounted
-  // one every ioctl opens and evicts the objset, which made the snapshots 3x and the listing 4x slower (measured).
+  // A pool of the test's own (poolOfItsOwnScript: mounted, gone with one `zpool destroy`).
   const pool = `zrdit${randomUUID().slice(0, 8)}`;
-  const poolFile = `/var/tmp/zrd-${pool}.img`;
-  const mountpoint = `/mnt/${pool}`;
   let host: ZfsHost;
   let dataset: string;
   beforeAll(async () => {
     const vm = nasVm('nas-a');
     host = await hosts.host(vm, 'root');
     dataset = `${pool}/zrd-it many`;
-    // The children are created concurrently: concurrent creates share transaction groups (one each costs a txg sync).
-    const children = Array.from({ length: childCount }, (_, i) => `zfs create "${dataset}/child ${String(i + 1).padStart(2, '0')}" & pids="$pids $!"`);
-    const script = [
-      'set -e',
-      `truncate -s 256M ${poolFile}`,
-      `zpool create -o cachefile=none -O mountpoint=${mountpoint} ${pool} ${poolFile}`,
-      `zfs create "${dataset}"`,
-      'pids=""',
-      ...children,
-      'for pid in $pids; do wait $pid; done',
-      `test "$(zfs list -H -o name -r "${dataset}" | wc -l)" = ${childCount + 1}`,
-    ].join('\n');
-    await sshOk(vm, 'root', 'sh', { input: `${script}\n`, timeoutMs: 600_000 });
+    const children = Array.from({ length: childCount }, (_, i) => `${dataset}/child ${String(i + 1).padStart(2, '0')}`);
+    const script = `set -e\n${poolOfItsOwnScript(pool, [dataset, ...children])}\ntest "$(zfs list -H -o name -r "${dataset}" | wc -l)" = ${childCount + 1}\n`;
+    await sshOk(vm, 'root', 'sh', { input: script, timeoutMs: 600_000 });
   }, slow);
-  afterAll(() => sshOk(nasVm('nas-a'), 'root', `zpool destroy -f ${pool} 2>/dev/null; rm -f ${poolFile}; rmdir ${mountpoint} 2>/dev/null; ! zpool list ${pool} 2>/dev/null`, { timeoutMs: slow }), slow);
+  afterAll(() => sshOk(nasVm('nas-a'), 'root', destroyOwnPoolScript(pool), { timeoutMs: slow }), slow);
 
   it('are taken by 40 recursive commands and listed by one', async () => {
     const { host: watched, runner } = counting(host);

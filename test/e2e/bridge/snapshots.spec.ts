@@ -4,6 +4,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { callVerb, saveTrustedNas } from '../support/bridge-client.ts';
 import { nas, sshOk } from '../support/testbed.ts';
 import { expectAccessible, shoot } from '../support/ui.ts';
+import { destroyOwnPoolScript, poolOfItsOwnScript } from '../../integration/support/zfs-scripts.ts';
 
 // The snapshot screens against nas-a: a dataset with 2,000 real snapshots in the virtualized table (scroll, filter,
 // sort); the retention review of a periodic snapshot task (counts, a held snapshot and a replication task's common
@@ -12,14 +13,11 @@ import { expectAccessible, shoot } from '../support/ui.ts';
 
 const url = () => process.env.ZRD_E2E_URL!;
 const suffix = randomBytes(3).toString('hex');
-// Two pools of the spec's own on nas-a, in sparse files: its 2,060 snapshots go with `zpool destroy` (a second),
-// where `zfs destroy -r` of 2,000 snapshots takes 90 s or more on an emulated VM (each snapshot is freed in sync
-// context). Two pools, two sync threads: the 2,000 are taken in the background while the other tests use the
-// retention pool. Their datasets are mounted (under /mnt/<pool>): on an unmounted dataset every ioctl opens and
-// evicts the objset, which made snapshots 3x and listings 4x slower on the VMs (measured).
+// Two pools of the spec's own on nas-a, in sparse files (poolOfItsOwnScript: mounted, gone with `zpool destroy`, where
+// `zfs destroy -r` of 2,000 snapshots takes 90 s or more on an emulated VM). Two pools, two sync threads: the 2,000
+// are taken in the background while the other tests use the retention pool.
 const pool = `e2e${suffix}`;
 const bigPool = `e2e${suffix}big`;
-const poolFile = (name: string) => `/var/tmp/zrd-${name}.img`;
 const bigDataset = `${bigPool}/snap-e2e`;
 const retentionDataset = `${pool}/ret-e2e`;
 const nasName = `snap-nas-${suffix}`;
@@ -54,21 +52,15 @@ async function snapshotsOnNas(dataset: string): Promise<string[]> {
 }
 
 /**
- * A shell script for one ssh call: a pool in a sparse file, its datasets (created in parallel: concurrent creates
- * share txgs), then one channel program per txg, each taking one snapshot of every dataset of its batch. A channel
- * program takes its snapshots in half the time of `zfs snapshot` with the same names (no libzfs open and checks per
- * dataset in the emulated userland); a second snapshot of a dataset in the same txg is refused (EAGAIN), hence one
- * program per hour.
+ * A shell script for one ssh call: a pool of the spec's own with its datasets, then one channel program per txg, each
+ * taking one snapshot of every dataset of its batch. A channel program takes its snapshots in half the time of
+ * `zfs snapshot` with the same names (no libzfs open and checks per dataset in the emulated userland); a second
+ * snapshot of a dataset in the same txg is refused (EAGAIN), hence one program per hour.
  */
 function fixtureScript(name: string, datasets: readonly string[], batches: readonly (readonly string[])[]): string {
   const lua = `/tmp/${name}-snapshot.lua`;
   const lines = [
-    `truncate -s 256M ${poolFile(name)}`,
-    `zpool create -o cachefile=none -O mountpoint=/mnt/${name} ${name} ${poolFile(name)}`,
-    `zfs create ${datasets[0]!}`,
-    'pids=""',
-    ...datasets.slice(1).map((d) => `zfs create ${d} & pids="$pids $!"`),
-    'for pid in $pids; do wait $pid; done',
+    poolOfItsOwnScript(name, datasets),
     `cat > ${lua} <<'EOF'`,
     'for _, name in ipairs((...)["argv"]) do',
     '  local err = zfs.sync.snapshot(name)',
@@ -132,7 +124,7 @@ test.afterAll(async () => {
   // The background snapshots end first (at once when they are done); then the pools go whole (holds and all), their
   // files with them. Then the tasks and the NAS, and the schedules as they were.
   await bigSnapshots?.catch(() => undefined);
-  const destroy = [pool, bigPool].map((name) => `zpool destroy -f ${name} 2>/dev/null; rm -f ${poolFile(name)} /tmp/${name}-snapshot.lua; rmdir /mnt/${name} 2>/dev/null`).join('; ');
+  const destroy = [pool, bigPool].map((name) => `rm -f /tmp/${name}-snapshot.lua; ${destroyOwnPoolScript(name)}`).join('; ');
   await sshOk(nas('nas-a'), 'root', `${destroy}; test -z "$(zpool list -H -o name ${pool} ${bigPool} 2>/dev/null)"`, { timeoutMs: 240_000 });
   if (ids?.snapshotTask) await callVerb('removeSnapshotTask', { id: ids.snapshotTask });
   if (ids?.replicationTask) await callVerb('removeTask', { id: ids.replicationTask });
