@@ -480,7 +480,9 @@ export class SshCommandRunner implements CommandRunner {
       line: buildCommandLine(words),
       settle: (outcome: EmbeddedOutcome, runOptions: Pick<RunOptions, 'expectedExitCodes'> = {}): RunResult => {
         const started = performance.now() - outcome.durationMs;
-        const record = (ended: { result?: RunResult; error?: unknown }) => this.#options.record?.({ ...commandRecord(this.#login, words, shown, started, ended, secrets), via: options.via });
+        // The duration is the one measured inside the other command's shell: the time spent here judging it is not the
+        // command's (under load it added milliseconds, and the record then differed from the run's own).
+        const record = (ended: { result?: RunResult; error?: unknown }) => this.#options.record?.({ ...commandRecord(this.#login, words, shown, started, ended, secrets), durationMs: Math.round(outcome.durationMs), via: options.via });
         let failure: unknown;
         if ('error' in outcome) {
           failure = outcome.error;
