@@ -593,7 +593,8 @@ const DataTableBody = memo(function DataTableBody<T extends RowData>(props: Body
                 height={rowHeight}
                 domId={domId}
                 active={row.id === activeId}
-                selected={selected ? selected.has(row.id) : undefined}
+                // An empty set is not asked: in Chromium a Set lookup puts the key in V8's string table for good.
+                selected={selected ? selected.size > 0 && selected.has(row.id) : undefined}
                 expanded={isTree && row.getCanExpand() ? row.getIsExpanded() : undefined}
                 isTree={isTree}
                 columns={props.columns}

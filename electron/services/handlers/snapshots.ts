@@ -1,4 +1,5 @@
 import { AppFailure } from '../../../shared/result.ts';
+import { snapshotColumns } from '../../../shared/snapshot-columns.ts';
 import { executeConfirmedDestruction, planRollbackTo, planSnapshotDestroy, type ScreenOptions, type ScreenTarget } from '../snapshots/snapshot-destruction.ts';
 import { planSourceRetention } from '../snapshots/periodic-snapshots.ts';
 import { listHolds } from '../zfs/holds.ts';
@@ -50,7 +51,7 @@ export function snapshotHandlers(ctx: CoreContext): HandlerGroup<SnapshotVerbs> 
       const roots = dataset ? [dataset] : (await listPools(host)).map((p) => p.name);
       const snapshots: SnapshotInfo[] = [];
       for (const root of roots) for (const s of await listSnapshots(host, root, { recursive: true, types: ['snapshot'] })) snapshots.push(s);
-      return { host: label(connectionId), dataset: dataset ?? null, snapshots, holdTags: await holdTagsOf(host, snapshots), listedAt: new Date().toISOString() };
+      return { host: label(connectionId), dataset: dataset ?? null, snapshots: snapshotColumns(snapshots), holdTags: await holdTagsOf(host, snapshots), listedAt: new Date().toISOString() };
     },
     planSnapshotDestroy: async ({ connectionId, snapshots }) => planSnapshotDestroy(await target(connectionId), snapshots, options()),
     planSnapshotRollback: async ({ connectionId, snapshot }) => planRollbackTo(await target(connectionId), snapshot, options()),

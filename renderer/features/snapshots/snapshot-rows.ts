@@ -1,10 +1,11 @@
 import type { NasSnapshotListing } from '../../../shared/contract.ts';
-import { snapshotFateList, type FateSnapshot, type SnapshotFate } from '../../../shared/snapshot-fates.ts';
+import { holdTagLookup, snapshotFateList, type FateSnapshot, type SnapshotFate } from '../../../shared/snapshot-fates.ts';
 import type { PeriodicSnapshotTask, ReplicationTask } from '../../../shared/task-schemas.ts';
 
 // The snapshot table's rows, made once per listing (pure: unit-tested without a window). The rows are all the window
-// keeps of a listing (not the listing itself as well): 100,000 snapshots are 100,000 objects either way, and every
-// object alive is marked again by each major GC, which lands in a scroll frame.
+// makes and keeps of a listing, one object per snapshot: the listing comes as columns (contract SnapshotColumnsSchema)
+// and is not kept beside them. Whatever loading leaves behind is garbage the next major GC compacts, and that GC
+// comes while the table scrolls.
 
 export interface SnapshotRow {
   name: string;
@@ -25,19 +26,8 @@ export interface SnapshotRow {
 /** The hold tags of every snapshot without holds: one array, not one per row. */
 const noHoldTags: readonly string[] = Object.freeze([]);
 
-/**
- * One string per distinct value: JSON gives every snapshot its own copy of its dataset's name (100,000 copies of
- * "tank/bench", 1.6 MB), which the rows would keep.
- */
-function sharedStrings(): (value: string) => string {
-  const seen = new Map<string, string>();
-  return (value) => {
-    const before = seen.get(value);
-    if (before !== undefined) return before;
-    seen.set(value, value);
-    return value;
-  };
-}
+/** A row's fate until the fates are decided: rows are made whole (one shape) before the decision reads them. */
+const undecided: SnapshotFate = Object.freeze({ kind: 'none', taskId: null, pruneAt: null, reason: null, timeZone: 'UTC', policyLabel: null, holdTags: noHoldTags });
 
 /** The table's first order: newest first — creation, then the txg within one second (a recursive snapshot's tree). */
 export const newestFirst = (a: SnapshotRow, b: SnapshotRow) => b.created - a.created || b.createtxg - a.createtxg;
@@ -54,44 +44,47 @@ interface FateContext {
 const fatesOf = (snapshots: readonly FateSnapshot[], context: FateContext) => snapshotFateList({ ...context, snapshots });
 
 /**
- * Rows of the table: the listing joined with the fates (computed once per load, not per render), newest first — the
- * table's initial sorting, so it need not sort 100,000 rows when it mounts (DataTable `presorted`). `zfs list -s
- * createtxg` lists oldest first: reversed, that is the order already; a whole NAS (one list per pool) is sorted.
+ * Rows of the table, made straight from the listing's columns (no object per snapshot in between: the rows are the
+ * only ones), joined with the fates (computed once per load, not per render), newest first — the table's initial
+ * sorting, so it need not sort 100,000 rows when it mounts (DataTable `presorted`). The rows themselves go to the
+ * decision, in the listing's order. `zfs list -s createtxg` lists oldest first: reversed, that is the order already;
+ * a whole NAS (one list per pool) is sorted.
  */
 export function snapshotRows(connectionId: string, listing: NasSnapshotListing, snapshotTasks: readonly PeriodicSnapshotTask[], replicationTasks: readonly ReplicationTask[], now = Date.now()): SnapshotRow[] {
-  const fates = fatesOf(listing.snapshots, { connectionId, holdTags: listing.holdTags, snapshotTasks, replicationTasks, now });
-  const dataset = sharedStrings();
-  // A map of the few held snapshots: indexing the record by 100,000 names made V8 internalize every name (a copy each).
-  const tagsOf = new Map(Object.entries(listing.holdTags));
-  const rows = listing.snapshots.map((s, i) => ({
-    name: s.name,
-    dataset: dataset(s.dataset),
-    shortName: s.shortName,
-    created: s.creation * 1000,
-    createtxg: s.createtxg,
-    usedBytes: s.usedBytes,
-    referencedBytes: s.referencedBytes,
-    holds: s.userRefs ?? 0,
-    holdTags: tagsOf.get(s.name) ?? noHoldTags,
-    fate: fates[i]!,
-  }));
+  const columns = listing.snapshots;
+  const count = columns.name.length;
+  const tagsOf = holdTagLookup(listing.holdTags);
+  const rows = new Array<SnapshotRow>(count);
+  for (let i = 0; i < count; i++) {
+    const dataset = columns.datasets[columns.dataset[i]!]!;
+    const name = columns.name[i]!;
+    const holds = columns.userRefs[i] ?? 0;
+    rows[i] = {
+      name,
+      dataset,
+      shortName: name.slice(dataset.length + 1),
+      created: columns.creation[i]! * 1000,
+      createtxg: columns.createtxg[i]!,
+      usedBytes: columns.usedBytes[i]!,
+      referencedBytes: columns.referencedBytes[i]!,
+      holds,
+      holdTags: tagsOf(name, holds) ?? noHoldTags,
+      fate: undecided,
+    };
+  }
+  const fates = fatesOf(rows, { connectionId, holdTags: listing.holdTags, snapshotTasks, replicationTasks, now });
+  for (let i = 0; i < count; i++) rows[i]!.fate = fates[i]!;
   rows.reverse();
   for (let i = 1; i < rows.length; i++) if (newestFirst(rows[i - 1]!, rows[i]!) > 0) return rows.sort(newestFirst);
   return rows;
 }
 
 /**
- * The same rows with their fates decided again (the tasks changed), from the rows themselves: the listing is not kept.
- * The rows go to the decision oldest first, as `zfs list -s createtxg` listed them (each dataset's snapshots keep their
- * order in a table sorted newest first); a hold count of 0 decides as the listing's null did.
+ * The same rows with their fates decided again (the tasks changed). The rows go to the decision oldest first, as
+ * `zfs list -s createtxg` listed them (each dataset's snapshots keep their order in a table sorted newest first).
  */
 export function withFates(rows: readonly SnapshotRow[], context: FateContext): SnapshotRow[] {
-  const snapshots: FateSnapshot[] = [];
-  for (let i = rows.length - 1; i >= 0; i--) {
-    const row = rows[i]!;
-    snapshots.push({ name: row.name, dataset: row.dataset, shortName: row.shortName, userRefs: row.holds, usedBytes: row.usedBytes });
-  }
-  const fates = fatesOf(snapshots, context);
+  const fates = fatesOf(rows.toReversed(), context);
   return rows.map((row, i) => ({ ...row, fate: fates[rows.length - 1 - i]! }));
 }
 

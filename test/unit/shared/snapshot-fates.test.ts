@@ -17,7 +17,7 @@ const task: PeriodicSnapshotTask = {
 const replication = { id: '33333333-3333-4333-8333-333333333333', name: 'Docs to backup' } as ReplicationTask;
 const now = Date.UTC(2026, 10, 10, 12, 0);
 
-const snap = (dataset: string, shortName: string, userRefs = 0): FateSnapshot => ({ name: `${dataset}@${shortName}`, dataset, shortName, userRefs, usedBytes: 1000 });
+const snap = (dataset: string, shortName: string, holds = 0): FateSnapshot => ({ name: `${dataset}@${shortName}`, dataset, shortName, holds, usedBytes: 1000 });
 
 describe('snapshotFates: the fate column, from the same decision the prune runs', () => {
   it('covers the task dataset and its children, not excluded ones', () => {
@@ -100,8 +100,9 @@ describe('snapshotFateList: the same fates in the listing order', () => {
     const lifetime: PeriodicSnapshotTask = { ...task, id: '55555555-5555-4555-8555-555555555555', dataset: 'tank/docs/a', recursive: false, exclude: [], lifetime: { kind: 'custom', amount: 2, unit: 'days' } };
     const snapshots: FateSnapshot[] = [];
     for (const dataset of ['tank/docs', 'tank/docs/a', 'tank/docs/scratch', 'tank/other']) {
-      for (let day = 1; day <= 9; day++) snapshots.push(snap(dataset, `auto-2026-11-0${day}_00-00`, day === 3 ? 2 : 0));
-      snapshots.push(snap(dataset, 'manual-before-upgrade'));
+      // A snapshot with hold tags has as many holds (the listing asks `zfs holds` about held snapshots only).
+      for (let day = 1; day <= 9; day++) snapshots.push(snap(dataset, `auto-2026-11-0${day}_00-00`, day === 3 ? 2 : dataset === 'tank/docs' && day === 4 ? 1 : 0));
+      snapshots.push(snap(dataset, 'manual-before-upgrade', dataset === 'tank/other' ? 1 : 0));
     }
     const input = {
       connectionId,
