@@ -219,6 +219,45 @@ try {
   if (process.env.BENCH_TRACE) writeFileSync(process.env.BENCH_TRACE, JSON.stringify({ traceEvents: events }));
   const work = mainThreadWorkPerFrame(events);
 
+  step('sorting and searching');
+  // Measured in the page, from the click (or the keystroke) to the frame after the table drew its new first row: the
+  // table back at the top, sorted by snapshot name (ascending: the oldest name first), back to newest first (the order
+  // the rows come in, not sorted again), oldest first, newest first again, then searched for one month's names (720 of the 100,000) and the search cleared.
+  const untilFirstRowChanges = (act: string) =>
+    page.evaluate(
+      (act) =>
+        new Promise<number>((resolve) => {
+          const table = document.querySelector('[data-testid=snapshot-table]') as HTMLElement;
+          const firstRow = () => table.querySelector('[role=row][aria-rowindex="2"]')?.getAttribute('data-row-id');
+          const before = firstRow();
+          const started = performance.now();
+          if (act.startsWith('sort:')) {
+            const button = Array.from(table.querySelectorAll<HTMLElement>('.data-table-sort')).find((b) => b.textContent?.trim().startsWith(act.slice(5)));
+            button!.click();
+          } else {
+            // A keystroke into React's controlled field: the native setter, then the input event React listens to.
+            const input = document.querySelector('input[aria-label="Search snapshots by name"]') as HTMLInputElement;
+            Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!.call(input, act.slice(7));
+            input.dispatchEvent(new Event('input', { bubbles: true }));
+          }
+          const poll = () => (firstRow() !== before ? requestAnimationFrame(() => resolve(performance.now() - started)) : requestAnimationFrame(poll));
+          poll();
+        }),
+      act,
+    );
+  await page.evaluate(() => new Promise((resolve) => {
+    (document.querySelector('[data-testid=snapshot-table]') as HTMLElement).scrollTop = 0;
+    requestAnimationFrame(() => requestAnimationFrame(resolve));
+  }));
+  const month = new Date(now - 400 * 24 * HOUR).toISOString().slice(0, 7);
+  const sortByName = await untilFirstRowChanges('sort:Snapshot');
+  const sortAgain = await untilFirstRowChanges('sort:Created');
+  const oldestFirst = await untilFirstRowChanges('sort:Created');
+  const newestAgain = await untilFirstRowChanges('sort:Created');
+  const search = await untilFirstRowChanges(`search:${month}`);
+  const searchCount = await page.getByTestId('snapshot-count').textContent();
+  const clear = await untilFirstRowChanges('search:');
+
   step('retention review');
   // The retention review of the task: 100,000 marks; redraws by moving the keyboard cursor.
   const reviewStarted = Date.now();
@@ -248,6 +287,8 @@ try {
   console.log(`      of it on the CPU (thread time): median ${ms(work.cpu.median)}, p95 ${ms(work.cpu.p95)}, max ${ms(work.cpu.max)}, ${work.cpu.over16} over 16.7 ms (${work.overWithGc} of them with GC work)`);
   const gcs = work.gcFrames.map((g) => `frame ${g.frame}: ${ms(g.pauseMs)}`).join(', ');
   console.log(`      major GC pauses and Blink's sweeping after them, CPU: ${gcs || 'none in the scroll'}`);
+  console.log(`  sort by snapshot name (click → rows drawn): ${ms(sortByName)}; back to newest first: ${ms(sortAgain)}; oldest first: ${ms(oldestFirst)}; newest first again: ${ms(newestAgain)}`);
+  console.log(`  search "${month}" (keystroke → rows drawn, "${searchCount?.trim()}"): ${ms(search)}; cleared: ${ms(clear)}`);
   console.log(`  retention review opened (listing + decision + first draw): ${ms(reviewMs)}`);
   console.log(`  timeline redraw, ${COUNT.toLocaleString('en')} marks, 10 redraws: median ${ms(draw.median)}, max ${ms(draw.max)}   goal < 50 ms`);
   // Figures first: the screenshots below reload a 100,000-snapshot review twice.

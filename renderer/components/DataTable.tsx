@@ -11,7 +11,6 @@ import {
   rowExpandingFeature,
   rowSelectionFeature,
   rowSortingFeature,
-  sortFn_alphanumeric,
   sortFn_basic,
   tableFeatures,
   useTable,
@@ -25,6 +24,7 @@ import {
 import { cell_getContext, row_getAllCells } from '@tanstack/react-table/static-functions';
 import { useVirtualizer, type Range, type Virtualizer } from '@tanstack/react-virtual';
 import { ArrowDown, ArrowUp, ChevronDown, ChevronRight } from 'lucide-react';
+import { dataComparator, sortFn_natural } from './data-table-sort.ts';
 import { propsEqualOn, recentCache, recycledSlots, steadyRange, type RowSlots } from './data-table-window.ts';
 import { memo, useCallback, useEffect, useId, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode, type RefObject } from 'react';
 
@@ -52,7 +52,8 @@ export const dataTableFeatures = tableFeatures({
   filteredRowModel: createFilteredRowModel(),
   sortedRowModel: createSortedRowModel(),
   expandedRowModel: createExpandedRowModel(),
-  sortFns: { alphanumeric: sortFn_alphanumeric, basic: sortFn_basic },
+  // Under TanStack's name, so 'auto' on a string column takes it too.
+  sortFns: { alphanumeric: sortFn_natural, basic: sortFn_basic },
 });
 
 type Features = typeof dataTableFeatures;
@@ -81,6 +82,8 @@ declare module '@tanstack/table-core' {
 export function dataTableColumns<T extends RowData>() {
   return createColumnHelper<Features, T>();
 }
+
+export { dataOrder } from './data-table-sort.ts';
 
 export type DataTableColumn<T extends RowData> = ColumnDef<Features, T, never>;
 export type DataTableRow<T extends RowData> = Row<Features, T>;
@@ -152,34 +155,6 @@ function treeView<T extends RowData>(rows: readonly Row<Features, T>[]): RowView
   };
 }
 
-/** Compares two rows the way TanStack's sorted row model does (sortUndefined, desc, invertSorting, then data order). */
-function rowComparator<T extends RowData>(table: TableOf<T>, sorting: SortingState) {
-  const specs = sorting.flatMap((sort) => {
-    const column = table.getColumn(sort.id);
-    if (!column?.getCanSort()) return [];
-    const def = column.columnDef;
-    return [{ id: sort.id, desc: sort.desc, sortUndefined: def.sortUndefined, invert: def.invertSorting, sortFn: column.getSortFn() }];
-  });
-  return (a: Row<Features, T>, b: Row<Features, T>) => {
-    for (const spec of specs) {
-      let result = 0;
-      if (spec.sortUndefined) {
-        const aUndefined = a.getValue(spec.id) === undefined;
-        const bUndefined = b.getValue(spec.id) === undefined;
-        if (aUndefined && bUndefined) continue;
-        if (aUndefined || bUndefined) {
-          if (spec.sortUndefined === 'first') return aUndefined ? -1 : 1;
-          if (spec.sortUndefined === 'last') return aUndefined ? 1 : -1;
-          result = aUndefined ? spec.sortUndefined : -spec.sortUndefined;
-        }
-      }
-      if (result === 0) result = spec.sortFn(a, b, spec.id);
-      if (result !== 0) return (spec.desc ? -result : result) * (spec.invert ? -1 : 1);
-    }
-    return a.index - b.index;
-  };
-}
-
 function flatView<T extends RowData>(
   table: TableOf<T>,
   data: readonly T[],
@@ -198,9 +173,8 @@ function flatView<T extends RowData>(
     for (let i = 0; i < data.length; i++) if (matches ? matches(data[i]!, text) : defaultMatches(rowId(data[i]!), text)) order.push(i);
   }
   if (sorting && sorting.length > 0) {
-    const compare = rowComparator(table, sorting);
     order ??= Array.from(data, (_, i) => i);
-    order.sort((a, b) => compare(comparedRowAt(a), comparedRowAt(b)));
+    order.sort(dataComparator(table, sorting, data, comparedRowAt));
   }
   const dataIndex = order ? (index: number) => order[index]! : (index: number) => index;
   return {

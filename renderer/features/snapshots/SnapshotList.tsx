@@ -4,7 +4,7 @@ import { Input, SearchField } from 'react-aria-components';
 import { namingSchema } from '../../../shared/naming-schema.ts';
 import { formatInZone } from '../../../shared/time-zone.ts';
 import { Button } from '../../components/Button.tsx';
-import { DataTable, dataTableColumns } from '../../components/DataTable.tsx';
+import { DataTable, dataOrder, dataTableColumns } from '../../components/DataTable.tsx';
 import { EmptyState } from '../../components/EmptyState.tsx';
 import { ErrorNotice } from '../../components/ErrorNotice.tsx';
 import { Picker } from '../../components/Picker.tsx';
@@ -36,7 +36,7 @@ const columns = [
   // Wide enough for a whole auto-2026-12-01_22-00: the name is what an admin reads first.
   col.accessor('shortName', { header: 'Snapshot', meta: { width: 'minmax(190px, 1.6fr)', title: (row) => row.name }, sortFn: 'alphanumeric' }),
   // Creation is in whole seconds (a recursive snapshot gives a whole tree the same one): the txg orders within it.
-  col.accessor('created', { header: 'Created', meta: { width: '150px' }, sortFn: (a, b) => a.original.created - b.original.created || a.original.createtxg - b.original.createtxg, cell: (info) => stamp.format(info.getValue()) }),
+  col.accessor('created', { header: 'Created', meta: { width: '150px' }, sortFn: dataOrder((a, b) => a.created - b.created || a.createtxg - b.createtxg), cell: (info) => stamp.format(info.getValue()) }),
   col.accessor('usedBytes', { header: 'Used', meta: { width: '80px', align: 'end' }, sortFn: 'basic', cell: (info) => bytesOrDash(info.getValue()) }),
   col.accessor('referencedBytes', { header: 'Referenced', meta: { width: '108px', align: 'end', fits: true }, sortFn: 'basic', cell: (info) => bytesOrDash(info.getValue()) }),
   col.accessor('holds', { header: 'Holds', meta: { width: '64px', align: 'end', fits: true, title: (row) => (row.holds > 0 ? row.holdTags.join(', ') : undefined) }, sortFn: 'basic', cell: (info) => (info.getValue() > 0 ? info.getValue() : '') }),

@@ -278,6 +278,17 @@ test('a dataset with 2,000 real snapshots scrolls, filters and sorts', async ({ 
   await page.keyboard.press('End');
   await expect(page.getByTestId('active-snapshot')).toContainText(first!.split('@')[1]!);
 
+  // Sort by creation: newest first, then oldest first. The 40 children were snapshotted together, one round per
+  // transaction group (round h: hour h of each child's names), so row 1 is one of the last round, then of the first.
+  const round = (h: number) => Array.from({ length: PARTS }, (_, p) => bigFullName(p * perPart + h));
+  const created = page.getByTestId('snapshot-table').getByRole('button', { name: 'Created', exact: true });
+  await page.getByTestId('snapshot-table').evaluate((el) => (el.scrollTop = 0));
+  await created.click();
+  const rowOneIsOf = async (names: string[]) => names.includes((await firstRowName(page)) ?? '');
+  await expect.poll(() => rowOneIsOf(round(perPart - 1)), { message: 'newest first: row 1 is of the last round' }).toBe(true);
+  await created.click();
+  await expect.poll(() => rowOneIsOf(round(0)), { message: 'oldest first: row 1 is of the first round' }).toBe(true);
+
   // Filter by name and by age.
   const day = bigNames[1000]!.slice(0, 'auto-YYYY-MM-DD'.length);
   await page.getByLabel('Search snapshots by name').fill(day);
