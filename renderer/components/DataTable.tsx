@@ -75,6 +75,11 @@ declare module '@tanstack/table-core' {
      * frame. Only where the widest content fits with room to spare (other fonts are wider).
      */
     fits?: boolean;
+    /**
+     * Where a long text is cut: 'start' keeps its end in view ("…/tank/data/part-01"), for paths whose last parts
+     * tell the rows apart. Default: the end is cut.
+     */
+    clip?: 'start' | 'end';
   }
 }
 
@@ -248,8 +253,9 @@ export function DataTable<T extends RowData>(props: DataTableProps<T>) {
   const coreTable = (table.getAllLeafColumns()[0]?.table ?? table) as TableOf<T>;
   // Rows of a flat table, built when first drawn or compared, for the same `data` array. Drawn: the ROWS_KEPT drawn
   // last (a row that stays in view keeps its object, so its memoized component is not drawn again; rows scrolled past
-  // go, see recentCache). Compared: a sort compares every row, so it builds them all once and keeps them while the
-  // data lasts (sorting again reuses them); drawing takes a row from there when there is one.
+  // go, see recentCache). Compared: a sort by a row-level sortFn compares every row, so it builds them all once and keeps
+  // them while the data lasts (sorting again reuses them); drawing takes a row from there when there is one. Sorts by
+  // value or by data (data-table-sort.ts) build none.
   const rowCache = useMemo(() => ({ drawn: recentCache<Row<Features, T>>(ROWS_KEPT), compared: null as (Row<Features, T> | undefined)[] | null }), [data]);
   const buildRow = useCallback(
     (dataIndex: number) => {
@@ -732,7 +738,7 @@ const DataTableRowView = memo(function DataTableRowView<T extends RowData>({ row
       {row_getAllCells(row).map((cell, cellIndex) => {
         const meta = cell.column.columnDef.meta;
         return (
-          <div key={cell.column.id} role="gridcell" className={`data-table-cell align-${meta?.align ?? 'start'}${meta?.fits ? ' fits' : ''}`} title={meta?.title?.(row.original)}>
+          <div key={cell.column.id} role="gridcell" className={`data-table-cell align-${meta?.align ?? 'start'}${meta?.fits ? ' fits' : ''}${meta?.clip === 'start' ? ' clip-start' : ''}`} title={meta?.title?.(row.original)}>
             {cellIndex === 0 && isTree ? (
               <span className="tree-cell" style={{ paddingInlineStart: row.depth * 18 }}>
                 {expanded !== undefined ? (

@@ -30,14 +30,15 @@ const stamp = { format: (t: number | Date) => formatInZone(typeof t === 'number'
 // Cells are text where they can be (tooltips on the cell, no wrapper): each element in a cell is work on every scroll
 // frame that brings its row into view, 100,000 rows at 400 px a frame. Cells whose text always fits its track with room
 // to spare (the referenced size, up to "1023.9 MiB" in 88 px; the hold count) do not clip (meta.fits); the created time
-// and the used size come close to their track's width with some fonts and keep their ellipsis.
+// and the used size (80 px: "1023.9 KiB" was cut at 60) come close to their track's width with some fonts and keep their
+// ellipsis. A dataset's path is cut at its start: its last parts are what tell the rows apart.
 const columns = [
-  col.accessor('dataset', { header: 'Dataset', meta: { width: 'minmax(130px, 1.2fr)', title: (row) => row.dataset }, sortFn: 'alphanumeric' }),
+  col.accessor('dataset', { header: 'Dataset', meta: { width: 'minmax(130px, 1.2fr)', title: (row) => row.dataset, clip: 'start' }, sortFn: 'alphanumeric' }),
   // Wide enough for a whole auto-2026-12-01_22-00: the name is what an admin reads first.
   col.accessor('shortName', { header: 'Snapshot', meta: { width: 'minmax(190px, 1.6fr)', title: (row) => row.name }, sortFn: 'alphanumeric' }),
   // Creation is in whole seconds (a recursive snapshot gives a whole tree the same one): the txg orders within it.
   col.accessor('created', { header: 'Created', meta: { width: '150px' }, sortFn: dataOrder((a, b) => a.created - b.created || a.createtxg - b.createtxg), cell: (info) => stamp.format(info.getValue()) }),
-  col.accessor('usedBytes', { header: 'Used', meta: { width: '80px', align: 'end' }, sortFn: 'basic', cell: (info) => bytesOrDash(info.getValue()) }),
+  col.accessor('usedBytes', { header: 'Used', meta: { width: '100px', align: 'end' }, sortFn: 'basic', cell: (info) => bytesOrDash(info.getValue()) }),
   col.accessor('referencedBytes', { header: 'Referenced', meta: { width: '108px', align: 'end', fits: true }, sortFn: 'basic', cell: (info) => bytesOrDash(info.getValue()) }),
   col.accessor('holds', { header: 'Holds', meta: { width: '64px', align: 'end', fits: true, title: (row) => (row.holds > 0 ? row.holdTags.join(', ') : undefined) }, sortFn: 'basic', cell: (info) => (info.getValue() > 0 ? info.getValue() : '') }),
   col.accessor((row) => row.fate.kind, {
