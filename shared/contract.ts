@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DestructionOutcomeSchema, DestructionPlanSchema, DoctorReportSchema, PromoteReportSchema, RepairReportSchema, ReportErrorSchema, ResetReportSchema, RunReportSchema } from './replication-reports.ts';
+import { DestructionOutcomeSchema, DestructionPlanSchema, DoctorReportSchema, PromoteReportSchema, RepairReportSchema, ReplicationPlanSchema, ReportErrorSchema, ResetReportSchema, RunReportSchema } from './replication-reports.ts';
 import { AppErrorSchema, HostKeyInfoSchema, type Result } from './result.ts';
 import { NotificationSchema, UiCommandSchema } from './desktop-events.ts';
 import { ImportItemRefSchema, ImportPlanSchema, ImportResultSchema, PortableConfigSchema } from './portable-config.ts';
@@ -356,6 +356,41 @@ export type NasSnapshotListing = z.output<typeof NasSnapshotListingSchema>;
 /** A periodic snapshot task's retention, as its prune decides it now (the review re-decides it with an edited policy). */
 export const SnapshotTaskReviewSchema = PruneResultSchema.shape.plan;
 
+/** One side of a replicated dataset in a replication task's review. */
+const ReplicationReviewSideSchema = z.object({
+  dataset: z.string(),
+  /** False: not on the destination yet (the next run sends it in full). */
+  exists: z.boolean(),
+  /**
+   * Each snapshot's fate and reason, oldest first. `time` is the time its name gives, else its creation time, so
+   * both sides share one time axis.
+   */
+  decisions: z.array(RetentionDecisionSchema),
+  /** Who prunes here, in words: a periodic snapshot task (source), the task's destination policy, or nothing. */
+  prunedBy: z.string(),
+});
+
+/** A replication task's retention review: both sides of each dataset and what the next run sends and prunes. */
+export const ReplicationReviewSchema = z.object({
+  taskId: z.string(),
+  now: z.number(),
+  /** The zone of the task's naming schemas (UTC when it has none). */
+  timeZone: z.string(),
+  datasets: z.array(
+    z.object({
+      source: ReplicationReviewSideSchema,
+      destination: ReplicationReviewSideSchema,
+      /** The engine's plan of the next run for this dataset (the same planTask a run makes). */
+      plan: ReplicationPlanSchema,
+      /** Short names the next run sends, oldest first (a -I stream's intermediates included). */
+      sends: z.array(z.string()),
+      /** Short names the next run prunes on the destination before sending. */
+      prunes: z.array(z.string()),
+    }),
+  ),
+});
+export type ReplicationReview = z.output<typeof ReplicationReviewSchema>;
+
 const snapshotScreenVerbs = {
   listNasSnapshots: verb(
     ConnectionRef.extend({ dataset: DatasetNameSchema.optional() }).strict(),
@@ -386,6 +421,11 @@ const snapshotScreenVerbs = {
     TaskRef,
     SnapshotTaskReviewSchema,
     "The fate of every snapshot a periodic snapshot task's policy governs, with the reason, as its prune would decide it now. Changes nothing.",
+  ),
+  reviewReplicationTask: verb(
+    TaskRef,
+    ReplicationReviewSchema,
+    "A replication task's retention review: each dataset's snapshots on the source and on the destination with their fate and reason, what the next run sends, and what it prunes on the destination. Changes nothing.",
   ),
   planSnapshotTaskPrune: verb(
     TaskRef,

@@ -720,6 +720,14 @@ const ruleWords: Record<KeepRule, { label: string; period: string }> = {
   yearly: { label: 'yearly', period: 'year' },
 };
 
+/** A policy in words: "kept forever", "kept 2 weeks", "keep 24 hourly, 7 daily", "same as the source: …". */
+export function describePolicy(policy: RetentionPolicyInput): string {
+  if (policy.kind === 'forever') return 'kept forever';
+  if (policy.kind === 'same-as-source') return 'same as the source: a snapshot goes once the source no longer has it';
+  if (policy.kind === 'custom') return `kept ${policy.amount} ${policy.amount === 1 ? policy.unit.slice(0, -1) : policy.unit}`;
+  return `keep ${keepRules.filter((rule) => (policy[rule] ?? 0) > 0).map((rule) => `${policy[rule]} ${rule}`).join(', ')}`;
+}
+
 /** One line for a reason, for the table, the timeline's labels and the confirmation (never colour alone). */
 export function describeReason(reason: RetentionReason, options: { timeZone?: string; taskName?: (taskId: string) => string } = {}): string {
   const zone = options.timeZone ?? 'UTC';

@@ -1,6 +1,7 @@
 import { AppFailure } from '../../../shared/result.ts';
 import { snapshotColumns } from '../../../shared/snapshot-columns.ts';
 import { executeConfirmedDestruction, planRollbackTo, planSnapshotDestroy, type ScreenOptions, type ScreenTarget } from '../snapshots/snapshot-destruction.ts';
+import { reviewReplicationTask } from '../replication/replication-review.ts';
 import { planSourceRetention } from '../snapshots/periodic-snapshots.ts';
 import { listHolds } from '../zfs/holds.ts';
 import { holdSnapshots, releaseSnapshots } from '../zfs/operations.ts';
@@ -11,7 +12,7 @@ import type { CoreContext, HandlerGroup } from './context.ts';
 
 // The snapshot screens (renderer/features/snapshots, retention, snapshot-tasks): listings, the guarded destroy and
 // rollback plans (electron/services/snapshots/snapshot-destruction.ts), holds, and a periodic snapshot task's
-// retention review with the plan of exactly what its prune destroys.
+// retention review with the plan of exactly what its prune destroys; a replication task's review of both sides.
 
 type SnapshotVerbs =
   | 'listNasSnapshots'
@@ -20,6 +21,7 @@ type SnapshotVerbs =
   | 'executeSnapshotDestruction'
   | 'setSnapshotHolds'
   | 'reviewSnapshotTask'
+  | 'reviewReplicationTask'
   | 'planSnapshotTaskPrune';
 
 /** `zfs holds` takes every snapshot on its command line: batches keep the line short on a NAS with many holds. */
@@ -73,6 +75,7 @@ export function snapshotHandlers(ctx: CoreContext): HandlerGroup<SnapshotVerbs> 
       const task = store.getSnapshotTask(taskId);
       return planSourceRetention(task, await nas.host(task.connectionId), new Date(), {}, { replicationTasks: store.listTasks() });
     },
+    reviewReplicationTask: ({ taskId }) => reviewReplicationTask(store.getTask(taskId), ctx.engineDeps(taskId), { snapshotTasks: store.listSnapshotTasks(), replicationTasks: store.listTasks() }),
     planSnapshotTaskPrune: async ({ taskId }) => {
       const task = store.getSnapshotTask(taskId);
       const review = await planSourceRetention(task, await nas.host(task.connectionId), new Date(), {}, { replicationTasks: store.listTasks() });

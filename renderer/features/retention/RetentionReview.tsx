@@ -3,6 +3,7 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { VerbResponse } from '../../../shared/contract.ts';
 import { decideRetention, describeReason, diffRetention, projectRetention, summarizeRetention, type RetentionDecision } from '../../../shared/retention.ts';
 import type { AppError } from '../../../shared/result.ts';
+import type { Connection } from '../../../shared/schemas.ts';
 import { formatInZone } from '../../../shared/time-zone.ts';
 import { Button } from '../../components/Button.tsx';
 import { DataTable, dataTableColumns } from '../../components/DataTable.tsx';
@@ -16,6 +17,7 @@ import { FateBadge } from '../snapshots/fate-badge.tsx';
 import { confirmPlan, planItems } from '../snapshots/snapshot-actions.tsx';
 import { useSnapshots } from '../snapshots/snapshots-store.ts';
 import { draftOf, PolicyEditor, policyOf, type PolicyDraft } from './PolicyEditor.tsx';
+import { ReplicationRetentionReview } from './ReplicationReview.tsx';
 import { Timeline } from './Timeline.tsx';
 
 // The retention review of a periodic snapshot task: the real snapshots of the dataset on a time axis, each with its
@@ -46,7 +48,7 @@ const reasonWords: Record<string, string> = {
   'outside-grid': 'outside the grid',
 };
 
-export function RetentionReview({ taskId, onPickTask }: { taskId: string | null; onPickTask(taskId: string): void }) {
+export function RetentionReview({ taskId, onPickTask, connections }: { taskId: string | null; onPickTask(taskId: string): void; connections: readonly Connection[] }) {
   const tasks = useSnapshots((s) => s.snapshotTasks);
   const replicationTasks = useSnapshots((s) => s.replicationTasks);
   const loadTasks = useSnapshots((s) => s.loadTasks);
@@ -58,13 +60,16 @@ export function RetentionReview({ taskId, onPickTask }: { taskId: string | null;
   const [datasetName, setDatasetName] = useState<string | null>(null);
   const [draft, setDraft] = useState<PolicyDraft | null>(null);
   const task = tasks.find((t) => t.id === taskId) ?? null;
+  // A replication task's review is its own component (both sides); this one reviews periodic snapshot tasks.
+  const replicationTask = replicationTasks.find((t) => t.id === taskId) ?? null;
+  const isPeriodic = task !== null;
 
   useEffect(() => {
     if (!tasksLoaded) void loadTasks();
   }, [tasksLoaded, loadTasks]);
 
   const load = useCallback(async () => {
-    if (!taskId) return;
+    if (!taskId || !isPeriodic) return;
     setLoading(true);
     const result = await request('reviewSnapshotTask', { taskId }, { quiet: true });
     setLoading(false);
@@ -72,7 +77,7 @@ export function RetentionReview({ taskId, onPickTask }: { taskId: string | null;
     setError(null);
     setNotice(null);
     setReview(result.value);
-  }, [taskId]);
+  }, [taskId, isPeriodic]);
   useEffect(() => {
     setReview(null);
     void load();
@@ -167,28 +172,39 @@ export function RetentionReview({ taskId, onPickTask }: { taskId: string | null;
     });
   };
 
-  if (tasks.length === 0) {
+  if (tasks.length === 0 && replicationTasks.length === 0) {
     return (
-      <EmptyState title="No periodic snapshot task to review">
-        <p>Create a periodic snapshot task (the Periodic tasks tab); its retention review shows here what its policy keeps and prunes, before anything is destroyed.</p>
+      <EmptyState title="No task to review">
+        <p>
+          Create a periodic snapshot task (the Periodic tasks tab) or a replication task (Tasks); its retention review shows here what its policy keeps and prunes, before anything is
+          destroyed.
+        </p>
       </EmptyState>
     );
   }
+  const taskOptions = [
+    ...tasks.map((t) => ({ id: t.id, label: `${t.dataset} — ${t.namingSchema}` })),
+    ...replicationTasks.map((t) => ({ id: t.id, label: `Replication: ${t.name}` })),
+  ];
   return (
     <div className="retention-review" data-testid="retention-review">
       <div className="toolbar">
-        <Picker label="Periodic snapshot task" className="toolbar-picker wide-picker" options={tasks.map((t) => ({ id: t.id, label: `${t.dataset} — ${t.namingSchema}` }))} value={taskId} onChange={onPickTask} placeholder="Choose a task" />
-        {review && review.datasets.length > 1 ? (
+        <Picker label="Task" className="toolbar-picker wide-picker" options={taskOptions} value={taskId} onChange={onPickTask} placeholder="Choose a task" />
+        {task && review && review.datasets.length > 1 ? (
           <Picker label="Dataset" className="toolbar-picker" options={review.datasets.map((d) => ({ id: d.dataset, label: `${d.dataset} (${d.decisions.length})` }))} value={dataset?.dataset ?? null} onChange={setDatasetName} />
         ) : null}
         <span className="toolbar-spacer" />
-        <Button icon={<RefreshCw size={16} aria-hidden="true" />} isPending={loading} isDisabled={!taskId} onPress={() => void load()}>
-          Refresh
-        </Button>
+        {replicationTask ? null : (
+          <Button icon={<RefreshCw size={16} aria-hidden="true" />} isPending={loading} isDisabled={!taskId} onPress={() => void load()}>
+            Refresh
+          </Button>
+        )}
       </div>
       {error ? <ErrorNotice error={error} /> : null}
       {notice ? <p className="notice notice-info" role="status">{notice}</p> : null}
-      {!task ? (
+      {replicationTask ? (
+        <ReplicationRetentionReview key={replicationTask.id} task={replicationTask} connections={connections} taskName={taskName} />
+      ) : !task ? (
         <p className="muted">Choose a task to review its retention.</p>
       ) : (
         <>

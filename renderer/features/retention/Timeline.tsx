@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { describeReason, guardReasonKinds, type RetentionDecision } from '../../../shared/retention.ts';
 import { formatInZone } from '../../../shared/time-zone.ts';
+import { useThemeVersion } from '../../lib/theme.ts';
 import { timeTicks } from './time-ticks.ts';
 
 // The retention timeline: x = time, one mark per snapshot, drawn on a canvas so 100,000 marks redraw in a few
@@ -62,6 +63,7 @@ export function Timeline({ series, timeZone, taskName, onDrawn, testId }: Timeli
     return () => observer.disconnect();
   }, []);
 
+  const theme = useThemeVersion();
   const height = series.length * (3 * LANE_H + SERIES_GAP) + 24;
   const xOf = (time: number) => (range ? LEFT + ((time - range.min) / (range.max - range.min)) * (width - LEFT - 12) : LEFT);
 
@@ -177,7 +179,8 @@ export function Timeline({ series, timeZone, taskName, onDrawn, testId }: Timeli
     // For the benchmark (bench/ui.bench.ts) and curious admins: how long the last redraw took.
     canvas.dataset.drawMs = drawMs.toFixed(2);
     onDrawn?.(drawMs);
-  }, [series, width, height, range, cursor, timeZone, onDrawn]);
+    // theme: the colours are read from the theme's tokens at each draw; a theme change draws again.
+  }, [series, width, height, range, cursor, timeZone, onDrawn, theme]);
 
   const describe = (d: RetentionDecision) => `${d.name}${d.time === null ? '' : `, ${formatInZone(d.time, timeZone)}`}: ${d.fate === 'prune' ? 'pruned' : 'kept'} — ${describeReason(d.reason, { timeZone, ...(taskName ? { taskName } : {}) })}`;
   const active = cursor ? series[cursor.series]?.decisions[cursor.index] : undefined;

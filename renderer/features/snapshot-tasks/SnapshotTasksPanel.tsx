@@ -1,6 +1,7 @@
 import { Pencil, Play, Plus, ScanSearch } from 'lucide-react';
 import { useEffect, useState } from 'react';
 import { describeCron } from '../../../shared/cron-schedule.ts';
+import { describePolicy } from '../../../shared/retention.ts';
 import type { Connection } from '../../../shared/schemas.ts';
 import { nextRunOf } from '../../../shared/snapshot-fates.ts';
 import type { PeriodicSnapshotTask } from '../../../shared/task-schemas.ts';
@@ -18,11 +19,7 @@ import { SnapshotTaskDialog } from './SnapshotTaskDialog.tsx';
 // policy, the last run started here, "run now", "edit" and the retention review.
 
 function policyWords(task: PeriodicSnapshotTask): string {
-  const p = task.lifetime;
-  if (p.kind === 'forever') return 'kept forever';
-  if (p.kind === 'same-as-source') return 'same as source (prunes nothing on a source)';
-  if (p.kind === 'custom') return `kept ${p.amount} ${p.unit}`;
-  return `keep ${(['last', 'hourly', 'daily', 'weekly', 'monthly', 'yearly'] as const).filter((r) => p[r] > 0).map((r) => `${p[r]} ${r}`).join(', ')}`;
+  return task.lifetime.kind === 'same-as-source' ? 'same as source (prunes nothing on a source)' : describePolicy(task.lifetime);
 }
 
 export function SnapshotTasksPanel({ connections }: { connections: Connection[] }) {

@@ -99,7 +99,7 @@ export function SnapshotsView({ route = { view: 'snapshots' } }: { route?: Snaps
         ) : tab === 'tasks' ? (
           <SnapshotTasksPanel connections={connections} />
         ) : (
-          <RetentionReview taskId={reviewTaskId} onPickTask={(taskId) => go({ tab: 'retention', taskId })} />
+          <RetentionReview taskId={reviewTaskId} connections={connections} onPickTask={(taskId) => go({ tab: 'retention', taskId })} />
         )}
       </Tabs>
     </div>

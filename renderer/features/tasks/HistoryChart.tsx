@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { useThemeVersion } from '../../lib/theme.ts';
 import { labelledRuns, runTickLabels, type HistoryColumns } from './history-data.ts';
 
 // Bytes and duration per run, drawn by uPlot on a canvas: MiB sent as bars (left axis) and the duration as a line
@@ -11,22 +12,6 @@ import { labelledRuns, runTickLabels, type HistoryColumns } from './history-data
 function token(name: string, fallback: string): string {
   const value = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
   return value || fallback;
-}
-
-function useThemeVersion(): number {
-  const [version, setVersion] = useState(0);
-  useEffect(() => {
-    const bump = () => setVersion((v) => v + 1);
-    const observer = new MutationObserver(bump);
-    observer.observe(document.documentElement, { attributes: true, attributeFilter: ['data-theme'] });
-    const media = window.matchMedia('(prefers-color-scheme: dark)');
-    media.addEventListener('change', bump);
-    return () => {
-      observer.disconnect();
-      media.removeEventListener('change', bump);
-    };
-  }, []);
-  return version;
 }
 
 export function HistoryChart({ data, label }: { data: HistoryColumns; label: string }) {

@@ -1,4 +1,4 @@
-import { ArrowLeft, ArrowRight, CopyPlus, Pencil, Play, Square, Stethoscope, Trash2, Undo2, Wrench, ArrowUpFromLine } from 'lucide-react';
+import { ArrowLeft, ArrowRight, CopyPlus, Pencil, Play, ScanSearch, Square, Stethoscope, Trash2, Undo2, Wrench, ArrowUpFromLine } from 'lucide-react';
 import { useEffect } from 'react';
 import { Tab, TabList, TabPanel, Tabs } from 'react-aria-components';
 import { Button } from '../../components/Button.tsx';
@@ -52,6 +52,7 @@ export function TaskPage({ taskId, runId, tab }: { taskId: string; runId: string
 
   const maintenance = [
     { id: 'copy', label: 'Load into wizard as a new task', icon: <CopyPlus size={16} aria-hidden="true" />, onAction: () => openTaskWizard({ mode: 'copy', taskId }) },
+    { id: 'retention', label: 'Retention review', icon: <ScanSearch size={16} aria-hidden="true" />, onAction: () => navigate({ view: 'snapshots', tab: 'retention', taskId }) },
     { id: 'doctor', label: 'Doctor…', icon: <Stethoscope size={16} aria-hidden="true" />, separatorBefore: true, onAction: () => openDialog((close) => <DoctorDialog {...ctx} onClose={close} />) },
     { id: 'repair', label: 'Repair…', icon: <Wrench size={16} aria-hidden="true" />, disabled: Boolean(running), onAction: () => openDialog((close) => <RepairDialog {...ctx} onClose={close} />) },
     { id: 'reset', label: 'Reset…', icon: <Undo2 size={16} aria-hidden="true" />, disabled: Boolean(running), onAction: () => openDialog((close) => <ResetDialog {...ctx} onClose={close} />) },

@@ -232,6 +232,62 @@ test('the retention review: counts, held and common base kept with their reason,
   await expect(page.getByTestId('prune-count')).toHaveText('Prunes 0 snapshots', { timeout: 120_000 });
 });
 
+test("a replication task's retention review: source and destination on one time axis, what the next run sends and prunes first", async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 900 });
+  const vm = nas('nas-a');
+  const sourceDataset = `${pool}/repl-src`;
+  const destinationParent = `${pool}/repl-copies`;
+  // Six hourly names, the last this hour: the first three exist before the task's first run, the rest after it.
+  const names = Array.from({ length: 6 }, (_, i) => nameAt(thisHour - (5 - i) * HOUR));
+  const snapshotAll = (list: readonly string[]) => list.map((n) => `zfs snapshot ${sourceDataset}@${n}`).join(' && ');
+  await sshOk(vm, 'root', `zfs create ${sourceDataset} && zfs create ${destinationParent} && ${snapshotAll(names.slice(0, 3))}`);
+  const task = await callVerb('saveTask', {
+    name: `e2e-review-${suffix}`,
+    sourceConnectionId: ids!.connection,
+    sources: [{ name: sourceDataset }],
+    destinationConnectionId: ids!.connection,
+    destinationParent,
+    transport: { kind: 'relay' },
+    selection: { kind: 'naming-schema', schemas: ['auto-%Y-%m-%d_%H-%M'], timeZone: 'UTC' },
+    destinationLifetime: { kind: 'custom', amount: 2, unit: 'hours' },
+  });
+  try {
+    // The task's first run (the real engine): a full send of the three; then three more snapshots on the source.
+    const run = await callVerb('runTask', { taskId: task.id });
+    expect(run.result).toBe('FINISHED');
+    await sshOk(vm, 'root', snapshotAll(names.slice(3)));
+
+    // From the task's page, its menu → Retention review.
+    await page.goto(url());
+    await page.getByTestId('nav-tasks').click();
+    await page.getByTestId('task-table').locator(`[data-row-id="${task.id}"]`).dblclick();
+    await expect(page.getByTestId('task-title')).toHaveText(`e2e-review-${suffix}`);
+    await page.getByRole('button', { name: `More actions for e2e-review-${suffix}` }).click();
+    await page.getByRole('menuitem', { name: 'Retention review' }).click();
+    const review = page.getByTestId('replication-review');
+    await expect(review.getByTestId('next-run-sends')).toHaveText(`The next run sends 3 snapshots incrementally from ${names[2]}: ${names[3]} … ${names[5]}.`, { timeout: 120_000 });
+    // Lifetime 2 hours: the replicas named 5 and 4 hours ago are past it; the one 3 hours ago is the common base.
+    await expect(review.getByTestId('next-run-prunes')).toHaveText(`Before sending, it prunes 2 snapshots on the destination: ${names[0]}, ${names[1]}.`);
+    await expect(review.getByTestId('review-side-source')).toContainText(`6 snapshots, 6 kept, 0 pruned. No periodic snapshot task prunes ${sourceDataset}: every snapshot stays.`);
+    await expect(review.getByTestId('review-side-destination')).toContainText('3 snapshots, 1 kept, 2 pruned');
+    await expect(review.getByTestId('review-side-destination')).toContainText('This task prunes the destination: kept 2 hours.');
+    // Both sides on the one timeline, each named, and walked with the keyboard: the reasons are words.
+    const timeline = page.getByTestId('replication-timeline');
+    await expect(timeline.locator('canvas')).toHaveAttribute('aria-label', new RegExp(`Source, ${nasName}: ${sourceDataset}: 6 snapshots, 0 pruned; Destination, ${nasName}: ${destinationParent}/repl-src: 3 snapshots, 2 pruned`));
+    await timeline.locator('canvas').focus();
+    await page.keyboard.press('End');
+    await expect(timeline.getByTestId('timeline-cursor')).toContainText(names[5]!);
+    await expect(timeline.getByTestId('timeline-cursor')).toContainText(`not yet replicated by e2e-review-${suffix}`);
+    await shoot(page, 'replication-review');
+    await expectAccessible(page, 'replication-review');
+    // Read-only: nothing changed on the NAS.
+    expect(await snapshotsOnNas(`${destinationParent}/repl-src`)).toEqual(names.slice(0, 3).sort());
+    expect(await snapshotsOnNas(sourceDataset)).toEqual([...names].sort());
+  } finally {
+    await callVerb('removeTask', { id: task.id });
+  }
+});
+
 test('the schedule calendar shows the periodic task and its next runs', async ({ page }) => {
   await page.goto(url());
   await page.getByTestId('nav-schedule').click();

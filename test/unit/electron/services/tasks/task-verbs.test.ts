@@ -394,3 +394,72 @@ describe('runTask with destinationKey', () => {
     expect(report).toMatchObject({ result: 'FAILED', error: { code: 'INVALID_REQUEST', message: "ZFS refused the task's key for backup/r on dst (root@dst.example:22)." } });
   });
 });
+
+describe('reviewReplicationTask', () => {
+  const names = ['10', '11', '12', '13', '14'].map((h) => `auto-2026-12-01_${h}-00`);
+
+  /** Source with five hourly snapshots, the first three replicated; the task's hold on the newest replicated one. */
+  async function schemaTask(destinationLifetime: Record<string, unknown>) {
+    const task = await value('saveTask', {
+      name: 'hourly',
+      sourceConnectionId: connections.source.id,
+      sources: [{ name: 'tank/data' }],
+      destinationConnectionId: connections.destination.id,
+      destinationParent: 'backup/r',
+      transport: { kind: 'relay' },
+      selection: { kind: 'naming-schema', schemas: ['auto-%Y-%m-%d_%H-%M'] },
+      destinationLifetime,
+    });
+    const tag = `zfs-replication:${task.id}`;
+    source.addDataset('tank');
+    source.addDataset('tank/data');
+    destination.addDataset('backup');
+    destination.addDataset('backup/r');
+    destination.addDataset('backup/r/data', { readonly: true });
+    names.forEach((name, i) => {
+      const s = source.addSnapshot('tank/data', name, i === 2 ? { holds: [tag] } : {});
+      if (i <= 2) destination.addSnapshot('backup/r/data', name, { guid: s.guid, ...(i === 2 ? { holds: [tag] } : {}) });
+    });
+    return task;
+  }
+
+  it('shows both sides, what the next run sends and what it prunes on the destination, and changes nothing', async () => {
+    const task = await schemaTask({ kind: 'custom', amount: 1, unit: 'hours' });
+    const review = await value('reviewReplicationTask', { taskId: task.id });
+    expect(review.datasets).toHaveLength(1);
+    const [d] = review.datasets;
+    expect(d.plan).toMatchObject({ status: 'ready', base: names[2] });
+    // -I from the base: both snapshots after it.
+    expect(d.sends).toEqual([names[3], names[4]]);
+    // A day and more old: the lifetime of an hour has ended for the two older replicas; the common base stays.
+    expect(d.prunes).toEqual([names[0], names[1]]);
+    const reasons = (side: { decisions: Array<{ name: string; fate: string; reason: { kind: string } }> }) => side.decisions.map((x) => `${x.name} ${x.fate} ${x.reason.kind}`);
+    expect(reasons(d.destination)).toEqual([`${names[0]} prune expired`, `${names[1]} prune expired`, `${names[2]} keep common-base`]);
+    // No periodic task prunes the source: kept, the base and what the next run sends said so.
+    expect(reasons(d.source)).toEqual([`${names[0]} keep forever`, `${names[1]} keep forever`, `${names[2]} keep common-base`, `${names[3]} keep not-yet-replicated`, `${names[4]} keep not-yet-replicated`]);
+    expect(d.source.prunedBy).toBe('No periodic snapshot task prunes tank/data: every snapshot stays.');
+    expect(d.destination.prunedBy).toBe('This task prunes the destination: kept 1 hour.');
+    // Every mark has a time on the shared axis (from the names here).
+    expect(d.source.decisions.every((x: { time: number | null }) => x.time !== null)).toBe(true);
+    expect([...source.changes(), ...destination.changes()]).toEqual([]);
+  });
+
+  it("the source as its periodic snapshot task prunes it, with this task's guards; a destination not there yet is sent in full", async () => {
+    const task = await schemaTask({ kind: 'forever' });
+    await value('saveSnapshotTask', { connectionId: connections.source.id, dataset: 'tank/data', recursive: false, exclude: [], namingSchema: 'auto-%Y-%m-%d_%H-%M', schedule: { kind: 'manual' }, lifetime: { kind: 'grid', last: 1 } });
+    let review = await value('reviewReplicationTask', { taskId: task.id });
+    const reasons = (side: { decisions: Array<{ name: string; fate: string; reason: { kind: string } }> }) => side.decisions.map((x) => `${x.name} ${x.fate} ${x.reason.kind}`);
+    expect(reasons(review.datasets[0].source)).toEqual([`${names[0]} prune outside-grid`, `${names[1]} prune outside-grid`, `${names[2]} keep common-base`, `${names[3]} keep not-yet-replicated`, `${names[4]} keep not-yet-replicated`]);
+    // The guard decides; the policy alone keeps the newest by its rule.
+    expect(review.datasets[0].source.decisions[4].policyReason).toEqual({ kind: 'rule', rule: 'last', n: 1 });
+    expect(review.datasets[0].source.prunedBy).toMatch(/^The periodic snapshot task of tank\/data \(auto-%Y-%m-%d_%H-%M\) prunes the source: keep 1 last\.$/);
+    expect(review.datasets[0].prunes).toEqual([]);
+    expect(review.datasets[0].destination.prunedBy).toBe('This task keeps every snapshot on the destination (kept forever).');
+
+    destination.datasets.delete('backup/r/data');
+    review = await value('reviewReplicationTask', { taskId: task.id });
+    expect(review.datasets[0].plan).toMatchObject({ status: 'ready', base: null });
+    expect(review.datasets[0].sends).toEqual(names);
+    expect(review.datasets[0].destination).toMatchObject({ exists: false, decisions: [], prunedBy: 'Not on the destination yet: the next run sends tank/data in full.' });
+  });
+});
