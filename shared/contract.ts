@@ -368,6 +368,11 @@ const ReplicationReviewSideSchema = z.object({
   decisions: z.array(RetentionDecisionSchema),
   /** Who prunes here, in words: a periodic snapshot task (source), the task's destination policy, or nothing. */
   prunedBy: z.string(),
+  /**
+   * Destination: the request the run's prune decides on (the review decides it again with a policy being edited);
+   * null on the source, for a replica not there yet, and for a task without naming schemas (it prunes nothing).
+   */
+  request: RetentionRequestSchema.nullable(),
 });
 
 /** A replication task's retention review: both sides of each dataset and what the next run sends and prunes. */

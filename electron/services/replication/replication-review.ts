@@ -1,6 +1,6 @@
 import type { ReplicationReview } from '../../../shared/contract.ts';
 import type { ReplicationPlan } from '../../../shared/replication-reports.ts';
-import { decideRetention, describePolicy, replicaRetentionRequest, type RetentionDecision } from '../../../shared/retention.ts';
+import { decideRetention, describePolicy, replicaRetentionRequest, type RetentionDecision, type RetentionRequestData } from '../../../shared/retention.ts';
 import type { PeriodicSnapshotTask, ReplicationTask } from '../../../shared/task-schemas.ts';
 import { planSourceRetention, type SourceRetentionPlan } from '../snapshots/periodic-snapshots.ts';
 import type { ListedDataset } from '../zfs/replication-listing.ts';
@@ -70,26 +70,27 @@ export async function reviewReplicationTask(task: ReplicationTask, deps: EngineD
 
     // The destination: the run's own prune decision (naming-schema tasks), else nothing is pruned there.
     let destinationDecisions: RetentionDecision[] = [];
+    let destinationRequest: RetentionRequestData | null = null;
     let destinationPrunedBy = `Not on the destination yet: the next run sends ${w.report.source} in full.`;
     if (destinationDataset) {
-      const request = replicaRetentionRequest(task, destinationDataset.snapshots.map((s) => ({ name: s.name, holds: s.userRefs, usedBytes: s.usedBytes })), {
+      destinationRequest = replicaRetentionRequest(task, destinationDataset.snapshots.map((s) => ({ name: s.name, holds: s.userRefs, usedBytes: s.usedBytes })), {
         now: now.getTime(),
         commonBase: base,
         sourceNames: sourceDataset.snapshots.map((s) => s.name),
       });
-      if (request && task.destinationLifetime.kind !== 'forever') {
-        destinationDecisions = decideRetention(request);
-        destinationPrunedBy = `This task prunes the destination: ${describePolicy(task.destinationLifetime)}.`;
+      if (destinationRequest) {
+        // 'forever' keeps them all (the run does not even decide then).
+        destinationDecisions = decideRetention(destinationRequest);
+        destinationPrunedBy = task.destinationLifetime.kind === 'forever' ? 'This task keeps every snapshot on the destination (kept forever).' : `This task prunes the destination: ${describePolicy(task.destinationLifetime)}.`;
       } else {
         destinationDecisions = keptAsIs(destinationDataset.snapshots, { taskId: task.id, base, sends: [] });
-        destinationPrunedBy =
-          task.selection.kind === 'naming-schema' ? 'This task keeps every snapshot on the destination (kept forever).' : 'This task selects snapshots without a naming schema: it prunes nothing on the destination.';
+        destinationPrunedBy = 'This task selects snapshots without a naming schema: it prunes nothing on the destination.';
       }
     }
     const goingAnyway = new Set(w.report.plan.status === 'refused' ? destinationDecisions.map((d) => d.name) : []);
     datasets.push({
-      source: { dataset: sourceDataset.name, exists: true, decisions: timed(sourceDecisions, sourceTime), prunedBy: sourcePrunedBy },
-      destination: { dataset: w.report.destination, exists: destinationDataset !== null, decisions: timed(destinationDecisions, destinationTime), prunedBy: destinationPrunedBy },
+      source: { dataset: sourceDataset.name, exists: true, decisions: timed(sourceDecisions, sourceTime), prunedBy: sourcePrunedBy, request: null },
+      destination: { dataset: w.report.destination, exists: destinationDataset !== null, decisions: timed(destinationDecisions, destinationTime), prunedBy: destinationPrunedBy, request: destinationRequest },
       plan: w.report.plan,
       sends,
       // A refused dataset runs nothing (its prune included) until its divergence is confirmed.

@@ -30,13 +30,17 @@ export function policyOf(draft: PolicyDraft): { policy: RetentionPolicy } | { er
 
 const ruleLabels: Record<(typeof keepRules)[number], string> = { last: 'Last', hourly: 'Hourly', daily: 'Daily', weekly: 'Weekly', monthly: 'Monthly', yearly: 'Yearly' };
 
-export function PolicyEditor({ draft, onChange, error }: { draft: PolicyDraft; onChange(draft: PolicyDraft): void; error: string | null }) {
+/**
+ * `replica`: a replication task's destination policy, which may also be "same as the source" (a snapshot goes once the
+ * source no longer has it); a periodic task's shows that as keep forever (it prunes nothing on a source).
+ */
+export function PolicyEditor({ draft, onChange, error, legend = 'Policy', replica = false }: { draft: PolicyDraft; onChange(draft: PolicyDraft): void; error: string | null; legend?: string; replica?: boolean }) {
   // The selects are named by their label alone (for=/id): a <label> wrapping a <select> makes its name "Kind Keep
   // forever Lifetime Keep grid (last, hourly, daily…)" — every option read out, and "Hourly" matched it.
   const id = useId();
   return (
     <fieldset className="policy-editor" data-testid="policy-editor">
-      <legend>Policy</legend>
+      <legend>{legend}</legend>
       <div className="input-row">
         <div className="field">
           <label className="field-label" htmlFor={`${id}-kind`}>
@@ -45,7 +49,7 @@ export function PolicyEditor({ draft, onChange, error }: { draft: PolicyDraft; o
           <select
             id={`${id}-kind`}
             className="input"
-            value={draft.kind === 'same-as-source' ? 'forever' : draft.kind}
+            value={draft.kind === 'same-as-source' && !replica ? 'forever' : draft.kind}
             onChange={(event) => {
               const kind = event.target.value;
               onChange(
@@ -53,10 +57,13 @@ export function PolicyEditor({ draft, onChange, error }: { draft: PolicyDraft; o
                   ? { kind: 'custom', amount: '2', unit: 'weeks' }
                   : kind === 'grid'
                     ? { kind: 'grid', last: '0', hourly: '24', daily: '7', weekly: '4', monthly: '6', yearly: '0' }
-                    : { kind: 'forever' },
+                    : kind === 'same-as-source'
+                      ? { kind: 'same-as-source' }
+                      : { kind: 'forever' },
               );
             }}
           >
+            {replica ? <option value="same-as-source">Same as the source</option> : null}
             <option value="forever">Keep forever</option>
             <option value="custom">Lifetime</option>
             <option value="grid">Keep grid (last, hourly, daily…)</option>

@@ -1,14 +1,20 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { ReplicationReview as Review } from '../../../shared/contract.ts';
 import type { ReplicationPlan } from '../../../shared/replication-reports.ts';
-import { summarizeRetention } from '../../../shared/retention.ts';
+import { decideRetention, describePolicy, diffRetention, summarizeRetention, type RetentionDecision } from '../../../shared/retention.ts';
 import type { Connection } from '../../../shared/schemas.ts';
 import type { ReplicationTask } from '../../../shared/task-schemas.ts';
+import type { RetentionPolicy } from '../../../shared/retention.ts';
 import type { AppError } from '../../../shared/result.ts';
+import { Button } from '../../components/Button.tsx';
+import { ConfirmDialog } from '../../components/ConfirmDialog.tsx';
 import { ErrorNotice } from '../../components/ErrorNotice.tsx';
 import { Picker } from '../../components/Picker.tsx';
 import { formatBytes, plural } from '../../lib/format.ts';
+import { openDialog } from '../../lib/dialogs.ts';
 import { request } from '../../lib/request.ts';
+import { useSnapshots } from '../snapshots/snapshots-store.ts';
+import { draftOf, PolicyEditor, policyOf, type PolicyDraft } from './PolicyEditor.tsx';
 import { Timeline } from './Timeline.tsx';
 
 // The retention review of a replication task: for each dataset it sends, the source's and the destination's
@@ -53,11 +59,29 @@ function pruneWords(prunes: readonly string[]): Words {
   return [`Before sending, it prunes ${plural(prunes.length, 'snapshot')} on the destination: `, ...shown, prunes.length > 3 ? ` and ${prunes.length - 3} more.` : '.'];
 }
 
+/**
+ * The destination's decisions under `policy` (the run's request decided again), each placed at the time the review
+ * gave it (a name no schema reads keeps its creation time). Null: the task prunes nothing there whatever the policy.
+ */
+function destinationUnder(d: ReviewedDataset, policy: RetentionPolicy): { decisions: RetentionDecision[]; prunes: string[] } | null {
+  if (!d.destination.request) return null;
+  const times = new Map(d.destination.decisions.map((x) => [x.name, x.time]));
+  const decisions = decideRetention({ ...d.destination.request, policy }).map((x) => (x.time !== null ? x : { ...x, time: times.get(x.name) ?? null }));
+  // A refused dataset's run prunes nothing until its divergence is confirmed.
+  const prunes = d.plan.status === 'refused' ? [] : decisions.filter((x) => x.fate === 'prune').map((x) => x.name);
+  return { decisions, prunes };
+}
+
 export function ReplicationRetentionReview({ task, connections, taskName }: { task: ReplicationTask; connections: readonly Connection[]; taskName(id: string): string }) {
   const [review, setReview] = useState<Review | null>(null);
   const [error, setError] = useState<AppError | null>(null);
   const [loading, setLoading] = useState(false);
   const [datasetName, setDatasetName] = useState<string | null>(null);
+  // The destination policy, editable inline with the effect live; saved to the task (its next run prunes by it).
+  const [draft, setDraft] = useState<PolicyDraft>(() => draftOf(task.destinationLifetime));
+  const parsed = useMemo(() => policyOf(draft), [draft]);
+  const policy = 'policy' in parsed ? parsed.policy : null;
+  const changed = policy !== null && JSON.stringify(policy) !== JSON.stringify(task.destinationLifetime);
 
   const load = useCallback(async () => {
     setLoading(true);
@@ -76,18 +100,53 @@ export function ReplicationRetentionReview({ task, connections, taskName }: { ta
   const sourceNas = nas(task.sourceConnectionId);
   const destinationNas = nas(task.destinationConnectionId);
   const dataset = review?.datasets.find((d) => d.source.dataset === datasetName) ?? review?.datasets[0] ?? null;
+  const edited = useMemo(() => (dataset && policy && changed ? destinationUnder(dataset, policy) : null), [dataset, policy, changed]);
+  const destinationDecisions = edited?.decisions ?? dataset?.destination.decisions ?? [];
+  const prunes = edited?.prunes ?? dataset?.prunes ?? [];
+  const diff = edited && dataset ? diffRetention(dataset.destination.decisions, edited.decisions) : null;
   // Both sides on one time axis: the source above, the destination below.
   const series = useMemo(
     () =>
       dataset
         ? [
             { label: `Source, ${sourceNas}: ${dataset.source.dataset}`, decisions: dataset.source.decisions },
-            { label: `Destination, ${destinationNas}: ${dataset.destination.dataset}`, decisions: dataset.destination.decisions },
+            { label: `Destination, ${destinationNas}: ${dataset.destination.dataset}`, decisions: destinationDecisions },
           ]
         : [],
-    [dataset, sourceNas, destinationNas],
+    [dataset, destinationDecisions, sourceNas, destinationNas],
   );
   const zone = review?.timeZone ?? 'UTC';
+
+  // Saving changes what the task's next run destroys: the confirmation lists exactly that, on every dataset.
+  const saveWithConfirmation = () => {
+    if (!policy || !review) return;
+    const going = review.datasets.flatMap((d) => (destinationUnder(d, policy)?.prunes ?? []).map((name) => ({ label: `${d.destination.dataset}@${name}` })));
+    openDialog((close) => (
+      <ConfirmDialog
+        title={`Save the destination policy of ${task.name}?`}
+        message={
+          <p>
+            From now on the task keeps its replicas by this policy: {describePolicy(policy)}. Nothing is destroyed now;{' '}
+            {going.length > 0 ? 'its next run (scheduled, or Run now) prunes these on the destination before it sends.' : 'under it, the next run prunes nothing on the destination.'}
+          </p>
+        }
+        itemsLabel="The next run prunes"
+        items={going}
+        keeps="Every other snapshot stays, the common base of each dataset with it. The source is not touched."
+        confirmLabel="Save policy"
+        tone={going.length > 0 ? 'danger' : 'default'}
+        onConfirm={async () => {
+          const saved = await request('saveTask', { ...task, destinationLifetime: policy }, { action: 'Save the destination policy' });
+          if (!saved.ok) return false;
+          await useSnapshots.getState().loadTasks();
+          // Decided again by the backend under the saved policy (what the next run will do).
+          void load();
+          return true;
+        }}
+        onClose={close}
+      />
+    ));
+  };
 
   return (
     <div className="replication-review" data-testid="replication-review">
@@ -103,6 +162,9 @@ export function ReplicationRetentionReview({ task, connections, taskName }: { ta
           />
         </div>
       ) : null}
+      {task.selection.kind === 'naming-schema' ? (
+        <PolicyEditor legend="Destination policy" replica draft={draft} onChange={setDraft} error={'error' in parsed ? parsed.error : null} />
+      ) : null}
       {dataset ? (
         <>
           <section className="panel retention-summary" aria-label="Summary" data-testid="replication-review-summary">
@@ -112,10 +174,23 @@ export function ReplicationRetentionReview({ task, connections, taskName }: { ta
               </strong>
             </p>
             <p data-testid="next-run-prunes">
-              <Sentence words={pruneWords(dataset.prunes)} />
+              <Sentence words={pruneWords(prunes)} />
             </p>
             <SideLine title="Source" side={dataset.source} />
-            <SideLine title="Destination" side={dataset.destination} />
+            <SideLine title="Destination" side={{ ...dataset.destination, decisions: destinationDecisions }} prunedBy={changed && policy ? `With the policy being edited: ${describePolicy(policy)}.` : null} />
+            {diff ? (
+              <p data-testid="replication-review-diff">
+                Against the saved policy: {plural(diff.newlyPruned, 'more snapshot')} pruned, {plural(diff.newlyKept, 'more snapshot')} kept on the destination.
+              </p>
+            ) : null}
+            {changed ? (
+              <div className="panel-actions">
+                <Button variant="danger" onPress={() => saveWithConfirmation()}>
+                  Save policy…
+                </Button>
+                <Button onPress={() => setDraft(draftOf(task.destinationLifetime))}>Reset to the saved policy</Button>
+              </div>
+            ) : null}
           </section>
           <Timeline series={series} timeZone={zone} taskName={taskName} testId="replication-timeline" />
         </>
@@ -129,12 +204,12 @@ export function ReplicationRetentionReview({ task, connections, taskName }: { ta
 }
 
 /** One side's counts and who prunes there. */
-function SideLine({ title, side }: { title: string; side: ReviewedDataset['source'] }) {
+function SideLine({ title, side, prunedBy = null }: { title: string; side: ReviewedDataset['source']; prunedBy?: string | null }) {
   const summary = summarizeRetention(side.decisions);
   return (
     <p className="muted" data-testid={`review-side-${title.toLowerCase()}`}>
       <strong>{title}</strong> ({side.dataset}): {side.exists ? `${plural(summary.total, 'snapshot')}, ${summary.keep} kept, ${summary.prune} pruned${summary.reclaimBytes ? ` (at least ${formatBytes(summary.reclaimBytes)})` : ''}. ` : ''}
-      {side.prunedBy}
+      {prunedBy ?? side.prunedBy}
     </p>
   );
 }

@@ -283,6 +283,24 @@ test("a replication task's retention review: source and destination on one time 
     // Read-only: nothing changed on the NAS.
     expect(await snapshotsOnNas(`${destinationParent}/repl-src`)).toEqual(names.slice(0, 3).sort());
     expect(await snapshotsOnNas(sourceDataset)).toEqual([...names].sort());
+
+    // The destination policy edited inline, the effect live: 6 hours keeps the two replicas the run would prune.
+    await page.getByLabel('Keep for').fill('6');
+    await expect(review.getByTestId('next-run-prunes')).toHaveText('It prunes nothing on the destination.');
+    await expect(review.getByTestId('replication-review-diff')).toHaveText('Against the saved policy: 0 more snapshots pruned, 2 more snapshots kept on the destination.');
+    await expect(review.getByTestId('review-side-destination')).toContainText('With the policy being edited: kept 6 hours.');
+    await shoot(page, 'replication-review-edited');
+    // Saved after a confirmation that lists what the next run prunes (nothing now); nothing is destroyed by saving.
+    await review.getByRole('button', { name: 'Save policy…' }).click();
+    const confirm = page.getByRole('alertdialog');
+    await expect(confirm).toContainText('Save the destination policy of');
+    await expect(confirm).toContainText('kept 6 hours');
+    await shoot(page, 'replication-policy-confirm');
+    await confirm.getByRole('button', { name: 'Save policy', exact: true }).click();
+    await expect(review.getByTestId('review-side-destination')).toContainText('This task prunes the destination: kept 6 hours.');
+    const saved = (await callVerb('listTasks', {})).find((t: { task: { id: string } }) => t.task.id === task.id);
+    expect(saved?.task.destinationLifetime).toEqual({ kind: 'custom', amount: 6, unit: 'hours' });
+    expect(await snapshotsOnNas(`${destinationParent}/repl-src`)).toEqual(names.slice(0, 3).sort());
   } finally {
     await callVerb('removeTask', { id: task.id });
   }

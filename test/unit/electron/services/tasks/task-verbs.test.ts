@@ -10,6 +10,7 @@ import { dispatch, type Handlers } from '../../../../../electron/services/rpc/di
 import type { TakeSnapshotsResult } from '../../../../../electron/services/snapshots/periodic-snapshots.ts';
 import { openConfStore } from '../../../../../electron/services/store/open-conf-store.ts';
 import type { DoctorReportSchema, EventName, PromoteReportSchema, ResetReportSchema, TakeSnapshotsResultSchema } from '../../../../../shared/contract.ts';
+import { decideRetention } from '../../../../../shared/retention.ts';
 import type { Connection } from '../../../../../shared/schemas.ts';
 import { FakeNas } from './fake-nas.ts';
 
@@ -439,6 +440,11 @@ describe('reviewReplicationTask', () => {
     expect(reasons(d.source)).toEqual([`${names[0]} keep forever`, `${names[1]} keep forever`, `${names[2]} keep common-base`, `${names[3]} keep not-yet-replicated`, `${names[4]} keep not-yet-replicated`]);
     expect(d.source.prunedBy).toBe('No periodic snapshot task prunes tank/data: every snapshot stays.');
     expect(d.destination.prunedBy).toBe('This task prunes the destination: kept 1 hour.');
+    // The request the run decides on comes with it: decided again (the review's inline edit), the same fates; under
+    // another policy, others.
+    expect(d.source.request).toBeNull();
+    expect(decideRetention(d.destination.request).map((x) => x.fate)).toEqual(d.destination.decisions.map((x: { fate: string }) => x.fate));
+    expect(decideRetention({ ...d.destination.request, policy: { kind: 'forever' } }).map((x) => x.fate)).toEqual(['keep', 'keep', 'keep']);
     // Every mark has a time on the shared axis (from the names here).
     expect(d.source.decisions.every((x: { time: number | null }) => x.time !== null)).toBe(true);
     expect([...source.changes(), ...destination.changes()]).toEqual([]);
