@@ -87,14 +87,13 @@ export async function reviewReplicationTask(task: ReplicationTask, deps: EngineD
         destinationPrunedBy = 'This task selects snapshots without a naming schema: it prunes nothing on the destination.';
       }
     }
-    const goingAnyway = new Set(w.report.plan.status === 'refused' ? destinationDecisions.map((d) => d.name) : []);
     datasets.push({
       source: { dataset: sourceDataset.name, exists: true, decisions: timed(sourceDecisions, sourceTime), prunedBy: sourcePrunedBy, request: null },
       destination: { dataset: w.report.destination, exists: destinationDataset !== null, decisions: timed(destinationDecisions, destinationTime), prunedBy: destinationPrunedBy, request: destinationRequest },
       plan: w.report.plan,
       sends,
       // A refused dataset runs nothing (its prune included) until its divergence is confirmed.
-      prunes: destinationDecisions.filter((d) => d.fate === 'prune' && !goingAnyway.has(d.name)).map((d) => d.name),
+      prunes: w.report.plan.status === 'refused' ? [] : destinationDecisions.filter((d) => d.fate === 'prune').map((d) => d.name),
     });
   }
   return { taskId: task.id, now: now.getTime(), timeZone, datasets };
