@@ -76,9 +76,9 @@ function minuteAfter(full: string): string {
   return `${dataset}@auto-${next.slice(0, 10)}_${next.slice(11, 13)}-${next.slice(14, 16)}`;
 }
 
-/** tank/data@s1 replicated to backup/r/data@s1, both held by the task, replica read-only: a healthy task. */
-async function replicatedTask(overrides: Record<string, unknown> = {}): Promise<{ id: string; tag: string }> {
-  const task = await value('saveTask', {
+/** Saves a task sending tank/data from src to backup/r on dst. */
+function saveTaskOf(overrides: Record<string, unknown>): Promise<any> {
+  return value('saveTask', {
     name: 'nightly',
     sourceConnectionId: connections.source.id,
     sources: [{ name: 'tank/data' }],
@@ -88,6 +88,11 @@ async function replicatedTask(overrides: Record<string, unknown> = {}): Promise<
     selection: { kind: 'all' },
     ...overrides,
   });
+}
+
+/** tank/data@s1 replicated to backup/r/data@s1, both held by the task, replica read-only: a healthy task. */
+async function replicatedTask(overrides: Record<string, unknown> = {}): Promise<{ id: string; tag: string }> {
+  const task = await saveTaskOf(overrides);
   const tag = `zfs-replication:${task.id}`;
   source.addDataset('tank');
   source.addDataset('tank/data');
@@ -413,16 +418,7 @@ describe('reviewReplicationTask', () => {
 
   /** Source with five hourly snapshots, the first three replicated; the task's hold on the newest replicated one. */
   async function schemaTask(destinationLifetime: Record<string, unknown>) {
-    const task = await value('saveTask', {
-      name: 'hourly',
-      sourceConnectionId: connections.source.id,
-      sources: [{ name: 'tank/data' }],
-      destinationConnectionId: connections.destination.id,
-      destinationParent: 'backup/r',
-      transport: { kind: 'relay' },
-      selection: { kind: 'naming-schema', schemas: ['auto-%Y-%m-%d_%H-%M'] },
-      destinationLifetime,
-    });
+    const task = await saveTaskOf({ name: 'hourly', selection: { kind: 'naming-schema', schemas: ['auto-%Y-%m-%d_%H-%M'] }, destinationLifetime });
     const tag = `zfs-replication:${task.id}`;
     source.addDataset('tank');
     source.addDataset('tank/data');
